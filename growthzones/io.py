@@ -1,0 +1,95 @@
+"""File input and output at the edges: atomic writes, JSON and GeoTIFF."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .grid import GridSpec
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place only on success.
+
+    A reader never sees a half-written file, and an error leaves any earlier file at
+    ``path`` untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        # mkstemp makes 0600 files; give the result the usual permissions.
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (UTF-8)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_json(path: str | os.PathLike, obj: Any, *, compact: bool = False) -> Path:
+    """Write ``obj`` as JSON (indented, or compact for large files), atomically."""
+    if compact:
+        text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)
+    else:
+        text = json.dumps(obj, indent=2, ensure_ascii=False, default=str)
+    return write_text(path, text + "\n")
+
+
+def write_raster(path: str | os.PathLike, array: np.ndarray, grid: GridSpec, *,
+                 nodata: float | int | None = None, tags: dict[str, str] | None = None) -> Path:
+    """Write one band on ``grid`` as a compressed, tiled GeoTIFF in EPSG:27700, atomically.
+
+    Float arrays use NaN as nodata unless ``nodata`` is given.
+    """
+    import rasterio
+
+    if array.shape != grid.shape:
+        raise ValueError(f"array shape {array.shape} does not match grid shape {grid.shape}")
+    floating = np.issubdtype(array.dtype, np.floating)
+    profile = {
+        "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1,
+        "dtype": array.dtype.name, "crs": grid.crs, "transform": grid.transform,
+        "compress": "deflate", "zlevel": 9, "predictor": 3 if floating else 2,
+        "tiled": True, "blockxsize": 256, "blockysize": 256,
+        "nodata": (np.nan if floating and nodata is None else nodata),
+    }
+    with atomic_path(path) as tmp:
+        with rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(array, 1)
+            if tags:
+                dst.update_tags(**{k: str(v) for k, v in tags.items()})
+    return Path(path)
+
+
+def read_raster(path: str | os.PathLike) -> tuple[np.ndarray, GridSpec]:
+    """Read band 1 of a GeoTIFF and the grid it lies on."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        array = src.read(1)
+        t = src.transform
+        grid = GridSpec(resolution=float(t.a),
+                        bounds=(t.c, t.f + t.e * src.height, t.c + t.a * src.width, t.f),
+                        crs=src.crs.to_string())
+    return array, grid

@@ -1,0 +1,274 @@
+"""The layer store: one GeoTIFF per criterion on the national grid, plus a manifest.
+
+Layout of a store folder (``data/gb_1000m`` is the embedded default)::
+
+    manifest.json          grid, build date and command, metadata for every layer
+    land.tif               uint8, 1 on GB land
+    la_index.tif           int16, 1-based row of local_authorities.csv
+    local_authorities.csv  la_code, la_name, nation
+    places.csv             GeoNames places for naming sites
+    basemap.geojson        simplified council outlines (offline map background)
+    layers/<name>.tif      float32, NaN where the layer has no data
+
+Building is slow and reads raw files; loading is fast and reads only the store.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from ._errors import LayerStoreError
+from .catalog import REPO_ROOT, SourceFiles, catalog, gaps
+from .grid import GridSpec
+from .io import read_raster, write_json, write_raster, write_text
+from .layers import LAYER_MODULES, REGISTRY
+
+STORE_FORMAT = 1
+
+
+def default_store_path() -> Path:
+    """``$GROWTHZONES_STORE`` if set, else the embedded 1 km store in the repository."""
+    env = os.environ.get("GROWTHZONES_STORE")
+    return Path(env) if env else REPO_ROOT / "data" / "gb_1000m"
+
+
+@dataclass
+class LayerStore:
+    """Layers loaded from a store folder, with lookups for naming places.
+
+    Scoring works on 1-D vectors over land cells (``land_index``), so re-scoring the
+    whole country touches ~230k values at 1 km rather than 875k.
+    """
+
+    path: Path
+    grid: GridSpec
+    land: np.ndarray
+    la_index: np.ndarray
+    las: pd.DataFrame
+    places: pd.DataFrame
+    manifest: dict
+    layers: dict[str, np.ndarray]
+    basemap: dict | None = None
+    _vectors: dict = field(default_factory=dict, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def meta(self) -> dict[str, dict]:
+        return self.manifest["layers"]
+
+    @property
+    def land_index(self) -> np.ndarray:
+        if "_land" not in self._vectors:
+            self._vectors["_land"] = np.flatnonzero(self.land.ravel())
+        return self._vectors["_land"]
+
+    def layer(self, name: str) -> np.ndarray:
+        """The 2-D raster of one layer (raw values)."""
+        try:
+            return self.layers[name]
+        except KeyError:
+            raise LayerStoreError(
+                f"layer {name!r} is not in the store at {self.path}; rebuild it with "
+                f"'growthzones data build' (the store has: {', '.join(sorted(self.layers))})"
+            ) from None
+
+    def vector(self, name: str) -> np.ndarray:
+        """Raw values of one layer on land cells, as a 1-D float32 array."""
+        if name not in self._vectors:
+            self._vectors[name] = self.layer(name).ravel()[self.land_index]
+        return self._vectors[name]
+
+    def unflatten(self, values: np.ndarray, fill=np.nan) -> np.ndarray:
+        """Put a land-cell vector back on the 2-D grid."""
+        out = np.full(self.grid.shape[0] * self.grid.shape[1], fill,
+                      dtype=np.result_type(values.dtype, type(fill)))
+        out[self.land_index] = values
+        return out.reshape(self.grid.shape)
+
+    def attributions(self) -> list[str]:
+        """One line per source used: title, licence and required attribution."""
+        return [f"{s['title']}: {s['attribution']} ({s['licence']})"
+                for s in self.manifest["sources"].values()]
+
+
+def load_layers(path: str | os.PathLike | None = None) -> LayerStore:
+    """Load a layer store (default: the embedded 1 km store).
+
+    Raises
+    ------
+    LayerStoreError
+        If the folder, its manifest or any listed layer file is missing.
+    """
+    path = Path(path) if path is not None else default_store_path()
+    manifest_path = path / "manifest.json"
+    if not manifest_path.exists():
+        raise LayerStoreError(
+            f"no layer store at {path} (manifest.json missing); build one with "
+            f"'growthzones data build --out {path.parent}' or pass --store DIR")
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    if manifest.get("format") != STORE_FORMAT:
+        raise LayerStoreError(f"layer store at {path} has format {manifest.get('format')}, "
+                              f"this version reads {STORE_FORMAT}; rebuild it")
+    grid = GridSpec(resolution=manifest["grid"]["resolution"],
+                    bounds=tuple(manifest["grid"]["bounds"]), crs=manifest["grid"]["crs"])
+
+    def _read(rel):
+        f = path / rel
+        if not f.exists():
+            raise LayerStoreError(f"layer file {f} is missing; rebuild the store with "
+                                  f"'growthzones data build'")
+        arr, g = read_raster(f)
+        if g.shape != grid.shape or g.resolution != grid.resolution:
+            raise LayerStoreError(f"{f} is on a {g.shape} grid, the store is {grid.shape}")
+        return arr
+
+    layers = {name: _read(f"layers/{name}.tif").astype(np.float32, copy=False)
+              for name in manifest["layers"]}
+    basemap_path = path / "basemap.geojson"
+    return LayerStore(
+        path=path, grid=grid, land=_read("land.tif").astype(bool), la_index=_read("la_index.tif"),
+        las=pd.read_csv(path / "local_authorities.csv"), places=pd.read_csv(path / "places.csv"),
+        manifest=manifest, layers=layers,
+        basemap=json.loads(basemap_path.read_text("utf-8")) if basemap_path.exists() else None)
+
+
+def _log(msg: str, log) -> None:
+    if log is not None:
+        print(msg, file=log, flush=True)
+
+
+def build_store(out: str | os.PathLike, *, source: str | os.PathLike | None = None,
+                resolution: float = 1000.0, command: str | None = None,
+                log=sys.stderr) -> Path:
+    """Build every layer from the raw sources and write a store folder atomically.
+
+    Parameters
+    ----------
+    out
+        Parent folder; the store goes to ``out/gb_<resolution>m`` and a ``SOURCES.md``
+        with attribution, licences and this command goes to ``out``.
+    source
+        Folder with the raw files (default: ``../shared/data`` beside the repository).
+    resolution
+        Cell size in metres (1000 for the embedded default; 100 works too).
+    command
+        The command line to record in the manifest and SOURCES.md.
+    """
+    from .layers.base import basemap_geojson, build_base, read_places, read_small_areas
+
+    t0 = time.perf_counter()
+    sources = SourceFiles(source)
+    grid = GridSpec(resolution=resolution)
+    out = Path(out)
+    final = out / f"gb_{int(resolution)}m"
+    tmp = out / f".{final.name}.building"
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "layers").mkdir(parents=True)
+    _log(f"building the {resolution:g} m GB grid {grid.shape[1]} x {grid.shape[0]} cells "
+         f"from {sources.root}", log)
+    try:
+        areas = read_small_areas(sources)
+        base = build_base(areas, grid)
+        _log(f"  land mask: {base.land.sum():,} land cells, {len(base.las)} local authorities "
+             f"({time.perf_counter() - t0:.1f}s)", log)
+        write_raster(tmp / "land.tif", base.land.astype(np.uint8), grid, nodata=0)
+        write_raster(tmp / "la_index.tif", base.la_index, grid, nodata=0)
+        base.las.to_csv(tmp / "local_authorities.csv", index=False)
+        read_places(sources).to_csv(tmp / "places.csv", index=False)
+        write_json(tmp / "basemap.geojson", basemap_geojson(areas), compact=True)
+
+        land_cells = int(base.land.sum())
+        metas, used = {}, {}
+        for mod in LAYER_MODULES:
+            t = time.perf_counter()
+            arrays = mod.build(sources, grid, base)
+            for name, arr in arrays.items():
+                crit = REGISTRY[name]
+                arr = np.where(base.land, arr, np.nan).astype(np.float32)
+                write_raster(tmp / "layers" / f"{name}.tif", arr, grid)
+                have = np.isfinite(arr) & base.land
+                meta = crit.to_dict()
+                meta["coverage_fraction"] = round(float(have.sum()) / land_cells, 4)
+                vals = arr[have]
+                meta["stats"] = ({"min": float(vals.min()), "max": float(vals.max()),
+                                  "mean": float(vals.mean())} if vals.size else {})
+                metas[name] = meta
+                for sid in crit.sources:
+                    used[sid] = catalog()[sid]
+            _log(f"  {mod.__name__.rsplit('.', 1)[-1]}: {', '.join(arrays)} "
+                 f"({time.perf_counter() - t:.1f}s)", log)
+        for sid in ("lsoa_ew", "datazones_scotland", "lookup_lsoa_lad", "lookup_dz_council",
+                    "geonames_places"):
+            used[sid] = catalog()[sid]
+        manifest = {
+            "format": STORE_FORMAT, "growthzones_version": __version__,
+            "built": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "command": command or f"growthzones data build --resolution {resolution:g}",
+            "grid": grid.to_dict(), "land_cells": land_cells,
+            "layers": metas,
+            "sources": {sid: {k: v for k, v in vars(s).items() if k != "id"}
+                        for sid, s in sorted(used.items())},
+        }
+        write_json(tmp / "manifest.json", manifest)
+        # Swap the finished store in; an earlier store survives any failure above.
+        old = out / f".{final.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if final.exists():
+            final.rename(old)
+        tmp.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+        write_text(out / "SOURCES.md", sources_markdown(manifest))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    _log(f"wrote {final} in {time.perf_counter() - t0:.1f}s", log)
+    return final
+
+
+def sources_markdown(manifest: dict) -> str:
+    """``SOURCES.md`` for a built store: attribution and licence per source, and the command."""
+    lines = [
+        "# Data sources of the embedded layer store",
+        "",
+        "Everything in this folder is derived by growthzones from the raw open data below;",
+        "no raw file is copied here. Rebuilt on "
+        f"{manifest['built']} with:",
+        "",
+        "```",
+        manifest["command"],
+        "```",
+        "",
+        "Licences travel with the derived layers. **Some sources are non-commercial "
+        "(CC BY-NC-SA)**: layers built from them may not be used commercially; the map's "
+        "attribution line repeats these terms.",
+        "",
+        "| source | publisher | data date | licence | commercial use | attribution |",
+        "|---|---|---|---|---|---|",
+    ]
+    for s in manifest["sources"].values():
+        lines.append(f"| {s['title']} | {s['publisher']} | {s['data_date']} | {s['licence']} "
+                     f"| {'yes' if s['commercial'] else '**no**'} | {s['attribution']} |")
+    lines += ["", "## Layers", "",
+              "| layer | kind | unit | direction | coverage (share of GB land with data) "
+              "| sources |", "|---|---|---|---|---|---|"]
+    for m in manifest["layers"].values():
+        lines.append(f"| `{m['name']}` | {m['kind']} | {m['unit']} | {m['direction'] or '-'} | "
+                     f"{m['coverage']} ({100 * m['coverage_fraction']:.1f} %) | "
+                     f"{', '.join(m['sources'])} |")
+    lines += ["", "## Official downloads", "", "To refresh a source:", ""]
+    lines += [f"- {s['title']}: {s['url']}" for s in manifest["sources"].values()]
+    lines += ["", "## Not covered here", "",
+              "No layer claims these; where a criterion needs them its coverage says so. "
+              "A user with internet can fetch them from:", ""]
+    lines += [f"- **{g['what']}**: {g['url']} ({g['licence']})" for g in gaps().values()]
+    return "\n".join(lines) + "\n"
