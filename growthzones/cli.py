@@ -3,6 +3,7 @@
 ``growthzones run``          score the embedded store and write ranking, sites, surface, map
 ``growthzones criteria``     list every criterion and exclusion with unit, source, coverage
 ``growthzones data build``   rebuild the layer store from the raw open data
+``growthzones data download`` fetch an official file (to fill a gap) into a source folder
 ``growthzones screenshot``   render a saved map to PNG with headless Chromium
 
 User errors (bad scenario, missing files) print one line and exit 2; nothing already
@@ -111,6 +112,15 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_download(args) -> int:
+    from .catalog import download
+
+    dest = args.to / (args.name or args.url.rstrip("/").rsplit("/", 1)[-1])
+    download(args.url, dest, sha256=args.sha256)
+    _say(f"wrote {dest}")
+    return 0
+
+
 def cmd_screenshot(args) -> int:
     from .maps import screenshot
 
@@ -153,6 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=Path("data"), help="parent folder of the store")
     b.add_argument("--resolution", type=float, default=1000.0, help="cell size in metres")
     b.set_defaults(func=cmd_build)
+
+    dl = dsub.add_parser("download", help="download an official file into a source folder "
+                                           "(atomic, optional sha256 check)")
+    dl.add_argument("url")
+    dl.add_argument("--to", type=Path, required=True, help="destination folder")
+    dl.add_argument("--name", default=None, help="file name (default: from the URL)")
+    dl.add_argument("--sha256", default=None, help="expected checksum")
+    dl.set_defaults(func=cmd_download)
 
     s = sub.add_parser("screenshot", help="render a saved map.html to PNG (headless Chromium)")
     s.add_argument("html", type=Path)

@@ -124,7 +124,7 @@ def rank_sites(result: ScoreResult, *, top: int | None = None,
     lon, lat = Transformer.from_crs(BNG, 4326, always_xy=True).transform(x, y)
     df = pd.DataFrame({
         "rank": np.arange(1, len(pos) + 1),
-        "site_id": [f"E{xi / 1000:.0f}N{yi / 1000:.0f}" for xi, yi in zip(x, y)],
+        "site_id": site_ids(x, y, grid.resolution),
         "name": name_places(store.places, x, y, radius_km=place_radius_km),
         "local_authority": las["la_name"].reindex(la).to_numpy(),
         "nation": las["nation"].reindex(la).map({"E": "England", "W": "Wales",
@@ -146,6 +146,12 @@ def rank_sites(result: ScoreResult, *, top: int | None = None,
     df["unassessed_exclusions"] = [
         ", ".join(n for n, u in result.unassessed.items() if u[p]) for p in pos]
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=BNG)
+
+
+def site_ids(x: np.ndarray, y: np.ndarray, resolution: float) -> list[str]:
+    """Stable ids from each cell's south-west corner in km, e.g. ``E530N180`` at 1 km."""
+    h = resolution / 2
+    return [f"E{(xi - h) / 1000:g}N{(yi - h) / 1000:g}" for xi, yi in zip(x, y)]
 
 
 def name_places(places: pd.DataFrame, x: np.ndarray, y: np.ndarray, *,
@@ -176,3 +182,46 @@ def name_places(places: pd.DataFrame, x: np.ndarray, y: np.ndarray, *,
         else:
             out.append(f"near {names[tree.query([xi, yi])[1]]}")
     return out
+
+
+def compare_sites(before, after, *, match_km: float = 12.5) -> "pandas.DataFrame":  # noqa: F821
+    """How sites moved between two rankings (e.g. before and after a re-weighting).
+
+    A site in ``after`` is the same place as the nearest site in ``before`` within
+    ``match_km`` (default half the default separation), since a re-weighting can move the
+    best cell of a place by a cell or two.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per place in either ranking: ``name``, ``local_authority``,
+        ``rank_before``, ``rank_after``, ``change`` (positive = moved up), ``status``
+        (``kept``, ``new``, ``dropped``), sorted by ``rank_after``.
+    """
+    from scipy.spatial import cKDTree
+
+    rows = []
+    matched = set()
+    if len(before):
+        tree = cKDTree(before[["easting", "northing"]].to_numpy(float))
+    for a in after.itertuples():
+        j = None
+        if len(before):
+            d, k = tree.query([a.easting, a.northing])
+            if d <= match_km * 1000 and k not in matched:
+                j = int(k)
+                matched.add(j)
+        rb = int(before.iloc[j]["rank"]) if j is not None else None
+        rows.append({"name": a.name, "local_authority": a.local_authority,
+                     "rank_before": rb, "rank_after": int(a.rank),
+                     "change": (rb - int(a.rank)) if rb is not None else None,
+                     "status": "kept" if rb is not None else "new"})
+    for j, b in enumerate(before.itertuples()):
+        if j not in matched:
+            rows.append({"name": b.name, "local_authority": b.local_authority,
+                         "rank_before": int(b.rank), "rank_after": None, "change": None,
+                         "status": "dropped"})
+    out = pd.DataFrame(rows)
+    for col in ("rank_before", "rank_after", "change"):
+        out[col] = out[col].astype("Int64")
+    return out.sort_values(["rank_after", "rank_before"], na_position="last").reset_index(drop=True)

@@ -203,9 +203,12 @@ def build_store(out: str | os.PathLike, *, source: str | os.PathLike | None = No
                 vals = arr[have]
                 meta["stats"] = ({"min": float(vals.min()), "max": float(vals.max()),
                                   "mean": float(vals.mean())} if vals.size else {})
+                srcs = [catalog()[sid] for sid in crit.sources]
+                meta["licence"] = "; ".join(dict.fromkeys(s.licence for s in srcs))
+                meta["data_date"] = "; ".join(dict.fromkeys(s.data_date for s in srcs))
+                meta["commercial_use"] = all(s.commercial for s in srcs)
                 metas[name] = meta
-                for sid in crit.sources:
-                    used[sid] = catalog()[sid]
+                used.update((s.id, s) for s in srcs)
             _log(f"  {mod.__name__.rsplit('.', 1)[-1]}: {', '.join(arrays)} "
                  f"({time.perf_counter() - t:.1f}s)", log)
         for sid in ("lsoa_ew", "datazones_scotland", "lookup_lsoa_lad", "lookup_dz_council",

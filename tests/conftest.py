@@ -1,0 +1,83 @@
+"""Shared fixtures.
+
+Tests that read the real open data in ``../shared/data`` use the ``sources`` fixture (and
+are marked ``shared_data``). Without that folder they skip on a laptop, but fail under
+``CI=true``: a missing shared file must never pass silently in CI.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from growthzones.catalog import SourceFiles, default_source_dir
+
+REPO = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "sources" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared_data)
+
+
+@pytest.fixture(scope="session")
+def sources() -> SourceFiles:
+    """The real raw data folder (../shared/data)."""
+    root = default_source_dir()
+    if not root.is_dir():
+        msg = f"shared data folder {root} is missing"
+        if IN_CI:
+            pytest.fail(msg + " (CI=true: shared data must be present)")
+        pytest.skip(msg)
+    return SourceFiles(root)
+
+
+@pytest.fixture(scope="session")
+def base_1km(sources):
+    """Land mask and area lookups built from the real boundaries at 1 km."""
+    from growthzones.grid import GridSpec
+    from growthzones.layers.base import build_base, read_small_areas
+
+    return build_base(read_small_areas(sources), GridSpec(resolution=1000))
+
+
+@pytest.fixture(scope="session")
+def store():
+    """The embedded default layer store (data/gb_1000m), as a planner would load it."""
+    import growthzones as gz
+
+    return gz.load_layers(REPO / "data" / "gb_1000m")
+
+
+def make_fixture_store(layers: dict, *, land=None, resolution: float = 1000.0):
+    """A tiny hand-made LayerStore FIXTURE (not real data) for unit tests.
+
+    ``layers`` maps registry names to 2-D arrays of one shape; cells are laid out from
+    (0, 0) in EPSG:27700 at ``resolution`` metres.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from growthzones.grid import GridSpec
+    from growthzones.layers import REGISTRY
+    from growthzones.store import LayerStore
+
+    shape = next(iter(layers.values())).shape
+    grid = GridSpec(resolution=resolution,
+                    bounds=(0.0, 0.0, shape[1] * resolution, shape[0] * resolution))
+    land = np.ones(shape, dtype=bool) if land is None else np.asarray(land, dtype=bool)
+    meta = {n: {**REGISTRY[n].to_dict(), "coverage_fraction": 1.0} for n in layers}
+    return LayerStore(
+        path=Path("<fixture>"), grid=grid, land=land,
+        la_index=np.ones(shape, dtype=np.int16),
+        las=pd.DataFrame({"la_code": ["X00000001"], "la_name": ["Fixture Council"],
+                          "nation": ["E"]}),
+        places=pd.DataFrame({"name": ["Fixtureton"], "population": [5000],
+                             "lat": [49.8], "lon": [-7.5], "easting": [500.0],
+                             "northing": [500.0]}),
+        manifest={"layers": meta, "sources": {}, "built": "fixture"},
+        layers={n: np.asarray(a, dtype=np.float32) for n, a in layers.items()})

@@ -1,0 +1,76 @@
+"""The command line: outputs, exit codes, one-line errors, outputs left intact on error."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from growthzones.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def run_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    assert main(["run", "--out", str(out), "--top", "12"]) == 0
+    return out
+
+
+def test_run_writes_all_outputs(run_out):
+    import pandas as pd
+    import rasterio
+
+    ranking = pd.read_csv(run_out / "ranking.csv")
+    assert len(ranking) == 12 and ranking["rank"].tolist() == list(range(1, 13))
+    assert ranking["name"].str.startswith("near ").all()
+    assert ranking["local_authority"].notna().all()
+    gj = json.loads((run_out / "sites.geojson").read_text())
+    assert len(gj["features"]) == 12
+    lon, lat = gj["features"][0]["geometry"]["coordinates"]
+    assert -8 < lon < 2 and 49.9 < lat < 61
+    with rasterio.open(run_out / "score.tif") as src:
+        assert src.crs.to_epsg() == 27700 and src.res == (1000.0, 1000.0)
+        band = src.read(1)
+    import numpy as np
+    assert np.nanmax(band) == pytest.approx(ranking["score"].max(), abs=1e-5)
+    html = (run_out / "map.html").read_text()
+    assert ranking.loc[0, "name"] in html
+
+
+def test_misspelt_criterion_exits_2_with_one_line_and_keeps_outputs(run_out, tmp_path, capsys):
+    before = {p.name: p.read_bytes() for p in run_out.iterdir()}
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[criteria.dist_substaton_132kv_km]\nweight = 2\n")
+    capsys.readouterr()
+    assert main(["run", "--scenario", str(bad), "--out", str(run_out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "dist_substaton_132kv_km" in err[0] and "Did you mean 'dist_substation_132kv_km'" in err[0]
+    assert {p.name: p.read_bytes() for p in run_out.iterdir()} == before
+
+
+def test_bad_weight_override_and_missing_store(tmp_path, capsys):
+    assert main(["run", "--weight", "dist_ixp_km", "--out", str(tmp_path)]) == 2
+    assert "NAME=NUMBER" in capsys.readouterr().err
+    assert main(["run", "--store", str(tmp_path / "none"), "--out", str(tmp_path)]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error")]
+    assert len(err) == 1 and "growthzones data build" in err[0]
+    assert not (tmp_path / "ranking.csv").exists()
+
+
+def test_criteria_lists_every_registered_name(capsys):
+    from growthzones.layers import REGISTRY
+
+    assert main(["criteria"]) == 0
+    out = capsys.readouterr().out
+    for name, c in REGISTRY.items():
+        assert name in out and c.unit in out
+
+
+def test_console_script_exit_code_for_usage_error():
+    proc = subprocess.run([sys.executable, "-m", "growthzones.cli", "run", "--top", "x"],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 2 and "invalid int value" in proc.stderr

@@ -1,0 +1,349 @@
+"""Map rendering: string-level checks of the HTML page (fast, no browser).
+
+The result and sites are a hand-made FIXTURE, not real data: a 30 x 30 grid of 10 km
+cells over southern England, two criteria, one exclusion layer, two boundary polygons
+and three sites, one of them named like an XSS payload.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import re
+import struct
+import zlib
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from growthzones import maps
+from growthzones.grid import GridSpec
+
+XSS_NAME = "<script>alert(1)</script>"
+TEMPLATE_NAME = "Back`tick ${alert(2)}"
+ATTRIBUTIONS = [
+    "Contains OS data © Crown copyright and database right 2024. Open Government "
+    "Licence v3.0.",
+    "Grid headroom © Example DNO, CC BY-NC-SA 4.0 (non-commercial use only).",
+]
+
+
+# --------------------------------------------------------------------------- FIXTURE
+
+
+def fixture_grid() -> GridSpec:
+    """FIXTURE grid: 10 km cells, x 300-600 km, y 100-400 km (Dorset to the Midlands)."""
+    return GridSpec(resolution=10_000.0, bounds=(300_000.0, 100_000.0, 600_000.0, 400_000.0))
+
+
+def fixture_result() -> SimpleNamespace:
+    """FIXTURE: a stand-in for a scoring result with only what maps.py reads."""
+    grid = fixture_grid()
+    rows, cols = np.indices(grid.shape)
+    land = ~((rows > 24) & (cols < 6))                 # a 'sea' corner in the south-west
+    excluded = (rows >= 5) & (rows < 10) & (cols >= 20) & (cols < 25)
+    headroom = np.where(land, cols / (grid.width - 1), np.nan).astype(np.float32)
+    motorway = np.where(land, 1.0 - rows / (grid.height - 1), np.nan).astype(np.float32)
+    motorway[0, :] = np.nan                            # a strip without data
+    score = np.where(excluded, np.nan, 0.6 * headroom + 0.4 * np.nan_to_num(motorway))
+    score = np.where(land, score, np.nan).astype(np.float32)
+    green_belt = np.where(land, excluded.astype(np.float32), np.nan).astype(np.float32)
+    surfaces = {"score": score, "excluded": excluded.astype(np.float32),
+                "grid_headroom_mw": headroom, "dist_motorway_km": motorway}
+    meta = {
+        "grid_headroom_mw": {"title": "Grid headroom", "unit": "MW", "kind": "criterion"},
+        "dist_motorway_km": {"title": "Distance to motorway", "unit": "km",
+                             "kind": "criterion"},
+        "green_belt": {"title": "Green belt", "unit": "", "kind": "exclusion"},
+    }
+    basemap = {"type": "FeatureCollection", "features": [
+        {"type": "Feature",
+         "properties": {"la_code": "E09000033", "la_name": "Westminster", "nation": "E"},
+         "geometry": {"type": "Polygon", "coordinates": [[
+             [-0.22, 51.48], [-0.11, 51.48], [-0.11, 51.54], [-0.22, 51.54], [-0.22, 51.48]]]}},
+        {"type": "Feature",
+         "properties": {"la_code": "E07000180", "la_name": "Vale of White Horse",
+                        "nation": "E"},
+         "geometry": {"type": "Polygon", "coordinates": [[
+             [-1.75, 51.55], [-1.20, 51.55], [-1.20, 51.78], [-1.75, 51.78], [-1.75, 51.55]]]}},
+    ]}
+    store = SimpleNamespace(meta=meta, basemap=basemap,
+                            layer=lambda name: {"green_belt": green_belt}[name],
+                            attributions=lambda: list(ATTRIBUTIONS))
+    return SimpleNamespace(
+        grid=grid, weights={"grid_headroom_mw": 0.6, "dist_motorway_km": 0.4},
+        scenario=SimpleNamespace(name="Power first <test>"), store=store,
+        surface=lambda name: surfaces[name])
+
+
+def fixture_sites():
+    """FIXTURE: three ranked sites as rank_sites would return them (EPSG:27700)."""
+    import geopandas as gpd
+
+    rows = [
+        # rank, name, local authority, lat, lon, score
+        (1, "Didcot A", "Vale of White Horse", 51.624, -1.267, 0.91),
+        (2, XSS_NAME, "Slough & <Windsor>", 51.51, -0.60, 0.74),
+        (3, TEMPLATE_NAME, "Swindon", 51.56, -1.78, 0.52),
+    ]
+    df = {
+        "rank": [r[0] for r in rows], "site_id": [f"S{r[0]}" for r in rows],
+        "name": [r[1] for r in rows], "local_authority": [r[2] for r in rows],
+        "lat": [r[3] for r in rows], "lon": [r[4] for r in rows],
+        "score": [r[5] for r in rows], "coverage": [1.0, 1.0, 0.6],
+        "grid_headroom_mw_raw": [412.5, 55.0, np.nan],
+        "grid_headroom_mw_value": [0.95, 0.40, np.nan],
+        "grid_headroom_mw_contrib": [0.57, 0.24, 0.0],
+        "dist_motorway_km_raw": [7.2, 1.1, 12.0],
+        "dist_motorway_km_value": [0.85, 0.98, 0.52],
+        "dist_motorway_km_contrib": [0.34, 0.39, 0.21],
+        "notes": ["", "<img src=x onerror=alert(3)>", None],
+    }
+    pts = gpd.points_from_xy(df["lon"], df["lat"], crs="EPSG:4326").to_crs("EPSG:27700")
+    return gpd.GeoDataFrame(df, geometry=pts, crs="EPSG:27700")
+
+
+@pytest.fixture(scope="module")
+def result():
+    return fixture_result()
+
+
+@pytest.fixture(scope="module")
+def sites():
+    return fixture_sites()
+
+
+@pytest.fixture(scope="module")
+def page(result, sites) -> str:
+    return maps.map_html(maps.render_map(result, sites))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def read_png(data: bytes) -> tuple[int, int, int]:
+    """(width, height, colour type) from a PNG's IHDR; checks every chunk's CRC."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, ihdr = 8, None
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        (crc,) = struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])
+        assert zlib.crc32(kind + body) & 0xFFFFFFFF == crc, kind
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBB", body[:10])
+        pos += 12 + n
+    width, height, _, colour_type = ihdr
+    return width, height, colour_type
+
+
+def js_text(text: str) -> str:
+    """``text`` as it appears in the page: HTML-escaped, then in a JSON string."""
+    body = json.dumps(html.escape(text))[1:-1]
+    return body.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# --------------------------------------------------------------------------- content
+
+
+def test_page_names_the_top_site_and_its_explanation(page):
+    assert "Didcot A" in page
+    assert "Vale of White Horse" in page
+    # the popup row of a criterion: title, raw value with unit, weight
+    assert "Grid headroom" in page and "412 MW" in page
+    assert "no data" in page                       # NaN raw value of site 3
+
+
+def test_script_named_site_is_only_escaped(page):
+    assert XSS_NAME not in page
+    assert "<img src=x" not in page
+    # the escaped text reaches JS as a JSON string with & escaped again
+    assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page
+    assert "Slough \\u0026amp; \\u0026lt;Windsor\\u0026gt;" in page
+    # a template-literal payload stays inside a double-quoted JSON string
+    assert page.count("${alert(2)}") == 1
+    assert re.search(r'bindPopup\("(?:[^"\\]|\\.)*Back`tick \$\{alert\(2\)\}', page)
+
+
+def test_scenario_name_and_title_are_escaped(result, sites):
+    page = maps.map_html(maps.render_map(result, sites, title="<b>Mine</b>"))
+    assert "<b>Mine</b>" not in page and "Power first <test>" not in page
+    assert "&lt;b&gt;Mine&lt;/b&gt;" in page              # <title>
+    assert "Power first \\u0026lt;test\\u0026gt;" in page  # legend
+
+
+def test_default_title_names_the_scenario(page):
+    assert "<title>AI Growth Zones — Power first &lt;test&gt;</title>" in page
+
+
+def test_offline_page_has_no_external_assets(page):
+    assert not re.search(r"<script[^>]*\bsrc\s*=\s*[\"']?(https?:)?//", page, re.I)
+    assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?(https?:)?//", page, re.I)
+    assert "{z}/{x}/{y}" not in page and "L.tileLayer(" not in page
+    for cdn in ("cdn.jsdelivr", "cdnjs", "jquery", "bootstrap", "fontawesome", "d3.min"):
+        assert cdn not in page.lower().replace("leaflet", "")
+
+
+def test_offline_page_inlines_leaflet(page):
+    assert 'version="1.9.4"' in page                    # Leaflet's own marker
+    assert ".leaflet-pane" in page                      # its stylesheet
+    assert "url(images/" not in page                    # CSS images are data URIs
+    assert "sourceMappingURL" not in page
+
+
+def test_online_map_keeps_cdn_and_tiles(result, sites):
+    page = maps.map_html(maps.render_map(result, sites, offline=False), offline=False)
+    assert re.search(r'<script src="https://', page)
+    assert "tile.openstreetmap.org" in page
+
+
+def test_online_map_cannot_be_saved_offline(result, sites, tmp_path):
+    m = maps.render_map(result, sites, offline=False)
+    with pytest.raises(ValueError, match="(?s)tile layer .*offline=False"):
+        maps.save_map(m, tmp_path / "map.html")
+    assert not (tmp_path / "map.html").exists()
+
+
+def test_layer_names(page):
+    for name in ("Suitability score", "Grid headroom", "Distance to motorway",
+                 "Excluded land", "Exclusion: Green belt", "Top sites", "Local authorities"):
+        assert f'"{name}" :' in page, name       # an entry of the layer control
+    assert page.count("L.imageOverlay(") == 5
+
+
+def test_only_the_score_overlay_is_shown_at_first(page):
+    names = dict(re.findall(r'"([^"]+)" : (image_overlay_\w+),', page))
+    shown = [n for n, var in names.items() if f"{var}.addTo(" in page]
+    assert shown == ["Suitability score"]
+
+
+def test_criteria_argument_selects_overlays(result, sites):
+    page = maps.map_html(maps.render_map(result, sites, criteria=["dist_motorway_km"]))
+    assert '"Distance to motorway" :' in page and '"Grid headroom" :' not in page
+
+
+def test_unknown_criterion_is_an_error_with_a_suggestion(result, sites):
+    with pytest.raises(ValueError, match="unknown criterion 'grid_headrom'. Did you mean "
+                                         "'grid_headroom_mw'"):
+        maps.render_map(result, sites, criteria=["grid_headrom"])
+
+
+def test_sites_without_coordinates_are_named(result, sites):
+    broken = sites.copy()
+    broken.loc[1, "lat"] = np.nan
+    with pytest.raises(ValueError, match=re.escape(f"1 site(s) have no lat/lon: '{XSS_NAME}'")):
+        maps.render_map(result, broken)
+
+
+def test_missing_site_columns_are_listed(result, sites):
+    with pytest.raises(ValueError, match="lat, dist_motorway_km_contrib"):
+        maps.render_map(result, sites.drop(columns=["lat", "dist_motorway_km_contrib"]))
+
+
+def test_attributions_appear(page):
+    for text in ATTRIBUTIONS:
+        assert js_text(text) in page
+    assert "CC BY-NC-SA 4.0 (non-commercial use only)" in page
+
+
+def test_legend(page):
+    assert "Suitability score (0 = worst, 1 = best)" in page
+    assert "linear-gradient(to right, #440154 0.0%" in page
+    assert "Excluded land" in page
+
+
+def test_basemap_outlines_and_sea(result, page):
+    before = copy.deepcopy(result.store.basemap)
+    maps.render_map(result, None)
+    assert result.store.basemap == before               # the store's dict is untouched
+    assert '"la_name": "Westminster"' in page
+    assert '"pane": "gz-basemap"' in page
+    assert maps.SEA_COLOUR in page
+
+
+def test_sites_are_numbered_circles_in_their_own_group(page):
+    assert page.count("L.circleMarker(") == 3 and page.count('"pane": "gz-sites"') == 3
+    assert 'bindTooltip("1"' in page and 'className: "gz-rank"' in page
+    assert "L.marker(" not in page and "AwesomeMarkers" not in page
+
+
+def test_overlay_pngs_are_small_indexed_images_in_web_mercator(result):
+    from pyproj import Transformer
+
+    warp = maps._MercatorWarp(result.grid)
+    (south, west), (north, east) = warp.bounds
+    # the image covers every corner of the grid, and by no more than two cells
+    to_lonlat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    lon, lat = to_lonlat.transform([300e3, 300e3, 600e3, 600e3], [100e3, 400e3, 100e3, 400e3])
+    eps = 1e-9
+    assert south <= min(lat) + eps and north >= max(lat) - eps
+    assert west <= min(lon) + eps and east >= max(lon) - eps
+    assert min(lat) - south < 0.2 and north - max(lat) < 0.2
+    assert min(lon) - west < 0.3 and east - max(lon) < 0.3
+    # Mercator cells are about 1/cos(lat) larger: the pixel count stays close
+    assert 0.5 < warp.width * warp.height / result.grid.width / result.grid.height < 2.0
+    index = maps._scale_index(result.surface("score"))
+    png = maps._png_indexed(warp.warp(index, 255), maps._viridis_palette())
+    assert read_png(png) == (warp.width, warp.height, 3)
+    assert len(png) < 4000
+
+
+def test_colour_index_maps_nan_to_transparent_and_clips():
+    idx = maps._scale_index(np.array([[np.nan, -1.0, 0.0, 0.5, 1.0, 2.0]]))
+    assert idx.tolist() == [[255, 0, 0, 127, 254, 254]]
+    pal = maps._viridis_palette()
+    assert pal[255, 3] == 0 and (pal[:255, 3] == 255).all()
+    assert pal[0, :3].tolist() == [0x44, 0x01, 0x54] and pal[254, :3].tolist() == [0xFD, 0xE7, 0x25]
+    assert maps._mask_index(np.array([np.nan, 0.0, 1.0])).tolist() == [0, 0, 1]
+
+
+def test_wrong_raster_shape_is_an_error(result):
+    warp = maps._MercatorWarp(result.grid)
+    with pytest.raises(ValueError, match=r"shape \(3, 3\) does not match the grid \(30, 30\)"):
+        warp.warp(np.zeros((3, 3), np.uint8), 255)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def test_save_map_writes_what_map_html_returns(result, sites, tmp_path):
+    m = maps.render_map(result, sites)
+    path = maps.save_map(m, tmp_path / "sub" / "map.html")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "Didcot A" in text
+    assert not list(path.parent.glob(".*.tmp"))
+
+
+def test_save_map_is_atomic(result, sites, tmp_path, monkeypatch):
+    path = tmp_path / "map.html"
+    path.write_text("old map", encoding="utf-8")
+    m = maps.render_map(result, sites)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("render failed")
+
+    monkeypatch.setattr(maps, "map_html", broken)
+    with pytest.raises(RuntimeError, match="render failed"):
+        maps.save_map(m, path)
+    assert path.read_text(encoding="utf-8") == "old map"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.html"]
+
+
+def test_rendering_twice_inlines_leaflet_once(result, sites):
+    m = maps.render_map(result, sites)
+    maps.map_html(m)
+    page = maps.map_html(m)
+    assert page.count('version="1.9.4"') == 1 and page.count("/* required styles */") == 1
+    assert page.count("L.circleMarker(") == 3 and page.count('"pane": "gz-sites"') == 3
+
+
+def test_screenshot_without_chromium_says_how_to_install(tmp_path, monkeypatch):
+    page = tmp_path / "map.html"
+    page.write_text("<html></html>", encoding="utf-8")
+    monkeypatch.setattr(maps.shutil, "which", lambda name: None)
+    monkeypatch.setattr(maps.os, "access", lambda path, mode: False)
+    with pytest.raises(RuntimeError, match="apt-get install chromium"):
+        maps.screenshot(page, tmp_path / "map.png")
+    assert not (tmp_path / "map.png").exists()

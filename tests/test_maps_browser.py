@@ -1,0 +1,157 @@
+"""The saved map in a real browser: headless Chromium, no network.
+
+The machine running these has no internet, so the page only draws if it really is
+self-contained: a CDN link would leave ``L`` undefined and no Leaflet pane in the DOM.
+Skips without Chromium, but fails under ``CI=true`` (install it with
+``apt-get install chromium``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import zlib
+
+import numpy as np
+import pytest
+
+from growthzones import maps
+from test_maps import XSS_NAME, fixture_result, fixture_sites
+
+pytestmark = pytest.mark.browser
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Click the site ranked 2 (drawn second: sites are added worst first), so that its
+# popup, with the <script>-named site, is in the DOM when it is dumped.
+OPEN_POPUP = """<script>
+setTimeout(function () {
+    var paths = document.querySelectorAll(".leaflet-gz-sites-pane path");
+    paths[1].dispatchEvent(new MouseEvent("click", {bubbles: true}));
+}, 200);
+</script>"""
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    try:
+        return maps._find_chromium()
+    except RuntimeError as err:
+        if IN_CI:
+            pytest.fail(str(err))
+        pytest.skip(str(err))
+
+
+@pytest.fixture(scope="module")
+def saved(chromium, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("map")
+    return maps.save_map(maps.render_map(fixture_result(), fixture_sites()),
+                         folder / "map.html")
+
+
+@pytest.fixture(scope="module")
+def dom(saved) -> tuple[str, str]:
+    """(DOM after the scripts ran, browser log) of the page with a popup opened."""
+    page = saved.with_name("clicked.html")
+    page.write_text(saved.read_text(encoding="utf-8").replace("</html>", OPEN_POPUP + "</html>"),
+                    encoding="utf-8")
+    proc = maps._run_chromium(["--enable-logging=stderr", "--v=0",
+                               "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
+                              timeout=90)
+    return proc.stdout, proc.stderr
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """Pixels of an 8-bit RGB/RGBA, non-interlaced PNG (what Chromium writes)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat = 8, []
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        pos += 12 + n
+    assert depth == 8 and ctype in (2, 6) and interlace == 0, (depth, ctype, interlace)
+    bpp = 3 if ctype == 2 else 4
+    raw = np.frombuffer(zlib.decompress(b"".join(idat)), np.uint8).reshape(h, 1 + w * bpp)
+    out = np.zeros((h, w * bpp), np.uint8)
+    prev = np.zeros(w * bpp, np.int64)
+    for y in range(h):
+        kind, line = raw[y, 0], raw[y, 1:].astype(np.int64)
+        if kind == 0:
+            cur = line
+        elif kind == 1:                                    # Sub
+            cur = np.cumsum(line.reshape(w, bpp), axis=0).reshape(-1)
+        elif kind == 2:                                    # Up
+            cur = line + prev
+        else:                                              # Average, Paeth: byte by byte
+            cur, up = line.tolist(), prev.tolist()
+            for x in range(w * bpp):
+                a = cur[x - bpp] if x >= bpp else 0
+                b = up[x]
+                if kind == 3:
+                    cur[x] = (cur[x] + ((a + b) >> 1)) & 255
+                else:
+                    c = up[x - bpp] if x >= bpp else 0
+                    pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                    cur[x] = (cur[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+            cur = np.array(cur, np.int64)
+        prev = cur & 255
+        out[y] = prev
+    return out.reshape(h, w, bpp)[:, :, :3]
+
+
+def test_leaflet_runs_offline_and_draws_every_part(dom):
+    html, log = dom
+    assert "Uncaught" not in log, log
+    assert 'class="leaflet-pane leaflet-map-pane"' in html
+    assert "leaflet-gz-basemap-pane" in html and "leaflet-gz-sites-pane" in html
+    # only the score overlay is shown at first
+    assert len(re.findall(r'<img[^>]*class="leaflet-image-layer', html)) == 1
+    assert 'src="data:image/png;base64,' in html
+    # two local authorities and three sites are interactive SVG paths
+    assert html.count('class="leaflet-interactive"') == 5
+    labels = re.findall(r'<div class="leaflet-tooltip gz-rank[^"]*"[^>]*>([^<]*)</div>', html)
+    assert sorted(labels) == ["1", "2", "3"]
+
+
+def test_layer_control_lists_every_layer(dom):
+    html, _ = dom
+    entries = re.findall(r"<span> (.*?)</span>", html)
+    assert entries == ["Local authorities", "Suitability score", "Grid headroom",
+                       "Distance to motorway", "Excluded land", "Exclusion: Green belt",
+                       "Top sites"]
+
+
+def test_popup_shows_the_script_named_site_as_text(dom):
+    html, _ = dom
+    popup = re.search(r'<div class="leaflet-popup-content"[^>]*>(.*?)</table></div>', html, re.S)
+    assert popup, "the popup did not open"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in popup.group(1)
+    assert "Slough &amp; &lt;Windsor&gt;" in popup.group(1)
+    assert XSS_NAME not in html
+    assert "<img src=" not in html.replace('<img src="data:image/png', "")
+
+
+def test_title_legend_and_sources_are_drawn(dom):
+    html, _ = dom
+    assert "<h1>AI Growth Zones — Power first &lt;test&gt;</h1>" in html
+    assert "Suitability score (0 = worst, 1 = best)" in html
+    assert "CC BY-NC-SA 4.0 (non-commercial use only)" in html
+    assert "Contains OS data © Crown copyright" in html
+
+
+def test_screenshot_shows_a_map(saved):
+    png = maps.screenshot(saved, saved.with_suffix(".png"), width=1000, height=800,
+                          wait_ms=3000)
+    pixels = decode_png(png.read_bytes())
+    assert pixels.shape == (800, 1000, 3)
+    colours, counts = np.unique(pixels.reshape(-1, 3), axis=0, return_counts=True)
+    assert len(colours) > 50
+    sea = tuple(int(maps.SEA_COLOUR[i:i + 2], 16) for i in (1, 3, 5))
+    assert tuple(colours[np.argmax(counts)]) == sea           # mostly sea around GB
+    # the viridis score surface: strongly coloured pixels, not just grey and white
+    spread = pixels.max(axis=2).astype(int) - pixels.min(axis=2)
+    assert (spread > 80).sum() > 1000

@@ -1,0 +1,101 @@
+"""Scoring by hand arithmetic and its properties, on hand-made fixture stores."""
+
+import numpy as np
+import pytest
+
+import growthzones as gz
+from growthzones.scenario import parse_scenario
+
+from conftest import make_fixture_store
+
+NAN = np.nan
+
+
+def three_sites():
+    # FIXTURE: three cells (sites A, B, C), two criteria, one exclusion.
+    return make_fixture_store({
+        "dist_substation_132kv_km": np.array([[0.0, 10.0, 20.0]]),
+        "employment_deprivation_pct": np.array([[5.0, 25.0, 15.0]]),
+        "national_parks": np.array([[0.0, 0.0, 1.0]]),
+    })
+
+
+def scenario(w_sub=3.0, w_dep=1.0, exclude=True):
+    return parse_scenario({
+        "criteria": {
+            "dist_substation_132kv_km": {"weight": w_sub, "transform": "linear"},
+            "employment_deprivation_pct": {"weight": w_dep, "transform": "linear"}},
+        "exclusions": {"national_parks": exclude}})
+
+
+def test_weighted_linear_combination_by_hand():
+    r = gz.score(three_sites(), scenario())
+    # substation (min, linear over 0..20): A 1, B 0.5, C 0
+    # deprivation (max, linear over 5..25): A 0, B 1, C 0.5
+    # weights 3:1 -> 0.75, 0.25
+    expected = [0.75 * 1 + 0.25 * 0, 0.75 * 0.5 + 0.25 * 1, 0.75 * 0 + 0.25 * 0.5]
+    np.testing.assert_allclose(r.score, expected, atol=1e-6)
+    # contributions sum to the score
+    total = sum(r.contributions.values())
+    np.testing.assert_allclose(total, r.score, atol=1e-6)
+    # C is in a National Park: excluded after weighting
+    assert np.isnan(r.ranked[2]) and r.score[2] == pytest.approx(0.125)
+    assert r.excluded.tolist() == [False, False, True]
+
+
+def test_excluded_cells_never_rank():
+    r = gz.score(three_sites(), scenario(w_sub=0.01, w_dep=10))
+    # C would beat A on deprivation alone, but it is excluded
+    sites = gz.rank_sites(r, top=3, min_separation_km=0.1)
+    assert sites["site_id"].tolist() == ["E1N0", "E0N0"]  # B then A; C (E2N0) absent
+
+
+def test_scaling_all_weights_keeps_scores_and_ranking():
+    a = gz.score(three_sites(), scenario(3, 1))
+    b = gz.score(three_sites(), scenario(300, 100))
+    np.testing.assert_allclose(a.score, b.score, atol=1e-7)
+    assert gz.rank_sites(a, top=3, min_separation_km=0.1)["site_id"].tolist() == \
+        gz.rank_sites(b, top=3, min_separation_km=0.1)["site_id"].tolist()
+
+
+def test_missing_data_is_neither_good_nor_bad():
+    store = make_fixture_store({
+        "dist_substation_132kv_km": np.array([[0.0, 10.0, 20.0]]),
+        "employment_deprivation_pct": np.array([[5.0, NAN, 25.0]]),
+    })
+    r = gz.score(store, scenario(1, 1, exclude=False))
+    # B has no deprivation data: scored on substation alone (0.5), coverage 0.5
+    assert r.score[1] == pytest.approx(0.5)
+    assert r.coverage.tolist() == pytest.approx([1.0, 0.5, 1.0])
+    assert r.contributions["employment_deprivation_pct"][1] == 0
+
+
+def test_rescoring_reuses_cached_transforms():
+    store = three_sites()
+    gz.score(store, scenario(3, 1))
+    cached = dict(store._cache)
+    gz.score(store, scenario(1, 3))
+    assert store._cache.keys() == cached.keys()
+    assert all(store._cache[k] is cached[k] for k in cached)
+
+
+def test_explain_reports_values_weights_and_exclusion():
+    r = gz.score(three_sites(), scenario())
+    ex = gz.explain(r, 2500, 500)  # cell C
+    assert ex.loc["dist_substation_132kv_km", "raw"] == 20
+    assert ex.loc["employment_deprivation_pct", "value"] == pytest.approx(0.5)
+    assert ex.loc["dist_substation_132kv_km", "weight"] == pytest.approx(0.75)
+    assert ex.loc["national_parks", "status"] == "excluded"
+    assert ex["contribution"].sum() == pytest.approx(0.125)
+
+
+def test_unassessed_exclusion_is_flagged_not_excluded():
+    store = make_fixture_store({
+        "dist_substation_132kv_km": np.array([[0.0, 10.0, 20.0]]),
+        "employment_deprivation_pct": np.array([[5.0, 25.0, 15.0]]),
+        "national_parks": np.array([[0.0, NAN, 1.0]]),
+    })
+    r = gz.score(store, scenario())
+    assert r.excluded.tolist() == [False, False, True]
+    assert r.unassessed["national_parks"].tolist() == [False, True, False]
+    assert gz.explain(r, 1500, 500).loc["national_parks", "status"].startswith("not assessed")
