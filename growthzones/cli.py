@@ -92,6 +92,15 @@ def cmd_criteria(args) -> int:
         meta = load_layers(args.store).meta
     except GrowthZonesError:
         pass  # the list still comes from the registry; coverage shares need a store
+    if args.markdown:
+        print("| criterion | theme | unit | better | coverage | sources |\n|---|---|---|---|---|---|")
+        for c in REGISTRY.values():
+            share = meta.get(c.name, {}).get("coverage_fraction")
+            share = f" ({100 * share:.0f} % of GB land)" if share is not None else ""
+            better = "exclusion" if c.kind == "exclusion" else c.direction
+            print(f"| `{c.name}` | {c.layer} | {c.unit} | {better} | {c.coverage}{share} | "
+                  f"{', '.join(c.sources)} |")
+        return 0
     for layer in ("grid_capacity", "land", "post_industrial", "water", "connectivity"):
         print(f"\n{layer}")
         for c in (c for c in REGISTRY.values() if c.layer == layer):
@@ -153,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("criteria", help="list criteria and exclusions")
     c.add_argument("--store", type=Path, default=None)
+    c.add_argument("--markdown", action="store_true", help="print a Markdown table")
     c.set_defaults(func=cmd_criteria)
 
     d = sub.add_parser("data", help="layer store commands")
