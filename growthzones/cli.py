@@ -41,6 +41,8 @@ def _parse_weights(items: list[str]) -> dict[str, float]:
 
 
 def cmd_run(args) -> int:
+    import pandas as pd
+
     import growthzones as gz
     from .io import atomic_path, write_raster
     from .scenario import with_sites
@@ -58,8 +60,12 @@ def cmd_run(args) -> int:
     n_ex = int(result.excluded.sum())
     _say(f"scored {len(result.score):,} cells; {n_ex:,} excluded "
          f"({100 * n_ex / len(result.score):.1f} % of land)")
-    sites = gz.rank_sites(result)
-    _say(f"picked {len(sites)} sites at least {scenario.min_separation_km:g} km apart")
+    if args.sites:
+        sites = gz.score_sites(result, gz.read_sites(args.sites))
+        _say(f"scored {len(sites)} sites from {args.sites}")
+    else:
+        sites = gz.rank_sites(result)
+        _say(f"picked {len(sites)} sites at least {scenario.min_separation_km:g} km apart")
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -78,7 +84,9 @@ def cmd_run(args) -> int:
         _say(f"wrote {out / f}")
     _say(f"top sites ({time.perf_counter() - t0:.1f}s):")
     for row in table.head(10).itertuples():
-        _say(f"  {row.rank:>2}. {row.score:.3f}  {row.name}, {row.local_authority}")
+        rank = "--" if row.rank is pd.NA else f"{row.rank:>2}"
+        why = f"excluded: {row.excluded_by}" if row.excluded_by else f"{row.score:.3f}"
+        _say(f"  {rank}. {why}  {row.name}, {row.local_authority}")
     return 0
 
 
@@ -152,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--top", type=int, default=None, help="number of sites (default 20)")
     r.add_argument("--min-separation-km", type=float, default=None,
                    help="minimum distance between sites")
+    r.add_argument("--sites", type=Path, default=None,
+                   help="rank your own candidate sites (GeoPackage, GeoJSON or CSV with "
+                        "easting,northing or lon,lat) instead of picking them")
     r.add_argument("--out", type=Path, default=Path("outputs"), help="output folder")
     r.add_argument("--store", type=Path, default=None,
                    help="layer store folder (default: the embedded data/gb_1000m)")

@@ -488,7 +488,11 @@ def _present(x) -> bool:
 
 
 def _fmt_rank(x) -> str:
-    return str(int(x)) if _finite(x) else html.escape(str(x))
+    # An unranked (excluded) user site shows a cross instead of a number.
+    try:
+        return str(int(x)) if _finite(x) else "×"
+    except (TypeError, ValueError):
+        return "×"
 
 
 def _fmt(x, *, digits: int = 3, fixed: bool = False) -> str:
@@ -523,8 +527,10 @@ def _legend_html(scenario_name: str) -> str:
 
 
 def _sources_html(attributions) -> str:
+    # Open by default so every licence is on the page; a reader can fold it away.
     items = "".join(f"<li>{html.escape(str(a))}</li>" for a in attributions)
-    return f"<b>Data sources and licences</b><ul>{items}</ul>"
+    return (f"<details open><summary><b>Data sources and licences ({len(attributions)})</b>"
+            f"</summary><ul>{items}</ul></details>")
 
 
 def _page_css() -> str:
@@ -547,6 +553,7 @@ def _page_css() -> str:
     /* no scrolling: every licence line must be visible, also in a screenshot */
     .gz-sources {{ max-width: 480px; font-size: 10px; line-height: 1.3; }}
     .gz-sources ul {{ margin: 2px 0 0 0; padding-left: 14px; }}
+    .gz-sources summary {{ cursor: pointer; }}
     .leaflet-tooltip.gz-rank {{ background: transparent; border: 0; box-shadow: none;
         padding: 0; font: 700 11px/1 system-ui, sans-serif; color: #111; }}
     .leaflet-tooltip.gz-rank::before {{ display: none; }}

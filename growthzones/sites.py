@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .grid import BNG
+from ._errors import SitesError
+from .grid import BNG, GB_BOUNDS
 from .scoring import ScoreResult
 
 
@@ -82,7 +83,6 @@ def rank_sites(result: ScoreResult, *, top: int | None = None,
         ``missing`` and per criterion ``<name>_raw``, ``<name>_value``, ``<name>_contrib``.
     """
     import geopandas as gpd
-    from pyproj import Transformer
     from scipy import ndimage
 
     sc = result.scenario
@@ -119,19 +119,45 @@ def rank_sites(result: ScoreResult, *, top: int | None = None,
         near = (xx - xi) ** 2 + (yy - yi) ** 2 <= (sep_m / 2) ** 2
         areas.append(float(near.sum()) * grid.cell_area_km2)
 
+    table = site_table(result, pos, place_radius_km=place_radius_km)
+    table.insert(0, "rank", np.arange(1, len(pos) + 1))
+    table.insert(table.columns.get_loc("coverage"), "region_area_km2", areas)
+    return table
+
+
+def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float = 15.0,
+               names=None) -> "geopandas.GeoDataFrame":  # noqa: F821
+    """Location, council, score and per-criterion breakdown of land cells ``pos``.
+
+    Parameters
+    ----------
+    result
+        A scoring result.
+    pos
+        Positions in the result's land vectors (one per site).
+    names
+        Site names; default ``near <place>`` from GeoNames.
+    """
+    import geopandas as gpd
+    from pyproj import Transformer
+
+    store, grid = result.store, result.grid
+    pos = np.asarray(pos, dtype=np.int64)
+    rows, cols = np.divmod(store.land_index[pos], grid.width)
+    x, y = grid.xy(rows, cols)
     la = store.la_index[rows, cols].astype(int)
     las = store.las.set_index(pd.RangeIndex(1, len(store.las) + 1))
     lon, lat = Transformer.from_crs(BNG, 4326, always_xy=True).transform(x, y)
     df = pd.DataFrame({
-        "rank": np.arange(1, len(pos) + 1),
         "site_id": site_ids(x, y, grid.resolution),
-        "name": name_places(store.places, x, y, radius_km=place_radius_km),
+        "name": (list(names) if names is not None
+                 else name_places(store.places, x, y, radius_km=place_radius_km)),
         "local_authority": las["la_name"].reindex(la).to_numpy(),
         "nation": las["nation"].reindex(la).map({"E": "England", "W": "Wales",
                                                  "S": "Scotland"}).to_numpy(),
-        "score": np.round(s[pos].astype(float), 6),
+        "score": np.round(result.ranked[pos].astype(float), 6),
+        "score_before_exclusions": np.round(result.score[pos].astype(float), 6),
         "easting": x, "northing": y, "lat": np.round(lat, 5), "lon": np.round(lon, 5),
-        "region_area_km2": areas,
         "coverage": np.round(result.coverage[pos].astype(float), 4),
     })
     missing = [[] for _ in pos]
@@ -143,6 +169,7 @@ def rank_sites(result: ScoreResult, *, top: int | None = None,
         for j in np.flatnonzero(np.isnan(raw)):
             missing[j].append(name)
     df["missing"] = [", ".join(m) for m in missing]
+    df["excluded_by"] = [", ".join(n for n, e in result.excluded_by.items() if e[p]) for p in pos]
     df["unassessed_exclusions"] = [
         ", ".join(n for n, u in result.unassessed.items() if u[p]) for p in pos]
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=BNG)
@@ -225,3 +252,86 @@ def compare_sites(before, after, *, match_km: float = 12.5) -> "pandas.DataFrame
     for col in ("rank_before", "rank_after", "change"):
         out[col] = out[col].astype("Int64")
     return out.sort_values(["rank_after", "rank_before"], na_position="last").reset_index(drop=True)
+
+
+def read_sites(path, *, name_column: str = "name") -> "geopandas.GeoDataFrame":  # noqa: F821
+    """Read a user's candidate sites (GeoPackage, GeoJSON, Shapefile, or CSV) in EPSG:27700.
+
+    A CSV needs ``easting``/``northing`` (British National Grid) or ``lon``/``lat``
+    (WGS84) columns. Polygons are placed at their representative point.
+
+    Raises
+    ------
+    SitesError
+        If the file is missing or unreadable, has no geometry or CRS, or its sites do
+        not fall in Great Britain once read in their stated CRS (a wrong CRS).
+    """
+    import geopandas as gpd
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        raise SitesError(f"sites file {path} not found; check the path")
+    try:
+        if path.suffix.lower() == ".csv":
+            df = pd.read_csv(path)
+            cols = {c.lower(): c for c in df.columns}
+            if "easting" in cols and "northing" in cols:
+                geom, crs = gpd.points_from_xy(df[cols["easting"]], df[cols["northing"]]), BNG
+            elif "lon" in cols and "lat" in cols:
+                geom, crs = gpd.points_from_xy(df[cols["lon"]], df[cols["lat"]]), "EPSG:4326"
+            else:
+                raise SitesError(f"sites file {path.name} has no geometry: a CSV needs columns "
+                                 f"easting,northing (EPSG:27700) or lon,lat (WGS84)")
+            gdf = gpd.GeoDataFrame(df, geometry=geom, crs=crs)
+        else:
+            gdf = gpd.read_file(path)
+    except SitesError:
+        raise
+    except Exception as exc:  # pyogrio/pandas raise many types for unreadable files
+        raise SitesError(f"cannot read sites file {path.name}: {exc}") from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf or \
+            gdf.geometry.isna().all():
+        raise SitesError(f"sites file {path.name} has no geometry; give points or polygons "
+                         f"(or a CSV with easting,northing or lon,lat)")
+    if gdf.crs is None:
+        raise SitesError(f"sites file {path.name} has no CRS; set it (EPSG:27700 for British "
+                         f"National Grid, EPSG:4326 for lon/lat) and try again")
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(BNG)
+    b = gdf.geometry.bounds  # a wrong CRS gives infinite coordinates here
+    xmin, ymin, xmax, ymax = GB_BOUNDS
+    outside = ~(np.isfinite(b.to_numpy()).all(axis=1) & b["minx"].ge(xmin) & b["maxx"].le(xmax)
+                & b["miny"].ge(ymin) & b["maxy"].le(ymax)).to_numpy()
+    if outside.any():
+        raise SitesError(
+            f"{int(outside.sum())} of {len(gdf)} sites in {path.name} fall outside Great Britain "
+            f"when read as {gdf.crs.to_string() if gdf.crs else 'its CRS'}; is the file's CRS "
+            f"right (e.g. BNG metres labelled as EPSG:4326)?")
+    pts = gdf.geometry.representative_point()
+    names = (gdf[name_column].astype(str) if name_column in gdf
+             else pd.Series([f"site {i + 1}" for i in range(len(gdf))], index=gdf.index))
+    return gpd.GeoDataFrame({"name": names.to_numpy()}, geometry=pts.to_numpy(), crs=BNG)
+
+
+def score_sites(result: ScoreResult, sites) -> "geopandas.GeoDataFrame":  # noqa: F821
+    """Score and rank a user's sites (from :func:`read_sites`) at the cells they stand in.
+
+    Sites in excluded cells are listed last with no rank and ``excluded_by`` filled;
+    sites off GB land raise :class:`SitesError`.
+    """
+    from .scoring import cell_at
+
+    pos, bad = [], []
+    for name, g in zip(sites["name"], sites.geometry):
+        try:
+            pos.append(cell_at(result, g.x, g.y))
+        except ValueError:
+            bad.append(str(name))
+    if bad:
+        raise SitesError(f"{len(bad)} sites are not on GB land at this resolution: "
+                         f"{', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}; move them "
+                         f"onshore or check their coordinates")
+    table = site_table(result, np.array(pos), names=sites["name"])
+    order = table["score"].rank(ascending=False, method="first")
+    table.insert(0, "rank", order.astype("Int64"))
+    return table.sort_values(["rank"], na_position="last").reset_index(drop=True)

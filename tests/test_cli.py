@@ -74,3 +74,17 @@ def test_console_script_exit_code_for_usage_error():
     proc = subprocess.run([sys.executable, "-m", "growthzones.cli", "run", "--top", "x"],
                           capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 2 and "invalid int value" in proc.stderr
+
+
+def test_run_with_user_sites_escapes_names_in_the_map(tmp_path):
+    import pandas as pd
+
+    sites = tmp_path / "sites.csv"
+    sites.write_text("name,easting,northing\n<script>alert(1)</script>,479500,379700\n"
+                     "Helvellyn,334200,515100\n")
+    assert main(["run", "--sites", str(sites), "--out", str(tmp_path)]) == 0
+    ranking = pd.read_csv(tmp_path / "ranking.csv")
+    assert ranking["name"].tolist() == ["<script>alert(1)</script>", "Helvellyn"]
+    html = (tmp_path / "map.html").read_text()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html.replace("\\u0026", "&")

@@ -86,3 +86,41 @@ def test_compare_sites_matches_places_not_cells():
     moved = gz.compare_sites(before, after).set_index("name")
     assert moved.loc["b", "change"] == 1 and moved.loc["a", "change"] == -1
     assert moved.loc["d", "status"] == "new" and moved.loc["c", "status"] == "dropped"
+
+
+def test_read_sites_errors_name_the_problem(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    with pytest.raises(gz.SitesError, match="not found"):
+        gz.read_sites(tmp_path / "none.gpkg")
+    csv = tmp_path / "table.csv"
+    csv.write_text("name,town\nA,Leeds\n")
+    with pytest.raises(gz.SitesError, match="has no geometry: a CSV needs columns easting,northing"):
+        gz.read_sites(csv)
+    nocrs = tmp_path / "nocrs.gpkg"
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(430000, 580000)]).to_file(nocrs)
+    with pytest.raises(gz.SitesError, match="has no CRS"):
+        gz.read_sites(nocrs)
+    wrong = tmp_path / "wrong.geojson"  # BNG metres written as if they were lon/lat
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(430000, 580000)],
+                     crs=4326).to_file(wrong)
+    with pytest.raises(gz.SitesError, match="outside Great Britain .* is the file's CRS right"):
+        gz.read_sites(wrong)
+
+
+def test_score_user_sites_ranks_them_and_flags_exclusions(store, tmp_path):
+    csv = tmp_path / "mine.csv"
+    csv.write_text("name,easting,northing\nCottam,479500,379700\nHelvellyn,334200,515100\n"
+                   "Blyth,431000,583000\n")
+    result = gz.score(store, gz.load_scenario())
+    table = gz.score_sites(result, gz.read_sites(csv))
+    assert table["name"].tolist()[-1] == "Helvellyn"  # in a National Park: unranked, last
+    assert table["rank"].isna().tolist() == [False, False, True]
+    assert table.loc[2, "excluded_by"] == "national_parks"
+    assert table.loc[2, "score_before_exclusions"] > 0
+    assert (table.loc[:1, "score"].diff().dropna() <= 0).all()
+    sea = tmp_path / "sea.csv"
+    sea.write_text("name,easting,northing\nDogger,650000,500000\n")
+    with pytest.raises(gz.SitesError, match="not on GB land"):
+        gz.score_sites(result, gz.read_sites(sea))
