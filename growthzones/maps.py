@@ -99,7 +99,8 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
         Inline Leaflet and use no tile server, so the map works without internet.
         ``False`` keeps folium's CDN assets and adds an OpenStreetMap basemap.
     criteria
-        Criteria to add as overlays (hidden at first); default every weighted one.
+        Criteria to add as overlays (hidden at first); default every criterion in the
+        store, those outside the scenario drawn with their default transform.
     title
         Title shown on the map; default ``"AI Growth Zones — <scenario name>"``.
 
@@ -118,7 +119,12 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     el = _elements()
     weights = dict(result.weights)
     meta = result.store.meta
-    criteria = list(weights) if criteria is None else list(criteria)
+    if criteria is None:
+        # Every criterion in the store: the scenario's first, then the rest (unweighted).
+        criteria = list(weights) + [n for n, i in meta.items()
+                                    if i.get("kind", "criterion") == "criterion"
+                                    and n not in weights]
+    criteria = list(criteria)
     _check_inputs(criteria, meta, sites, weights)
     scenario_name = str(result.scenario.name)
     title = f"AI Growth Zones — {scenario_name}" if title is None else str(title)
@@ -142,9 +148,11 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     warp.overlay(_scale_index(result.surface("score")), _viridis_palette(),
                  name="Suitability score", show=True, opacity=SCORE_OPACITY).add_to(m)
     for name in criteria:
-        warp.overlay(_scale_index(result.surface(name)), _viridis_palette(),
-                     name=meta[name].get("title", name), show=False,
-                     opacity=SCORE_OPACITY).add_to(m)
+        label = meta[name].get("title", name)
+        if name not in weights:
+            label += " (not in scenario)"
+        warp.overlay(_scale_index(_criterion_surface(result, name)), _viridis_palette(),
+                     name=label, show=False, opacity=SCORE_OPACITY).add_to(m)
     warp.overlay(_mask_index(result.surface("excluded")), _mask_palette(),
                  name="Excluded land", show=False, opacity=EXCLUDED_OPACITY).add_to(m)
     for name, info in meta.items():
@@ -291,6 +299,19 @@ def _check_inputs(criteria, meta, sites, weights) -> None:
 
 
 # --------------------------------------------------------------------------- rasters
+
+
+def _criterion_surface(result, name: str) -> np.ndarray:
+    """A criterion's [0, 1] value surface; one the scenario leaves out uses its default
+    transform, so every layer of the store can be looked at on the map."""
+    if name in result.weights:
+        return result.surface(name)
+    from .scoring import transformed
+
+    info = result.store.meta[name]
+    values = transformed(result.store, name, info["direction"],
+                         info.get("default_transform", {"type": "linear"}))
+    return result.store.unflatten(values)
 
 
 def _viridis_palette() -> np.ndarray:

@@ -1,31 +1,47 @@
 """Transforms that turn a criterion's raw values into a [0, 1] suitability (1 = best).
 
-All are pure functions over 1-D arrays; NaN (no data) stays NaN. ``direction`` is
-``"max"`` (more is better) or ``"min"`` (less is better).
+All are pure functions over arrays of any shape; NaN (no data) stays NaN, never 0.
+``direction`` is ``"max"`` (more is better) or ``"min"`` (less is better). Parameters
+are in the criterion's own unit (km, %, MW).
 
 ========== ========================================================================
 linear     :math:`t = (x - lo) / (hi - lo)` (max) or :math:`(hi - x) / (hi - lo)` (min),
-           with lo/hi the national minimum and maximum over land cells with data.
-           A constant criterion (hi == lo) gives 0.5 everywhere: it carries no
-           information, shifts every score equally and never reorders cells.
+           clipped to [0, 1]. ``lo`` and ``hi`` default to the national minimum and
+           maximum over the cells with data; give them to fix the scale (then the
+           result does not depend on which cells are scored). A constant criterion
+           (hi == lo) gives 0.5 everywhere it has data: it carries no information,
+           shifts every score equally and never reorders cells.
 piecewise  :math:`t = \\mathrm{interp}(x, x_k, y_k)`, a value curve through the points
-           ``[[x_0, y_0], ...]`` (x ascending, y in [0, 1]), flat beyond the ends. The
-           curve states the direction itself.
-decay      :math:`t = 2^{-x / h}` (min) or :math:`1 - 2^{-x / h}` (max), with half-distance
-           ``half_distance`` = h in the criterion's unit; negative x is treated as 0.
-threshold  :math:`t = [x \\le v]` (min) or :math:`[x \\ge v]` (max), with ``value`` = v.
-percentile :math:`t = (r - 1) / (n - 1)`, r the average rank of x among the n cells
-           with data (ascending for max, descending for min); 0.5 if n == 1.
+           ``[[x_0, y_0], ...]`` (x strictly ascending, y in [0, 1]), flat beyond the
+           ends. The curve states the direction itself, so ``direction`` is ignored:
+           ``[[0, 1], [5, 0.5], [20, 0]]`` is 1 at 0 km, 0.75 at 2.5 km, 0 beyond 20 km.
+decay      :math:`t = 2^{-x / h}` (min) or :math:`1 - 2^{-x / h}` (max), with
+           ``half_distance`` = h: the value halves every h units. Negative x counts as 0.
+threshold  :math:`t = [x \\le v]` (min) or :math:`[x \\ge v]` (max), with ``value`` = v:
+           1 where the condition holds, else 0 (a step).
+percentile :math:`t = (r - 1) / (n - 1)`, r the average rank of x among the n cells with
+           data (ascending for max, descending for min; ties share their mean rank);
+           0.5 if n == 1.
 ========== ========================================================================
+
+Output dtype: float32 for float32 input (the layer store), float64 otherwise.
+
+Backends: every transform accepts NumPy or dask arrays (a dask input returns a lazy dask
+array; ``linear`` takes its national lo/hi as lazy reductions). ``percentile`` needs a
+global sort, so on dask it raises :class:`NotImplementedError`; use ``linear`` or
+``piecewise`` there.
 """
 
 from __future__ import annotations
+
+import difflib
+import math
 
 import numpy as np
 
 #: transform name -> {parameter: required?}
 TRANSFORMS: dict[str, dict[str, bool]] = {
-    "linear": {},
+    "linear": {"lo": False, "hi": False},
     "piecewise": {"points": True},
     "decay": {"half_distance": True},
     "threshold": {"value": True},
@@ -33,10 +49,20 @@ TRANSFORMS: dict[str, dict[str, bool]] = {
 }
 
 
-def check_transform(spec: dict) -> list[str]:
-    """Problems with a transform spec ``{"type": name, **params}``; empty if it is valid."""
-    import difflib
+def _is_finite_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
+
+def check_transform(spec: dict) -> list[str]:
+    """Problems with a transform spec ``{"type": name, **params}``; empty if it is valid.
+
+    Examples
+    --------
+    >>> check_transform({"type": "decay", "half_distance": 0})
+    ['decay half_distance must be a positive number, got 0']
+    >>> check_transform({"type": "piecewise", "points": [[0, 1], [5, 0.5], [20, 0]]})
+    []
+    """
     kind = spec.get("type")
     if kind not in TRANSFORMS:
         hint = difflib.get_close_matches(str(kind), TRANSFORMS, n=1)
@@ -48,82 +74,223 @@ def check_transform(spec: dict) -> list[str]:
     problems += [f"transform {kind!r} has no parameter {p!r} (it takes: "
                  f"{', '.join(params) or 'none'})" for p in spec if p != "type" and p not in params]
     if kind == "piecewise" and "points" in spec:
-        pts = spec["points"]
         try:
-            arr = np.asarray(pts, dtype=float)
+            arr = np.asarray(spec["points"], dtype=float)
             ok = arr.ndim == 2 and arr.shape[1] == 2 and len(arr) >= 2
         except (TypeError, ValueError):
             ok = False
         if not ok:
             problems.append("piecewise points must be a list of at least two [x, value] pairs")
+        elif not np.isfinite(arr).all():
+            problems.append("piecewise points must be finite numbers (no nan or inf)")
         elif np.any(np.diff(arr[:, 0]) <= 0):
             problems.append("piecewise points must have strictly increasing x")
         elif np.any((arr[:, 1] < 0) | (arr[:, 1] > 1)):
             problems.append("piecewise values must lie in [0, 1]")
     if kind == "decay" and "half_distance" in spec:
         h = spec["half_distance"]
-        if not isinstance(h, (int, float)) or isinstance(h, bool) or h <= 0:
+        if not _is_finite_number(h) or h <= 0:
             problems.append(f"decay half_distance must be a positive number, got {h!r}")
     if kind == "threshold" and "value" in spec:
         v = spec["value"]
-        if not isinstance(v, (int, float)) or isinstance(v, bool):
-            problems.append(f"threshold value must be a number, got {v!r}")
+        if not _is_finite_number(v):
+            problems.append(f"threshold value must be a finite number, got {v!r}")
+    if kind == "linear":
+        for p in ("lo", "hi"):
+            if p in spec and not _is_finite_number(spec[p]):
+                problems.append(f"linear {p} must be a finite number, got {spec[p]!r}")
+        lo, hi = spec.get("lo"), spec.get("hi")
+        if _is_finite_number(lo) and _is_finite_number(hi) and not hi > lo:
+            problems.append(f"linear needs lo < hi, got lo={lo} and hi={hi}")
     return problems
 
 
-def linear(x: np.ndarray, *, direction: str, lo: float, hi: float) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    if not hi > lo:
-        return np.where(np.isnan(x), np.float32(np.nan), np.float32(0.5))
-    t = (x - np.float32(lo)) / np.float32(hi - lo)
-    return np.clip(t if direction == "max" else 1 - t, 0, 1).astype(np.float32)
+# --- backend helpers -----------------------------------------------------------------------
+
+def _is_dask(x) -> bool:
+    return type(x).__module__.startswith("dask")
 
 
-def piecewise(x: np.ndarray, *, points) -> np.ndarray:
+def _float(x):
+    """``x`` as a floating array (float32 stays float32; ints become float64)."""
+    if _is_dask(x):
+        return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+    x = np.asarray(x)
+    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+
+
+def _blockwise(fn, x):
+    """Apply an elementwise NumPy function to ``x``, block by block if it is a dask array."""
+    if _is_dask(x):
+        return x.map_blocks(fn, dtype=x.dtype)
+    return fn(x)
+
+
+def _check_direction(direction: str) -> None:
+    if direction not in ("max", "min"):
+        raise ValueError(f"direction is {direction!r}; use 'max' (more is better) or 'min' "
+                         f"(less is better)")
+
+
+# --- the transforms --------------------------------------------------------------------------
+
+def linear(x, *, direction: str, lo: float, hi: float):
+    """Min-max rescaling to [0, 1].
+
+    .. math:: t = \\mathrm{clip}((x - lo) / (hi - lo), 0, 1) \\text{ (max)}, \\quad
+              1 - \\text{that (min)}; \\quad t = 0.5 \\text{ if } hi \\le lo
+
+    Parameters
+    ----------
+    x
+        Raw values (criterion unit); NaN = no data.
+    direction
+        ``"max"`` or ``"min"``.
+    lo, hi
+        Values mapped to the worst and best end (criterion unit); may be lazy dask scalars.
+
+    Examples
+    --------
+    >>> linear(np.array([0., 5., 10., np.nan]), direction="min", lo=0, hi=10).tolist()
+    [1.0, 0.5, 0.0, nan]
+    """
+    _check_direction(direction)
+    x = _float(x)
+    dt = x.dtype.type
+    span = hi - lo
+    ok = span > 0
+    # Divide by 1 where the span is empty so no inf/NaN appears before the where().
+    t = (x - dt(lo) if not _is_dask(lo) else x - lo) / np.where(ok, span, 1)
+    t = np.clip(t, 0, 1)
+    if direction == "min":
+        t = 1 - t
+    t = np.where(ok, t, dt(0.5))
+    return np.where(np.isnan(x), dt(np.nan), t).astype(x.dtype)
+
+
+def piecewise(x, *, points):
+    """A value curve through ``points``, linear between them and flat beyond the ends.
+
+    .. math:: t = \\mathrm{interp}(x, x_k, y_k)
+
+    Examples
+    --------
+    >>> piecewise(np.array([0., 2.5, 5., 12.5, 20., 30.]),
+    ...           points=[[0, 1], [5, 0.5], [20, 0]]).tolist()
+    [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    """
     pts = np.asarray(points, dtype=float)
-    x = np.asarray(x, dtype=np.float32)
-    t = np.interp(x, pts[:, 0], pts[:, 1]).astype(np.float32)
-    t[np.isnan(x)] = np.nan
-    return t
+    x = _float(x)
+
+    def _interp(block):
+        t = np.interp(block, pts[:, 0], pts[:, 1]).astype(block.dtype)
+        t[np.isnan(block)] = np.nan  # np.interp maps NaN to an end value
+        return t
+
+    return _blockwise(_interp, x)
 
 
-def decay(x: np.ndarray, *, direction: str, half_distance: float) -> np.ndarray:
-    x = np.maximum(np.asarray(x, dtype=np.float32), 0)
-    t = np.exp2(-x / np.float32(half_distance))
-    return (t if direction == "min" else 1 - t).astype(np.float32)
+def decay(x, *, direction: str, half_distance: float):
+    """Exponential distance decay with a half-distance.
+
+    .. math:: t = 2^{-\\max(x, 0) / h} \\text{ (min)}, \\quad 1 - 2^{-\\max(x, 0) / h} \\text{ (max)}
+
+    Examples
+    --------
+    >>> decay(np.array([0., 60., 120.]), direction="min", half_distance=60).tolist()
+    [1.0, 0.5, 0.25]
+    """
+    _check_direction(direction)
+    x = _float(x)
+    dt = x.dtype.type
+    t = np.exp2(-np.maximum(x, dt(0)) / dt(half_distance))  # NaN stays NaN through maximum
+    return (t if direction == "min" else 1 - t).astype(x.dtype)
 
 
-def threshold(x: np.ndarray, *, direction: str, value: float) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
+def threshold(x, *, direction: str, value: float):
+    """A step: 1 where the condition holds, else 0.
+
+    .. math:: t = [x \\le v] \\text{ (min)}, \\quad [x \\ge v] \\text{ (max)}
+
+    Examples
+    --------
+    >>> threshold(np.array([5., 10., 15., np.nan]), direction="min", value=10).tolist()
+    [1.0, 1.0, 0.0, nan]
+    """
+    _check_direction(direction)
+    x = _float(x)
+    dt = x.dtype.type
     ok = x <= value if direction == "min" else x >= value
-    return np.where(np.isnan(x), np.float32(np.nan), ok.astype(np.float32))
+    return np.where(np.isnan(x), dt(np.nan), ok.astype(x.dtype))
 
 
-def percentile(x: np.ndarray, *, direction: str) -> np.ndarray:
+def percentile(x, *, direction: str):
+    """Percentile rank among the cells with data.
+
+    .. math:: t = (r - 1) / (n - 1)
+
+    with r the average (mid) rank of x among the n non-NaN cells, ascending for ``max``
+    and descending for ``min``; 0.5 if n == 1.
+
+    Examples
+    --------
+    >>> percentile(np.array([10., 20., 20., 40., np.nan]), direction="max").tolist()
+    [0.0, 0.5, 0.5, 1.0, nan]
+    """
     from scipy.stats import rankdata
 
-    x = np.asarray(x, dtype=np.float32)
-    out = np.full(x.shape, np.nan, dtype=np.float32)
+    _check_direction(direction)
+    if _is_dask(x):
+        raise NotImplementedError(
+            "the percentile transform needs a global sort of all cells and is not available "
+            "on dask arrays; use 'linear' (national min-max) or 'piecewise' instead")
+    x = _float(x)
+    out = np.full(x.shape, np.nan, dtype=x.dtype)
     have = ~np.isnan(x)
     n = int(have.sum())
-    if n == 0:
-        return out
     if n == 1:
         out[have] = 0.5
-        return out
-    r = rankdata(x[have] if direction == "max" else -x[have], method="average")
-    out[have] = (r - 1) / (n - 1)
+    elif n > 1:
+        r = rankdata(x[have] if direction == "max" else -x[have], method="average")
+        out[have] = (r - 1) / (n - 1)
     return out
 
 
-def apply(x: np.ndarray, spec: dict, direction: str) -> np.ndarray:
-    """Apply the transform ``spec`` to raw values ``x`` (1-D float32); NaN stays NaN."""
+def national_range(x) -> tuple:
+    """(min, max) of ``x`` over cells with data; lazy for dask, (0, 0) if all NaN."""
+    if _is_dask(x):
+        return np.nanmin(x), np.nanmax(x)
+    have = x[~np.isnan(x)]
+    return (float(have.min()), float(have.max())) if have.size else (0.0, 0.0)
+
+
+def apply(x, spec: dict, direction: str):
+    """Apply the transform ``spec`` to raw values ``x``; NaN stays NaN.
+
+    Parameters
+    ----------
+    x
+        Raw values in the criterion's unit, NumPy or dask, any shape. float32 input gives
+        float32 output.
+    spec
+        ``{"type": name, **params}`` as validated by :func:`check_transform`.
+    direction
+        ``"max"`` or ``"min"``.
+
+    Examples
+    --------
+    >>> apply(np.array([0., 5., 10.], dtype=np.float32), {"type": "linear"}, "max").tolist()
+    [0.0, 0.5, 1.0]
+    """
+    problems = check_transform(spec)
+    if problems:
+        raise ValueError("; ".join(problems))
     kind = spec["type"]
     params = {k: v for k, v in spec.items() if k != "type"}
+    x = _float(x)
     if kind == "linear":
-        have = x[~np.isnan(x)]
-        lo, hi = (float(have.min()), float(have.max())) if have.size else (0.0, 0.0)
-        return linear(x, direction=direction, lo=lo, hi=hi)
+        lo, hi = national_range(x) if ("lo" not in params or "hi" not in params) else (0, 0)
+        return linear(x, direction=direction, lo=params.get("lo", lo), hi=params.get("hi", hi))
     if kind == "piecewise":
         return piecewise(x, **params)
     return {"decay": decay, "threshold": threshold, "percentile": percentile}[kind](
