@@ -90,11 +90,9 @@ def test_run_with_user_sites_escapes_names_in_the_map(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html.replace("\\u0026", "&")
 
 
-def test_map_offers_every_store_criterion_even_unweighted(tmp_path):
-    from growthzones.layers import REGISTRY
-
+def test_map_offers_every_store_criterion_even_unweighted(tmp_path, store):
     assert main(["run", "--weight", "dist_ixp_km=0", "--out", str(tmp_path), "--top", "3"]) == 0
     html = (tmp_path / "map.html").read_text()
-    assert f"{REGISTRY['dist_ixp_km'].title} (not in scenario)" in html
-    for c in REGISTRY.values():
-        assert c.title in html, c.name
+    assert f"{store.meta['dist_ixp_km']['title']} (not in scenario)" in html
+    for name, meta in store.meta.items():
+        assert meta["title"] in html, name
