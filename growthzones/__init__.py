@@ -21,9 +21,12 @@ from .store import LayerStore, build_store, load_layers  # noqa: E402
 _LAZY = {
     "load_scenario": "scenario", "Scenario": "scenario", "parse_scenario": "scenario",
     "score": "scoring", "ScoreResult": "scoring", "explain": "scoring",
-    "rank_sites": "sites", "compare_sites": "sites", "read_sites": "sites",
+    "rank_sites": "sites", "read_sites": "sites",
     "score_sites": "sites",
     "render_map": "maps", "save_map": "maps", "map_html": "maps", "screenshot": "maps",
+    "top_sites": "sites", "rank_stability": "ranking", "sweep_weights": "ranking",
+    "tornado": "ranking", "compare_scenarios": "compare", "ahp_weights": "scenario",
+    "explain_sites": "scoring", "score_dataset": "scoring", "store_dataset": "scoring",
 }
 
 

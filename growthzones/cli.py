@@ -1,6 +1,8 @@
 """Command line: a thin layer over the public API.
 
 ``growthzones run``          score the embedded store and write ranking, sites, surface, map
+``growthzones stability``    Monte-Carlo rank stability of the top sites
+``growthzones compare``      two scenarios side by side
 ``growthzones criteria``     list every criterion and exclusion with unit, source, coverage
 ``growthzones data build``   rebuild the layer store from the raw open data
 ``growthzones data download`` fetch an official file (to fill a gap) into a source folder
@@ -90,6 +92,46 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_stability(args) -> int:
+    import growthzones as gz
+    from .io import atomic_path
+
+    scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
+    store = gz.load_layers(args.store)
+    result = gz.score(store, scenario)
+    _say(f"scenario {scenario.name!r}: {args.draws} Dirichlet weight draws "
+         f"(concentration {args.concentration:g}, seed {args.seed}) ...")
+    table = gz.rank_stability(result, top=args.top, draws=args.draws,
+                              concentration=args.concentration, seed=args.seed)
+    out = args.out / "stability.csv"
+    with atomic_path(out) as tmp:
+        table.to_csv(tmp, index=False)
+    top = table.attrs["top"]
+    _say(f"wrote {out}; P(in top {top}) and {100 * 0.9:.0f} % rank interval:")
+    for row in table.head(top).itertuples():
+        _say(f"  {int(row.rank):>2}. p={row.p_top:.2f}  ranks {row.rank_lo:.0f}-{row.rank_hi:.0f}  "
+             f"{getattr(row, 'name', row.site_id)}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    import growthzones as gz
+    from .io import atomic_path, write_raster
+
+    a, b = gz.load_scenario(args.a), gz.load_scenario(args.b)
+    store = gz.load_layers(args.store)
+    _say(f"comparing {b.name!r} with {a.name!r} ...")
+    cmp = gz.compare_scenarios(store, a, b, top=args.top)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(args.out / "comparison.csv") as tmp:
+        cmp.sites.to_csv(tmp, index=False)
+    write_raster(args.out / "difference.tif", cmp.surface("difference"), store.grid,
+                 tags={"a": a.name, "b": b.name, "meaning": "score B minus score A"})
+    _say(cmp.summary())
+    _say(f"wrote {args.out / 'comparison.csv'} and {args.out / 'difference.tif'}")
+    return 0
+
+
 def cmd_criteria(args) -> int:
     from .layers import REGISTRY
 
@@ -170,6 +212,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help="load Leaflet from its CDN and add OpenStreetMap tiles instead of the "
                         "self-contained offline map")
     r.set_defaults(func=cmd_run)
+
+    st = sub.add_parser("stability", help="how stable the top sites are under uncertain "
+                                           "weights (Monte-Carlo), to stability.csv")
+    st.add_argument("--scenario", type=Path, default=None)
+    st.add_argument("--weight", action="append", metavar="NAME=VALUE")
+    st.add_argument("--top", type=int, default=None, help="N of 'stays in the top N'")
+    st.add_argument("--draws", type=int, default=1000)
+    st.add_argument("--concentration", type=float, default=50.0,
+                    help="Dirichlet concentration: larger = weights closer to the scenario's")
+    st.add_argument("--seed", type=int, default=0)
+    st.add_argument("--out", type=Path, default=Path("outputs"))
+    st.add_argument("--store", type=Path, default=None)
+    st.set_defaults(func=cmd_stability)
+
+    cp = sub.add_parser("compare", help="compare two scenarios: rank changes, entering and "
+                                        "leaving sites, difference surface")
+    cp.add_argument("a", type=Path, help="reference scenario")
+    cp.add_argument("b", type=Path, help="scenario to compare with it")
+    cp.add_argument("--top", type=int, default=None)
+    cp.add_argument("--out", type=Path, default=Path("outputs"))
+    cp.add_argument("--store", type=Path, default=None)
+    cp.set_defaults(func=cmd_compare)
 
     c = sub.add_parser("criteria", help="list criteria and exclusions")
     c.add_argument("--store", type=Path, default=None)

@@ -47,6 +47,10 @@ WEB_MERCATOR = "EPSG:3857"
 #: Great Britain in latitude/longitude, [[south, west], [north, east]]; the initial view.
 GB_LATLON_BOUNDS = [[49.85, -8.3], [60.9, 1.8]]
 
+#: Short labels of the layer themes, in display order.
+_THEMES = {"grid_capacity": "Grid", "post_industrial": "Post-industrial", "land": "Land",
+           "water": "Water", "connectivity": "Connectivity"}
+
 SEA_COLOUR = "#d4e4ef"
 LAND_STYLE = {"color": "#9a9a9a", "weight": 0.5, "opacity": 0.8,
               "fillColor": "#f4f1ea", "fillOpacity": 1.0}
@@ -120,10 +124,12 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     weights = dict(result.weights)
     meta = result.store.meta
     if criteria is None:
-        # Every criterion in the store: the scenario's first, then the rest (unweighted).
-        criteria = list(weights) + [n for n, i in meta.items()
-                                    if i.get("kind", "criterion") == "criterion"
-                                    and n not in weights]
+        # Every criterion in the store: the scenario's first, then the rest (unweighted),
+        # each group in theme order so the layer control reads like the README.
+        order = {t: i for i, t in enumerate(_THEMES)}
+        criteria = sorted(
+            (n for n, i in meta.items() if i.get("kind", "criterion") == "criterion"),
+            key=lambda n: (n not in weights, order.get(meta[n].get("layer"), 99)))
     criteria = list(criteria)
     _check_inputs(criteria, meta, sites, weights)
     scenario_name = str(result.scenario.name)
@@ -148,7 +154,9 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     warp.overlay(_scale_index(result.surface("score")), _viridis_palette(),
                  name="Suitability score", show=True, opacity=SCORE_OPACITY).add_to(m)
     for name in criteria:
-        label = meta[name].get("title", name)
+        theme = _THEMES.get(meta[name].get("layer"), "")
+        label = f"{theme}: {meta[name].get('title', name)}" if theme else meta[name].get(
+            "title", name)
         if name not in weights:
             label += " (not in scenario)"
         warp.overlay(_scale_index(_criterion_surface(result, name)), _viridis_palette(),
@@ -548,10 +556,13 @@ def _legend_html(scenario_name: str) -> str:
 
 
 def _sources_html(attributions) -> str:
-    # Open by default so every licence is on the page; a reader can fold it away.
+    # Every licence is in the page; folded so it does not cover the map. The summary
+    # says at once when some source is non-commercial.
     items = "".join(f"<li>{html.escape(str(a))}</li>" for a in attributions)
-    return (f"<details open><summary><b>Data sources and licences ({len(attributions)})</b>"
-            f"</summary><ul>{items}</ul></details>")
+    nc = any("NC" in str(a) for a in attributions)
+    warn = " — includes non-commercial (CC BY-NC-SA) data" if nc else ""
+    return (f"<details><summary><b>Data sources and licences ({len(attributions)})</b>"
+            f"{warn}</summary><ul>{items}</ul></details>")
 
 
 def _page_css() -> str:
@@ -574,7 +585,10 @@ def _page_css() -> str:
     /* no scrolling: every licence line must be visible, also in a screenshot */
     .gz-sources {{ max-width: 480px; font-size: 10px; line-height: 1.3; }}
     .gz-sources ul {{ margin: 2px 0 0 0; padding-left: 14px; }}
-    .gz-sources summary {{ cursor: pointer; }}
+    .gz-sources summary {{ cursor: pointer; font-size: 11px; }}
+    .gz-sources details[open] {{ max-height: 60vh; overflow-y: auto; }}
+    .leaflet-control-layers-expanded {{ font: 11px/1.25 system-ui, sans-serif;
+        max-height: 75vh; overflow-y: auto; }}
     .leaflet-tooltip.gz-rank {{ background: transparent; border: 0; box-shadow: none;
         padding: 0; font: 700 11px/1 system-ui, sans-serif; color: #111; }}
     .leaflet-tooltip.gz-rank::before {{ display: none; }}

@@ -32,7 +32,8 @@ A scenario is a TOML file. Every section but ``[criteria]`` is optional::
     [weights]
     method = "ahp"
     [weights.pairwise]              # row = { column = how many times more important }
-    dist_substation_132kv_km = { dist_transmission_km = 1, employment_deprivation_pct = 3, dist_ixp_km = 5 }
+    dist_substation_132kv_km = { dist_transmission_km = 1, employment_deprivation_pct = 3,
+                                 dist_ixp_km = 5 }
     dist_transmission_km = { employment_deprivation_pct = 3, dist_ixp_km = 5 }
     employment_deprivation_pct = { dist_ixp_km = "2" }  # numbers or "1/3"-style strings
 
@@ -375,10 +376,11 @@ def _parse_pairwise(raw, names_known: set[str], problems: list[str]):
     judgements: dict[tuple[str, str], float] = {}
     written: list[tuple[str, str, float | str]] = []
     order: list[str] = []
+    mentioned: set[frozenset] = set()
     if not isinstance(raw, dict) or not raw:
         problems.append("[weights.pairwise] method 'ahp' needs pairwise judgements, e.g. "
                         "[weights.pairwise] a = { b = 3 } (a is 3 times as important as b)")
-        return judgements, written, order
+        return judgements, written, order, mentioned
     excl = {n for n, c in REGISTRY.items() if c.kind == "exclusion"}
 
     def known(n, where):
@@ -405,6 +407,7 @@ def _parse_pairwise(raw, names_known: set[str], problems: list[str]):
                 order.append(a)
             if b not in order:
                 order.append(b)
+            mentioned.add(frozenset((a, b)))
             x = _judgement(v)
             if b == a:
                 if x != 1:
@@ -423,25 +426,30 @@ def _parse_pairwise(raw, names_known: set[str], problems: list[str]):
                 continue
             judgements[(a, b)] = x
             written.append((a, b, v))
-    return judgements, written, order
+    return judgements, written, order, mentioned
 
 
-def _ahp_result(names: list[str], judgements, written, problems: list[str]) -> AHPResult | None:
+def _ahp_result(names: list[str], judgements, written, mentioned,
+                problems: list[str]) -> AHPResult | None:
     n = len(names)
     a = np.ones((n, n))
-    missing = []
+    missing, invalid = [], False
     for i in range(n):
         for j in range(i + 1, n):
             x = judgements.get((names[i], names[j]))
             if x is None and (names[j], names[i]) in judgements:
                 x = 1 / judgements[(names[j], names[i])]
             if x is None:
-                missing.append(f"{names[i]} vs {names[j]}")
+                if frozenset((names[i], names[j])) in mentioned:
+                    invalid = True  # already reported as invalid
+                else:
+                    missing.append(f"{names[i]} vs {names[j]}")
                 continue
             a[i, j], a[j, i] = x, 1 / x
     if missing:
         problems.append(f"[weights.pairwise] missing judgement{'s' if len(missing) > 1 else ''} "
                         f"for {', '.join(missing)}; every pair of weighted criteria needs one")
+    if missing or invalid:
         return None
     if n > max(SAATY_RANDOM_INDEX):
         problems.append(f"[weights.pairwise] AHP supports at most {max(SAATY_RANDOM_INDEX)} "
@@ -646,14 +654,15 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
 
     ahp = None
     if is_ahp:
-        judgements, written, order = _parse_pairwise(wsec.get("pairwise"), scored, problems)
+        judgements, written, order, mentioned = _parse_pairwise(wsec.get("pairwise"), scored,
+                                                                problems)
         have = [c.name for c in criteria]
         for n in order:  # criteria named only in the judgements get their defaults
             if n not in have and n not in raw:
                 criteria.append(_criterion(n, {}))
                 have.append(n)
-        if judgements and len(have) >= 1:
-            ahp = _ahp_result(have, judgements, written, problems)
+        if mentioned and have:
+            ahp = _ahp_result(have, judgements, written, mentioned, problems)
             if ahp is not None:
                 wmap = dict(zip(ahp.names, ahp.weights))
                 criteria = [replace(c, weight=wmap[c.name]) for c in criteria]

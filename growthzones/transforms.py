@@ -193,7 +193,8 @@ def piecewise(x, *, points):
 def decay(x, *, direction: str, half_distance: float):
     """Exponential distance decay with a half-distance.
 
-    .. math:: t = 2^{-\\max(x, 0) / h} \\text{ (min)}, \\quad 1 - 2^{-\\max(x, 0) / h} \\text{ (max)}
+    .. math:: t = 2^{-\\max(x, 0) / h} \\text{ (min)}, \\quad
+              1 - 2^{-\\max(x, 0) / h} \\text{ (max)}
 
     Examples
     --------

@@ -81,3 +81,23 @@ def make_fixture_store(layers: dict, *, land=None, resolution: float = 1000.0):
                              "northing": [500.0]}),
         manifest={"layers": meta, "sources": {}, "built": "fixture"},
         layers={n: np.asarray(a, dtype=np.float32) for n, a in layers.items()})
+
+
+def foundation_scenario():
+    """A fixed four-criterion scenario (the Foundation's default) for tests whose expected
+    numbers must not move when ``scenarios/default.toml`` is retuned."""
+    from growthzones.scenario import parse_scenario
+
+    return parse_scenario({
+        "name": "Foundation",
+        "criteria": {
+            "dist_substation_132kv_km": {"weight": 3, "transform": {
+                "type": "piecewise", "points": [[0, 1], [5, 0.8], [15, 0.4], [40, 0]]}},
+            "dist_transmission_km": {"weight": 3, "transform": {
+                "type": "piecewise", "points": [[0, 1], [10, 0.6], [30, 0.2], [60, 0]]}},
+            "employment_deprivation_pct": {"weight": 2, "transform": "linear"},
+            "dist_ixp_km": {"weight": 1, "transform": {"type": "decay", "half_distance": 60}},
+        },
+        "exclusions": {"national_parks": True},
+        "sites": {"top": 20, "min_separation_km": 25},
+    }, source="tests/conftest.py:foundation_scenario")

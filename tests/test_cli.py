@@ -96,3 +96,21 @@ def test_map_offers_every_store_criterion_even_unweighted(tmp_path, store):
     assert f"{store.meta['dist_ixp_km']['title']} (not in scenario)" in html
     for name, meta in store.meta.items():
         assert meta["title"] in html, name
+
+
+def test_stability_and_compare_commands(tmp_path, capsys):
+    import pandas as pd
+    import rasterio
+
+    assert main(["stability", "--draws", "50", "--top", "5", "--out", str(tmp_path)]) == 0
+    st = pd.read_csv(tmp_path / "stability.csv")
+    assert st["p_top"].between(0, 1).all() and (st["rank_lo"] <= st["rank_hi"]).all()
+    grid_only = REPO / "scenarios" / "grid_only.toml"
+    default = REPO / "scenarios" / "default.toml"
+    assert main(["compare", str(default), str(grid_only), "--top", "10",
+                 "--out", str(tmp_path)]) == 0
+    cmp = pd.read_csv(tmp_path / "comparison.csv")
+    assert {"entered", "left"} & set(cmp["status"])
+    with rasterio.open(tmp_path / "difference.tif") as src:
+        assert src.crs.to_epsg() == 27700
+    assert main(["compare", str(default), str(tmp_path / "missing.toml")]) == 2

@@ -6,7 +6,7 @@ import pytest
 import growthzones as gz
 from growthzones.sites import name_places, pick_separated
 
-from conftest import make_fixture_store
+from conftest import foundation_scenario, make_fixture_store
 
 
 def test_pick_separated_skips_near_neighbours():
@@ -74,20 +74,6 @@ def test_no_site_in_an_excluded_cell(default_sites, store):
     assert (parks == 0).all()
 
 
-def test_compare_sites_matches_places_not_cells():
-    import pandas as pd
-
-    before = pd.DataFrame({"rank": [1, 2, 3], "name": ["a", "b", "c"],
-                           "local_authority": ["A", "B", "C"],
-                           "easting": [0.0, 100_000.0, 200_000.0], "northing": [0.0] * 3})
-    after = pd.DataFrame({"rank": [1, 2, 3], "name": ["b", "a", "d"],
-                          "local_authority": ["B", "A", "D"],
-                          "easting": [101_000.0, 0.0, 300_000.0], "northing": [0.0] * 3})
-    moved = gz.compare_sites(before, after).set_index("name")
-    assert moved.loc["b", "change"] == 1 and moved.loc["a", "change"] == -1
-    assert moved.loc["d", "status"] == "new" and moved.loc["c", "status"] == "dropped"
-
-
 def test_read_sites_errors_name_the_problem(tmp_path):
     import geopandas as gpd
     import shapely
@@ -113,7 +99,7 @@ def test_score_user_sites_ranks_them_and_flags_exclusions(store, tmp_path):
     csv = tmp_path / "mine.csv"
     csv.write_text("name,easting,northing\nCottam,479500,379700\nHelvellyn,334200,515100\n"
                    "Blyth,431000,583000\n")
-    result = gz.score(store, gz.load_scenario())
+    result = gz.score(store, foundation_scenario())  # National Parks the only exclusion
     table = gz.score_sites(result, gz.read_sites(csv))
     assert table["name"].tolist()[-1] == "Helvellyn"  # in a National Park: unranked, last
     assert table["rank"].isna().tolist() == [False, False, True]

@@ -22,7 +22,16 @@ it, in this order of trust (:data:`PLACEMENT_ORDER`):
    village centre, a few km from the compound, so they come last.
 
 A name matches only if it is unambiguous within that source (all its points within
-2 km); 0/0 coordinates and points outside GB are dropped.
+2 km); 0/0 coordinates and points outside GB are dropped. A NESO GSP row is used only if
+its name starts like the ETYS name (NESO's ``DALL_P`` is Dallas, ETYS's ``DALL`` is
+Dalmally). Every point from sources 2-6 is then checked against ETYS's circuit route
+lengths: a circuit of L km cannot join two sites more than L + 15 km apart (the slack
+covers village-centre geocodes and ETYS's nominal 1 km lengths), so a point that breaks
+as many links to FES-placed neighbours as it keeps is refused and the next source tried.
+Against FES, the name matches of NGED, UKPN and OSM agree to a median 0.1 km; 26 points
+are refused, 24 of them Nominatim geocodes of the wrong place ("Middleton", "Hambleton",
+"Windyhill" 70-110 km from their neighbours). With the 2024 data 551 of 746 onshore sites
+of the 2030 network are placed (312 by FES), 338 of the 426 at 400/275 kV.
 
 Node quantities are put on cells by these rules (each criterion states its own):
 
@@ -31,17 +40,21 @@ Node quantities are put on cells by these rules (each criterion states its own):
   distance to that node is scored separately (``dist_transmission_km``);
 - **retired capacity** is the largest MW retired at a substation within
   :data:`RETIRED_RADIUS_KM` of the cell, 0 where none is (a true zero: DUKES lists every
-  closure since 2010);
+  closure since 2010). Coal, oil and nuclear closures are all placed except Oldbury (its
+  name is also a West Midlands GSP's); gas closures are counted too, because a closed
+  CCGT leaves the same kind of 400/275 kV bay, but most lack coordinates;
 - **queues** are sums over connection sites within :data:`QUEUE_RADIUS_KM` (TEC) or the
-  queue of the nearest NGED Grid Supply Point (inside NGED's area only);
+  queue of the nearest NGED Grid Supply Point (inside NGED's area only). They are kept
+  apart so that NGED's area is not penalised merely for publishing its queue;
 - **distribution headroom** is the largest headroom among UKPN grid substations within
   :data:`HEADROOM_RADIUS_KM`, inside UKPN's area only.
 
 Data problems handled here: 9999 MVA ratings are placeholders for zero-impedance
 couplers (dropped); staged TEC rows repeat one project with a cumulative total (one row
 per ``Project ID``, its largest cumulative MW); DUKES Northern Ireland rows are in Irish
-Grid, not British National Grid (dropped), as are 0/0 and out-of-range coordinates;
-OSM-2017 files are ``#``-separated with ``SRID=4326;`` WKT and semicolon-joined voltages.
+Grid, not British National Grid (never read as BNG), 0/0 and out-of-range coordinates are
+dropped; OSM-2017 files are ``#``-separated with ``SRID=4326;`` WKT and semicolon-joined
+voltages in volts.
 """
 
 from __future__ import annotations
@@ -95,10 +108,10 @@ CRITERIA = {
                     "(placed in the module's order of trust), NGED Super Grid, Bulk Supply "
                     "Point and 132 kV switching stations, and UKPN 132 kV grid substations.",
         sources=_PLACE,
-        coverage="GB. ETYS lists every transmission-owner site; most onshore site codes "
-                 "are placed (the build log gives the count), so in remote Scotland a few "
-                 "unplaced sites make distances overstated. DNO 132 kV sites only for NGED "
-                 "and UKPN areas, so elsewhere only transmission-owner 132 kV sites count.",
+        coverage="GB. 551 of the 746 onshore ETYS sites in the 2030 network are placed; "
+                 "the rest (new wind, storage and landing sites, mostly in Scotland) make "
+                 "distances there overstated. DNO 132 kV sites only in NGED and UKPN areas; "
+                 "elsewhere only transmission-owner 132 kV sites (all of Scotland's) count.",
         default_transform={"type": "piecewise", "points": _PIECE_DIST_SUB}),
     "dist_transmission_km": Criterion(
         name="dist_transmission_km", layer="grid_capacity",
@@ -107,9 +120,9 @@ CRITERIA = {
                     "275 kV busbar in the 2030 network (tee points and offshore platforms "
                     "dropped), or an NGED Super Grid substation.",
         sources=_PLACE,
-        coverage="GB; about four in five onshore 400/275 kV sites are placed (count in the "
-                 "build log). Unplaced ones are mostly new wind, storage and "
-                 "offshore-wind landing sites in Scotland and on the east coast.",
+        coverage="GB; 338 of the 426 onshore 400/275 kV sites in the 2030 network are "
+                 "placed. Unplaced ones are mostly new wind, storage and offshore-wind "
+                 "landing sites in Scotland and on the east coast.",
         default_transform={"type": "piecewise", "points": [[0, 1], [10, 0.6], [30, 0.2],
                                                            [60, 0]]}),
     "dist_transmission_line_km": Criterion(
@@ -174,9 +187,11 @@ CRITERIA = {
                     "matching the connection-site name to a placed ETYS site or a named "
                     "NGED/UKPN/OSM substation.",
         sources=("tec_register_2025",) + _PLACE,
-        coverage="GB, for projects whose connection site can be placed (about two thirds "
-                 "of queued MW; the rest are at new 'Connection Node' substations not yet "
-                 "in ETYS, or offshore). 0 where no placed queue is within 20 km.",
+        coverage="GB, for projects whose connection site can be placed: 55 % of the "
+                 "625 GW queued. A fifth is at new 'Connection Node' substations or offshore "
+                 "platforms with no location yet, the rest at new or unplaced ETYS sites "
+                 "(Navenby, Branxton, New Deer 2, ...). 0 where no placed queue is within "
+                 "20 km, so the criterion understates queues near new substations.",
         default_transform={"type": "piecewise", "points": [[0, 1], [2000, 0.7], [8000, 0.3],
                                                            [20000, 0]]}),
     "dno_queue_mw": Criterion(
@@ -186,7 +201,7 @@ CRITERIA = {
         description="Demand plus generation MW in NGED's connection-application queue "
                     "(May 2025; offers accepted or not yet accepted, budget estimates left "
                     "out) under the cell's nearest NGED Grid Supply Point.",
-        sources=("nged_queue_2025", "nged_substations") + _PLACE,
+        sources=("nged_queue_2025",) + _PLACE,
         coverage="NGED's licence areas only (East and West Midlands, South West, South "
                  "Wales): cells within 6 km of an NGED substation and nearer to it than to "
                  "any UKPN site. NaN elsewhere: other DNOs publish no queue here.",
@@ -237,8 +252,8 @@ def normalise_site_name(name) -> str:
     --------
     >>> normalise_site_name("Ratcliffe-On-Soar 132kV Substation")
     'RATCLIFFE ON SOAR'
-    >>> normalise_site_name("Abham  S.G.P.")
-    'ABHAM'
+    >>> normalise_site_name("Abham  S.G.P."), normalise_site_name("Feckenham 66 11 kV S Stn")
+    ('ABHAM', 'FECKENHAM')
     >>> normalise_site_name("Fiddler’s Ferry")
     'FIDDLERS FERRY'
     """
@@ -246,7 +261,7 @@ def normalise_site_name(name) -> str:
         return ""
     n = str(name).upper().replace("&", " AND ").replace("’", "").replace("'", "")
     n = re.sub(r"\[.*?\]|\(.*?\)", " ", n)
-    n = re.sub(r"\d+(\.\d+)?(\s*/\s*\d+(\.\d+)?)*\s*KV", " ", n)
+    n = re.sub(r"\d+(\.\d+)?((\s*/\s*|\s+)\d+(\.\d+)?)*\s*KV", " ", n)  # 132/33kV, 66 11 kV
     n = re.sub(r"\bS\.\s*G\.\s*P\.?|\bG\.\s*S\.\s*P\.?", " ", n)
     n = re.sub(r"[^A-Z0-9 ]", " ", n)
     n = _NAME_NOISE.sub(" ", " ".join(n.split()))
@@ -256,13 +271,15 @@ def normalise_site_name(name) -> str:
 def station_key(name) -> str:
     """:func:`normalise_site_name` without unit suffixes, so units of one station join.
 
-    Drops a trailing unit letter (``Didcot A``, ``Aberthaw B``, ``Killingholme A and B``)
-    and a trailing GT or CHP (``Aberthaw GT``, ``Grain CHP``).
+    Drops a trailing unit letter (``Didcot A``, ``Aberthaw B``, ``Killingholme A and B``),
+    a trailing GT or CHP (``Aberthaw GT``, ``Grain CHP``) and DUKES's ``EP`` operator
+    prefix (``EP Kilroot``).
 
     >>> station_key("Killingholme A and B"), station_key("Wylfa (Reactor 2)")
     ('KILLINGHOLME', 'WYLFA')
     """
     k = normalise_site_name(name)
+    k = re.sub(r"^EP\s+", "", k)  # operator prefix in DUKES (EP Kilroot, EP Ballylumford)
     k = re.sub(r"\s+[A-D](\s+AND\s+[A-D])?$", "", k)
     return re.sub(r"\s+(GT|CHP|OCGT|STEAM)$", "", k)
 
@@ -308,6 +325,10 @@ def read_etys(path) -> dict[str, pd.DataFrame]:
             rcol = next(c for c in d.columns if c.startswith(rating))
             part = d[["node1", "node2", *extra]].copy()
             part["rating_mva"] = pd.to_numeric(d[rcol], errors="coerce")
+            lengths = [c for c in d.columns if re.match(r"(OHL|Cable) Length", c)]
+            if lengths:  # route length, km: overhead line plus cable
+                part["length_km"] = sum(pd.to_numeric(d[c], errors="coerce").fillna(0.0)
+                                        for c in lengths)
             parts.append(part.dropna(subset=["node1", "node2"]))
         out = pd.concat(parts, ignore_index=True)
         for c in ("node1", "node2"):
@@ -339,15 +360,27 @@ def apply_changes(base: pd.DataFrame, changes: pd.DataFrame, *, year: int
 
     ``changes`` rows up to ``year`` are applied in year order: ``Addition`` appends a
     branch, ``Removed`` drops one branch with the same (unordered) node pair, ``Change``
-    replaces its rating.
+    replaces its rating (and length, where given).
 
     Returns
     -------
     (pandas.DataFrame, int)
-        ``node1``, ``node2``, ``rating_mva``; and the number of Removed/Change rows that
-        matched no branch (reported by the build).
+        ``node1``, ``node2``, ``rating_mva`` (and ``length_km`` if ``base`` has it); and
+        the number of Removed/Change rows that matched no branch (reported by the build).
+
+    Examples
+    --------
+    >>> base = pd.DataFrame({"node1": ["AAAA41"], "node2": ["BBBB41"], "rating_mva": [1000]})
+    >>> ch = pd.DataFrame({"node1": ["BBBB41", "AAAA41", "CCCC41"],
+    ...                    "node2": ["AAAA41", "CCCC41", "DDDD41"], "year": [2027, 2029, 2033],
+    ...                    "status": ["Change", "Addition", "Addition"],
+    ...                    "rating_mva": [2000, 500, 900]})
+    >>> out, unmatched = apply_changes(base, ch, year=2030)
+    >>> out["rating_mva"].tolist(), unmatched
+    ([2000, 500], 0)
     """
-    rows = base[["node1", "node2", "rating_mva"]].to_dict("records")
+    cols = ["node1", "node2", "rating_mva"] + (["length_km"] if "length_km" in base else [])
+    rows = base[cols].to_dict("records")
     index: dict[frozenset, list[int]] = {}
     for i, r in enumerate(rows):
         index.setdefault(frozenset((r["node1"], r["node2"])), []).append(i)
@@ -355,12 +388,13 @@ def apply_changes(base: pd.DataFrame, changes: pd.DataFrame, *, year: int
     unmatched = 0
     todo = changes[pd.to_numeric(changes["year"], errors="coerce") <= year]
     todo = todo.sort_values("year", kind="stable")
-    for r in todo.itertuples(index=False):
-        key = frozenset((r.node1, r.node2))
-        status = str(r.status).strip().lower()
+    for r in todo.to_dict("records"):
+        key = frozenset((r["node1"], r["node2"]))
+        status = str(r["status"]).strip().lower()
+        new = {c: r.get(c, np.nan) for c in cols}
         if status.startswith("add"):
             index.setdefault(key, []).append(len(rows))
-            rows.append({"node1": r.node1, "node2": r.node2, "rating_mva": r.rating_mva})
+            rows.append(new)
             alive.append(True)
             continue
         live = [i for i in index.get(key, []) if alive[i]]
@@ -369,10 +403,25 @@ def apply_changes(base: pd.DataFrame, changes: pd.DataFrame, *, year: int
         elif status.startswith("remov"):
             alive[live[0]] = False
         else:  # Change: new parameters for an existing branch
-            rows[live[0]]["rating_mva"] = r.rating_mva
-    out = pd.DataFrame([r for r, a in zip(rows, alive) if a],
-                       columns=["node1", "node2", "rating_mva"])
+            rows[live[0]].update({c: v for c, v in new.items() if c not in ("node1", "node2")
+                                  and not pd.isna(v)})
+    out = pd.DataFrame([r for r, a in zip(rows, alive) if a], columns=cols)
     return out, unmatched
+
+
+def site_links(circuits: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of distinct sites joined by a circuit, with the shortest route length (km).
+
+    >>> c = pd.DataFrame({"node1": ["AAAA41", "AAAA41", "AAAA41"],
+    ...                   "node2": ["BBBB41", "BBBB42", "AAAA42"], "length_km": [12.0, 11.5, 0.1]})
+    >>> site_links(c).to_dict("records")
+    [{'a': 'AAAA', 'b': 'BBBB', 'length_km': 11.5}]
+    """
+    a, b = circuits["node1"].str[:4], circuits["node2"].str[:4]
+    d = pd.DataFrame({"a": np.where(a < b, a, b), "b": np.where(a < b, b, a),
+                      "length_km": pd.to_numeric(circuits["length_km"], errors="coerce")})
+    d = d[(d["a"] != d["b"]) & d["length_km"].notna()]
+    return d.groupby(["a", "b"], as_index=False)["length_km"].min()
 
 
 def _real_ratings(branches: pd.DataFrame) -> pd.DataFrame:
@@ -426,27 +475,42 @@ _PSEUDO = re.compile(r"\b(?:TEE|BORDER|BOUNDARY)\b")
 _OFFSHORE = re.compile(r"OFFSHORE|OFFHORE|PLATFORM")
 
 
+def _primary_name(code: str, names: pd.Series) -> str:
+    """The most frequent name of a site code; ties go to the name that starts like the code."""
+    counts = names.value_counts()
+    top = counts[counts == counts.iloc[0]].index
+    return max(top, key=lambda n: (normalise_site_name(n)[:4] == code, -len(n)))
+
+
 def summarise_sites(sites: pd.DataFrame) -> pd.DataFrame:
     """One row per ETYS site code.
+
+    ETYS lists a few codes under two names, and once under another site's name (ABHA,
+    Abham, also appears as ABERTHAW, which is ABTH). A code keeps a secondary name only if
+    that name is not another code's primary name, so joins by name find the right site.
 
     Returns
     -------
     pandas.DataFrame
-        ``site_code``, ``site_name`` (the most frequent name of the code; ETYS has a few
-        codes listed under two names), ``names`` (all of them), ``max_kv``, ``offshore``,
-        ``pseudo`` (tee point or border node, not a substation).
+        ``site_code``, ``site_name`` (primary name: the most frequent; ties go to the name
+        that starts like the code), ``names`` (names usable for joins), ``max_kv``,
+        ``offshore``, ``pseudo`` (tee point or border node, not a substation).
     """
     s = sites.assign(site_name=sites["site_name"].astype(str).str.strip())
     g = s.groupby("site_code")
-    out = pd.DataFrame({
-        "site_name": g["site_name"].agg(lambda n: n.value_counts().index[0]),
-        "names": g["site_name"].agg(lambda n: tuple(sorted(set(n)))),
-        "max_kv": g["kv"].max(),
-    })
+    primary = pd.Series({code: _primary_name(code, grp["site_name"]) for code, grp in g})
+    primaries = primary.value_counts()
+    names = {}
+    for code, grp in g:
+        own = primary[code]
+        names[code] = tuple(sorted(n for n in set(grp["site_name"])
+                                   if n == own or primaries.get(n, 0) == 0))
+    out = pd.DataFrame({"site_name": primary, "names": pd.Series(names),
+                        "max_kv": g["kv"].max()})
     upper = out["site_name"].str.upper()
     out["offshore"] = upper.str.contains(_OFFSHORE)
     out["pseudo"] = upper.str.contains(_PSEUDO)
-    return out.reset_index()
+    return out.rename_axis("site_code").reset_index()
 
 
 def network_sites(tables: dict, *, year: int = NETWORK_YEAR) -> tuple[pd.DataFrame, dict]:
@@ -456,7 +520,8 @@ def network_sites(tables: dict, *, year: int = NETWORK_YEAR) -> tuple[pd.DataFra
     -------
     (pandas.DataFrame, dict)
         :func:`summarise_sites` columns plus ``in_network`` (a circuit or transformer in
-        ``year``), ``circuit_mva``, ``transformer_mva``; and counts for the build log.
+        ``year``), ``circuit_mva``, ``transformer_mva``; and a dict with the counts of
+        unmatched change rows and ``links`` (:func:`site_links` of the ``year`` circuits).
     """
     circuits, n_c = apply_changes(tables["circuits"], tables["circuit_changes"], year=year)
     trafos, n_t = apply_changes(tables["transformers"], tables["transformer_changes"],
@@ -467,7 +532,8 @@ def network_sites(tables: dict, *, year: int = NETWORK_YEAR) -> tuple[pd.DataFra
     sites["in_network"] = sites["site_code"].isin(set(nodes.str[:4]))
     sites["circuit_mva"] = sites["site_code"].map(node_circuit_mva(circuits)).fillna(0.0)
     sites["transformer_mva"] = sites["site_code"].map(node_transformer_mva(trafos)).fillna(0.0)
-    return sites, {"unmatched_circuit_changes": n_c, "unmatched_transformer_changes": n_t}
+    return sites, {"unmatched_circuit_changes": n_c, "unmatched_transformer_changes": n_t,
+                   "links": site_links(circuits)}
 
 
 # --------------------------------------------------------------------------- placement
@@ -507,17 +573,38 @@ def points_by_name(names, x, y, *, source: str, max_spread_m: float = 2000.0) ->
     return out.assign(source=source)
 
 
-def points_by_code(codes, x, y, *, source: str) -> pd.DataFrame:
-    """Points keyed by ETYS site code (first 4 characters of ``codes``); first one wins."""
+def points_by_code(codes, x, y, *, source: str, names=None) -> pd.DataFrame:
+    """Points keyed by ETYS site code (first 4 characters of ``codes``); first one wins.
+
+    ``names`` (optional) are kept so :func:`place_sites` can refuse a code whose name
+    disagrees with ETYS (NESO's GSP ``DALL_P`` is Dallas; ETYS ``DALL`` is Dalmally).
+    """
     df = pd.DataFrame({"site_code": pd.Series(codes).astype(str).str[:4].str.upper().values,
-                       "x": np.asarray(x, float), "y": np.asarray(y, float)})
+                       "x": np.asarray(x, float), "y": np.asarray(y, float),
+                       "name": list(names) if names is not None else None})
     df = df[_in_gb(df["x"], df["y"])]
-    return df.groupby("site_code")[["x", "y"]].first().assign(source=source)
+    return df.groupby("site_code")[["x", "y", "name"]].first().assign(source=source)
 
 
-def place_sites(sites: pd.DataFrame, placements: list[tuple[str, pd.DataFrame]]
-                ) -> pd.DataFrame:
-    """Give each site the coordinates of the first placement source that knows it.
+def _same_place(name_a, names_b) -> bool:
+    """Do two names start alike: the same first word, or the same first five letters with
+    spaces ignored (``Bridgewater``/``BRIDGWATER``, ``Berryburn``/``BERRY BURN``)?
+
+    >>> _same_place("Dallas", ["DALMALLY"]), _same_place("Berryburn", ["BERRY BURN"])
+    (False, True)
+    """
+    a = normalise_site_name(name_a)
+    for b in map(normalise_site_name, names_b):
+        if a and b and (a.split()[0] == b.split()[0]
+                        or a.replace(" ", "")[:5] == b.replace(" ", "")[:5]):
+            return True
+    return False
+
+
+def place_sites(sites: pd.DataFrame, placements: list[tuple[str, pd.DataFrame]],
+                links: pd.DataFrame | None = None, *, anchor: str = "fes2024_gsp",
+                slack_km: float = 15.0) -> pd.DataFrame:
+    """Give each site the coordinates of the most trusted source that knows it.
 
     Parameters
     ----------
@@ -527,33 +614,74 @@ def place_sites(sites: pd.DataFrame, placements: list[tuple[str, pd.DataFrame]]
         ``(kind, table)`` in order of trust; ``kind`` is ``"code"`` (table indexed by site
         code, as :func:`points_by_code`) or ``"name"`` (indexed by normalised name, as
         :func:`points_by_name`).
+    links
+        Optional :func:`site_links`. A candidate point from a source other than
+        ``anchor`` is then checked against the neighbours placed by ``anchor``: a circuit
+        of route length L cannot join sites more than L + ``slack_km`` apart. A candidate
+        that breaks as many such links as it keeps is refused and the next source tried
+        (this catches geocodes of the wrong village and same-name substations).
+    anchor
+        The source trusted without this check.
+    slack_km
+        Allowance (km) for coordinates that mark a nearby village and for ETYS's nominal
+        1 km lengths on some short circuits: excesses up to ~15 km occur where both
+        sources are plausible, while wrong-village geocodes are 20 to 190 km out.
 
     Returns
     -------
     pandas.DataFrame
-        ``sites`` plus ``x``, ``y`` (EPSG:27700 m, NaN if unplaced) and ``coord_source``.
+        ``sites`` plus ``x``, ``y`` (EPSG:27700 m, NaN if unplaced), ``coord_source`` and
+        ``refused`` (sources whose point was refused).
     """
-    out = sites.copy()
-    x = np.full(len(out), np.nan)
-    y = np.full(len(out), np.nan)
-    src = np.full(len(out), None, dtype=object)
-    keys = out["names"].map(lambda ns: [normalise_site_name(n) for n in ns])
+    codes = list(sites["site_code"])
+    keys = {c: [normalise_site_name(n) for n in ns] for c, ns in zip(codes, sites["names"])}
+    names = dict(zip(codes, sites["names"]))
+    cands: dict[str, list[tuple[float, float, str]]] = {c: [] for c in codes}
     for kind, table in placements:
-        for i, (code, ks) in enumerate(zip(out["site_code"], keys)):
-            if src[i] is not None:
-                continue
+        for c in codes:
             hit = None
             if kind == "code":
-                if code in table.index:
-                    hit = table.loc[code]
+                if c in table.index:
+                    hit = table.loc[c]
+                    if "name" in table and isinstance(hit["name"], str) and not _same_place(
+                            hit["name"], names[c]):
+                        hit = None
             else:
-                for k in ks:
-                    if k in table.index:
-                        hit = table.loc[k]
-                        break
+                hit = next((table.loc[k] for k in keys[c] if k and k in table.index), None)
             if hit is not None:
-                x[i], y[i], src[i] = hit["x"], hit["y"], hit["source"]
-    return out.assign(x=x, y=y, coord_source=src)
+                cands[c].append((float(hit["x"]), float(hit["y"]), str(hit["source"])))
+    chosen = {c: (cands[c][0] if cands[c] else None) for c in codes}
+    refused: dict[str, list[str]] = {c: [] for c in codes}
+    if links is not None and len(links):
+        adj: dict[str, list[tuple[str, float]]] = {}
+        for a, b, length in links[["a", "b", "length_km"]].itertuples(index=False):
+            adj.setdefault(a, []).append((b, length))
+            adj.setdefault(b, []).append((a, length))
+        first = dict(chosen)
+        for c in codes:
+            if first[c] is None or first[c][2] == anchor:
+                continue
+            chosen[c] = None
+            for x, y, src in cands[c]:
+                bad = good = 0
+                for nb, length in adj.get(c, []):
+                    p = first.get(nb)
+                    if p is None or p[2] != anchor:
+                        continue
+                    if np.hypot(x - p[0], y - p[1]) / 1000.0 > length + slack_km:
+                        bad += 1
+                    else:
+                        good += 1
+                if bad and bad >= good:
+                    refused[c].append(src)
+                    continue
+                chosen[c] = (x, y, src)
+                break
+    return sites.assign(
+        x=[chosen[c][0] if chosen[c] else np.nan for c in codes],
+        y=[chosen[c][1] if chosen[c] else np.nan for c in codes],
+        coord_source=[chosen[c][2] if chosen[c] else None for c in codes],
+        refused=[", ".join(refused[c]) for c in codes])
 
 
 def read_placements(sources: SourceFiles) -> list[tuple[str, pd.DataFrame]]:
@@ -571,7 +699,8 @@ def read_placements(sources: SourceFiles) -> list[tuple[str, pd.DataFrame]]:
     osm = read_osm_vertices(sources.path("osm_hv_2017"))
     osm = osm[osm["typ"].isin(["substation", "sub_station"]) & osm["name"].notna()]
     return [
-        ("code", points_by_code(fes["GSP ID"], fxy[:, 0], fxy[:, 1], source="fes2024_gsp")),
+        ("code", points_by_code(fes["GSP ID"], fxy[:, 0], fxy[:, 1], source="fes2024_gsp",
+                                names=fes["Name"])),
         ("name", points_by_name(nged["name"], nged["x"], nged["y"], source="nged_substations")),
         ("name", points_by_name(ukpn["SiteName"], ukpn["Easting"], ukpn["Northing"],
                                 source="ukpn_sites")),
@@ -650,11 +779,13 @@ def locate_network_sites(sources: SourceFiles, *, year: int = NETWORK_YEAR
     """
     sites, info = network_sites(read_etys(sources.path(_ETYS)), year=year)
     sites = sites[sites["in_network"] & ~sites["offshore"] & ~sites["pseudo"]]
-    placed = place_sites(sites.reset_index(drop=True), read_placements(sources))
+    placed = place_sites(sites.reset_index(drop=True), read_placements(sources),
+                         info["links"])
     info.update({"sites": len(placed), "placed": int(placed["x"].notna().sum()),
                  "tx_sites": int((placed["max_kv"] >= 275).sum()),
                  "tx_placed": int(((placed["max_kv"] >= 275) & placed["x"].notna()).sum()),
-                 "by_source": placed["coord_source"].value_counts().to_dict()})
+                 "by_source": placed["coord_source"].value_counts().to_dict(),
+                 "refused": int((placed["refused"] != "").sum())})
     return placed, info
 
 
@@ -680,7 +811,7 @@ def retired_capacity_by_station(changes: pd.DataFrame, *, min_mw: float = MIN_RE
                                 ) -> pd.DataFrame:
     """MW retired since 2010 per power station, from the DUKES 5.11 changes table.
 
-    Each (site name, fuel family) is a series whose capacity starts at its first row's
+    Each (station, fuel family) is a series whose capacity starts at its first row's
     previous capacity and becomes each row's new capacity, year by year (within a year
     decreases before increases, so a same-year conversion never looks like growth). A
     station (:func:`station_key`: units A/B, GT, CHP joined) retires its peak total minus
@@ -712,7 +843,9 @@ def retired_capacity_by_station(changes: pd.DataFrame, *, min_mw: float = MIN_RE
         "new": pd.to_numeric(changes["New Capacity (MW)"], errors="coerce").fillna(0.0),
     }).dropna(subset=["year"])
     d["station"] = d["site"].map(station_key)
-    d["series"] = d["site"] + "|" + d["fam"]
+    # One series per station and fuel: Wylfa's "Reactor 2" row (980 -> 490 MW) and
+    # "Reactor 1" row (490 -> 0 MW) are steps of one 980 MW station.
+    d["series"] = d["station"] + "|" + d["fam"]
     d["order"] = np.arange(len(d))
     d["up"] = d["new"] > d["prev"]
     rows = []
@@ -736,24 +869,36 @@ def retired_capacity_by_station(changes: pd.DataFrame, *, min_mw: float = MIN_RE
 def clean_plant_coordinates(df: pd.DataFrame) -> pd.DataFrame:
     """DUKES station rows with usable British National Grid coordinates.
 
-    Northern Ireland rows (``Country``) are in Irish Grid (EPSG:29903), not BNG, so read
-    as BNG they would land in GB: they are dropped, as are 0/0, missing and out-of-GB
-    coordinates (e.g. X = 3,201,233).
+    Northern Ireland rows (``Country``) are in Irish Grid (EPSG:29903), not BNG: read as
+    BNG they would land in GB (Kilroot's 157669, 543287 falls in the sea off Galloway), so
+    they are kept only as a flag (``ni`` True, no coordinates). 0/0, missing and
+    out-of-GB coordinates (e.g. X = 3,201,233) are dropped.
 
     Returns
     -------
     pandas.DataFrame
-        ``name``, ``capacity_mw``, ``fuel``, ``x``, ``y``.
+        ``name``, ``capacity_mw``, ``fuel``, ``x``, ``y``, ``ni``.
     """
     cap = next(c for c in df.columns if str(c).startswith("InstalledCapacity"))
     out = pd.DataFrame({
-        "name": df["Site Name"].astype(str), "capacity_mw": pd.to_numeric(df[cap], errors="coerce"),
+        "name": df["Site Name"].astype(str),
+        "capacity_mw": pd.to_numeric(df[cap], errors="coerce"),
         "fuel": df["Primary Fuel"].astype(str),
         "x": pd.to_numeric(df["X-Coordinate"], errors="coerce"),
         "y": pd.to_numeric(df["Y-Coordinate"], errors="coerce"),
-        "country": df["Country"].astype(str).str.strip()})
-    ok = (out["country"] != "Northern Ireland") & _in_gb(out["x"], out["y"])
-    return out[ok].drop(columns="country").reset_index(drop=True)
+        "ni": df["Country"].astype(str).str.strip().eq("Northern Ireland")})
+    out.loc[out["ni"], ["x", "y"]] = np.nan
+    ok = out["ni"] | _in_gb(out["x"], out["y"])
+    return out[ok].reset_index(drop=True)
+
+
+def in_northern_ireland(lon, lat) -> np.ndarray:
+    """True for WGS84 points in the Northern Ireland box (lon -8.2..-5.4, lat 54.0..55.3).
+
+    The box holds no GB land except the tip of Kintyre (lat > 55.28), outside it.
+    """
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    return (lon > -8.2) & (lon < -5.4) & (lat > 54.0) & (lat < 55.28)
 
 
 def read_plant_points(sources: SourceFiles) -> pd.DataFrame:
@@ -765,14 +910,16 @@ def read_plant_points(sources: SourceFiles) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``station`` (:func:`station_key`), ``x``, ``y``, ``source``; one row per station.
+        ``station`` (:func:`station_key`), ``x``, ``y`` (EPSG:27700 m; NaN in Northern
+        Ireland), ``ni``, ``source``; one row per station.
     """
     g = pd.read_csv(sources.path("gppd_gbr"))
     g = g[g["latitude"].notna() & g["longitude"].notna()]
     xy = to_bng(g["longitude"], g["latitude"])
+    ni = in_northern_ireland(g["longitude"], g["latitude"])
     gp = pd.DataFrame({"name": g["name"].values, "capacity_mw": g["capacity_mw"].values,
-                       "fuel": g["fuel1"].values, "x": xy[:, 0], "y": xy[:, 1],
-                       "source": "gppd_gbr"})
+                       "fuel": g["fuel1"].values, "x": np.where(ni, np.nan, xy[:, 0]),
+                       "y": np.where(ni, np.nan, xy[:, 1]), "ni": ni, "source": "gppd_gbr"})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         raw = pd.read_excel(sources.path("dukes_5_11"),
@@ -781,48 +928,97 @@ def read_plant_points(sources: SourceFiles) -> pd.DataFrame:
     du["source"] = "dukes_5_11"
     pts = pd.concat([gp, du], ignore_index=True)
     pts = pts[pts["fuel"].map(fuel_family).isin(THERMAL) & (pts["capacity_mw"] >= MIN_RETIRED_MW)
-              & _in_gb(pts["x"], pts["y"])]
+              & (pts["ni"] | _in_gb(pts["x"], pts["y"]))]
     pts["station"] = pts["name"].map(station_key)
-    return pts.groupby("station", sort=False)[["x", "y", "source"]].first().reset_index()
+    return pts.groupby("station", sort=False)[["x", "y", "ni", "source"]].first().reset_index()
 
 
-def locate_retired(retired: pd.DataFrame, sites: pd.DataFrame, plants: pd.DataFrame, *,
-                   max_km: float = RETIRED_RADIUS_KM) -> pd.DataFrame:
+def _within_route(start: str, adj: dict, limit_km: float) -> set[str]:
+    """Sites reachable from ``start`` along circuits of total route length <= limit_km."""
+    import heapq
+
+    best = {start: 0.0}
+    heap = [(0.0, start)]
+    while heap:
+        d, s = heapq.heappop(heap)
+        if d > best.get(s, np.inf):
+            continue
+        for nb, length in adj.get(s, []):
+            nd = d + length
+            if nd <= limit_km and nd < best.get(nb, np.inf):
+                best[nb] = nd
+                heapq.heappush(heap, (nd, nb))
+    return set(best)
+
+
+def locate_retired(retired: pd.DataFrame, sites: pd.DataFrame, plants: pd.DataFrame,
+                   links: pd.DataFrame | None = None, *, max_km: float = RETIRED_RADIUS_KM,
+                   link_km: float = 10.0) -> pd.DataFrame:
     """Attach each retired station to a placed ETYS substation.
 
-    1. A placed site one of whose names has the station's key (highest voltage first).
-    2. Else the plant's coordinates (``plants``) and the nearest placed site of 132 kV or
+    1. By name: the ETYS site whose name is the station's key, if that is unambiguous:
+       every other site whose name starts with the key is at the same place, i.e. placed
+       within ``max_km`` of it or reached from it along circuits of at most ``link_km``
+       in all (``links``, :func:`site_links`). ``OLDBURY`` is the West Midlands GSP while
+       the nuclear station was at ``OLDBURY ON SEVERN``, so Oldbury needs coordinates;
+       ``WYLFA SOUTH`` is 8 km of circuit from ``WYLFA``, so Wylfa is placed by name.
+    2. Else by the plant's coordinates (``plants``): the nearest placed site of 132 kV or
        more within ``max_km``.
+
+    Stations whose plant lies in Northern Ireland are marked and never placed.
 
     Returns
     -------
     pandas.DataFrame
-        ``retired`` plus ``site_code``, ``x``, ``y``, ``how`` (``name``, ``coordinates``
-        or ``unplaced``).
+        ``retired`` plus ``site_code``, ``x``, ``y``, ``how`` (``name``, ``coordinates``,
+        ``northern_ireland`` or ``unplaced``).
     """
     from scipy.spatial import cKDTree
 
-    placed = sites[sites["x"].notna()].sort_values("max_kv", ascending=False)
-    by_key: dict[str, int] = {}
-    for i, names in zip(placed.index, placed["names"]):
+    keyed: dict[str, list[tuple[int, bool]]] = {}  # key -> [(row, exact)]
+    for i, names in zip(sites.index, sites["names"]):
         for n in names:
-            by_key.setdefault(station_key(n), i)
+            k = station_key(n)
+            for j in range(1, len(k.split()) + 1):
+                keyed.setdefault(" ".join(k.split()[:j]), []).append((i, j == len(k.split())))
+    placed = sites[sites["x"].notna()]
     hv = placed[placed["max_kv"] >= 132]
     tree = cKDTree(hv[["x", "y"]].to_numpy(float))
     plant = plants.set_index("station")
+    adj: dict[str, list[tuple[str, float]]] = {}
+    for a, b, length in ([] if links is None else
+                         links[["a", "b", "length_km"]].itertuples(index=False)):
+        if length <= link_km:
+            adj.setdefault(a, []).append((b, length))
+            adj.setdefault(b, []).append((a, length))
     code, xs, ys, how = [], [], [], []
     for key in retired["station"]:
-        i = by_key.get(key)
-        h = "name"
+        i, h = None, "unplaced"
+        hits = keyed.get(key, [])
+        exact = sorted({r for r, e in hits if e and r in placed.index},
+                       key=lambda r: -sites.at[r, "max_kv"])
+        if exact:
+            r0 = exact[0]
+            reach = _within_route(sites.at[r0, "site_code"], adj, link_km)
+            same = True
+            for r in {r for r, _ in hits} - {r0}:
+                d = np.hypot(sites.at[r, "x"] - sites.at[r0, "x"],
+                             sites.at[r, "y"] - sites.at[r0, "y"])
+                if not d <= max_km * 1000 and sites.at[r, "site_code"] not in reach:
+                    same = False
+            if same:
+                i, h = r0, "name"
         if i is None and key in plant.index:
-            d, j = tree.query(plant.loc[key, ["x", "y"]].to_numpy(float))
-            if d <= max_km * 1000:
-                i, h = hv.index[j], "coordinates"
-        if i is None:
-            code.append(None), xs.append(np.nan), ys.append(np.nan), how.append("unplaced")
-        else:
-            code.append(placed.at[i, "site_code"]), xs.append(placed.at[i, "x"])
-            ys.append(placed.at[i, "y"]), how.append(h)
+            if bool(plant.at[key, "ni"]):
+                h = "northern_ireland"
+            else:
+                d, j = tree.query(plant.loc[key, ["x", "y"]].to_numpy(float))
+                if d <= max_km * 1000:
+                    i, h = hv.index[j], "coordinates"
+        code.append(None if i is None else sites.at[i, "site_code"])
+        xs.append(np.nan if i is None else sites.at[i, "x"])
+        ys.append(np.nan if i is None else sites.at[i, "y"])
+        how.append(h)
     return retired.assign(site_code=code, x=xs, y=ys, how=how)
 
 
@@ -1170,7 +1366,7 @@ def build(sources: SourceFiles, grid: GridSpec, base, *, log=None) -> dict[str, 
         changes = pd.read_excel(sources.path("dukes_5_11"),
                                 sheet_name="Changed and converted stations", header=5)
     retired = locate_retired(retired_capacity_by_station(changes), sites,
-                             read_plant_points(sources))
+                             read_plant_points(sources), info["links"])
     ok = retired["x"].notna()
     out["retired_capacity_mw"] = reduce_within(
         retired.loc[ok, ["x", "y"]].to_numpy(float), retired.loc[ok, "retired_mw"], grid, land,

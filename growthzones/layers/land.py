@@ -1,17 +1,88 @@
-"""Land availability: hard exclusions where a campus cannot be built.
+"""Land availability: protected land, built-up land, brownfield supply and room for a campus.
 
-An exclusion raster holds 1 (excluded), 0 (assessed, not excluded) or NaN (no data for
-that area: the exclusion is not assessed there, which is reported, never read as
-"unprotected").
+An AI Growth Zone needs tens to hundreds of hectares that planning can allow. This layer
+turns every land dataset in the shared data into criteria and exclusions:
+
+Exclusions (raster values 1 excluded, 0 assessed and clear, NaN not assessed)
+    ``national_parks`` (GB), ``aonb_wales`` (Wales), ``aonb_north_east_england``,
+    ``sssi_north_east_england``, ``natura2000_north_east_england``,
+    ``ancient_woodland_north_east_england`` (North East England region only: the other
+    regions have no polygons here, see ``catalog.toml`` gaps) and ``built_up`` (GB).
+    Where a source does not cover an area the raster is NaN there: a region without data
+    is reported as *not assessed*, never as unprotected.
+    Polygons are put on the grid with the cell-centre rule (a cell is inside when its centre
+    is), like the land mask; small sites therefore show only at a fine resolution, and
+    ``campus_room_ha`` is computed on a 100 m sub-grid for that reason.
+
+Criteria
+    ``built_up_share_pct``, ``brownfield_ha_5km``, ``largest_brownfield_site_ha_5km``,
+    ``campus_room_ha``, ``sac_clearance_km``.
+
+Built-up land comes from OS Code-Point Open: a one-hectare square (100 m cell) is
+*occupied* when at least one postcode unit has its address-weighted point in it. The
+share of occupied hectares in the ~1 km square around a place measures how built-up it
+is (city centres 90-96 %, suburbs 55-75 %, farmland 0-5 %). The ``built_up`` threshold is
+50 %: above it fewer than 50 of the 100 hectares are free of addresses, so the default
+50 ha campus cannot fit without clearing homes or businesses.
+
+Room for a campus is the largest disc of *available* land (on land, outside every
+exclusion polygon this module has, and not built-up) centred in the cell, measured on a
+100 m sub-grid whatever the output resolution. A disc is the most compact footprint, so
+this is strict: a 2:1 rectangle of 50 ha holds a disc of only 20 ha. The campus size is
+a scenario parameter, applied as a constraint on the stored criterion::
+
+    [constraints]
+    campus_room_ha = { min = 50 }
+
+See :func:`campus_room_ha` and, for a store's own exclusions at scoring time,
+:func:`fits_campus`.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pandas as pd
 
 from ..catalog import SourceFiles
 from ..grid import BNG, GridSpec, rasterize_mask
 from . import Criterion
+
+#: The 12 councils of the North East region (ONS E12000001), LAD 2021 codes.
+NORTH_EAST_LA_CODES = (
+    "E06000001", "E06000002", "E06000003", "E06000004", "E06000005", "E06000047",
+    "E06000057", "E08000021", "E08000022", "E08000023", "E08000024", "E08000037",
+)
+#: ``designation`` values of the North East file, by exclusion layer.
+NE_DESIGNATIONS = {
+    "aonb_north_east_england": ("AONB / National Landscape",),
+    "sssi_north_east_england": ("SSSI",),
+    "natura2000_north_east_england": ("SAC", "SPA", "Ramsar"),
+    "ancient_woodland_north_east_england": ("Ancient woodland",),
+}
+#: Sub-grid cell size (m) for built-up land and room for a campus.
+SUBGRID_M = 100.0
+#: Side (m) of the square around a place over which the built-up share is measured.
+BUILT_UP_WINDOW_M = 1000.0
+#: Share of occupied hectares (%) from which a place counts as built-up.
+BUILT_UP_THRESHOLD_PCT = 50.0
+#: Default minimum campus size (ha): the scenarios' ``campus_room_ha`` constraint.
+CAMPUS_MIN_HA = 50.0
+#: ``campus_room_ha`` is capped here: any campus fits a 1,000 ha disc.
+CAMPUS_ROOM_CAP_HA = 1000.0
+#: Radius (m) of the brownfield supply criteria.
+BROWNFIELD_RADIUS_M = 5000.0
+#: ``sac_clearance_km`` is capped here (km): farther sites are all "clear".
+SAC_CLEARANCE_CAP_KM = 10.0
+#: Code-Point Open positional quality codes kept: 10/20 within a building, 30 approximate
+#: to 50 m, 50 estimated by ONS; 60 (sector mean) and 90 (no coordinates) are dropped.
+POSTCODE_QUALITY_KEEP = (10, 20, 30, 50)
+
+_NE = ("designations_ne_england",)
+_NE_COVERAGE = ("North East England region only (the 12 councils of ONS region E12000001); "
+                "NaN elsewhere. No polygons for other English regions, Wales or Scotland "
+                "exist in the shared data (see gaps).")
 
 CRITERIA = {
     "national_parks": Criterion(
@@ -19,18 +90,693 @@ CRITERIA = {
         direction=None, kind="exclusion",
         description="Cell centre inside one of the 15 National Parks of GB (ONS, Dec 2021).",
         sources=("national_parks",), coverage="GB: complete (England, Wales, Scotland)."),
+    "aonb_wales": Criterion(
+        name="aonb_wales", layer="land", title="AONB / National Landscape (Wales)",
+        unit="flag", direction=None, kind="exclusion",
+        description="Cell centre inside one of the 5 Welsh Areas of Outstanding Natural "
+                    "Beauty (National Landscapes), including the English part of the "
+                    "cross-border Wye Valley AONB.",
+        sources=("aonb_wales",),
+        coverage="Wales, plus the English part of the Wye Valley AONB; NaN in the rest of "
+                 "England and in Scotland (England's other 33 AONBs and Scotland's National "
+                 "Scenic Areas are gaps)."),
+    "aonb_north_east_england": Criterion(
+        name="aonb_north_east_england", layer="land",
+        title="AONB / National Landscape (North East England)", unit="flag", direction=None,
+        kind="exclusion",
+        description="Cell centre inside the Northumberland Coast or North Pennines AONB "
+                    "(Natural England via planning.data.gov.uk, 2024), North East region.",
+        sources=_NE, coverage=_NE_COVERAGE),
+    "sssi_north_east_england": Criterion(
+        name="sssi_north_east_england", layer="land",
+        title="SSSI (North East England)", unit="flag", direction=None, kind="exclusion",
+        description="Cell centre inside a Site of Special Scientific Interest (Natural "
+                    "England, 2024), North East region.",
+        sources=_NE, coverage=_NE_COVERAGE),
+    "natura2000_north_east_england": Criterion(
+        name="natura2000_north_east_england", layer="land",
+        title="SAC, SPA and Ramsar sites (North East England)", unit="flag", direction=None,
+        kind="exclusion",
+        description="Cell centre inside a Special Area of Conservation or Special Protection "
+                    "Area (Natura 2000 / UK site network) or a Ramsar site, clipped at high "
+                    "water (Natural England, 2024), North East region.",
+        sources=_NE, coverage=_NE_COVERAGE),
+    "ancient_woodland_north_east_england": Criterion(
+        name="ancient_woodland_north_east_england", layer="land",
+        title="Ancient woodland (North East England)", unit="flag", direction=None,
+        kind="exclusion",
+        description="Cell centre inside ancient woodland (Natural England inventory via "
+                    "planning.data.gov.uk, 2024), North East region.",
+        sources=_NE, coverage=_NE_COVERAGE),
+    "built_up": Criterion(
+        name="built_up", layer="land", title="Built-up land", unit="flag", direction=None,
+        kind="exclusion",
+        description="At least 50 % of the one-hectare squares in the ~1 km square around the "
+                    "cell hold a postcode address (OS Code-Point Open 2025): fewer than 50 ha "
+                    "are free of homes or businesses, so a 50 ha campus cannot fit.",
+        sources=("codepoint_open",), coverage="GB: complete."),
+    "built_up_share_pct": Criterion(
+        name="built_up_share_pct", layer="land", title="Built-up share",
+        unit="% of hectares with an address", direction="min",
+        description="Share of the one-hectare squares (100 m cells) in the ~1 km square "
+                    "around the cell that hold at least one postcode unit's point (OS "
+                    "Code-Point Open 2025): a proxy for built-up land. At 1 km it is the "
+                    "cell's own 100 hectares.",
+        sources=("codepoint_open",), coverage="GB: complete.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [20, 1], [50, 0]]}),
+    "brownfield_ha_5km": Criterion(
+        name="brownfield_ha_5km", layer="land", title="Brownfield land within 5 km",
+        unit="ha", direction="max",
+        description="Total area of current brownfield register sites whose point lies within "
+                    "5 km of the cell centre (English Brownfield Land Registers 2018-2020; "
+                    "removed, unlocated, unmeasured, duplicated and mislocated rows dropped). "
+                    "The registers are kept for housing, so land held for industry is "
+                    "under-recorded.",
+        sources=("brownfield_register_england",),
+        coverage="England only; NaN in Wales and Scotland (no open registers). Cells near "
+                 "the borders count English sites only.",
+        default_transform={"type": "piecewise", "points": [[0, 0], [50, 0.5], [250, 1]]}),
+    "largest_brownfield_site_ha_5km": Criterion(
+        name="largest_brownfield_site_ha_5km", layer="land",
+        title="Largest brownfield site within 5 km", unit="ha", direction="max",
+        description="Area of the largest single current brownfield register site whose point "
+                    "lies within 5 km of the cell centre (0 if none): whether one plot could "
+                    "take a campus.",
+        sources=("brownfield_register_england",),
+        coverage="England only; NaN in Wales and Scotland.",
+        default_transform={"type": "piecewise", "points": [[0, 0], [10, 0.3], [50, 1]]}),
+    "campus_room_ha": Criterion(
+        name="campus_room_ha", layer="land", title="Room for a campus", unit="ha",
+        direction="max",
+        description="Area of the largest disc of available land whose centre lies in the "
+                    "cell, on a 100 m sub-grid (capped at 1,000 ha). Available: on land, not "
+                    "built-up (the 50 % rule over the ~1 km square around each hectare), "
+                    "outside the National Parks, AONBs and North East designations held "
+                    "here. Apply the campus size as a scenario constraint: "
+                    "[constraints] campus_room_ha = { min = 50 }.",
+        sources=("codepoint_open", "national_parks", "aonb_wales", "designations_ne_england",
+                 "lsoa_ew", "datazones_scotland"),
+        coverage="GB, measured against the protected areas held here; SSSIs, Natura 2000 "
+                 "sites, Green Belt and flood zones outside North East England are not "
+                 "subtracted (no polygons).",
+        default_transform={"type": "threshold", "value": 50}),
+    "sac_clearance_km": Criterion(
+        name="sac_clearance_km", layer="land",
+        title="Clearance from Special Areas of Conservation", unit="km", direction="max",
+        description="Distance from the cell centre to the edge of the nearest SAC's "
+                    "equivalent circle (centred on the JNCC site centroid, with the site's "
+                    "land area: area x (1 - coastal/marine habitat share)); 0 inside a "
+                    "circle, capped at 10 km. SAC boundaries are not in the shared data, so "
+                    "this is a screening criterion for Habitats Regulations sensitivity, "
+                    "not a mask.",
+        sources=("sac_sites_jncc",),
+        coverage="GB: all 576 terrestrial and coastal SACs of England, Wales and Scotland "
+                 "(offshore sites dropped). Shapes are circles, so a long or irregular site "
+                 "is misplaced; SPAs and Ramsar sites outside North East England are gaps.",
+        default_transform={"type": "piecewise", "points": [[0, 0], [2, 1]]}),
 }
 
 
+# ---------------------------------------------------------------------------------------
+# Pure functions
+# ---------------------------------------------------------------------------------------
+
 def exclusion_raster(geoms, grid: GridSpec, assessed: np.ndarray) -> np.ndarray:
-    """1 inside ``geoms``, 0 elsewhere within ``assessed``, NaN where not assessed."""
+    """1 inside ``geoms``, 0 elsewhere within ``assessed``, NaN where not assessed.
+
+    Parameters
+    ----------
+    geoms
+        Polygons in the grid's CRS (EPSG:27700).
+    grid
+        The analysis grid.
+    assessed
+        Boolean array of ``grid.shape``: where the source covers the ground.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 array of ``grid.shape``. A polygon cell outside ``assessed`` stays 1 when
+        the polygon itself is known there (the source says so); only the absence of a
+        polygon is uncertain outside the covered area.
+    """
     out = np.where(assessed, 0.0, np.nan).astype(np.float32)
-    out[rasterize_mask(geoms, grid) & assessed] = 1.0
+    out[rasterize_mask(geoms, grid)] = 1.0
     return out
 
 
-def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
+def subgrid(grid: GridSpec, resolution: float = SUBGRID_M) -> tuple[GridSpec, int]:
+    """The fine grid on ``grid``'s bounds and the whole number of sub-cells per cell side.
+
+    The sub-grid is ``resolution`` metres, or ``grid`` itself when that is finer.
+
+    Raises
+    ------
+    ValueError
+        If ``grid.resolution`` is not a whole multiple of ``resolution``.
+    """
+    if grid.resolution <= resolution:
+        return grid, 1
+    k = grid.resolution / resolution
+    if abs(k - round(k)) > 1e-9:
+        raise ValueError(f"grid resolution {grid.resolution:g} m is not a multiple of the "
+                         f"{resolution:g} m sub-grid; use a multiple of {resolution:g} m")
+    return GridSpec(resolution=resolution, bounds=grid.bounds, crs=grid.crs), int(round(k))
+
+
+def block_reduce(array: np.ndarray, k: int, how: str = "mean") -> np.ndarray:
+    """Aggregate k x k blocks of ``array`` (shape divisible by k) by ``mean`` or ``max``."""
+    if k == 1:
+        return array
+    h, w = array.shape
+    blocks = array.reshape(h // k, k, w // k, k)
+    if how == "mean":
+        return (blocks.sum(axis=(1, 3), dtype=np.float32) / np.float32(k * k)).astype(np.float32)
+    return blocks.max(axis=(1, 3))
+
+
+def box_mean(mask: np.ndarray, size: int) -> np.ndarray:
+    """Mean of a boolean ``mask`` over the ``size`` x ``size`` window centred on each cell.
+
+    Outside the array counts as False. ``size`` must be odd. Two 1-D passes of integer
+    counts (separable box filter), so a GB 100 m grid takes about a second.
+
+    Examples
+    --------
+    >>> m = np.zeros((3, 3), bool); m[1, 1] = True
+    >>> float(box_mean(m, 3)[0, 0] * 9)
+    1.0
+    """
+    from scipy import ndimage
+
+    if size % 2 != 1:
+        raise ValueError(f"window size must be odd, got {size}")
+    dtype = np.uint8 if size * size <= 255 else np.uint32
+    ones = np.ones(size, dtype=dtype)
+    m = mask.view(np.uint8) if (mask.dtype == bool and dtype is np.uint8) else mask.astype(dtype)
+    c = ndimage.convolve1d(m, ones, axis=0, mode="constant")
+    c = ndimage.convolve1d(c, ones, axis=1, mode="constant")
+    return (c / np.float32(size * size)).astype(np.float32)
+
+
+def occupied_cells(points_xy: np.ndarray, grid: GridSpec) -> np.ndarray:
+    """Boolean array of ``grid.shape``: True where at least one point falls in the cell.
+
+    Parameters
+    ----------
+    points_xy
+        (n, 2) x, y in metres in the grid's CRS; points outside the grid are ignored.
+    """
+    pts = np.asarray(points_xy, dtype=float).reshape(-1, 2)
+    rows, cols = grid.rowcol(pts[:, 0], pts[:, 1])
+    ok = rows >= 0
+    out = np.zeros(grid.shape, dtype=bool)
+    out[rows[ok], cols[ok]] = True
+    return out
+
+
+def built_up_share_pct(occupied_sub: np.ndarray, sub: GridSpec, grid: GridSpec, *,
+                       window_m: float = BUILT_UP_WINDOW_M) -> tuple[np.ndarray, np.ndarray]:
+    """Share (%) of occupied sub-cells around each cell of ``grid`` and of ``sub``.
+
+    Parameters
+    ----------
+    occupied_sub
+        Boolean array on ``sub`` (see :func:`occupied_cells`).
+    sub
+        The fine grid (100 m); ``grid.resolution`` is a whole multiple of it.
+    grid
+        The output grid.
+    window_m
+        Side of the square over which the share is taken, in metres.
+
+    Returns
+    -------
+    on_grid, on_sub
+        float32 % arrays. ``on_sub`` is the share over the odd-sized window of about
+        ``window_m`` centred on each sub-cell. ``on_grid`` is, for cells of ``window_m`` or
+        larger, the share within the cell itself; for finer cells, the mean of ``on_sub``
+        over the cell.
+    """
+    k = int(round(grid.resolution / sub.resolution))
+    n = int(round(window_m / sub.resolution))
+    on_sub = 100.0 * box_mean(occupied_sub, n if n % 2 else n + 1)
+    if grid.resolution >= window_m:
+        on_grid = 100.0 * block_reduce(occupied_sub, k, "mean")
+    else:
+        on_grid = block_reduce(on_sub, k, "mean")
+    return on_grid.astype(np.float32), on_sub.astype(np.float32)
+
+
+def disc_distance_cells(available: np.ndarray, *, cap_cells: int) -> np.ndarray:
+    """Euclidean distance (in cells) from each available cell to the nearest unavailable one.
+
+    Outside the array counts as unavailable; unavailable cells get 0. Distances are exact
+    up to ``cap_cells`` and capped there: the transform runs in bands of rows cropped to
+    the columns that hold available cells, so a GB 100 m grid (87.5 M cells, three
+    quarters sea) takes about 2 s instead of 11 s for one whole-array transform.
+    """
+    from scipy import ndimage
+
+    dist = np.zeros(available.shape, dtype=np.float32)
+    h, w = available.shape
+    band = 1000
+    for r0 in range(0, h, band):
+        a0, a1 = max(0, r0 - cap_cells), min(h, r0 + band + cap_cells)
+        blk = available[a0:a1]
+        cols = np.flatnonzero(blk.any(axis=0))
+        if cols.size == 0:
+            continue
+        c0, c1 = max(0, cols[0] - cap_cells), min(w, cols[-1] + 1 + cap_cells)
+        # The pad makes the band's edge unavailable; only rows at least cap_cells inside
+        # it are kept, so each kept distance is exact up to the cap.
+        d = ndimage.distance_transform_edt(np.pad(blk[:, c0:c1], 1))[1:-1, 1:-1]
+        r1 = min(h, r0 + band)
+        dist[r0:r1, c0:c1] = np.minimum(d[r0 - a0:r1 - a0], cap_cells)
+    return dist
+
+
+def _cap_cells(cap_ha: float, resolution: float) -> int:
+    return int(math.ceil(math.sqrt(cap_ha * 1e4 / math.pi) / resolution + 0.5)) + 1
+
+
+def _disc_area_ha(dist_cells: np.ndarray, resolution: float, cap_ha: float) -> np.ndarray:
+    radius_m = np.maximum(dist_cells - np.float32(0.5), 0) * np.float32(resolution)
+    return np.minimum(np.float32(np.pi / 1e4) * radius_m * radius_m,
+                      np.float32(cap_ha)).astype(np.float32)
+
+
+def largest_disc_ha(available: np.ndarray, grid: GridSpec, *,
+                    cap_ha: float = CAMPUS_ROOM_CAP_HA) -> np.ndarray:
+    """Area of the largest disc of available cells centred on each cell, in hectares.
+
+    A cell at Euclidean distance ``d`` cells from the nearest unavailable cell (centre to
+    centre) holds a disc of radius ``(d - 0.5) * resolution`` (the unavailable cell's
+    edge is half a cell nearer). Unavailable cells get 0. Outside the array counts as
+    unavailable.
+
+    .. math:: A = \\pi \\left((d - \\tfrac12)\\,r\\right)^2 / 10^4
+
+    Parameters
+    ----------
+    available
+        Boolean array of ``grid.shape``.
+    grid
+        Its grid (only the resolution is used).
+    cap_ha
+        Areas are exact up to this many hectares and capped there.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 hectares.
+
+    Examples
+    --------
+    A 9 x 9 block of 100 m cells: the centre is 5 cells from the outside, a disc of
+    450 m radius (63.6 ha).
+
+    >>> from growthzones.grid import GridSpec
+    >>> a = np.zeros((11, 11), bool); a[1:10, 1:10] = True
+    >>> g = GridSpec(resolution=100, bounds=(0, 0, 1100, 1100))
+    >>> round(float(largest_disc_ha(a, g)[5, 5]), 1)
+    63.6
+    """
+    dist = disc_distance_cells(available, cap_cells=_cap_cells(cap_ha, grid.resolution))
+    return _disc_area_ha(dist, grid.resolution, cap_ha)
+
+
+def campus_room_ha(available_sub: np.ndarray, sub: GridSpec, grid: GridSpec, *,
+                   cap_ha: float = CAMPUS_ROOM_CAP_HA) -> np.ndarray:
+    """Largest disc of available land (ha) whose centre lies in each cell of ``grid``.
+
+    Computed on the fine grid ``sub`` (see :func:`largest_disc_ha`), then the maximum over
+    the sub-cells of each output cell, so the measure keeps its meaning at any output
+    resolution.
+
+    Parameters
+    ----------
+    available_sub
+        Boolean array on ``sub``: land where a campus may be built.
+    sub, grid
+        Fine and output grids; ``grid.resolution`` is a whole multiple of ``sub``'s.
+    cap_ha
+        Cap on the reported area.
+    """
+    k = int(round(grid.resolution / sub.resolution))
+    dist = disc_distance_cells(available_sub, cap_cells=_cap_cells(cap_ha, sub.resolution))
+    # The area grows with the distance, so the block maximum can be taken first.
+    return _disc_area_ha(block_reduce(dist, k, "max"), sub.resolution, cap_ha)
+
+
+def fits_campus(available: np.ndarray, grid: GridSpec, *,
+                min_area_ha: float = CAMPUS_MIN_HA) -> np.ndarray:
+    """Whether a disc of ``min_area_ha`` of available cells can be centred on each cell.
+
+    Usable at build time on the 100 m sub-grid and at scoring time on a store's own
+    grid (``available = land & ~excluded``). Resolution matters: on a 1 km grid every
+    available cell holds the 78.5 ha disc inscribed in it, so for ``min_area_ha`` up to
+    78.5 the test reduces to "the cell is not excluded"; on a 100 m grid a 50 ha disc
+    (399 m radius) needs about 8 x 8 available cells.
+
+    Parameters
+    ----------
+    available
+        Boolean array of ``grid.shape``.
+    grid
+        Its grid.
+    min_area_ha
+        Campus size in hectares (a scenario parameter; 50 by default).
+
+    Examples
+    --------
+    >>> from growthzones.grid import GridSpec
+    >>> g = GridSpec(resolution=1000, bounds=(0, 0, 3000, 3000))
+    >>> a = np.zeros((3, 3), bool); a[1, 1] = True
+    >>> bool(fits_campus(a, g, min_area_ha=50)[1, 1]), bool(fits_campus(a, g, min_area_ha=80)[1, 1])
+    (True, False)
+    """
+    if not min_area_ha > 0:
+        raise ValueError(f"min_area_ha must be positive, got {min_area_ha}")
+    return largest_disc_ha(available, grid, cap_ha=max(min_area_ha, 1.0) * 1.01) >= min_area_ha
+
+
+def _disc_windows(points_xy: np.ndarray, radii_m: np.ndarray, grid: GridSpec):
+    """For each point, the grid window within ``radius`` and the centre distances there (m)."""
+    x_all, y_all = grid.centres()
+    r = grid.resolution
+    for i, ((px, py), rad) in enumerate(zip(points_xy, radii_m, strict=True)):
+        c0 = max(0, int(math.floor((px - rad - grid.bounds[0]) / r)))
+        c1 = min(grid.width, int(math.ceil((px + rad - grid.bounds[0]) / r)) + 1)
+        r0 = max(0, int(math.floor((grid.bounds[3] - py - rad) / r)))
+        r1 = min(grid.height, int(math.ceil((grid.bounds[3] - py + rad) / r)) + 1)
+        if c0 >= c1 or r0 >= r1:
+            continue
+        d = np.hypot(x_all[c0:c1][None, :] - px, y_all[r0:r1][:, None] - py)
+        yield i, slice(r0, r1), slice(c0, c1), d
+
+
+def sum_within_radius(points_xy: np.ndarray, values: np.ndarray, grid: GridSpec,
+                      radius_m: float, *, how: str = "sum") -> np.ndarray:
+    """Sum (or maximum) of point ``values`` within ``radius_m`` of each cell centre.
+
+    Distances are exact, from the cell centre to each point.
+
+    Parameters
+    ----------
+    points_xy
+        (n, 2) x, y in metres in the grid's CRS.
+    values
+        (n,) values (for example hectares).
+    grid
+        The analysis grid.
+    radius_m
+        Search radius in metres.
+    how
+        ``"sum"`` or ``"max"``; cells with no point in reach get 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of ``grid.shape``.
+
+    Examples
+    --------
+    >>> from growthzones.grid import GridSpec
+    >>> g = GridSpec(resolution=1000, bounds=(0, 0, 3000, 1000))
+    >>> pts = np.array([[500.0, 500.0], [2400.0, 500.0]])
+    >>> sum_within_radius(pts, np.array([2.0, 3.0]), g, 1000.0)
+    array([[2., 5., 3.]])
+    """
+    if how not in ("sum", "max"):
+        raise ValueError(f"how must be 'sum' or 'max', got {how!r}")
+    pts = np.asarray(points_xy, dtype=float).reshape(-1, 2)
+    vals = np.asarray(values, dtype=float)
+    out = np.zeros(grid.shape)
+    radii = np.full(len(pts), float(radius_m))
+    for i, rs, cs, d in _disc_windows(pts, radii, grid):
+        inside = d <= radius_m
+        if how == "sum":
+            out[rs, cs] += np.where(inside, vals[i], 0.0)
+        else:
+            out[rs, cs] = np.maximum(out[rs, cs], np.where(inside, vals[i], 0.0))
+    return out
+
+
+def circle_clearance_km(centres_xy: np.ndarray, radii_m: np.ndarray, grid: GridSpec,
+                        land: np.ndarray, *, cap_km: float = SAC_CLEARANCE_CAP_KM) -> np.ndarray:
+    """Distance (km) from each land cell centre to the edge of the nearest circle.
+
+    .. math:: c = \\min\\left(\\mathrm{cap},\\ \\max\\left(0,\\ \\min_i (d_i - r_i)\\right)\\right)
+
+    Parameters
+    ----------
+    centres_xy
+        (n, 2) circle centres in metres (EPSG:27700).
+    radii_m
+        (n,) radii in metres.
+    grid, land
+        The analysis grid and its land mask; cells off land get NaN.
+    cap_km
+        Clearances are capped here (beyond it every cell is equally clear).
+    """
+    cap_m = cap_km * 1000.0
+    best = np.full(grid.shape, cap_m)
+    radii = np.asarray(radii_m, dtype=float)
+    for i, rs, cs, d in _disc_windows(np.asarray(centres_xy, float).reshape(-1, 2),
+                                      radii + cap_m, grid):
+        best[rs, cs] = np.minimum(best[rs, cs], d - radii[i])
+    out = (np.clip(best, 0.0, cap_m) / 1000.0).astype(np.float32)
+    out[~land] = np.nan
+    return out
+
+
+def region_mask(base, la_codes) -> np.ndarray:
+    """Boolean array: cells whose local authority is one of ``la_codes``."""
+    rows = np.flatnonzero(base.las["la_code"].isin(la_codes).to_numpy()) + 1
+    return np.isin(base.la_index, rows)
+
+
+def nation_mask(base, nation: str) -> np.ndarray:
+    """Boolean array: land cells in ``nation`` (``E``, ``W`` or ``S``)."""
+    rows = np.flatnonzero(base.las["nation"].eq(nation).to_numpy()) + 1
+    return np.isin(base.la_index, rows)
+
+
+def clean_brownfield(df: pd.DataFrame, in_england) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Current, located, measured, de-duplicated brownfield sites inside England.
+
+    Parameters
+    ----------
+    df
+        Rows of the registers with ``end-date``, ``latitude``, ``longitude``, ``hectares``,
+        ``organisation`` and BNG ``easting``, ``northing`` already added.
+    in_england
+        Callable ``(x, y) -> bool array``: whether a point lies in England.
+
+    Returns
+    -------
+    sites, dropped
+        The kept rows, and the number of rows dropped at each step.
+
+    Notes
+    -----
+    Steps, in order: drop rows with an ``end-date`` (removed from the register), without
+    coordinates, or without a positive area; drop duplicates, i.e. rows of one
+    organisation with the same area whose points lie within 1 km of each other (the same
+    site re-listed in a later year or per phase); drop points outside England (swapped or
+    mis-projected coordinates that land at sea, in Wales or in Northern Ireland).
+    """
+    dropped = {}
+    n0 = len(df)
+    df = df[df["end-date"].isna()]
+    dropped["removed (end-date)"] = n0 - len(df)
+    n0 = len(df)
+    df = df[df["latitude"].notna() & df["longitude"].notna()]
+    dropped["no coordinates"] = n0 - len(df)
+    n0 = len(df)
+    df = df[df["hectares"].gt(0)]
+    dropped["no area"] = n0 - len(df)
+    n0 = len(df)
+    keep = ~duplicate_sites(df["organisation"].to_numpy(), df["hectares"].to_numpy(float),
+                            df[["easting", "northing"]].to_numpy(float))
+    df = df[keep]
+    dropped["duplicate"] = n0 - len(df)
+    n0 = len(df)
+    df = df[np.asarray(in_england(df["easting"].to_numpy(float),
+                                  df["northing"].to_numpy(float)), dtype=bool)]
+    dropped["outside England"] = n0 - len(df)
+    return df, dropped
+
+
+def duplicate_sites(organisation: np.ndarray, hectares: np.ndarray, xy: np.ndarray, *,
+                    within_m: float = 1000.0) -> np.ndarray:
+    """Flag rows that repeat an earlier row: same organisation, same area, within ``within_m``.
+
+    Returns a boolean array, True for every row after the first of each repeat.
+
+    Examples
+    --------
+    >>> org = np.array(["A", "A", "A", "B"]); ha = np.array([4.48, 4.48, 4.48, 4.48])
+    >>> xy = np.array([[0, 0], [10, 0], [5000, 0], [0, 0]], float)
+    >>> duplicate_sites(org, ha, xy).tolist()
+    [False, True, False, False]
+    """
+    from scipy.spatial import cKDTree
+
+    key = pd.Series(list(zip(organisation, hectares, strict=True)))
+    cand = np.flatnonzero(key.duplicated(keep=False).to_numpy())
+    dup = np.zeros(len(xy), dtype=bool)
+    if cand.size < 2:
+        return dup
+    pairs = cKDTree(xy[cand]).query_pairs(within_m, output_type="ndarray")
+    pairs = cand[pairs]
+    same = key.to_numpy()[pairs[:, 0]] == key.to_numpy()[pairs[:, 1]]
+    pairs = np.sort(pairs[same], axis=1)
+    for i, j in pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]:
+        if not dup[i]:
+            dup[j] = True
+    return dup
+
+
+def sac_land_radius_m(area_ha, coastal_marine_pct) -> np.ndarray:
+    """Radius (m) of a circle with a SAC's land area: area x (1 - coastal/marine share).
+
+    A missing habitat share counts as 0 % marine.
+    """
+    share = np.clip(np.nan_to_num(np.asarray(coastal_marine_pct, float), nan=0.0), 0, 100)
+    land_ha = np.asarray(area_ha, float) * (1.0 - share / 100.0)
+    return np.sqrt(land_ha * 1e4 / np.pi)
+
+
+# ---------------------------------------------------------------------------------------
+# Readers (edges)
+# ---------------------------------------------------------------------------------------
+
+def read_postcodes(path) -> pd.DataFrame:
+    """Code-Point Open postcode points (``easting``, ``northing``; EPSG:27700).
+
+    Reads the per-area CSVs straight from the zip; keeps positional quality 10-50.
+    """
+    import zipfile
+
+    frames = []
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("Data/CSV/") and name.endswith(".csv"):
+                frames.append(pd.read_csv(z.open(name), header=None, usecols=[0, 1, 2, 3],
+                                          names=["postcode", "quality", "easting", "northing"],
+                                          dtype={"postcode": str, "quality": np.int16,
+                                                 "easting": np.int32, "northing": np.int32}))
+    df = pd.concat(frames, ignore_index=True)
+    return df[df["quality"].isin(POSTCODE_QUALITY_KEEP)].reset_index(drop=True)
+
+
+def read_brownfield(path) -> pd.DataFrame:
+    """The English brownfield registers with BNG ``easting``/``northing`` added."""
+    from pyproj import Transformer
+
+    df = pd.read_csv(path, low_memory=False)
+    e, n = Transformer.from_crs(4326, BNG, always_xy=True).transform(
+        df["longitude"].to_numpy(float), df["latitude"].to_numpy(float))
+    return df.assign(easting=e, northing=n)
+
+
+def read_sac_sites(path) -> pd.DataFrame:
+    """Onshore and coastal SACs of GB with ``x``, ``y`` (BNG from lat/lon) and ``radius_m``.
+
+    Offshore sites and Northern Ireland-only sites are dropped.
+    """
     import geopandas as gpd
 
+    sac = gpd.read_file(path)
+    sac = sac[~sac["offshore"].astype(bool) & ~sac["country_code"].isin(["NI", "NIO"])]
+    sac = sac.to_crs(BNG)
+    return pd.DataFrame({
+        "eu_code": sac["eu_code"].to_numpy(), "name": sac["name"].to_numpy(),
+        "x": sac.geometry.x.to_numpy(), "y": sac.geometry.y.to_numpy(),
+        "radius_m": sac_land_radius_m(sac["area_ha"], sac["coastal_marine_habitat_pct"])})
+
+
+# ---------------------------------------------------------------------------------------
+# Build (edge)
+# ---------------------------------------------------------------------------------------
+
+def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
+    """Read the land sources and put every land criterion and exclusion on ``grid``."""
+    import geopandas as gpd
+
+    from ..grid import rasterize_index
+    from .base import read_small_areas
+
+    land = base.land
+    out: dict[str, np.ndarray] = {}
+    sub, k = subgrid(grid)
+
+    # Protected areas: exclusions on the grid, masks on the sub-grid for campus room.
     parks = gpd.read_file(sources.path("national_parks")).to_crs(BNG)
-    return {"national_parks": exclusion_raster(parks.geometry, grid, base.land)}
+    out["national_parks"] = exclusion_raster(parks.geometry, grid, land)
+    aonb_w = gpd.read_file(sources.path("aonb_wales")).to_crs(BNG)
+    out["aonb_wales"] = exclusion_raster(aonb_w.geometry, grid, nation_mask(base, "W") & land)
+    ne = gpd.read_file(sources.path("designations_ne_england"), layer="designations").to_crs(BNG)
+    ne_region = region_mask(base, NORTH_EAST_LA_CODES) & land
+    for name, kinds in NE_DESIGNATIONS.items():
+        out[name] = exclusion_raster(ne.geometry[ne["designation"].isin(kinds)], grid, ne_region)
+    protected = pd.concat([parks.geometry, aonb_w.geometry,
+                           ne.geometry[ne["designation"] != "National Park"]], ignore_index=True)
+
+    # Built-up land from postcode points.
+    pc = read_postcodes(sources.path("codepoint_open"))
+    occupied = occupied_cells(pc[["easting", "northing"]].to_numpy(float), sub)
+    share, share_sub = built_up_share_pct(occupied, sub, grid)
+    out["built_up_share_pct"] = np.where(land, share, np.nan).astype(np.float32)
+    out["built_up"] = np.where(land, (share >= BUILT_UP_THRESHOLD_PCT).astype(np.float32),
+                               np.nan).astype(np.float32)
+
+    # Room for a campus, on the sub-grid.
+    if k == 1:
+        land_sub = land
+    else:
+        areas = read_small_areas(sources)
+        land_sub = rasterize_index(areas.geometry, np.ones(len(areas)), sub, dtype="uint8") > 0
+    available = land_sub & (share_sub < BUILT_UP_THRESHOLD_PCT) & ~rasterize_mask(protected, sub)
+    room = campus_room_ha(available, sub, grid)
+    out["campus_room_ha"] = np.where(land, room, np.nan).astype(np.float32)
+
+    # Brownfield supply (England only).
+    england = nation_mask(base, "E") & land
+    bf, _ = clean_brownfield(read_brownfield(sources.path("brownfield_register_england")),
+                             _in_england_test(grid, england))
+    xy = bf[["easting", "northing"]].to_numpy(float)
+    ha = bf["hectares"].to_numpy(float)
+    for name, how in (("brownfield_ha_5km", "sum"), ("largest_brownfield_site_ha_5km", "max")):
+        vals = sum_within_radius(xy, ha, grid, BROWNFIELD_RADIUS_M, how=how)
+        out[name] = np.where(england, vals, np.nan).astype(np.float32)
+
+    # Special Areas of Conservation: circles of equal land area.
+    sac = read_sac_sites(sources.path("sac_sites_jncc"))
+    out["sac_clearance_km"] = circle_clearance_km(sac[["x", "y"]].to_numpy(),
+                                                  sac["radius_m"].to_numpy(), grid, land)
+    return out
+
+
+def _in_england_test(grid: GridSpec, england: np.ndarray, tolerance_m: float = 2000.0):
+    """Point test: within ``tolerance_m`` of an English land cell centre (keeps harbour
+    sites whose point falls just off the generalised coastline)."""
+    rows, cols = np.nonzero(england)
+    ex, ey = grid.xy(rows, cols)
+    return _KDTest(np.column_stack([ex, ey]), tolerance_m)
+
+
+class _KDTest:
+    """Callable: is each point within ``tolerance_m`` of any of ``xy``."""
+
+    def __init__(self, xy: np.ndarray, tolerance_m: float):
+        from scipy.spatial import cKDTree
+
+        self.tree = cKDTree(xy)
+        self.tolerance_m = tolerance_m
+
+    def __call__(self, x, y) -> np.ndarray:
+        d, _ = self.tree.query(np.column_stack([x, y]), distance_upper_bound=self.tolerance_m)
+        return np.isfinite(d)

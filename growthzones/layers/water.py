@@ -1,19 +1,113 @@
 """Water for cooling: proxies for where a campus could get cooling water.
 
-No layer in the shared data measures water actually available to a 500 MW campus
-(EA CAMS Q95 availability and water-company supply areas are missing; see
-``catalog.toml`` gaps), so criteria here are proxies and say so.
+A 500 MW campus needs cooling water confirmed by the water company. No layer in the shared
+data measures water actually available to it, so the criteria here are proxies and say so:
+
+``dist_major_river_km``
+    Distance to a major river (World Data Bank II lines of GSHHG, plus Natural Earth's
+    named rivers): raw or estuarine water for evaporative cooling. The lines are coarse
+    (1:1M-1:10M, positions out by hundreds of metres), fit for "within a few km of a major
+    river", not for siting an intake.
+``dist_large_wwtw_km``
+    Distance to a wastewater treatment works serving at least 100,000 population
+    equivalent (EEA UWWTD reports, 2018): treated effluent is a non-potable cooling source
+    (roughly 15-20 Ml/day per 100,000 p.e. of dry-weather flow).
+
+What the shared data cannot support, and is therefore not a criterion:
+
+* **Water stress.** The EA's 2021 determination of seriously water-stressed areas is a
+  table by water company; no water-company supply-area polygons (or council-to-company
+  lookup) exist in the shared data, so it cannot be put on the map without inventing the
+  boundaries. It covers England only.
+* **Water resource availability** (EA CAMS Q95 polygons) and the SEPA/NRW equivalents.
+
+Both are listed as gaps in ``catalog.toml`` with their official sources.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..catalog import SourceFiles
-from ..grid import GridSpec
+from ..grid import BNG, GridSpec, distance_to_lines, distance_to_points
+from . import Criterion
 
-CRITERIA: dict = {}
+#: Minimum works size (population equivalent) for ``dist_large_wwtw_km``.
+MIN_WORKS_PE = 100_000
+#: Natural Earth lines that are not rivers.
+NOT_RIVERS = ("Caledonian Canal",)
+
+CRITERIA = {
+    "dist_major_river_km": Criterion(
+        name="dist_major_river_km", layer="water", title="Distance to a major river",
+        unit="km", direction="min",
+        description="Straight-line distance from the cell centre to the nearest major river "
+                    "line (131 World Data Bank II segments from GSHHG 2.3.6 and 13 Natural "
+                    "Earth named rivers, estuary mouths kept): a proxy for raw cooling water. "
+                    "Coarse lines (positions out by hundreds of metres).",
+        sources=("rivers_gb",),
+        coverage="GB: complete at small scale (1:1M-1:10M); smaller rivers are missing, and "
+                 "some important ones (e.g. Tyne, Tees, Clyde) are present only as unnamed "
+                 "segments. Abstraction licences and flows are not in the data.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [2, 1], [10, 0.4], [25, 0]]}),
+    "dist_large_wwtw_km": Criterion(
+        name="dist_large_wwtw_km", layer="water",
+        title="Distance to a large wastewater treatment works", unit="km", direction="min",
+        description="Straight-line distance to the nearest active wastewater treatment works "
+                    "of at least 100,000 population equivalent (capacity, else the load "
+                    "entering; EEA UWWTD, latest report 2018): a source of treated effluent "
+                    "for non-potable cooling.",
+        sources=("uwwtd_works",),
+        coverage="GB: every works reported under the UWWTD (England, Wales, Scotland; 173 "
+                 "active works of 100,000 p.e. or more); reports end in 2018.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [5, 0.8], [15, 0.3], [30, 0]]}),
+}
+
+
+def large_works(works: pd.DataFrame, *, min_pe: float = MIN_WORKS_PE) -> pd.DataFrame:
+    """Active GB works of at least ``min_pe``; size is ``capacity_pe``, else ``load_entering_pe``.
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"nation": ["England", "Northern Ireland", "Scotland", "Wales"],
+    ...                   "state_last_report": ["active", "active", "active", "inactive"],
+    ...                   "capacity_pe": [150e3, 200e3, np.nan, 300e3],
+    ...                   "load_entering_pe": [90e3, 150e3, 120e3, 250e3]})
+    >>> large_works(w).index.tolist()
+    [0, 2]
+    """
+    size = works["capacity_pe"].fillna(works["load_entering_pe"])
+    keep = (works["state_last_report"].eq("active")
+            & works["nation"].isin(["England", "Wales", "Scotland"]) & size.ge(min_pe))
+    return works[keep].assign(size_pe=size[keep])
+
+
+def read_works(path) -> pd.DataFrame:
+    """UWWTD works with BNG ``x``, ``y``."""
+    from pyproj import Transformer
+
+    df = pd.read_csv(path)
+    x, y = Transformer.from_crs(4326, BNG, always_xy=True).transform(
+        df["longitude"].to_numpy(float), df["latitude"].to_numpy(float))
+    return df.assign(x=x, y=y)
+
+
+def read_rivers(path):
+    """Major river lines in EPSG:27700: WDB II segments and Natural Earth named rivers."""
+    import geopandas as gpd
+
+    wdb = gpd.read_file(path, layer="rivers_wdb2").to_crs(BNG)
+    ne = gpd.read_file(path, layer="rivers_named_naturalearth").to_crs(BNG)
+    ne = ne[~ne["name"].isin(NOT_RIVERS)]
+    return pd.concat([wdb.geometry, ne.geometry], ignore_index=True)
 
 
 def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
-    return {}
+    """Read the river and wastewater sources and put both criteria on ``grid``."""
+    rivers = read_rivers(sources.path("rivers_gb"))
+    works = large_works(read_works(sources.path("uwwtd_works")))
+    return {
+        "dist_major_river_km": distance_to_lines(rivers, grid, base.land),
+        "dist_large_wwtw_km": distance_to_points(works[["x", "y"]].to_numpy(), grid, base.land),
+    }

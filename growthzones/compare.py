@@ -1,0 +1,171 @@
+"""Scenario comparison: what changes when the weights, transforms or rules change.
+
+:func:`compare_scenarios` scores two scenarios on the same layer store and reports
+per-site rank changes, the sites entering and leaving the top N, and difference surfaces.
+
+Sites are matched as places: each scenario's ranked sites come from
+:func:`growthzones.rank_sites` (``pool`` of them, default ``max(5 * top, 50)``); a site
+of B within ``match_km`` of a site of A is the same place, moved (``moved_km``). The
+default is the separation distance, because site extraction never keeps two sites that
+close: a B site that near an A site has taken its place. Matching is one to one, B's
+best first, nearest A site first. A place in only one list has no rank in the other
+(NaN: beyond the pool).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .scenario import Scenario
+from .scoring import ScoreResult, cell_at, score
+from .store import LayerStore
+
+
+@dataclass
+class Comparison:
+    """Two scored scenarios side by side.
+
+    Attributes
+    ----------
+    a, b
+        The two results (A is the reference).
+    sites
+        One row per place ranked in either scenario (see :func:`compare_scenarios`).
+    top
+        N of "the top N".
+    """
+
+    a: ScoreResult
+    b: ScoreResult
+    sites: pd.DataFrame
+    top: int
+
+    @property
+    def entered(self) -> pd.DataFrame:
+        """Places in B's top N but not A's."""
+        return self.sites[self.sites["status"] == "entered"]
+
+    @property
+    def left(self) -> pd.DataFrame:
+        """Places in A's top N but not B's."""
+        return self.sites[self.sites["status"] == "left"]
+
+    def surface(self, what: str = "difference") -> np.ndarray:
+        """A 2-D float32 array on the grid, NaN off land.
+
+        ``"difference"``: B's score minus A's, before exclusions (where either has no
+        data: NaN). ``"difference_ranked"``: the same where neither excludes the cell.
+        ``"exclusion_change"``: +1 excluded in B only, -1 excluded in A only, 0 same.
+        """
+        a, b = self.a, self.b
+        if what == "difference":
+            v = b.score.astype(np.float32) - a.score.astype(np.float32)
+        elif what == "difference_ranked":
+            v = b.ranked.astype(np.float32) - a.ranked.astype(np.float32)
+        elif what == "exclusion_change":
+            v = b.excluded.astype(np.float32) - a.excluded.astype(np.float32)
+        else:
+            raise KeyError(f"no surface {what!r}; use 'difference', 'difference_ranked' or "
+                           f"'exclusion_change'")
+        return a.store.unflatten(v)
+
+    def summary(self) -> str:
+        """A few lines for a report: who entered, who left, the biggest movers."""
+        lines = [f"{self.b.scenario.name!r} vs {self.a.scenario.name!r} (top {self.top}): "
+                 f"{len(self.entered)} entered, {len(self.left)} left"]
+        for label, df in (("entered", self.entered), ("left", self.left)):
+            for r in df.itertuples():
+                lines.append(f"  {label}: {r.name} ({r.site_id}) rank {_fmt(r.rank_a)} -> "
+                             f"{_fmt(r.rank_b)}")
+        return "\n".join(lines)
+
+
+def _fmt(r) -> str:
+    return "-" if r != r else f"{int(r)}"
+
+
+def _result(store, s) -> ScoreResult:
+    if isinstance(s, ScoreResult):
+        return s
+    if isinstance(s, Scenario):
+        return score(store, s)
+    raise TypeError(f"expected a Scenario or ScoreResult, got {type(s).__name__}")
+
+
+def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario | ScoreResult,
+                      *, top: int | None = None, pool: int | None = None,
+                      match_km: float | None = None) -> Comparison:
+    """Compare scenario B with scenario A on the same store.
+
+    Parameters
+    ----------
+    store
+        The layer store (results passed in must come from it).
+    a, b
+        Scenarios (scored here) or results of :func:`growthzones.score`.
+    top
+        N (default: A's ``[sites] top``).
+    pool
+        Sites ranked per scenario (default ``max(5 * top, 50)``).
+    match_km
+        Two sites this close (km) are the same place (default: A's separation).
+
+    Returns
+    -------
+    Comparison
+        ``sites`` has one row per place: ``site_id``, ``name``, ``local_authority``,
+        ``easting``, ``northing`` (A's site where both have it), ``rank_a``, ``rank_b``,
+        ``rank_change`` (``rank_a - rank_b``: positive = rises under B), ``score_a``,
+        ``score_b`` (each scenario's score at that cell, NaN if excluded there),
+        ``status`` (``entered``, ``left``, ``stayed`` in the top N, or ``outside``),
+        ``moved_km`` (distance from A's site to B's for a matched place).
+    """
+    from scipy.spatial import cKDTree
+
+    from .sites import rank_sites
+
+    ra, rb = _result(store, a), _result(store, b)
+    if ra.store is not store or rb.store is not store:
+        raise ValueError("both results must be scored on the same store")
+    top = top if top is not None else ra.scenario.top
+    pool = pool if pool is not None else max(5 * top, 50)
+    match_m = 1000 * (match_km if match_km is not None else ra.scenario.min_separation_km)
+    sa, sb = rank_sites(ra, top=pool), rank_sites(rb, top=pool)
+    cols = ["site_id", "name", "local_authority", "easting", "northing"]
+    # Match B's sites to A's: nearest unmatched A site within match_m, best B first.
+    rank_b_of_a = np.full(len(sa), np.nan)
+    moved = np.full(len(sa), np.nan)
+    b_matched = np.zeros(len(sb), dtype=bool)
+    if len(sa) and len(sb):
+        tree = cKDTree(sa[["easting", "northing"]].to_numpy(float))
+        for j, (x, y) in enumerate(sb[["easting", "northing"]].to_numpy(float)):
+            for i in sorted(tree.query_ball_point([x, y], match_m),
+                            key=lambda i: np.hypot(sa["easting"].iat[i] - x,
+                                                   sa["northing"].iat[i] - y)):
+                if np.isnan(rank_b_of_a[i]):
+                    rank_b_of_a[i] = sb["rank"].iat[j]
+                    moved[i] = np.hypot(sa["easting"].iat[i] - x, sa["northing"].iat[i] - y) / 1000
+                    b_matched[j] = True
+                    break
+    rows_a = sa[cols].assign(rank_a=sa["rank"].to_numpy(float), rank_b=rank_b_of_a,
+                             moved_km=moved)
+    rows_b = sb.loc[~b_matched, cols].assign(rank_a=np.nan,
+                                             rank_b=sb.loc[~b_matched, "rank"].to_numpy(float))
+    df = pd.concat([rows_a, rows_b], ignore_index=True)
+    pos = np.array([cell_at(ra, x, y) for x, y in zip(df["easting"], df["northing"])],
+                   dtype=np.int64)
+    df["score_a"] = ra.ranked[pos].astype(float) if len(pos) else []
+    df["score_b"] = rb.ranked[pos].astype(float) if len(pos) else []
+    df["rank_change"] = df["rank_a"] - df["rank_b"]
+    in_a = df["rank_a"].fillna(np.inf) <= top
+    in_b = df["rank_b"].fillna(np.inf) <= top
+    df["status"] = np.select([in_a & in_b, in_b & ~in_a, in_a & ~in_b],
+                             ["stayed", "entered", "left"], "outside")
+    df = df.assign(_k=np.fmin(df["rank_a"], df["rank_b"])).sort_values(
+        ["_k", "rank_a"]).drop(columns="_k").reset_index(drop=True)
+    order = ["site_id", "name", "local_authority", "rank_a", "rank_b", "rank_change",
+             "score_a", "score_b", "status", "moved_km", "easting", "northing"]
+    return Comparison(a=ra, b=rb, sites=df[order], top=top)

@@ -1,0 +1,360 @@
+"""Land availability: exclusions, built-up land, brownfield supply, room for a campus, SACs.
+
+Pure functions are checked on small hand-made fixtures with the arithmetic written out;
+the layer is then built once from the real shared data at 1 km and checked at named
+places whose status is known (the Lake District is a National Park, the Gower is an
+AONB, central Manchester is built up, ...).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import Transformer
+
+from growthzones.catalog import catalog
+from growthzones.grid import GridSpec
+from growthzones.layers import land
+
+TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
+
+
+# --------------------------------------------------------------------------- fixtures ---
+
+@pytest.fixture(scope="module")
+def land_1km(sources, base_1km):
+    """Every land layer built from the real shared data at 1 km (about 12 s)."""
+    return land.build(sources, base_1km.grid, base_1km)
+
+
+def at(layers, base, name, x, y):
+    """Raw value of layer ``name`` in the cell holding BNG point (x, y)."""
+    r, c = base.grid.rowcol(np.array([x]), np.array([y]))
+    return float(layers[name][r[0], c[0]])
+
+
+def tiny(res, cols, rows):
+    return GridSpec(resolution=res, bounds=(0, 0, res * cols, res * rows))
+
+
+# ------------------------------------------------------------------- pure functions ---
+
+def test_exclusion_raster_is_one_zero_or_nan():
+    from shapely.geometry import box
+
+    g = tiny(1000, 3, 1)
+    assessed = np.array([[True, True, False]])
+    # Polygon covers the centres of cells 0 and 2; cell 2 is outside the assessed area
+    # but the polygon is known there, so it stays excluded.
+    out = land.exclusion_raster([box(0, 0, 900, 1000), box(2100, 0, 3000, 1000)], g, assessed)
+    assert out.dtype == np.float32
+    assert out.tolist() == [[1.0, 0.0, 1.0]]
+    out = land.exclusion_raster([box(0, 0, 900, 1000)], g, assessed)
+    assert out[0, 0] == 1 and out[0, 1] == 0 and np.isnan(out[0, 2])
+
+
+def test_box_mean_counts_the_window_by_hand():
+    m = np.zeros((5, 5), bool)
+    m[0, 0] = m[2, 2] = m[4, 4] = True
+    got = land.box_mean(m, 3)
+    # Centre window holds only (2, 2): 1/9; corner (0,0) window holds (0,0) only (outside
+    # counts as empty): 1/9; (1, 1) window holds (0,0) and (2,2): 2/9.
+    assert got[2, 2] == pytest.approx(1 / 9)
+    assert got[0, 0] == pytest.approx(1 / 9)
+    assert got[1, 1] == pytest.approx(2 / 9)
+    assert got[0, 4] == 0
+    with pytest.raises(ValueError, match="must be odd"):
+        land.box_mean(m, 4)
+
+
+def test_built_up_share_at_1km_is_the_cells_own_hectares():
+    sub, g = tiny(100, 20, 10), tiny(1000, 2, 1)
+    occ = np.zeros(sub.shape, bool)
+    occ[:, :10][:5] = True   # 50 of the left cell's 100 hectares
+    occ[0, 10:13] = True     # 3 of the right cell's
+    on_grid, on_sub = land.built_up_share_pct(occ, sub, g)
+    assert on_grid.tolist() == [[50.0, 3.0]]
+    # On the sub-grid the window is 11 x 11 hectares: at row 4, col 4 it covers rows 0-9
+    # and cols 0-9 (100 hectares, 50 occupied) plus row/col 10 outside or empty: 50/121.
+    assert on_sub[4, 4] == pytest.approx(100 * 50 / 121)
+
+
+def test_largest_disc_by_hand():
+    g = tiny(100, 11, 11)
+    a = np.zeros((11, 11), bool)
+    a[1:10, 1:10] = True  # 9 x 9 available block
+    got = land.largest_disc_ha(a, g)
+    # Centre is 5 cells from the ring of unavailable cells: radius (5 - 0.5) * 100 m.
+    assert got[5, 5] == pytest.approx(math.pi * 450 ** 2 / 1e4, rel=1e-6)
+    # Next to the ring: d = 1, radius 50 m.
+    assert got[1, 5] == pytest.approx(math.pi * 50 ** 2 / 1e4, rel=1e-6)
+    assert got[0, 0] == 0
+    assert land.largest_disc_ha(a, g, cap_ha=10)[5, 5] == 10
+
+
+def test_banded_distance_transform_matches_the_whole_array():
+    from scipy import ndimage
+
+    rng = np.random.default_rng(5)
+    a = rng.random((2300, 60)) > 0.02   # taller than one 1,000-row band, sparse holes
+    a[:, :3] = False
+    got = land.disc_distance_cells(a, cap_cells=12)
+    want = np.minimum(ndimage.distance_transform_edt(np.pad(a, 1))[1:-1, 1:-1], 12)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_fits_campus_depends_on_resolution_as_documented():
+    # At 1 km a lone available cell holds its inscribed 78.5 ha disc.
+    g1 = tiny(1000, 3, 3)
+    a = np.zeros((3, 3), bool)
+    a[1, 1] = True
+    assert land.fits_campus(a, g1, min_area_ha=50)[1, 1]
+    assert not land.fits_campus(a, g1, min_area_ha=80)[1, 1]
+    # At 100 m a 7 x 7 block holds a 350 m disc (38.5 ha < 50); 9 x 9 holds 63.6 ha.
+    g = tiny(100, 11, 11)
+    for side, fits in ((7, False), (9, True)):
+        a = np.zeros((11, 11), bool)
+        lo = (11 - side) // 2
+        a[lo:lo + side, lo:lo + side] = True
+        assert bool(land.fits_campus(a, g, min_area_ha=50)[5, 5]) is fits
+    with pytest.raises(ValueError, match="min_area_ha must be positive"):
+        land.fits_campus(a, g, min_area_ha=0)
+
+
+def test_campus_room_takes_the_best_subcell_of_each_cell():
+    sub, g = tiny(100, 20, 10), tiny(1000, 2, 1)
+    avail = np.zeros(sub.shape, bool)
+    avail[1:10, 1:10] = True       # 9 x 9 block in the left cell, touching nothing else
+    room = land.campus_room_ha(avail, sub, g)
+    assert room[0, 0] == pytest.approx(math.pi * 450 ** 2 / 1e4, rel=1e-6)
+    assert room[0, 1] == 0
+
+
+def test_sum_and_max_within_radius_use_exact_distances():
+    g = tiny(1000, 4, 1)   # cell centres at x = 500, 1500, 2500, 3500
+    pts = np.array([[500.0, 500.0], [2400.0, 500.0], [3500.0, 1500.0]])
+    ha = np.array([2.0, 3.0, 7.0])
+    s = land.sum_within_radius(pts, ha, g, 1000.0)
+    # cell 0: point 0 (0 m); cell 1: 0 (1000 m, on the radius) and 1 (900 m);
+    # cell 2: 1 (100 m) and 2 (1,414 m: out); cell 3: 1 (1,100 m: out), 2 (1,000 m).
+    assert s.tolist() == [[2.0, 5.0, 3.0, 7.0]]
+    m = land.sum_within_radius(pts, ha, g, 1000.0, how="max")
+    assert m.tolist() == [[2.0, 3.0, 3.0, 7.0]]
+    with pytest.raises(ValueError, match="how must be"):
+        land.sum_within_radius(pts, ha, g, 1000.0, how="mean")
+
+
+def test_circle_clearance_by_hand():
+    g = tiny(1000, 5, 1)
+    land_mask = np.array([[True, True, True, True, False]])
+    got = land.circle_clearance_km(np.array([[500.0, 500.0]]), np.array([1200.0]), g,
+                                   land_mask, cap_km=2.5)
+    # distances 0, 1000, 2000, 3000 m minus 1,200 m, floored at 0, capped at 2.5 km.
+    np.testing.assert_allclose(got[0, :4], [0.0, 0.0, 0.8, 1.8], atol=1e-6)
+    assert np.isnan(got[0, 4])
+    far = land.circle_clearance_km(np.array([[90_000.0, 500.0]]), np.array([100.0]), g,
+                                   land_mask, cap_km=2.5)
+    assert np.allclose(far[0, :4], 2.5)
+
+
+def test_sac_land_radius_removes_the_marine_share():
+    r = land.sac_land_radius_m([100.0, 100.0, 100.0], [50.0, np.nan, 100.0])
+    assert r[0] == pytest.approx(math.sqrt(50e4 / math.pi))
+    assert r[1] == pytest.approx(math.sqrt(100e4 / math.pi))   # unknown share: all land
+    assert r[2] == 0
+
+
+def test_duplicate_sites_keeps_the_first_of_each_repeat():
+    org = np.array(["A", "A", "A", "B", "A"])
+    ha = np.array([4.48, 4.48, 4.48, 4.48, 1.0])
+    xy = np.array([[0, 0], [10, 0], [5000, 0], [0, 0], [0, 0]], float)
+    # Row 1 repeats row 0 (same council and area, 10 m apart); row 2 is 5 km away, row 3
+    # another council, row 4 another area.
+    assert land.duplicate_sites(org, ha, xy).tolist() == [False, True, False, False, False]
+
+
+def test_clean_brownfield_drops_each_kind_and_counts_it():
+    df = pd.DataFrame({
+        "organisation": ["A", "A", "A", "A", "A", "A", "B"],
+        "end-date": [None, "2019-01-01", None, None, None, None, None],
+        "latitude": [52.0, 52.0, None, 52.0, 52.0, 52.0, 52.0],
+        "longitude": [-1.0, -1.0, None, -1.0, -1.0, -1.0, -1.0],
+        "hectares": [5.0, 5.0, 5.0, np.nan, 5.0, 2.0, 3.0],
+        "easting": [0.0, 0.0, np.nan, 0.0, 50.0, 0.0, 900_000.0],
+        "northing": [0.0] * 7,
+    })
+    kept, dropped = land.clean_brownfield(df, lambda x, y: x < 100_000)
+    assert kept.index.tolist() == [0, 5]
+    assert dropped == {"removed (end-date)": 1, "no coordinates": 1, "no area": 1,
+                       "duplicate": 1, "outside England": 1}
+
+
+def test_subgrid_needs_a_whole_multiple():
+    sub, k = land.subgrid(GridSpec(resolution=1000))
+    assert (sub.resolution, k, sub.shape) == (100.0, 10, (12500, 7000))
+    assert land.subgrid(GridSpec(resolution=100))[1] == 1
+    with pytest.raises(ValueError, match="not a multiple of the 100 m sub-grid"):
+        land.subgrid(GridSpec(resolution=250, bounds=(0, 0, 1000, 1000)))
+
+
+def test_missing_postcode_package_names_the_install_command(sources, monkeypatch):
+    import importlib.util
+
+    from growthzones._errors import SourceDataError
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(SourceDataError, match=r"pip install -e '\.\[build\]'"):
+        sources.path("codepoint_open")
+
+
+def test_criteria_declare_kind_unit_and_catalogued_sources():
+    cat = catalog()
+    for crit in land.CRITERIA.values():
+        assert crit.layer == "land" and crit.coverage and crit.sources
+        assert all(s in cat for s in crit.sources)
+        if crit.kind == "exclusion":
+            assert crit.unit == "flag" and crit.direction is None
+        else:
+            assert crit.direction in ("max", "min")
+    assert "national_parks" in land.CRITERIA   # other code and the default scenario use it
+
+
+# -------------------------------------------------------------------- real data, readers ---
+
+def test_postcodes_keep_located_quality_codes(sources):
+    pc = land.read_postcodes(sources.path("codepoint_open"))
+    # Code-Point Open 2025.2.0 holds 1,743,449 GB postcodes; 811 have no coordinates
+    # (quality 90) and 232 only a sector mean (quality 60).
+    assert len(pc) == 1_743_449 - 811 - 232
+    assert pc["easting"].between(0, 700_000).all() and pc["northing"].between(0, 1_250_000).all()
+
+
+def test_brownfield_cleaning_counts_on_the_real_registers(sources, base_1km):
+    raw = land.read_brownfield(sources.path("brownfield_register_england"))
+    assert len(raw) == 26_758
+    england = land.nation_mask(base_1km, "E") & base_1km.land
+    kept, dropped = land.clean_brownfield(raw, land._in_england_test(base_1km.grid, england))
+    assert dropped["removed (end-date)"] == 216          # as SOURCES-land.md states
+    assert dropped["no coordinates"] + dropped["no area"] == 26_758 - 216 - 24_882
+    # Hand-checked: whole registers whose coordinates are swapped or mis-projected into
+    # the Irish Sea, Northern Ireland or Wales (Coventry's points lie at 53.8 N 3.8 W,
+    # Woking's at 54.3 N 5.7 W); 351 rows in all.
+    assert dropped["outside England"] == 351
+    gone = raw.loc[raw.index.difference(kept.index)]
+    gone = gone[gone["end-date"].isna() & gone["latitude"].notna() & gone["hectares"].gt(0)]
+    by_org = gone["organisation-name"].value_counts()
+    assert by_org["Coventry City Council"] >= 133 and by_org["Woking Borough Council"] >= 107
+    assert kept["hectares"].max() == pytest.approx(1380.9)   # Northstowe
+    assert len(kept) + sum(dropped.values()) == 26_758
+
+
+def test_sac_reader_drops_offshore_and_northern_ireland(sources):
+    sac = land.read_sac_sites(sources.path("sac_sites_jncc"))
+    assert not sac["eu_code"].duplicated().any()
+    # 658 sites: 25 offshore (incl. one NI offshore) and 57 Northern Ireland-only dropped;
+    # 242 E, 239 S, 85 W and 10 cross-border E/S and E/W sites kept.
+    assert len(sac) == 658 - 25 - 57 == 576
+    moray = sac.set_index("name").loc["Moray Firth"]
+    assert moray["radius_m"] == 0          # 100 % marine: no land circle
+
+
+# ---------------------------------------------------------------- real data, layer ---
+
+def test_build_provides_every_land_criterion(land_1km, base_1km):
+    assert set(land_1km) == set(land.CRITERIA)
+    for name, arr in land_1km.items():
+        assert arr.shape == base_1km.grid.shape and arr.dtype == np.float32, name
+        if land.CRITERIA[name].kind == "exclusion":
+            vals = arr[base_1km.land]
+            assert set(np.unique(vals[~np.isnan(vals)])) <= {0.0, 1.0}, name
+
+
+def test_lake_district_is_excluded_and_cambridge_is_not(land_1km, base_1km):
+    # Scafell Pike, NY 215 072.
+    assert at(land_1km, base_1km, "national_parks", 321_500, 507_200) == 1
+    assert at(land_1km, base_1km, "campus_room_ha", 321_500, 507_200) == 0
+    assert at(land_1km, base_1km, "national_parks", 545_000, 258_500) == 0
+
+
+def test_aonb_wales_covers_wales_only(land_1km, base_1km):
+    v = lambda x, y: at(land_1km, base_1km, "aonb_wales", x, y)  # noqa: E731
+    assert v(242_000, 188_500) == 1            # Rhossili, Gower AONB
+    assert v(356_000, 215_800) == 1            # Symonds Yat, Wye Valley AONB (English part)
+    assert v(318_500, 176_500) == 0            # Cardiff: assessed, clear
+    assert np.isnan(v(407_000, 287_000))       # Birmingham: England, not assessed
+    assert np.isnan(v(325_500, 673_500))       # Edinburgh: not assessed
+    wales = land.nation_mask(base_1km, "W") & base_1km.land
+    assert np.isfinite(land_1km["aonb_wales"][wales]).all()
+
+
+def test_north_east_layers_are_nan_outside_the_region(land_1km, base_1km):
+    ne = land.region_mask(base_1km, land.NORTH_EAST_LA_CODES) & base_1km.land
+    assert base_1km.las["la_code"].isin(land.NORTH_EAST_LA_CODES).sum() == 12
+    for name in land.NE_DESIGNATIONS:
+        arr = land_1km[name]
+        assert np.isfinite(arr[ne]).all(), name
+        assert np.isnan(arr[base_1km.land & ~ne]).mean() > 0.995, name
+    # Bamburgh is in the Northumberland Coast AONB; Leeds is outside the region.
+    assert at(land_1km, base_1km, "aonb_north_east_england", 418_000, 634_800) == 1
+    assert np.isnan(at(land_1km, base_1km, "sssi_north_east_england", 430_000, 433_500))
+
+
+def test_north_east_sssi_cells_match_the_polygon_area(land_1km, base_1km):
+    # 1,469 SSSI parts cover 107,317 ha = 1,073 km2; the cell-centre rule samples that
+    # area, so about 1,073 one-km2 cells should be excluded.
+    n = int(np.nansum(land_1km["sssi_north_east_england"] == 1))
+    assert 0.85 * 1073 < n < 1.15 * 1073
+
+
+def test_built_up_is_high_in_city_centres_and_low_on_farmland(land_1km, base_1km):
+    manchester = at(land_1km, base_1km, "built_up_share_pct", 383_800, 398_200)
+    fens = at(land_1km, base_1km, "built_up_share_pct", 540_000, 290_000)
+    assert manchester >= 90 and at(land_1km, base_1km, "built_up", 383_800, 398_200) == 1
+    assert fens <= 5 and at(land_1km, base_1km, "built_up", 540_000, 290_000) == 0
+    share = land_1km["built_up_share_pct"][base_1km.land]
+    flag = land_1km["built_up"][base_1km.land]
+    assert np.array_equal(flag == 1, share >= land.BUILT_UP_THRESHOLD_PCT)
+    assert 0.01 < flag.mean() < 0.06    # dense cores only, not every village
+
+
+def test_campus_room_in_london_and_at_cottam(land_1km, base_1km):
+    assert at(land_1km, base_1km, "campus_room_ha", 530_000, 180_500) < 50   # Westminster
+    assert at(land_1km, base_1km, "campus_room_ha", 481_000, 379_900) >= 50  # Cottam
+
+
+def test_brownfield_near_tees_marshalling_yard(land_1km, base_1km):
+    # Hand check from the register: Tees Marshalling Yard (344.86 ha, 54.561043 N
+    # 1.288144 W) and Land off Grangefield Road, Millfield (171.55 ha, 2.4 km away) are
+    # both within 5 km of the yard's cell centre, so at least 516.41 ha.
+    x, y = TO_BNG.transform(-1.288144, 54.561043)
+    assert at(land_1km, base_1km, "brownfield_ha_5km", x, y) >= 344.86 + 171.55
+    assert at(land_1km, base_1km, "largest_brownfield_site_ha_5km", x, y) == pytest.approx(
+        344.86, abs=0.01)
+    x, y = TO_BNG.transform(0.034437, 52.267471)    # Northstowe, the largest site
+    assert at(land_1km, base_1km, "largest_brownfield_site_ha_5km", x, y) == pytest.approx(
+        1380.9, abs=0.01)
+
+
+def test_brownfield_is_england_only(land_1km, base_1km):
+    england = land.nation_mask(base_1km, "E") & base_1km.land
+    for name in ("brownfield_ha_5km", "largest_brownfield_site_ha_5km"):
+        arr = land_1km[name]
+        assert np.isfinite(arr[england]).all() and np.isnan(arr[base_1km.land & ~england]).all()
+
+
+def test_sac_clearance_is_zero_at_a_site_and_capped_far_away(land_1km, base_1km, sources):
+    sac = land.read_sac_sites(sources.path("sac_sites_jncc")).set_index("name")
+    cairngorms = sac.loc["Cairngorms"]
+    assert at(land_1km, base_1km, "sac_clearance_km", cairngorms["x"], cairngorms["y"]) == 0
+    vals = land_1km["sac_clearance_km"][base_1km.land]
+    assert vals.min() == 0 and vals.max() == land.SAC_CLEARANCE_CAP_KM
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(land, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

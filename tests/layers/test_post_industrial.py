@@ -1,0 +1,204 @@
+"""Post-industrial status: composite UK deprivation, closed power stations, the index.
+
+Hand arithmetic on small fixtures for the pure functions; the real files for the joins
+(every GB small-area code must match) and for known places (Jaywick is England's most
+deprived LSOA in IoD2019; Longannet and Cottam are closed coal stations).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from growthzones.catalog import catalog
+from growthzones.grid import GridSpec
+from growthzones.layers import post_industrial as pi
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def pi_1km(sources, base_1km):
+    """Every post-industrial layer built from the real shared data at 1 km (about 3 s)."""
+    return pi.build(sources, base_1km.grid, base_1km)
+
+
+@pytest.fixture(scope="module")
+def stations(sources):
+    return pi.read_closed_stations(sources)
+
+
+def at(layers, base, name, x, y):
+    r, c = base.grid.rowcol(np.array([x]), np.array([y]))
+    return float(layers[name][r[0], c[0]])
+
+
+# ------------------------------------------------------------------- pure functions ---
+
+def test_mean_within_radius_by_hand():
+    g = GridSpec(resolution=1000, bounds=(0, 0, 4000, 1000))
+    pts = np.array([[500.0, 500.0], [600.0, 400.0], [2500.0, 500.0], [3500.0, 500.0]])
+    vals = np.array([2.0, 4.0, 9.0, np.nan])
+    mean, count = pi.mean_within_radius(pts, vals, g, 1000.0)
+    # Cells 0 and 1 see bins 0-1 and 0-2: (2 + 4) / 2 and (2 + 4 + 9) / 3; cell 2 sees
+    # bins 1-3 (one value, the NaN is ignored); cell 3 sees bin 2 only.
+    np.testing.assert_allclose(mean[0], [3.0, 5.0, 9.0, 9.0])
+    np.testing.assert_array_equal(count[0], [2, 3, 1, 1])
+    mean, count = pi.mean_within_radius(pts[:1], vals[:1], g, 1000.0)
+    assert np.isnan(mean[0, 2]) and count[0, 2] == 0
+
+
+def test_post_industrial_index_by_hand():
+    e = np.array([20.0, 8.0, 14.0, 30.0, 5.0])
+    d = np.array([0.0, 1e9, 10.0, 20.0, 0.0])
+    got = pi.post_industrial_index(e, d)
+    # 0.5*1 + 0.5*1; 0 + 0; 0.5*0.5 + 0.5*0.5; 0.5*1 + 0.5*0.25; 0 + 0.5*1
+    np.testing.assert_allclose(got, [1.0, 0.0, 0.5, 0.625, 0.5], atol=1e-6)
+    assert np.isnan(pi.post_industrial_index(np.array([np.nan]), np.array([1.0]))[0])
+
+
+def test_closed_capacity_counts_closures_and_final_mothballing():
+    ch = pd.DataFrame([
+        (2011, "A", "Coal", "Partially Closed", 1000, 600),
+        (2014, "A", "Coal", "Closed", 600, 0),
+        (2013, "B", "CCGT", "Mothballed", 700, 0),
+        (2015, "B", "CCGT", "Re-opened", 0, 700),
+        (2017, "C", "Coal", "Mothballed", 220, 0),
+        (2013, "D", "Coal", "Converted", 1000, 0),
+        (2013, "D", "Biomass", "Converted", 0, 900),
+    ], columns=["year", "site", "fuel", "status", "previous_mw", "new_mw"])
+    got = pi.closed_capacity_mw(ch).set_index("site")
+    assert got["closed_mw"].to_dict() == {"A": 1000.0, "C": 220.0}
+    assert got.loc["A", "last_closure"] == 2014
+
+
+def test_an_unknown_closed_station_is_an_error_naming_it():
+    sites = pd.DataFrame({"site": ["Nowhere B"], "closed_mw": [500.0],
+                          "last_closure": [2030], "fuels": ["Coal"]})
+    empty = pd.DataFrame({"site_name": [], "name": [], "site_code": [], "x": [], "y": []})
+    with pytest.raises(KeyError, match="'Nowhere B' has no entry in CLOSED_STATION_LOCATORS"):
+        pi.locate_stations(sites, dukes=empty, gppd=empty, etys=empty)
+
+
+def test_criteria_declare_units_directions_and_catalogued_sources():
+    cat = catalog()
+    for crit in pi.CRITERIA.values():
+        assert crit.layer == "post_industrial" and crit.kind == "criterion"
+        assert crit.direction in ("max", "min") and crit.unit and crit.coverage
+        assert all(s in cat for s in crit.sources)
+    assert "employment_deprivation_pct" in pi.CRITERIA   # the default scenario uses it
+
+
+def test_post_industrial_only_scenario_loads():
+    import growthzones as gz
+
+    sc = gz.load_scenario(REPO / "scenarios" / "post_industrial_only.toml")
+    assert list(sc.weights) == ["post_industrial"] and sc.top == 15
+
+
+# --------------------------------------------------------------------- real data ---
+
+def test_composite_codes_join_every_gb_small_area(sources, base_1km):
+    imd = pi.read_composite_imd(sources.path("uk_composite_imd"))
+    raw = pd.read_csv(sources.path("uk_composite_imd"))
+    assert (raw["nation"] == "N").sum() == 890 and len(imd) == len(raw) - 890
+    codes = set(base_1km.areas["code"])
+    assert len(codes) == 34_753 + 6_976
+    assert len(codes - set(imd.index)) == 0        # small areas without a score
+    assert len(set(imd.index) - codes) == 0        # scores without a polygon
+    assert not imd.index.duplicated().any()
+
+
+def test_jaywick_is_in_the_most_deprived_decile(pi_1km, base_1km, sources):
+    # Tendring 018A (Jaywick, E01021988): IoD2019 rank 1 of 32,844 in England, and the
+    # highest employment deprivation in England (53.4 %). At 1 km one cell's centre falls
+    # in it: the cell at 614.5 km E, 213.5 km N.
+    eng = pd.read_csv(Path(sources.root) / "post_industrial/deprivation/imd2019_england_lsoa11.csv")
+    assert eng.set_index("lsoa11_code").loc["E01021988", "IMD_rank"] == 1
+    x, y = 614_500, 213_500
+    r, c = base_1km.grid.rowcol(np.array([x]), np.array([y]))
+    assert base_1km.areas["code"].iloc[base_1km.area_index[r[0], c[0]] - 1] == "E01021988"
+    assert at(pi_1km, base_1km, "uk_imd_decile", x, y) == 1
+    assert at(pi_1km, base_1km, "employment_deprivation_pct", x, y) == pytest.approx(53.4, abs=0.01)
+
+
+def test_deprivation_layers_cover_all_gb_land(pi_1km, base_1km):
+    for name in ("employment_deprivation_pct", "income_deprivation_pct", "uk_imd_score",
+                 "uk_imd_decile", "employment_deprivation_10km_pct", "post_industrial"):
+        assert np.isfinite(pi_1km[name][base_1km.land]).all(), name
+    dec = pi_1km["uk_imd_decile"][base_1km.land]
+    assert set(np.unique(dec)) == set(range(1, 11))
+
+
+def test_place_deprivation_smooths_but_stays_in_range(pi_1km, base_1km):
+    e10 = pi_1km["employment_deprivation_10km_pct"][base_1km.land]
+    own = pi_1km["employment_deprivation_pct"][base_1km.land]
+    assert e10.max() < own.max() and e10.min() > own.min()
+    # Middlesbrough's neighbourhood is more employment-deprived than Cambridge's.
+    assert (at(pi_1km, base_1km, "employment_deprivation_10km_pct", 449_500, 519_500)
+            > 2 * at(pi_1km, base_1km, "employment_deprivation_10km_pct", 545_000, 258_500))
+
+
+def test_place_deprivation_falls_back_to_the_own_small_area(pi_1km, base_1km, sources):
+    imd = pi.read_composite_imd(sources.path("uk_composite_imd"))
+    cent = pi.small_area_centroids(sources)
+    emp = cent.index.to_series().map(imd["employment_score"]).to_numpy(float)
+    _, count = pi.mean_within_radius(cent[["x", "y"]].to_numpy(), emp, base_1km.grid,
+                                     pi.PLACE_RADIUS_M)
+    lonely = base_1km.land & (count == 0)
+    assert 0.03 < lonely.sum() / base_1km.land.sum() < 0.07   # remote uplands and islands
+    np.testing.assert_array_equal(pi_1km["employment_deprivation_10km_pct"][lonely],
+                                  pi_1km["employment_deprivation_pct"][lonely])
+
+
+def test_closed_stations_are_located_or_listed_as_not_located(stations):
+    assert set(stations.loc[stations["x"].isna(), "site"]) == {
+        "Barry", "Deeside", "Derwent", "Roosecote", "Shotton"}
+    located = stations.dropna(subset=["x"])
+    assert len(located) == 27
+    assert {"Longannet", "Cockenzie", "Ferrybridge C", "Fiddler's Ferry", "Cottam",
+            "Aberthaw B", "Ratcliffe-on-Soar", "Wylfa", "Drax"} <= set(located["site"])
+    assert (stations["closed_mw"] >= pi.MIN_CLOSED_MW).all()
+    assert stations.set_index("site").loc["Wylfa", "closed_mw"] == 980   # both reactors
+    assert not {"Ballylumford B", "EP Kilroot"} & set(stations["site"])  # Northern Ireland
+
+
+def test_substation_locations_agree_with_plant_coordinates(sources):
+    # The ETYS substation stands in for a station's own coordinates where GPPD and DUKES
+    # lack them; where both exist they agree within 2.5 km.
+    etys = pi.read_etys_locations(sources.path("fes2024_gsp"),
+                                  sources.path("etys_coords_pypsagb")).set_index("site_code")
+    gppd = pi.read_gppd_locations(sources.path("gppd_gbr")).set_index("name")
+    dukes = pi.read_dukes_locations(sources.path("dukes_5_11")).set_index("site_name")
+    pairs = [(gppd.loc["Cottam"], etys.loc["COTT"]), (gppd.loc["Eggborough"], etys.loc["EGGB"]),
+             (gppd.loc["Aberthaw B"], etys.loc["ABTH"]),
+             (dukes.loc["Ratcliffe (Steam)"], etys.loc["RATS"]),
+             (dukes.loc["West Burton"], etys.loc["WBUR"])]
+    for a, b in pairs:
+        assert np.hypot(a["x"] - b["x"], a["y"] - b["y"]) < 2500
+
+
+def test_closed_station_distance_and_index_at_longannet(pi_1km, base_1km, stations):
+    lon = stations.set_index("site").loc["Longannet"]
+    d = at(pi_1km, base_1km, "dist_closed_power_station_km", lon["x"], lon["y"])
+    assert d < 0.71   # the cell holding the station: at most half a diagonal away
+    e10 = at(pi_1km, base_1km, "employment_deprivation_10km_pct", lon["x"], lon["y"])
+    want = 0.5 * np.clip((e10 - 8) / 12, 0, 1) + 0.5 * 2 ** (-d / 10)
+    got = at(pi_1km, base_1km, "post_industrial", lon["x"], lon["y"])
+    assert got == pytest.approx(want, abs=1e-5)
+
+
+def test_post_industrial_ranks_teesside_above_the_cotswolds(pi_1km, base_1km):
+    tees = at(pi_1km, base_1km, "post_industrial", 457_000, 521_500)     # Wilton, Redcar
+    cotswolds = at(pi_1km, base_1km, "post_industrial", 415_000, 220_000)
+    assert tees > 0.8 and cotswolds < 0.1
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(pi, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -1,0 +1,207 @@
+"""Rank stability (Monte-Carlo Dirichlet weights), one-at-a-time sweeps, fast site extraction."""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import growthzones as gz
+from growthzones import ranking as R
+from growthzones.grid import GridSpec
+from growthzones.scenario import parse_scenario
+from growthzones.store import LayerStore
+
+from conftest import make_fixture_store, foundation_scenario
+
+SUB, EMP = "dist_substation_132kv_km", "employment_deprivation_pct"
+
+
+def make_store(layers: dict) -> LayerStore:
+    """The shared hand-made FIXTURE store (conftest), from nested lists."""
+    return make_fixture_store({n: np.asarray(a, dtype=float) for n, a in layers.items()})
+
+
+@pytest.fixture(scope="module")
+def result(store):
+    return gz.score(store, foundation_scenario())
+
+
+@pytest.fixture(scope="module")
+def stability(result):
+    return R.rank_stability(result, draws=300, seed=4)
+
+
+# --- Dirichlet draws -------------------------------------------------------------------------
+
+def test_dirichlet_weights_are_seeded_normalised_and_centred():
+    w = {"a": 0.5, "b": 0.3, "c": 0.2}
+    d1 = R.dirichlet_weights(w, draws=4000, concentration=50, seed=9)
+    d2 = R.dirichlet_weights(w, draws=4000, concentration=50, seed=9)
+    assert np.array_equal(d1, d2)
+    np.testing.assert_allclose(d1.sum(axis=1), 1, atol=1e-12)
+    np.testing.assert_allclose(d1.mean(axis=0), [0.5, 0.3, 0.2], atol=0.005)
+    # sd = sqrt(w (1 - w) / (c + 1))
+    np.testing.assert_allclose(d1.std(axis=0), np.sqrt([0.25, 0.21, 0.16]) / np.sqrt(51), rtol=0.06)
+    with pytest.raises(ValueError, match="concentration must be > 0"):
+        R.dirichlet_weights(w, draws=1, concentration=0)
+
+
+# --- rank_stability on hand-made sites -------------------------------------------------------
+
+def _two_site_store():
+    # Site A (west) is best on substation distance, site B (east) on deprivation; a third
+    # cell is worse than both on both; the fourth is in nothing special.
+    return make_store({SUB: [[0.0, 40.0, 20.0, 40.0]], EMP: [[0.0, 40.0, 10.0, 0.0]],
+                       "national_parks": [[0, 0, 0, 1]]})
+
+
+def _sites(*cols):
+    return pd.DataFrame({"site_id": [f"S{c}" for c in cols],
+                         "easting": [1000.0 * c + 500 for c in cols],
+                         "northing": [500.0] * len(cols)})
+
+
+def test_symmetric_trade_off_is_a_coin_toss():
+    # With equal weights WLC scores A = w1 and B = w2, so A is first iff w1 > w2:
+    # probability 1/2 under a symmetric Dirichlet.
+    sc = parse_scenario({"criteria": {SUB: {"weight": 1, "transform": "linear"},
+                                      EMP: {"weight": 1, "transform": "linear"}},
+                         "sites": {"top": 1, "min_separation_km": 0.5}})
+    res = gz.score(_two_site_store(), sc)
+    t = R.rank_stability(res, _sites(0, 1, 2), top=1, draws=4000, concentration=10, seed=1)
+    assert t["rank"].tolist() == [1, 2, 3]             # a tie at baseline keeps the given order
+    assert abs(t.loc[0, "p_top"] - 0.5) < 0.03
+    assert abs(t.loc[1, "p_top"] - 0.5) < 0.03
+    # The third cell scores 0.25 + 0.25 w1 < max(w1, w2): never first, second when w1 is high.
+    assert t.loc[2, "p_top"] == 0.0 and t.loc[2, "rank_best"] == 2 and t.loc[2, "rank_worst"] == 3
+    # A falls below C when w1 < 1/3: P = Beta(5, 5).cdf(1/3) = 0.14 > 5 %, so the 90 %
+    # interval of A's rank is 1 to 3.
+    assert t.loc[0, "rank_lo"] == 1 and t.loc[0, "rank_hi"] == 3
+
+
+def test_excluded_site_never_ranks():
+    sc = parse_scenario({"criteria": {SUB: 1, EMP: 1}, "exclusions": {"national_parks": True},
+                         "sites": {"min_separation_km": 0.5}})
+    res = gz.score(_two_site_store(), sc)
+    t = R.rank_stability(res, _sites(0, 3), top=2, draws=50, seed=0)
+    assert np.isnan(t.loc[1, "rank"]) and t.loc[1, "p_top"] == 0.0
+    assert np.isnan(t.loc[1, "rank_median"])
+
+
+def test_sites_off_land_or_without_coordinates_are_errors(result):
+    with pytest.raises(ValueError, match="sites need 'easting'"):
+        R.rank_stability(result, pd.DataFrame({"x": [1]}), draws=5)
+    with pytest.raises(ValueError, match="not on GB land"):
+        R.rank_stability(result, pd.DataFrame({"easting": [100.0], "northing": [100.0]}), draws=5)
+
+
+# --- rank_stability on the real surface ------------------------------------------------------
+
+def test_baseline_ranks_are_those_of_rank_sites(result, stability):
+    sites = gz.rank_sites(result, top=100)
+    assert stability["site_id"].tolist() == sites["site_id"].tolist()
+    assert stability["rank"].tolist() == list(range(1, 101))
+    np.testing.assert_allclose(stability["score"], sites["score"], atol=1e-6)
+    assert stability.attrs["pool"] == 100 and stability.attrs["top"] == 20
+
+
+def test_stability_table_is_coherent_and_reproducible(result, stability):
+    t = stability
+    assert t["p_top"].between(0, 1).all()
+    assert (t["rank_best"] <= t["rank_lo"]).all() and (t["rank_lo"] <= t["rank_median"]).all()
+    assert (t["rank_median"] <= t["rank_hi"]).all() and (t["rank_hi"] <= t["rank_worst"]).all()
+    # Every draw puts exactly `top` sites in the top 20: the p_top sum to 20.
+    assert t["p_top"].sum() == pytest.approx(20)
+    again = R.rank_stability(result, draws=300, seed=4)
+    pd.testing.assert_frame_equal(t, again)
+    assert 0 <= t.attrs["outside_share"] <= 1
+    assert set(t.attrs["weight_sd"]) == set(result.weights)
+
+
+def test_near_certain_weights_keep_the_baseline(result):
+    # (The top 30 are at least 1e-5 apart; sites 59 and 60 are 3e-6 apart and do swap.)
+    t = R.rank_stability(result, draws=20, concentration=1e9, seed=0, pool=30,
+                         check_outside=False)
+    assert (t["rank_lo"] == t["rank"]).all() and (t["rank_hi"] == t["rank"]).all()
+    assert (t["p_top"] == (t["rank"] <= 20)).all()
+
+
+def test_place_radius_scores_the_best_cell_nearby(result):
+    t0 = R.rank_stability(result, draws=10, seed=0, pool=30, check_outside=False)
+    t5 = R.rank_stability(result, draws=10, seed=0, pool=30, place_radius_km=5,
+                          check_outside=False)
+    assert (t5["score"] >= t0["score"] - 1e-9).all()
+
+
+# --- one-at-a-time sweeps --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sweep(result):
+    return R.sweep_weights(result, pool=60)
+
+
+def test_sweep_factor_one_is_the_baseline_and_weights_renormalise(result, sweep):
+    one = sweep[sweep["factor"] == 1.0]
+    assert (one["rank"] == one["base_rank"]).all()
+    # Default weights 3:3:2:1; doubling the substation weight gives 6 / 12.
+    w = sweep[(sweep["criterion"] == SUB) & (sweep["factor"] == 2.0)]["weight"].unique()
+    np.testing.assert_allclose(w, [0.5])
+    w0 = sweep[(sweep["criterion"] == EMP) & (sweep["factor"] == 0.0)]["weight"].unique()
+    np.testing.assert_allclose(w0, [0.0])
+
+
+def test_sweep_dropping_a_weight_matches_rescoring_without_it(result, sweep):
+    sites = gz.rank_sites(result, top=60)
+    res0 = gz.score(result.store, result.scenario.reweighted(**{EMP: 0}))
+    pos = [R.cell_at(res0, x, y) for x, y in zip(sites["easting"], sites["northing"])]
+    want = np.argsort(-res0.ranked[pos], kind="stable").argsort() + 1
+    got = sweep[(sweep["criterion"] == EMP) & (sweep["factor"] == 0.0)]["rank"].to_numpy()
+    assert np.array_equal(got, want)
+
+
+def test_tornado_orders_criteria_by_swing(sweep):
+    t = R.tornado(sweep)
+    assert list(t["swing"]) == sorted(t["swing"], reverse=True)
+    assert set(t.index) == set(sweep["criterion"])
+    assert ((t["kept_low"] <= 20) & (t["kept_high"] <= 20)).all()
+    site = sweep.loc[sweep["base_rank"] == 1, "site_id"].iloc[0]
+    assert t.attrs["site_id"] == site
+    low = sweep[(sweep["criterion"] == t.index[0]) & (sweep["site_id"] == site)
+                & (sweep["factor"] == 0.0)]["rank"].iloc[0]
+    assert t.iloc[0]["rank_low"] == low
+
+
+# --- fast site extraction --------------------------------------------------------------------
+
+def test_pick_separated_matches_a_brute_force_greedy():
+    from growthzones.sites import pick_separated_fast
+
+    rng = np.random.default_rng(2)
+    xy = np.round(rng.random((3000, 2)) * 200) * 1000   # whole km, so exact ties of distance
+    want = []                                          # independent, quadratic greedy
+    for i, p in enumerate(xy):
+        if all(np.hypot(*(p - xy[j])) > 25_000 for j in want):
+            want.append(i)
+        if len(want) == 40:
+            break
+    assert pick_separated_fast(xy[:, 0], xy[:, 1], top=40, min_separation_m=25_000) == want
+
+
+def test_region_areas_match_a_brute_force_count():
+    from scipy import ndimage
+
+    from growthzones.sites import region_areas_km2
+
+    rng = np.random.default_rng(1)
+    mask = rng.random((60, 80)) > 0.4
+    labels, _ = ndimage.label(mask)
+    grid = GridSpec(resolution=1000.0, bounds=(0, 0, 80_000, 60_000))
+    rows, cols = np.nonzero(mask)
+    pick = rng.choice(len(rows), 15, replace=False)
+    got = region_areas_km2(labels, rows[pick], cols[pick], grid, 12_500)
+    rr, cc = np.indices(mask.shape)
+    for g, r, c in zip(got, rows[pick], cols[pick]):
+        near = (rr - r) ** 2 + (cc - c) ** 2 <= 12.5 ** 2
+        assert g == ((labels == labels[r, c]) & near).sum()
