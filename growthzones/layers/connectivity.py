@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import SourceFiles
-from ..grid import BNG, GridSpec, distance_to_lines, distance_to_points
+from ..grid import BNG, GridSpec, distance_to_lines, distance_to_points, to_bng
 from . import Criterion
 
 #: Speed of light in standard single-mode fibre, km per ms (c / 1.468).
@@ -296,8 +296,6 @@ def read_ofcom(path) -> pd.DataFrame:
 def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
     """Read the connectivity sources and put every connectivity criterion on ``grid``."""
     import geopandas as gpd
-
-    from .grid_capacity import to_bng
 
     land = base.land
     ix = gpd.read_file(sources.path("ixp_buildings")).to_crs(BNG)

@@ -12,7 +12,7 @@ import pytest
 from growthzones.grid import GridSpec
 from growthzones.layers import connectivity as cn
 from growthzones.layers.connectivity import CRITERIA
-from growthzones.layers.grid_capacity import to_bng
+from growthzones.grid import to_bng
 
 
 def test_every_criterion_names_known_sources_and_a_valid_transform():
