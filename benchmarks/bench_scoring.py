@@ -13,7 +13,8 @@ What is measured
    criterion has data, with the scenario's normalised weights. Each library scores it by
    WSM (weighted sum) and TOPSIS (no further normalisation: the transforms are the
    normalisation). Ranks are dense, best first (scikit-criteria's rule), computed from each
-   library's scores; "identical" means every cell has the same rank in all three.
+   library's scores rounded to 12 decimals (see ``dense_rank``); "identical" means every
+   cell has the same rank in all three.
    growthzones is timed warm (its cached :class:`CriteriaMatrix`, what a re-score costs)
    and cold (stacking the matrix plus the first score).
 2. The targets: the production re-score (float32 cache, new weights each time, exclusions
@@ -76,7 +77,7 @@ def _peak_rss_gib() -> float:
 def upsample_store(store: LayerStore, factor: int, names: list[str]) -> LayerStore:
     """The store on a ``factor`` times finer grid: each land cell split into factor**2.
 
-    Only the land-cell vectors of ``names`` are filled (no 2-D rasters), which is all
+    Only the land-cell vectors of ``names`` are served (no 2-D rasters), which is all
     scoring reads. Local-authority lookups are not carried over.
     """
     g = store.grid
@@ -87,12 +88,13 @@ def upsample_store(store: LayerStore, factor: int, names: list[str]) -> LayerSto
     parent = np.searchsorted(store.land_index, (rows // factor) * g.width + cols // factor)
     del rows, cols
     manifest = dict(store.manifest, grid=fine.to_dict())
+    coarse = {n: store.vector(n) for n in names}
+    # Fine vectors are made on demand and not kept: scoring caches what it derives, so
+    # raw 100 m layers never all sit in memory at once (as with a file-backed store).
     out = LayerStore(path=store.path, grid=fine, land=land, la_index=np.zeros((1, 1), np.int16),
-                     las=store.las, places=store.places, manifest=manifest, layers={})
+                     las=store.las, places=store.places, manifest=manifest, layers={},
+                     reader=lambda n: coarse[n][parent])
     out._vectors["_land"] = land_index
-    for n in names:
-        out._vectors[n] = store.vector(n)[parent]
-    del parent
     gc.collect()
     return out
 
@@ -118,10 +120,15 @@ def decision_matrix(store: LayerStore, scenario) -> tuple[np.ndarray, np.ndarray
 
 
 def dense_rank(score: np.ndarray) -> np.ndarray:
-    """1 = best; equal scores share a rank (scikit-criteria's ``rank_values``)."""
+    """1 = best; equal scores share a rank (scikit-criteria's ``rank_values``).
+
+    Scores are rounded to 12 decimals first: the libraries add the same terms in different
+    orders, so scores equal in exact arithmetic differ by ~1e-16 and would otherwise split
+    ties at random.
+    """
     from scipy.stats import rankdata
 
-    return rankdata(-score, method="dense").astype(np.int64)
+    return rankdata(-np.round(score, 12), method="dense").astype(np.int64)
 
 
 def _compare_one(label, ours, ours_reset, sk_model, pm_model, dm, matrix, w, build_s, repeats):
@@ -138,7 +145,7 @@ def _compare_one(label, ours, ours_reset, sk_model, pm_model, dm, matrix, w, bui
     pm_call = partial(pm_model, matrix, w, np.ones(k), validation=False)
     s_pm = pm_call()
     t_pm = _median_time(pm_call, max(1, repeats // 10))
-    r_gz, r_sk, r_pm = dense_rank(s_gz), np.asarray(rk.rank_), dense_rank(s_pm)
+    r_gz, r_sk, r_pm = dense_rank(s_gz), dense_rank(s_sk), dense_rank(s_pm)
     return {"method": label, "cells": matrix.shape[0], "criteria": k,
             "growthzones_warm_ms": 1e3 * warm, "growthzones_cold_ms": 1e3 * cold,
             "scikit_criteria_ms": 1e3 * t_sk, "pymcdm_ms": 1e3 * t_pm,
@@ -256,7 +263,8 @@ def bench_1km(store_path, scenario_path, repeats: int) -> None:
 def bench_100m(store_path, scenario_path, repeats: int) -> None:
     store1 = gz.load_layers(store_path)
     scenario = gz.load_scenario(scenario_path)
-    names = list(dict.fromkeys([c.name for c in scenario.criteria] + list(scenario.exclusions)))
+    names = list(dict.fromkeys([c.name for c in scenario.criteria] + list(scenario.exclusions)
+                               + [c.name for c in scenario.constraints]))
     t = time.perf_counter()
     store = upsample_store(store1, 10, names)
     del store1

@@ -597,7 +597,7 @@ def transformed(store: LayerStore, name: str, direction: str, spec: dict,
     key = _cache_key(name, direction, spec, dtype)
     cached = store._cache.get(key)
     if cached is None:
-        cached = transforms.apply(store.vector(name).astype(dtype, copy=False), spec, direction)
+        cached = transforms.apply(store.read_vector(name).astype(dtype, copy=False), spec, direction)
         cached = np.asarray(cached, dtype=dtype)
         cached.setflags(write=False)
         store._cache[key] = cached
@@ -617,7 +617,7 @@ def criteria_matrix(store: LayerStore, scenario: Scenario, dtype=np.float32) -> 
         # Transform one criterion at a time into the matrix: at 100 m this keeps one
         # 92 MB row in flight instead of a second copy of the whole matrix.
         rows = (store._cache[key] if key in store._cache else
-                np.asarray(transforms.apply(store.vector(c.name).astype(dtype, copy=False),
+                np.asarray(transforms.apply(store.read_vector(c.name).astype(dtype, copy=False),
                                             c.transform, c.direction), dtype=dtype)
                 for key, c in zip(keys, scenario.criteria))
         cm = CriteriaMatrix([c.name for c in scenario.criteria], rows)
@@ -652,13 +652,13 @@ def _masks(store: LayerStore, scenario: Scenario):
     for name in scenario.exclusions:
         key = ("exclusion", name)
         if key not in store._cache:
-            raw = store.vector(name)
+            raw = store.read_vector(name)
             store._cache[key] = (_frozen(raw == 1), _frozen(np.isnan(raw)))
         out[name] = (*store._cache[key], f"in an excluded area: {name}")
     for c in scenario.constraints:
         key = ("constraint", c)
         if key not in store._cache:
-            raw = store.vector(c.name)
+            raw = store.read_vector(c.name)
             nodata = np.isnan(raw)
             with np.errstate(invalid="ignore"):
                 bad = np.zeros(raw.shape, dtype=bool)
@@ -939,7 +939,7 @@ def explain(result: ScoreResult, x, y: float | None = None) -> pd.DataFrame:
     meta = result.store.meta
     for name, w in result.weights.items():
         c = result.scenario.criterion(name)
-        raw = float(result.store.vector(name)[i])
+        raw = float(result.store.values_at(name, [i])[0])
         rows.append({"name": name, "kind": "criterion", "raw": raw,
                      "unit": meta[name]["unit"], "direction": c.direction,
                      "transform": c.transform["type"], "value": float(result.values[name][i]),
@@ -952,7 +952,7 @@ def explain(result: ScoreResult, x, y: float | None = None) -> pd.DataFrame:
                                                      if c.label == key)
         status = ("excluded" if bad[i] else
                   "not assessed: no data here" if result.unassessed[key][i] else "clear")
-        rows.append({"name": key, "kind": kind, "raw": float(result.store.vector(name)[i]),
+        rows.append({"name": key, "kind": kind, "raw": float(result.store.values_at(name, [i])[0]),
                      "unit": "flag" if kind == "exclusion" else meta[name]["unit"],
                      "direction": None, "transform": None, "value": np.nan, "weight": np.nan,
                      "contribution": np.nan, "status": status,

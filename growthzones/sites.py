@@ -249,7 +249,7 @@ def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float =
     })
     missing = [[] for _ in pos]
     for name in result.weights:
-        raw = store.vector(name)[pos].astype(float)
+        raw = store.values_at(name, pos).astype(float)
         df[f"{name}_raw"] = np.round(raw, 4)
         df[f"{name}_value"] = np.round(result.values[name][pos].astype(float), 4)
         df[f"{name}_contrib"] = np.round(result.contributions[name][pos].astype(float), 6)

@@ -21,6 +21,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,9 @@ from .io import read_raster, write_json, write_raster, write_text
 from .layers import LAYER_MODULES, REGISTRY
 
 STORE_FORMAT = 1
+#: Raw land vectors up to this size stay in memory once read (1 km GB: 229k cells, ~1 MB
+#: each); larger ones (100 m: 23M cells, ~92 MB each) are read when needed and not kept.
+RESIDENT_CELLS = 2_000_000
 
 
 def default_store_path() -> Path:
@@ -58,8 +62,10 @@ class LayerStore:
     las: pd.DataFrame
     places: pd.DataFrame
     manifest: dict
-    layers: dict[str, np.ndarray]
+    layers: Mapping[str, np.ndarray]
     basemap: dict | None = None
+    #: Optional ``name -> land vector`` source used instead of ``layers`` (e.g. a derived grid).
+    reader: Callable[[str], np.ndarray] | None = field(default=None, repr=False)
     _vectors: dict = field(default_factory=dict, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -88,6 +94,40 @@ class LayerStore:
         if name not in self._vectors:
             self._vectors[name] = self.layer(name).ravel()[self.land_index]
         return self._vectors[name]
+
+    def read_vector(self, name: str) -> np.ndarray:
+        """Raw values of one layer on land cells, without keeping them in memory.
+
+        Scoring caches what it derives (transformed values, masks), so the raw layers need
+        not stay resident: at 100 m each is ~92 MB as a vector and ~350 MB as a raster.
+        """
+        if name in self._vectors:
+            return self._vectors[name]
+        if self.reader is not None:
+            vec = self.reader(name)
+        elif isinstance(self.layers, _LazyRasters) and not self.layers.loaded(name):
+            if name not in self.layers:
+                self.layer(name)  # raises the clear error
+            vec = self.layers.read(name).ravel()[self.land_index]
+        else:
+            vec = self.layer(name).ravel()[self.land_index]
+        if vec.size <= RESIDENT_CELLS:  # small grids: keeping it is cheaper than re-reading
+            self._vectors[name] = vec
+        return vec
+
+    def values_at(self, name: str, positions) -> np.ndarray:
+        """Raw values of one layer at a few land-vector positions (e.g. ranked sites).
+
+        A file-backed layer not in memory is read cell by cell, not whole.
+        """
+        pos = np.asarray(positions, dtype=np.int64)
+        if (name not in self._vectors and self.reader is None
+                and self.land_index.size > RESIDENT_CELLS
+                and isinstance(self.layers, _LazyRasters) and not self.layers.loaded(name)
+                and name in self.layers):
+            rows, cols = np.divmod(self.land_index[pos], self.grid.width)
+            return self.layers.read_cells(name, rows, cols)
+        return self.read_vector(name)[pos]
 
     def unflatten(self, values: np.ndarray, fill=np.nan) -> np.ndarray:
         """Put a land-cell vector back on the 2-D grid."""
@@ -133,14 +173,69 @@ def load_layers(path: str | os.PathLike | None = None) -> LayerStore:
             raise LayerStoreError(f"{f} is on a {g.shape} grid, the store is {grid.shape}")
         return arr
 
-    layers = {name: _read(f"layers/{name}.tif").astype(np.float32, copy=False)
-              for name in manifest["layers"]}
+    for name in manifest["layers"]:
+        if not (path / "layers" / f"{name}.tif").exists():
+            raise LayerStoreError(f"layer file {path / 'layers' / f'{name}.tif'} is missing; "
+                                  f"rebuild the store with 'growthzones data build'")
+    layers = _LazyRasters(path / "layers", list(manifest["layers"]), grid)
     basemap_path = path / "basemap.geojson"
     return LayerStore(
         path=path, grid=grid, land=_read("land.tif").astype(bool), la_index=_read("la_index.tif"),
         las=pd.read_csv(path / "local_authorities.csv"), places=pd.read_csv(path / "places.csv"),
         manifest=manifest, layers=layers,
         basemap=json.loads(basemap_path.read_text("utf-8")) if basemap_path.exists() else None)
+
+
+class _LazyRasters(Mapping):
+    """Layer rasters of a store folder, read from disk on first access.
+
+    A scenario touches a few of the store's layers; at 100 m each raster is ~350 MB, so
+    none is read until asked for.
+    """
+
+    def __init__(self, folder: Path, names: list[str], grid: GridSpec):
+        self._folder, self._names, self._grid = folder, names, grid
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._arrays:
+            if name not in self._names:
+                raise KeyError(name)
+            self._arrays[name] = self.read(name)
+        return self._arrays[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name) -> bool:
+        return name in self._names
+
+    def loaded(self, name: str) -> bool:
+        return name in self._arrays
+
+    def read(self, name: str) -> np.ndarray:
+        """The raster as float32, not cached."""
+        f = self._folder / f"{name}.tif"
+        try:
+            arr, g = read_raster(f)
+        except Exception as exc:  # rasterio raises its own error types
+            raise LayerStoreError(f"cannot read layer file {f}: {exc}; rebuild the store with "
+                                  f"'growthzones data build'") from None
+        if g.shape != self._grid.shape:
+            raise LayerStoreError(f"{f} is on a {g.shape} grid, the store is {self._grid.shape}")
+        return arr.astype(np.float32, copy=False)
+
+    def read_cells(self, name: str, rows, cols) -> np.ndarray:
+        """Values at (row, col) cells, read through one-pixel windows."""
+        import rasterio
+        from rasterio.windows import Window
+
+        with rasterio.open(self._folder / f"{name}.tif") as src:
+            return np.array([src.read(1, window=Window(int(c), int(r), 1, 1))[0, 0]
+                             for r, c in zip(rows, cols)], dtype=np.float32)
 
 
 def _log(msg: str, log) -> None:

@@ -85,7 +85,8 @@ def test_read_sites_errors_name_the_problem(tmp_path):
     with pytest.raises(gz.SitesError, match="has no geometry: a CSV needs columns easting,northing"):
         gz.read_sites(csv)
     nocrs = tmp_path / "nocrs.gpkg"
-    gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(430000, 580000)]).to_file(nocrs)
+    with pytest.warns(UserWarning, match="crs"):  # pyogrio warns about a file with no CRS
+        gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(430000, 580000)]).to_file(nocrs)
     with pytest.raises(gz.SitesError, match="has no CRS"):
         gz.read_sites(nocrs)
     wrong = tmp_path / "wrong.geojson"  # BNG metres written as if they were lon/lat

@@ -80,3 +80,18 @@ def test_failed_build_keeps_the_earlier_store(tmp_path, store):
     after = json.loads((tmp_path / "gb_1000m" / "manifest.json").read_text())
     assert after == before
     assert not list(tmp_path.glob(".gb_1000m*"))
+
+
+def test_layers_load_lazily_and_scoring_keeps_no_raw_layer(store, monkeypatch):
+    import growthzones.store as store_module
+
+    monkeypatch.setattr(store_module, "RESIDENT_CELLS", 0)  # behave as on a 100 m grid
+    fresh = gz.load_layers(store.path)
+    assert not any(fresh.layers.loaded(n) for n in fresh.layers)  # nothing read yet
+    result = gz.score(fresh, gz.load_scenario())
+    assert not any(fresh.layers.loaded(n) for n in fresh.layers)
+    assert not set(fresh._vectors) - {"_land"}
+    # a few cells read through windows equal the full raster
+    pos = np.flatnonzero(~np.isnan(result.ranked))[:50]
+    name = next(iter(result.weights))
+    np.testing.assert_array_equal(fresh.values_at(name, pos), store.vector(name)[pos])
