@@ -522,6 +522,19 @@ def _parse_aggregation(raw, n_weighted: int, problems: list[str]) -> Aggregation
                        ideal=ideal if ideal in TOPSIS_IDEALS else "data")
 
 
+def _known_criterion(where: str, name: str, scored: set[str], excl_names: set[str],
+                     problems: list[str]) -> bool:
+    """True if ``name`` is a scored criterion; else record the problem with its fix."""
+    if name in scored:
+        return True
+    if name in excl_names:
+        problems.append(f"{where} is an exclusion, not a criterion; list it under "
+                        f"[exclusions] as {name} = true")
+    else:
+        problems.append(f"{where} unknown criterion.{_suggest(name, scored)}")
+    return False
+
+
 def _parse_constraints(raw, scored: set[str], excl_names: set[str],
                        problems: list[str]) -> list[Constraint]:
     out = []
@@ -530,12 +543,7 @@ def _parse_constraints(raw, scored: set[str], excl_names: set[str],
         return out
     for name, spec in raw.items():
         where = f"[constraints.{name}]"
-        if name not in scored:
-            if name in excl_names:
-                problems.append(f"{where} is an exclusion; list it under [exclusions] as "
-                                f"{name} = true")
-            else:
-                problems.append(f"{where} unknown criterion.{_suggest(name, scored)}")
+        if not _known_criterion(where, name, scored, excl_names, problems):
             continue
         if not isinstance(spec, dict):
             problems.append(f"{where} must be a table like {{ max = 10 }} or {{ min = 5 }}")
@@ -607,12 +615,7 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
 
     def _criterion(name, spec) -> CriterionWeight | None:
         where = f"[criteria.{name}]"
-        if name not in scored:
-            if name in excl_names:
-                problems.append(f"{where} is an exclusion, not a criterion; list it under "
-                                f"[exclusions] as {name} = true")
-            else:
-                problems.append(f"{where} unknown criterion.{_suggest(name, scored)}")
+        if not _known_criterion(where, name, scored, excl_names, problems):
             return None
         if not isinstance(spec, dict):
             spec = {"weight": spec}  # allow `name = 2` shorthand

@@ -409,8 +409,8 @@ def test_aggregation_and_constraint_errors_are_specific():
     assert "[aggregation] ideal applies only to method = 'topsis', not 'owa'" in p
     assert any(x.startswith("[aggregation] orness is 1.5; it must lie strictly between 0")
                for x in p)
-    assert ("[constraints.national_parks] is an exclusion; list it under [exclusions] as "
-            "national_parks = true") in p
+    assert ("[constraints.national_parks] is an exclusion, not a criterion; list it under "
+            "[exclusions] as national_parks = true") in p
     assert f"[constraints.{SUB}] unknown key 'mx'. Did you mean 'max'?" in p
     assert f"[constraints.{EMP}] min 5 is above max 2" in p
     assert any("missing is 'drop'; use 'keep'" in x for x in p)
