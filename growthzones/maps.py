@@ -58,6 +58,8 @@ LAND_STYLE = {"color": "#9a9a9a", "weight": 0.5, "opacity": 0.8,
 EXCLUDED_RGBA = (178, 24, 43, 255)
 EXCLUDED_OPACITY = 0.55
 SCORE_OPACITY = 0.75
+#: Longest side of an overlay image in pixels (GB at 1 km is ~1,900 in Web Mercator).
+MAX_OVERLAY_PX = 2400
 SITE_STYLE = {"radius": 10, "color": "#1a1a1a", "weight": 1.5,
               "fill_color": "#ffffff", "fill_opacity": 0.95}
 
@@ -398,6 +400,9 @@ class _MercatorWarp:
         # Mercator stretches ground distances by 1/cos(lat): keep the ground resolution
         # of the grid at the middle latitude, so the pixel count stays about the same.
         res = grid.resolution / math.cos(math.radians(lat_mid))
+        # A fine grid (100 m) is shown coarser: a map of GB needs no more pixels than a
+        # screen has, and every overlay is inlined in the HTML.
+        res = max(res, max(right - left, top - bottom) / MAX_OVERLAY_PX)
         self.width = math.ceil((right - left) / res)
         self.height = math.ceil((top - bottom) / res)
         self.transform = Affine(res, 0.0, left, 0.0, -res, top)

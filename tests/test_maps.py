@@ -347,3 +347,13 @@ def test_screenshot_without_chromium_says_how_to_install(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="apt-get install chromium"):
         maps.screenshot(page, tmp_path / "map.png")
     assert not (tmp_path / "map.png").exists()
+
+
+def test_overlays_of_a_fine_grid_are_capped_in_size():
+    from growthzones.grid import GridSpec
+    from growthzones.maps import MAX_OVERLAY_PX, _MercatorWarp
+
+    coarse, fine = _MercatorWarp(GridSpec(resolution=1000)), _MercatorWarp(GridSpec(resolution=100))
+    assert max(coarse.width, coarse.height) < MAX_OVERLAY_PX  # 1 km keeps its resolution
+    assert max(fine.width, fine.height) == MAX_OVERLAY_PX
+    np.testing.assert_allclose(fine.bounds, coarse.bounds, atol=0.05)
