@@ -593,7 +593,7 @@ def _page_css() -> str:
     .gz-sources summary {{ cursor: pointer; font-size: 11px; }}
     .gz-sources details[open] {{ max-height: 60vh; overflow-y: auto; }}
     .leaflet-control-layers-expanded {{ font: 11px/1.25 system-ui, sans-serif;
-        max-height: 75vh; overflow-y: auto; }}
+        max-height: 50vh; overflow-y: auto; }}
     .leaflet-tooltip.gz-rank {{ background: transparent; border: 0; box-shadow: none;
         padding: 0; font: 700 11px/1 system-ui, sans-serif; color: #111; }}
     .leaflet-tooltip.gz-rank::before {{ display: none; }}
