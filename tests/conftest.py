@@ -101,3 +101,16 @@ def foundation_scenario():
         "exclusions": {"national_parks": True},
         "sites": {"top": 20, "min_separation_km": 25},
     }, source="tests/conftest.py:foundation_scenario")
+
+
+def value_at(layers, base, name, x, y) -> float:
+    """Raw value of ``layers[name]`` in the cell holding BNG point (x, y) in metres."""
+    return float(base.grid.sample(layers[name], [x], [y])[0])
+
+
+def value_at_lonlat(base, arr, lon, lat) -> float:
+    """Value of the raster ``arr`` in the cell holding WGS84 point (lon, lat)."""
+    from growthzones.grid import to_bng
+
+    xy = to_bng([lon], [lat])
+    return float(base.grid.sample(arr, xy[:, 0], xy[:, 1])[0])

@@ -14,6 +14,8 @@ from growthzones.layers import connectivity as cn
 from growthzones.layers.connectivity import CRITERIA
 from growthzones.grid import to_bng
 
+from conftest import value_at_lonlat as _at
+
 
 def test_every_criterion_names_known_sources_and_a_valid_transform():
     from growthzones.catalog import catalog
@@ -88,10 +90,6 @@ def test_la_values_maps_abolished_councils_to_successors():
 def layers(sources, base_1km):
     return cn.build(sources, base_1km.grid, base_1km)
 
-
-def _at(base, arr, lon, lat):
-    xy = to_bng([lon], [lat])
-    return float(base.grid.sample(arr, xy[:, 0], xy[:, 1])[0])
 
 
 def test_real_major_exchanges_and_the_docklands_hub(sources):

@@ -14,6 +14,8 @@ from growthzones.grid import GridSpec
 from growthzones.layers import grid_capacity as gc
 from growthzones.layers.grid_capacity import CRITERIA
 
+from conftest import value_at_lonlat as _at
+
 
 # --------------------------------------------------------------------------- registry
 
@@ -334,10 +336,6 @@ def network(sources):
 def layers(sources, base_1km):
     return gc.build(sources, base_1km.grid, base_1km)
 
-
-def _at(base, arr, lon, lat):
-    xy = gc.to_bng([lon], [lat])
-    return float(base.grid.sample(arr, xy[:, 0], xy[:, 1])[0])
 
 
 def test_real_etys_placeholders_and_cottam_circuits_by_hand(sources):

@@ -19,6 +19,8 @@ from growthzones.catalog import catalog
 from growthzones.grid import GridSpec
 from growthzones.layers import land
 
+from conftest import value_at as at
+
 TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
 
 
@@ -29,11 +31,6 @@ def land_1km(sources, base_1km):
     """Every land layer built from the real shared data at 1 km (about 12 s)."""
     return land.build(sources, base_1km.grid, base_1km)
 
-
-def at(layers, base, name, x, y):
-    """Raw value of layer ``name`` in the cell holding BNG point (x, y)."""
-    r, c = base.grid.rowcol(np.array([x]), np.array([y]))
-    return float(layers[name][r[0], c[0]])
 
 
 def tiny(res, cols, rows):

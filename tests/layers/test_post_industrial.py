@@ -17,6 +17,8 @@ from growthzones.catalog import catalog
 from growthzones.grid import GridSpec
 from growthzones.layers import post_industrial as pi
 
+from conftest import value_at as at
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -30,10 +32,6 @@ def pi_1km(sources, base_1km):
 def stations(sources):
     return pi.read_closed_stations(sources)
 
-
-def at(layers, base, name, x, y):
-    r, c = base.grid.rowcol(np.array([x]), np.array([y]))
-    return float(layers[name][r[0], c[0]])
 
 
 # ------------------------------------------------------------------- pure functions ---

@@ -9,15 +9,13 @@ import pytest
 from growthzones.catalog import catalog
 from growthzones.layers import water
 
+from conftest import value_at as at
+
 
 @pytest.fixture(scope="module")
 def water_1km(sources, base_1km):
     return water.build(sources, base_1km.grid, base_1km)
 
-
-def at(layers, base, name, x, y):
-    r, c = base.grid.rowcol(np.array([x]), np.array([y]))
-    return float(layers[name][r[0], c[0]])
 
 
 def test_large_works_uses_capacity_then_load_and_drops_ni_and_inactive():
