@@ -1,10 +1,19 @@
-"""Errors that a user can fix. The CLI prints them as one line and exits 2."""
+"""Errors that a user can fix. The CLI prints them as one line and exits 2.
+
+Every error names the thing, the value and the fix. Each subclasses a built-in as well
+(``ValueError``, ``FileNotFoundError``, ``OSError``, ...) so that code written against the
+built-ins keeps working.
+"""
 
 from __future__ import annotations
 
 
 class GrowthZonesError(Exception):
     """Base class for problems with the user's input, files or data."""
+
+    def one_line(self) -> str:
+        """The whole error on one line, for the CLI."""
+        return " ".join(str(self).split())
 
 
 class ScenarioError(GrowthZonesError, ValueError):
@@ -22,8 +31,12 @@ class ScenarioError(GrowthZonesError, ValueError):
         return f"scenario {self.source!r}: " + "; ".join(self.problems)
 
 
+class InputError(GrowthZonesError, ValueError):
+    """An argument (a CLI flag or a Python API parameter) has an unusable value or type."""
+
+
 class LayerStoreError(GrowthZonesError, FileNotFoundError):
-    """The layer store is missing, incomplete or built on another grid."""
+    """The layer store is missing, incomplete, corrupt or built on another grid."""
 
 
 class SourceDataError(GrowthZonesError, FileNotFoundError):
@@ -32,3 +45,15 @@ class SourceDataError(GrowthZonesError, FileNotFoundError):
 
 class SitesError(GrowthZonesError, ValueError):
     """A user's candidate-site file cannot be used."""
+
+
+class OutputError(GrowthZonesError, OSError):
+    """An output folder or file cannot be written (not a folder, read-only, disk full)."""
+
+
+class ResultError(GrowthZonesError, ValueError):
+    """A scoring result cannot give what was asked (e.g. every cell is excluded)."""
+
+
+class BrowserError(GrowthZonesError, RuntimeError):
+    """Headless Chromium is missing or could not render a page."""
