@@ -10,12 +10,12 @@ Typical use::
     gz.render_map(result, sites)                   # folium.Map
 """
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 from ._errors import (GrowthZonesError, LayerStoreError, ScenarioError, SitesError,  # noqa: E402
                       SourceDataError)
 from .grid import BNG, GridSpec  # noqa: E402
-from .layers import REGISTRY, Criterion  # noqa: E402
+from .criteria import REGISTRY, Criterion  # noqa: E402
 from .store import LayerStore, build_store, load_layers  # noqa: E402
 
 _LAZY = {

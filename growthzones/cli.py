@@ -133,7 +133,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_criteria(args) -> int:
-    from .layers import REGISTRY
+    from .criteria import REGISTRY
 
     meta = {}
     try:

@@ -7,6 +7,7 @@ default, 700 x 1250 cells) and at 100 m (7000 x 12500 cells).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -171,12 +172,24 @@ def distance_to_lines(geoms, grid: GridSpec, land: np.ndarray) -> np.ndarray:
     return distance_to_points(line_vertices(geoms, grid.resolution / 2.0), grid, land)
 
 
-def to_bng(lon, lat) -> np.ndarray:
-    """(n, 2) array of EPSG:27700 x, y in metres from WGS84 lon/lat in degrees."""
+@functools.cache
+def _wgs84_to_bng():
     from pyproj import Transformer
 
-    x, y = Transformer.from_crs(4326, BNG, always_xy=True).transform(
-        np.asarray(lon, float), np.asarray(lat, float))
+    return Transformer.from_crs(4326, BNG, always_xy=True)
+
+
+def to_bng(lon, lat) -> np.ndarray:
+    """(n, 2) array of EPSG:27700 x, y in metres from WGS84 lon/lat in degrees.
+
+    The one lon/lat -> grid transform of the package (pyproj, axis order lon, lat).
+    Lines and polygons go through it with
+    ``shapely.transform(geoms, lambda c: to_bng(c[:, 0], c[:, 1]))``.
+
+    >>> to_bng([-0.1276], [51.5072]).round(-2).tolist()
+    [[530000.0, 180400.0]]
+    """
+    x, y = _wgs84_to_bng().transform(np.asarray(lon, float), np.asarray(lat, float))
     return np.column_stack([x, y])
 
 

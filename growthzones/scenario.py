@@ -72,7 +72,7 @@ import numpy as np
 
 from ._errors import ScenarioError
 from .catalog import REPO_ROOT
-from .layers import REGISTRY
+from .criteria import REGISTRY
 from .transforms import check_transform
 
 DEFAULT_SCENARIO = REPO_ROOT / "scenarios" / "default.toml"

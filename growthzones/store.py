@@ -28,12 +28,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from ._version import __version__
 from ._errors import LayerStoreError
 from .catalog import REPO_ROOT, SourceFiles, catalog, gaps
 from .grid import GridSpec
 from .io import read_raster, write_json, write_raster, write_text
-from .layers import LAYER_MODULES, REGISTRY
+from .criteria import REGISTRY
 
 STORE_FORMAT = 1
 #: Raw land vectors up to this size stay in memory once read (1 km GB: 229k cells, ~1 MB
@@ -260,6 +260,7 @@ def build_store(out: str | os.PathLike, *, source: str | os.PathLike | None = No
     command
         The command line to record in the manifest and SOURCES.md.
     """
+    from .layers import LAYER_MODULES
     from .layers.base import basemap_geojson, build_base, read_places, read_small_areas
 
     t0 = time.perf_counter()

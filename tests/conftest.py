@@ -46,6 +46,30 @@ def base_1km(sources):
 
 
 @pytest.fixture(scope="session")
+def grid_capacity_raw(sources):
+    """Every grid-capacity source read once (``grid_capacity.read_sources``)."""
+    from growthzones.layers import grid_capacity as gc
+
+    return gc.read_sources(sources)
+
+
+@pytest.fixture(scope="session")
+def grid_capacity_features(grid_capacity_raw):
+    """Placed sites and the point features of the grid-capacity layer, derived once."""
+    from growthzones.layers import grid_capacity as gc
+
+    return gc.network_features(grid_capacity_raw)
+
+
+@pytest.fixture(scope="session")
+def grid_capacity_1km(sources, base_1km):
+    """The grid-capacity layers at 1 km, built once per session."""
+    from growthzones.layers import grid_capacity as gc
+
+    return gc.build(sources, base_1km.grid, base_1km)
+
+
+@pytest.fixture(scope="session")
 def store():
     """The embedded default layer store (data/gb_1000m), as a planner would load it."""
     import growthzones as gz
@@ -114,3 +138,40 @@ def value_at_lonlat(base, arr, lon, lat) -> float:
 
     xy = to_bng([lon], [lat])
     return float(base.grid.sample(arr, xy[:, 0], xy[:, 1])[0])
+
+
+# Each layer is built at most once per session: the layer tests and the store build
+# (tests/test_store.py) share one build per (theme, sources, grid), and the grid-capacity
+# sources are read and turned into features once. Callers get copies of the arrays.
+_ONCE: dict = {}
+
+
+def _once(key, compute):
+    if key not in _ONCE:
+        _ONCE[key] = compute()
+    return _ONCE[key]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _build_each_layer_once():
+    from growthzones.layers import LAYER_MODULES
+    from growthzones.layers import grid_capacity as gc
+
+    def memo_build(mod, real):
+        def build(sources, grid, base):
+            arrays = _once((mod.__name__, str(sources.root), grid),
+                           lambda: real(sources, grid, base))
+            return {name: arr.copy() for name, arr in arrays.items()}
+        return build
+
+    read, features = gc.read_sources, gc.network_features
+    with pytest.MonkeyPatch.context() as mp:
+        for mod in LAYER_MODULES:
+            mp.setattr(mod, "build", memo_build(mod, mod.build))
+        mp.setattr(gc, "read_sources",
+                   lambda sources: _once(("gc.read_sources", str(sources.root)),
+                                         lambda: read(sources)))
+        mp.setattr(gc, "network_features",
+                   lambda raw, **kw: _once(("gc.features", id(raw), tuple(sorted(kw.items()))),
+                                           lambda: features(raw, **kw)))
+        yield

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 import shapely
 
-from growthzones.grid import GB_BOUNDS, GridSpec, distance_to_lines, distance_to_points
+from growthzones.grid import (
+    GB_BOUNDS,
+    GridSpec,
+    distance_to_lines,
+    distance_to_points,
+    reduce_within,
+    to_bng,
+)
 
 
 def test_gb_grid_shapes_at_1km_and_100m():
@@ -40,3 +47,42 @@ def test_distance_to_lines_within_quarter_cell():
     _, y = g.centres()
     exact = np.abs(y - 5200)[:, None] / 1000 * np.ones((1, 10))
     assert np.max(np.abs(d - exact)) <= 0.25 + 1e-6
+
+
+def test_reduce_within_max_sum_fill_and_land():
+    g = GridSpec(resolution=1000, bounds=(0, 0, 5000, 1000))
+    land = np.array([[True, True, True, True, False]])
+    pts = np.array([[500.0, 500.0], [1500.0, 500.0]])
+    s = reduce_within(pts, [3.0, 4.0], g, land, radius_km=1.0, how="sum")
+    assert s.tolist()[0][:4] == [7.0, 7.0, 4.0, 0.0] and np.isnan(s[0, 4])
+    m = reduce_within(pts, [3.0, 4.0], g, land, radius_km=1.0, how="max", fill=None)
+    assert m.tolist()[0][:3] == [4.0, 4.0, 4.0] and np.isnan(m[0, 3])
+    with pytest.raises(ValueError, match="how must be 'max' or 'sum'"):
+        reduce_within(pts, [1, 1], g, land, radius_km=1, how="mean")
+
+
+def test_reduce_within_sum_and_max_use_exact_distances():
+    # Moved from tests/layers/test_land.py (land's sum_within_radius was a duplicate).
+    g = GridSpec(resolution=1000, bounds=(0, 0, 4000, 1000))  # centres x = 500 .. 3500
+    pts = np.array([[500.0, 500.0], [2400.0, 500.0], [3500.0, 1500.0]])
+    ha = np.array([2.0, 3.0, 7.0])
+    land = np.ones(g.shape, bool)
+    s = reduce_within(pts, ha, g, land, radius_km=1.0, how="sum")
+    # cell 0: point 0 (0 m); cell 1: 0 (1000 m, on the radius) and 1 (900 m);
+    # cell 2: 1 (100 m) and 2 (1,414 m: out); cell 3: 1 (1,100 m: out), 2 (1,000 m).
+    assert s.tolist() == [[2.0, 5.0, 3.0, 7.0]]
+    m = reduce_within(pts, ha, g, land, radius_km=1.0, how="max")
+    assert m.tolist() == [[2.0, 3.0, 3.0, 7.0]]
+    with pytest.raises(ValueError, match="how must be"):
+        reduce_within(pts, ha, g, land, radius_km=1.0, how="mean")
+
+
+def test_to_bng_matches_an_independent_pyproj_transform():
+    from pyproj import CRS, Transformer
+
+    lon, lat = np.array([-0.1276, -4.25, -3.0]), np.array([51.5072, 55.86, 53.4])
+    # Independent: build the transformer from CRS objects and lat/lon axis order.
+    x, y = Transformer.from_crs(CRS.from_epsg(4326), CRS.from_epsg(27700)).transform(lat, lon)
+    assert np.allclose(to_bng(lon, lat), np.column_stack([x, y]), atol=1e-6)
+    # Trafalgar Square is at about (530 000, 180 400) in British National Grid.
+    assert np.allclose(to_bng([-0.1281], [51.5080]), [[530_000, 180_400]], atol=100)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import SourceFiles
-from ..grid import BNG, GridSpec, rasterize_index
+from ..grid import BNG, GridSpec, rasterize_index, to_bng
 
 NATIONS = {"E": "England", "W": "Wales", "S": "Scotland"}
 
@@ -134,8 +134,6 @@ def read_places(sources: SourceFiles, *, min_population: int = 1000) -> pd.DataF
     """
     import json
 
-    from pyproj import Transformer
-
     with open(sources.path("geonames_places"), encoding="utf-8") as f:
         raw = json.load(f)
     rows = [(c["name"], int(c["population"]), float(c["latitude"]), float(c["longitude"]))
@@ -143,6 +141,6 @@ def read_places(sources: SourceFiles, *, min_population: int = 1000) -> pd.DataF
             and c.get("admin1code") in ("ENG", "WLS", "SCT")
             and int(c.get("population") or 0) >= min_population]
     df = pd.DataFrame(rows, columns=["name", "population", "lat", "lon"])
-    e, n = Transformer.from_crs(4326, BNG, always_xy=True).transform(df["lon"], df["lat"])
-    df["easting"], df["northing"] = np.round(e), np.round(n)
+    xy = to_bng(df["lon"], df["lat"])
+    df["easting"], df["northing"] = np.round(xy[:, 0]), np.round(xy[:, 1])
     return df.sort_values("population", ascending=False).reset_index(drop=True)

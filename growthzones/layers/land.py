@@ -46,8 +46,8 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import SourceFiles
-from ..grid import BNG, GridSpec, rasterize_mask
-from . import Criterion
+from ..criteria import theme_criteria
+from ..grid import BNG, GridSpec, rasterize_mask, reduce_within, to_bng
 
 #: The 12 councils of the North East region (ONS E12000001), LAD 2021 codes.
 NORTH_EAST_LA_CODES = (
@@ -79,122 +79,7 @@ SAC_CLEARANCE_CAP_KM = 10.0
 #: to 50 m, 50 estimated by ONS; 60 (sector mean) and 90 (no coordinates) are dropped.
 POSTCODE_QUALITY_KEEP = (10, 20, 30, 50)
 
-_NE = ("designations_ne_england",)
-_NE_COVERAGE = ("North East England region only (the 12 councils of ONS region E12000001); "
-                "NaN elsewhere. No polygons for other English regions, Wales or Scotland "
-                "exist in the shared data (see gaps).")
-
-CRITERIA = {
-    "national_parks": Criterion(
-        name="national_parks", layer="land", title="National Parks", unit="flag",
-        direction=None, kind="exclusion",
-        description="Cell centre inside one of the 15 National Parks of GB (ONS, Dec 2021).",
-        sources=("national_parks",), coverage="GB: complete (England, Wales, Scotland)."),
-    "aonb_wales": Criterion(
-        name="aonb_wales", layer="land", title="AONB / National Landscape (Wales)",
-        unit="flag", direction=None, kind="exclusion",
-        description="Cell centre inside one of the 5 Welsh Areas of Outstanding Natural "
-                    "Beauty (National Landscapes), including the English part of the "
-                    "cross-border Wye Valley AONB.",
-        sources=("aonb_wales",),
-        coverage="Wales, plus the English part of the Wye Valley AONB; NaN in the rest of "
-                 "England and in Scotland (England's other 33 AONBs and Scotland's National "
-                 "Scenic Areas are gaps)."),
-    "aonb_north_east_england": Criterion(
-        name="aonb_north_east_england", layer="land",
-        title="AONB / National Landscape (North East England)", unit="flag", direction=None,
-        kind="exclusion",
-        description="Cell centre inside the Northumberland Coast or North Pennines AONB "
-                    "(Natural England via planning.data.gov.uk, 2024), North East region.",
-        sources=_NE, coverage=_NE_COVERAGE),
-    "sssi_north_east_england": Criterion(
-        name="sssi_north_east_england", layer="land",
-        title="SSSI (North East England)", unit="flag", direction=None, kind="exclusion",
-        description="Cell centre inside a Site of Special Scientific Interest (Natural "
-                    "England, 2024), North East region.",
-        sources=_NE, coverage=_NE_COVERAGE),
-    "natura2000_north_east_england": Criterion(
-        name="natura2000_north_east_england", layer="land",
-        title="SAC, SPA and Ramsar sites (North East England)", unit="flag", direction=None,
-        kind="exclusion",
-        description="Cell centre inside a Special Area of Conservation or Special Protection "
-                    "Area (Natura 2000 / UK site network) or a Ramsar site, clipped at high "
-                    "water (Natural England, 2024), North East region.",
-        sources=_NE, coverage=_NE_COVERAGE),
-    "ancient_woodland_north_east_england": Criterion(
-        name="ancient_woodland_north_east_england", layer="land",
-        title="Ancient woodland (North East England)", unit="flag", direction=None,
-        kind="exclusion",
-        description="Cell centre inside ancient woodland (Natural England inventory via "
-                    "planning.data.gov.uk, 2024), North East region.",
-        sources=_NE, coverage=_NE_COVERAGE),
-    "built_up": Criterion(
-        name="built_up", layer="land", title="Built-up land", unit="flag", direction=None,
-        kind="exclusion",
-        description="At least 50 % of the one-hectare squares in the ~1 km square around the "
-                    "cell hold a postcode address (OS Code-Point Open 2025): fewer than 50 ha "
-                    "are free of homes or businesses, so a 50 ha campus cannot fit.",
-        sources=("codepoint_open",), coverage="GB: complete."),
-    "built_up_share_pct": Criterion(
-        name="built_up_share_pct", layer="land", title="Built-up share",
-        unit="% of hectares with an address", direction="min",
-        description="Share of the one-hectare squares (100 m cells) in the ~1 km square "
-                    "around the cell that hold at least one postcode unit's point (OS "
-                    "Code-Point Open 2025): a proxy for built-up land. At 1 km it is the "
-                    "cell's own 100 hectares.",
-        sources=("codepoint_open",), coverage="GB: complete.",
-        default_transform={"type": "piecewise", "points": [[0, 1], [20, 1], [50, 0]]}),
-    "brownfield_ha_5km": Criterion(
-        name="brownfield_ha_5km", layer="land", title="Brownfield land within 5 km",
-        unit="ha", direction="max",
-        description="Total area of current brownfield register sites whose point lies within "
-                    "5 km of the cell centre (English Brownfield Land Registers 2018-2020; "
-                    "removed, unlocated, unmeasured, duplicated and mislocated rows dropped). "
-                    "The registers are kept for housing, so land held for industry is "
-                    "under-recorded.",
-        sources=("brownfield_register_england",),
-        coverage="England only; NaN in Wales and Scotland (no open registers). Cells near "
-                 "the borders count English sites only.",
-        default_transform={"type": "piecewise", "points": [[0, 0], [50, 0.5], [250, 1]]}),
-    "largest_brownfield_site_ha_5km": Criterion(
-        name="largest_brownfield_site_ha_5km", layer="land",
-        title="Largest brownfield site within 5 km", unit="ha", direction="max",
-        description="Area of the largest single current brownfield register site whose point "
-                    "lies within 5 km of the cell centre (0 if none): whether one plot could "
-                    "take a campus.",
-        sources=("brownfield_register_england",),
-        coverage="England only; NaN in Wales and Scotland.",
-        default_transform={"type": "piecewise", "points": [[0, 0], [10, 0.3], [50, 1]]}),
-    "campus_room_ha": Criterion(
-        name="campus_room_ha", layer="land", title="Room for a campus", unit="ha",
-        direction="max",
-        description="Area of the largest disc of available land whose centre lies in the "
-                    "cell, on a 100 m sub-grid (capped at 1,000 ha). Available: on land, not "
-                    "built-up (the 50 % rule over the ~1 km square around each hectare), "
-                    "outside the National Parks, AONBs and North East designations held "
-                    "here. Apply the campus size as a scenario constraint: "
-                    "[constraints] campus_room_ha = { min = 50 }.",
-        sources=("codepoint_open", "national_parks", "aonb_wales", "designations_ne_england",
-                 "lsoa_ew", "datazones_scotland"),
-        coverage="GB, measured against the protected areas held here; SSSIs, Natura 2000 "
-                 "sites, Green Belt and flood zones outside North East England are not "
-                 "subtracted (no polygons).",
-        default_transform={"type": "threshold", "value": 50}),
-    "sac_clearance_km": Criterion(
-        name="sac_clearance_km", layer="land",
-        title="Clearance from Special Areas of Conservation", unit="km", direction="max",
-        description="Distance from the cell centre to the edge of the nearest SAC's "
-                    "equivalent circle (centred on the JNCC site centroid, with the site's "
-                    "land area: area x (1 - coastal/marine habitat share)); 0 inside a "
-                    "circle, capped at 10 km. SAC boundaries are not in the shared data, so "
-                    "this is a screening criterion for Habitats Regulations sensitivity, "
-                    "not a mask.",
-        sources=("sac_sites_jncc",),
-        coverage="GB: all 576 terrestrial and coastal SACs of England, Wales and Scotland "
-                 "(offshore sites dropped). Shapes are circles, so a long or irregular site "
-                 "is misplaced; SPAs and Ramsar sites outside North East England are gaps.",
-        default_transform={"type": "piecewise", "points": [[0, 0], [2, 1]]}),
-}
+CRITERIA = theme_criteria("land")
 
 
 # ---------------------------------------------------------------------------------------
@@ -241,7 +126,7 @@ def subgrid(grid: GridSpec, resolution: float = SUBGRID_M) -> tuple[GridSpec, in
     if abs(k - round(k)) > 1e-9:
         raise ValueError(f"grid resolution {grid.resolution:g} m is not a multiple of the "
                          f"{resolution:g} m sub-grid; use a multiple of {resolution:g} m")
-    return GridSpec(resolution=resolution, bounds=grid.bounds, crs=grid.crs), int(round(k))
+    return GridSpec(resolution=resolution, bounds=grid.bounds, crs=grid.crs), round(k)
 
 
 def block_reduce(array: np.ndarray, k: int, how: str = "mean") -> np.ndarray:
@@ -318,8 +203,8 @@ def built_up_share_pct(occupied_sub: np.ndarray, sub: GridSpec, grid: GridSpec, 
         larger, the share within the cell itself; for finer cells, the mean of ``on_sub``
         over the cell.
     """
-    k = int(round(grid.resolution / sub.resolution))
-    n = int(round(window_m / sub.resolution))
+    k = round(grid.resolution / sub.resolution)
+    n = round(window_m / sub.resolution)
     on_sub = 100.0 * box_mean(occupied_sub, n if n % 2 else n + 1)
     if grid.resolution >= window_m:
         on_grid = 100.0 * block_reduce(occupied_sub, k, "mean")
@@ -357,7 +242,7 @@ def disc_distance_cells(available: np.ndarray, *, cap_cells: int) -> np.ndarray:
 
 
 def _cap_cells(cap_ha: float, resolution: float) -> int:
-    return int(math.ceil(math.sqrt(cap_ha * 1e4 / math.pi) / resolution + 0.5)) + 1
+    return math.ceil(math.sqrt(cap_ha * 1e4 / math.pi) / resolution + 0.5) + 1
 
 
 def _disc_area_ha(dist_cells: np.ndarray, resolution: float, cap_ha: float) -> np.ndarray:
@@ -423,7 +308,7 @@ def campus_room_ha(available_sub: np.ndarray, sub: GridSpec, grid: GridSpec, *,
     cap_ha
         Cap on the reported area.
     """
-    k = int(round(grid.resolution / sub.resolution))
+    k = round(grid.resolution / sub.resolution)
     dist = disc_distance_cells(available_sub, cap_cells=_cap_cells(cap_ha, sub.resolution))
     # The area grows with the distance, so the block maximum can be taken first.
     return _disc_area_ha(block_reduce(dist, k, "max"), sub.resolution, cap_ha)
@@ -466,61 +351,14 @@ def _disc_windows(points_xy: np.ndarray, radii_m: np.ndarray, grid: GridSpec):
     x_all, y_all = grid.centres()
     r = grid.resolution
     for i, ((px, py), rad) in enumerate(zip(points_xy, radii_m, strict=True)):
-        c0 = max(0, int(math.floor((px - rad - grid.bounds[0]) / r)))
-        c1 = min(grid.width, int(math.ceil((px + rad - grid.bounds[0]) / r)) + 1)
-        r0 = max(0, int(math.floor((grid.bounds[3] - py - rad) / r)))
-        r1 = min(grid.height, int(math.ceil((grid.bounds[3] - py + rad) / r)) + 1)
+        c0 = max(0, math.floor((px - rad - grid.bounds[0]) / r))
+        c1 = min(grid.width, math.ceil((px + rad - grid.bounds[0]) / r) + 1)
+        r0 = max(0, math.floor((grid.bounds[3] - py - rad) / r))
+        r1 = min(grid.height, math.ceil((grid.bounds[3] - py + rad) / r) + 1)
         if c0 >= c1 or r0 >= r1:
             continue
         d = np.hypot(x_all[c0:c1][None, :] - px, y_all[r0:r1][:, None] - py)
         yield i, slice(r0, r1), slice(c0, c1), d
-
-
-def sum_within_radius(points_xy: np.ndarray, values: np.ndarray, grid: GridSpec,
-                      radius_m: float, *, how: str = "sum") -> np.ndarray:
-    """Sum (or maximum) of point ``values`` within ``radius_m`` of each cell centre.
-
-    Distances are exact, from the cell centre to each point.
-
-    Parameters
-    ----------
-    points_xy
-        (n, 2) x, y in metres in the grid's CRS.
-    values
-        (n,) values (for example hectares).
-    grid
-        The analysis grid.
-    radius_m
-        Search radius in metres.
-    how
-        ``"sum"`` or ``"max"``; cells with no point in reach get 0.
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 array of ``grid.shape``.
-
-    Examples
-    --------
-    >>> from growthzones.grid import GridSpec
-    >>> g = GridSpec(resolution=1000, bounds=(0, 0, 3000, 1000))
-    >>> pts = np.array([[500.0, 500.0], [2400.0, 500.0]])
-    >>> sum_within_radius(pts, np.array([2.0, 3.0]), g, 1000.0)
-    array([[2., 5., 3.]])
-    """
-    if how not in ("sum", "max"):
-        raise ValueError(f"how must be 'sum' or 'max', got {how!r}")
-    pts = np.asarray(points_xy, dtype=float).reshape(-1, 2)
-    vals = np.asarray(values, dtype=float)
-    out = np.zeros(grid.shape)
-    radii = np.full(len(pts), float(radius_m))
-    for i, rs, cs, d in _disc_windows(pts, radii, grid):
-        inside = d <= radius_m
-        if how == "sum":
-            out[rs, cs] += np.where(inside, vals[i], 0.0)
-        else:
-            out[rs, cs] = np.maximum(out[rs, cs], np.where(inside, vals[i], 0.0))
-    return out
 
 
 def circle_clearance_km(centres_xy: np.ndarray, radii_m: np.ndarray, grid: GridSpec,
@@ -674,12 +512,9 @@ def read_postcodes(path) -> pd.DataFrame:
 
 def read_brownfield(path) -> pd.DataFrame:
     """The English brownfield registers with BNG ``easting``/``northing`` added."""
-    from pyproj import Transformer
-
     df = pd.read_csv(path, low_memory=False)
-    e, n = Transformer.from_crs(4326, BNG, always_xy=True).transform(
-        df["longitude"].to_numpy(float), df["latitude"].to_numpy(float))
-    return df.assign(easting=e, northing=n)
+    xy = to_bng(df["longitude"], df["latitude"])
+    return df.assign(easting=xy[:, 0], northing=xy[:, 1])
 
 
 def read_sac_sites(path) -> pd.DataFrame:
@@ -750,8 +585,8 @@ def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
     xy = bf[["easting", "northing"]].to_numpy(float)
     ha = bf["hectares"].to_numpy(float)
     for name, how in (("brownfield_ha_5km", "sum"), ("largest_brownfield_site_ha_5km", "max")):
-        vals = sum_within_radius(xy, ha, grid, BROWNFIELD_RADIUS_M, how=how)
-        out[name] = np.where(england, vals, np.nan).astype(np.float32)
+        out[name] = reduce_within(xy, ha, grid, england, radius_km=BROWNFIELD_RADIUS_M / 1000.0,
+                                  how=how, fill=0.0)
 
     # Special Areas of Conservation: circles of equal land area.
     sac = read_sac_sites(sources.path("sac_sites_jncc"))

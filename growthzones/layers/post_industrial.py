@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import SourceFiles
-from ..grid import BNG, GridSpec, distance_to_points
-from . import Criterion
+from ..criteria import theme_criteria
+from ..grid import GridSpec, distance_to_points, to_bng
 
 #: Radius (m) of the place-level employment deprivation.
 PLACE_RADIUS_M = 10_000.0
@@ -89,77 +89,7 @@ CLOSED_STATION_LOCATORS: dict[str, tuple[str, str] | str | None] = {
     "Wylfa": ("etys", "WYLF"),
 }
 
-_IMD = ("uk_composite_imd",)
-_IMD_COVERAGE = ("GB: every LSOA and Data Zone (England IoD2019, Wales WIMD2019, Scotland "
-                 "SIMD2020v2); 0 of the 41,729 GB codes are unmatched.")
-_STATIONS = ("dukes_5_11", "gppd_gbr", "fes2024_gsp", "etys_coords_pypsagb")
-
-CRITERIA = {
-    "employment_deprivation_pct": Criterion(
-        name="employment_deprivation_pct", layer="post_industrial",
-        title="Employment deprivation", unit="% of working-age people", direction="max",
-        description="Share of working-age people involuntarily out of work in the cell's "
-                    "LSOA (England, Wales) or Data Zone (Scotland), from the composite UK "
-                    "IMD's employment score: a signal of labour slack left by lost industry.",
-        sources=_IMD, coverage=_IMD_COVERAGE),
-    "income_deprivation_pct": Criterion(
-        name="income_deprivation_pct", layer="post_industrial", title="Income deprivation",
-        unit="% of people", direction="max",
-        description="Share of people in income deprivation in the cell's LSOA or Data Zone "
-                    "(composite UK IMD income score).",
-        sources=_IMD, coverage=_IMD_COVERAGE),
-    "uk_imd_score": Criterion(
-        name="uk_imd_score", layer="post_industrial",
-        title="Deprivation (composite UK IMD score)", unit="score", direction="max",
-        description="mySociety's composite UK index of multiple deprivation score of the "
-                    "cell's small area, anchored to England's IMD 2019 so the three nations "
-                    "compare; higher is more deprived.",
-        sources=_IMD, coverage=_IMD_COVERAGE),
-    "uk_imd_decile": Criterion(
-        name="uk_imd_decile", layer="post_industrial",
-        title="Deprivation decile (composite UK IMD)", unit="decile (1 = most deprived)",
-        direction="min",
-        description="UK population-weighted decile of the composite UK IMD of the cell's "
-                    "small area: 1 is the most deprived tenth of the UK population "
-                    "(deciles computed by mySociety over the UK, Northern Ireland included).",
-        sources=_IMD, coverage=_IMD_COVERAGE,
-        default_transform={"type": "piecewise", "points": [[1, 1], [10, 0]]}),
-    "employment_deprivation_10km_pct": Criterion(
-        name="employment_deprivation_10km_pct", layer="post_industrial",
-        title="Employment deprivation within 10 km", unit="% of working-age people",
-        direction="max",
-        description="Mean employment deprivation (composite UK IMD) of the LSOAs and Data "
-                    "Zones whose centroid lies within 10 km of the cell: the labour slack of "
-                    "the place and its commuting neighbourhood, not of one small area. Each "
-                    "small area counts once (they hold similar populations).",
-        sources=_IMD + ("lsoa_ew", "datazones_scotland"),
-        coverage="GB: complete. Where no centroid lies within 10 km (5 % of GB land: remote "
-                 "uplands and islands) the cell's own small area is used."),
-    "dist_closed_power_station_km": Criterion(
-        name="dist_closed_power_station_km", layer="post_industrial",
-        title="Distance to a closed power station", unit="km", direction="min",
-        description="Straight-line distance to the nearest GB power station that closed at "
-                    "least 200 MW of generation since 2010 (DUKES 5.11 closures, e.g. "
-                    "Longannet, Cockenzie, Ferrybridge C, Fiddler's Ferry, Cottam, Aberthaw "
-                    "B, Ratcliffe), located from DUKES, GPPD or the ETYS substation that "
-                    "served it.",
-        sources=_STATIONS,
-        coverage="GB: 27 of the 32 GB sites are located; Barry, Deeside, Derwent, Roosecote "
-                 "and Shotton have no location in the shared data and are left out; "
-                 "closures before 2010 (e.g. Blyth) are not in the data.",
-        default_transform={"type": "decay", "half_distance": 10}),
-    "post_industrial": Criterion(
-        name="post_industrial", layer="post_industrial", title="Post-industrial status",
-        unit="index 0-1", direction="max",
-        description="0.5 x employment deprivation within 10 km (8 % -> 0, 20 % -> 1) + 0.5 x "
-                    "2^(-d / 10 km) with d the distance to a power station closed since "
-                    "2010: high only where a place is both deprived and a former "
-                    "industrial site.",
-        sources=_IMD + ("lsoa_ew", "datazones_scotland") + _STATIONS,
-        coverage="GB: complete. Coalfields, collieries, steelworks and priority-place "
-                 "lists are not in the shared data (gaps), so former industry other than "
-                 "power generation counts only through deprivation."),
-}
+CRITERIA = theme_criteria("post_industrial")
 
 
 # ---------------------------------------------------------------------------------------
@@ -371,18 +301,13 @@ def read_dukes_locations(path) -> pd.DataFrame:
 
 def read_gppd_locations(path) -> pd.DataFrame:
     """GPPD plant names with BNG ``x``, ``y`` (plants without coordinates dropped)."""
-    from pyproj import Transformer
-
     df = pd.read_csv(path).dropna(subset=["latitude", "longitude"])
-    x, y = Transformer.from_crs(4326, BNG, always_xy=True).transform(
-        df["longitude"].to_numpy(float), df["latitude"].to_numpy(float))
-    return pd.DataFrame({"name": df["name"].to_numpy(), "x": x, "y": y})
+    xy = to_bng(df["longitude"], df["latitude"])
+    return pd.DataFrame({"name": df["name"].to_numpy(), "x": xy[:, 0], "y": xy[:, 1]})
 
 
 def read_etys_locations(fes_path, pypsa_path) -> pd.DataFrame:
     """ETYS site codes with BNG ``x``, ``y``: FES 2024 GSP list first, PyPSA-GB second."""
-    from pyproj import Transformer
-
     fes = pd.read_csv(fes_path)
     f = (fes.assign(site_code=fes["GSP ID"].astype(str).str[:4].str.upper())
          .sort_values("GSP ID").groupby("site_code")[["Longitude", "Latitude"]].first()
@@ -391,9 +316,8 @@ def read_etys_locations(fes_path, pypsa_path) -> pd.DataFrame:
     p = (p.assign(site_code=p["site_code"].astype(str).str.upper())
          .groupby("site_code")[["lon", "lat"]].first())
     both = pd.concat([f, p[~p.index.isin(f.index)]])
-    x, y = Transformer.from_crs(4326, BNG, always_xy=True).transform(
-        both["lon"].to_numpy(float), both["lat"].to_numpy(float))
-    return pd.DataFrame({"site_code": both.index, "x": x, "y": y})
+    xy = to_bng(both["lon"], both["lat"])
+    return pd.DataFrame({"site_code": both.index, "x": xy[:, 0], "y": xy[:, 1]})
 
 
 def read_closed_stations(sources: SourceFiles, *, min_closed_mw: float = MIN_CLOSED_MW

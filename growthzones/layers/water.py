@@ -30,39 +30,15 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import SourceFiles
-from ..grid import BNG, GridSpec, distance_to_lines, distance_to_points
-from . import Criterion
+from ..criteria import theme_criteria
+from ..grid import BNG, GridSpec, distance_to_lines, distance_to_points, to_bng
 
 #: Minimum works size (population equivalent) for ``dist_large_wwtw_km``.
 MIN_WORKS_PE = 100_000
 #: Natural Earth lines that are not rivers.
 NOT_RIVERS = ("Caledonian Canal",)
 
-CRITERIA = {
-    "dist_major_river_km": Criterion(
-        name="dist_major_river_km", layer="water", title="Distance to a major river",
-        unit="km", direction="min",
-        description="Straight-line distance from the cell centre to the nearest major river "
-                    "line (131 World Data Bank II segments from GSHHG 2.3.6 and 13 Natural "
-                    "Earth named rivers, estuary mouths kept): a proxy for raw cooling water. "
-                    "Coarse lines (positions out by hundreds of metres).",
-        sources=("rivers_gb",),
-        coverage="GB: complete at small scale (1:1M-1:10M); smaller rivers are missing, and "
-                 "some important ones (e.g. Tyne, Tees, Clyde) are present only as unnamed "
-                 "segments. Abstraction licences and flows are not in the data.",
-        default_transform={"type": "piecewise", "points": [[0, 1], [2, 1], [10, 0.4], [25, 0]]}),
-    "dist_large_wwtw_km": Criterion(
-        name="dist_large_wwtw_km", layer="water",
-        title="Distance to a large wastewater treatment works", unit="km", direction="min",
-        description="Straight-line distance to the nearest active wastewater treatment works "
-                    "of at least 100,000 population equivalent (capacity, else the load "
-                    "entering; EEA UWWTD, latest report 2018): a source of treated effluent "
-                    "for non-potable cooling.",
-        sources=("uwwtd_works",),
-        coverage="GB: every works reported under the UWWTD (England, Wales, Scotland; 173 "
-                 "active works of 100,000 p.e. or more); reports end in 2018.",
-        default_transform={"type": "piecewise", "points": [[0, 1], [5, 0.8], [15, 0.3], [30, 0]]}),
-}
+CRITERIA = theme_criteria("water")
 
 
 def large_works(works: pd.DataFrame, *, min_pe: float = MIN_WORKS_PE) -> pd.DataFrame:
@@ -85,12 +61,9 @@ def large_works(works: pd.DataFrame, *, min_pe: float = MIN_WORKS_PE) -> pd.Data
 
 def read_works(path) -> pd.DataFrame:
     """UWWTD works with BNG ``x``, ``y``."""
-    from pyproj import Transformer
-
     df = pd.read_csv(path)
-    x, y = Transformer.from_crs(4326, BNG, always_xy=True).transform(
-        df["longitude"].to_numpy(float), df["latitude"].to_numpy(float))
-    return df.assign(x=x, y=y)
+    xy = to_bng(df["longitude"], df["latitude"])
+    return df.assign(x=xy[:, 0], y=xy[:, 1])
 
 
 def read_rivers(path):

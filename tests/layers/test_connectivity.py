@@ -8,13 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import value_at_lonlat as _at
 
-from growthzones.grid import GridSpec
+from growthzones.grid import GridSpec, to_bng
 from growthzones.layers import connectivity as cn
 from growthzones.layers.connectivity import CRITERIA
-from growthzones.grid import to_bng
-
-from conftest import value_at_lonlat as _at
 
 
 def test_every_criterion_names_known_sources_and_a_valid_transform():

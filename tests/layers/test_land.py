@@ -13,13 +13,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import value_at as at
 from pyproj import Transformer
 
 from growthzones.catalog import catalog
 from growthzones.grid import GridSpec
 from growthzones.layers import land
-
-from conftest import value_at as at
 
 TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
 
@@ -128,20 +127,6 @@ def test_campus_room_takes_the_best_subcell_of_each_cell():
     room = land.campus_room_ha(avail, sub, g)
     assert room[0, 0] == pytest.approx(math.pi * 450 ** 2 / 1e4, rel=1e-6)
     assert room[0, 1] == 0
-
-
-def test_sum_and_max_within_radius_use_exact_distances():
-    g = tiny(1000, 4, 1)   # cell centres at x = 500, 1500, 2500, 3500
-    pts = np.array([[500.0, 500.0], [2400.0, 500.0], [3500.0, 1500.0]])
-    ha = np.array([2.0, 3.0, 7.0])
-    s = land.sum_within_radius(pts, ha, g, 1000.0)
-    # cell 0: point 0 (0 m); cell 1: 0 (1000 m, on the radius) and 1 (900 m);
-    # cell 2: 1 (100 m) and 2 (1,414 m: out); cell 3: 1 (1,100 m: out), 2 (1,000 m).
-    assert s.tolist() == [[2.0, 5.0, 3.0, 7.0]]
-    m = land.sum_within_radius(pts, ha, g, 1000.0, how="max")
-    assert m.tolist() == [[2.0, 3.0, 3.0, 7.0]]
-    with pytest.raises(ValueError, match="how must be"):
-        land.sum_within_radius(pts, ha, g, 1000.0, how="mean")
 
 
 def test_circle_clearance_by_hand():
@@ -277,7 +262,7 @@ def test_lake_district_is_excluded_and_cambridge_is_not(land_1km, base_1km):
 
 
 def test_aonb_wales_covers_wales_only(land_1km, base_1km):
-    v = lambda x, y: at(land_1km, base_1km, "aonb_wales", x, y)  # noqa: E731
+    v = lambda x, y: at(land_1km, base_1km, "aonb_wales", x, y)
     assert v(242_000, 188_500) == 1            # Rhossili, Gower AONB
     assert v(356_000, 215_800) == 1            # Symonds Yat, Wye Valley AONB (English part)
     assert v(318_500, 176_500) == 0            # Cardiff: assessed, clear

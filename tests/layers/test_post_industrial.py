@@ -12,12 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import value_at as at
 
 from growthzones.catalog import catalog
 from growthzones.grid import GridSpec
 from growthzones.layers import post_industrial as pi
-
-from conftest import value_at as at
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import value_at as at
 
 from growthzones.catalog import catalog
 from growthzones.layers import water
-
-from conftest import value_at as at
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,549 @@
+"""The criteria registry: every layer of the store, what it means, and how it is scored.
+
+:data:`REGISTRY` maps each criterion name to its :class:`Criterion` (title, unit,
+direction, description, sources, coverage, default transform). The scenario loader, the
+``growthzones criteria`` command, the store builder and the docs all read it, so there is
+one list of valid names.
+
+This module holds only the specs, as data: it imports no layer build code (no pandas,
+scipy or raster libraries), so ``from growthzones.criteria import REGISTRY`` is cheap.
+Each build module in :mod:`growthzones.layers` takes its own specs from here with
+:func:`theme_criteria`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Direction = Literal["max", "min"]
+
+#: Theme modules of :mod:`growthzones.layers`, in registry order.
+THEMES = ("grid_capacity", "land", "post_industrial", "water", "connectivity")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """What one layer raster means.
+
+    Parameters
+    ----------
+    name
+        Identifier used in scenarios; says the thing and its unit.
+    layer
+        Theme module: ``grid_capacity``, ``land``, ``post_industrial``, ``water``, ``connectivity``.
+    title
+        Short human label for maps and tables.
+    unit
+        Unit of the raw values (``km``, ``%``, ``MW``; ``flag`` for exclusions).
+    direction
+        ``max`` if more is better, ``min`` if less is better; None for exclusions.
+    description
+        How it is computed, in one or two sentences.
+    sources
+        Catalogue ids it is built from.
+    coverage
+        Where the data exists; cells outside it are NaN, never a silent 0.
+    kind
+        ``criterion`` (scored) or ``exclusion`` (boolean mask: 1 excluded, 0 not, NaN unknown).
+    default_transform
+        Transform used when a scenario does not name one, with its parameters.
+    """
+
+    name: str
+    layer: str
+    title: str
+    unit: str
+    direction: Direction | None
+    description: str
+    sources: tuple[str, ...]
+    coverage: str
+    kind: Literal["criterion", "exclusion"] = "criterion"
+    default_transform: dict = field(default_factory=lambda: {"type": "linear"})
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "layer": self.layer, "title": self.title, "unit": self.unit,
+                "direction": self.direction, "description": self.description,
+                "sources": list(self.sources), "coverage": self.coverage, "kind": self.kind,
+                "default_transform": dict(self.default_transform)}
+
+
+# --------------------------------------------------------------------------- grid_capacity
+
+_PLACE = ("etys_2024", "fes2024_gsp", "nged_substations", "ukpn_sites", "etys_coords_pypsagb",
+          "osm_hv_2017")
+_PIECE_DIST_SUB = [[0, 1], [5, 0.8], [15, 0.4], [40, 0]]
+
+_GRID_CAPACITY = {
+    "dist_substation_132kv_km": Criterion(
+        name="dist_substation_132kv_km", layer="grid_capacity",
+        title="Distance to nearest 132 kV+ substation", unit="km", direction="min",
+        description="Straight-line distance from the cell centre to the nearest substation "
+                    "with a 132 kV or higher busbar: ETYS 2024 sites in the 2030 network "
+                    "(placed in the module's order of trust), NGED Super Grid, Bulk Supply "
+                    "Point and 132 kV switching stations, and UKPN 132 kV grid substations.",
+        sources=_PLACE,
+        coverage="GB. 551 of the 746 onshore ETYS sites in the 2030 network are placed; "
+                 "the rest (new wind, storage and landing sites, mostly in Scotland) make "
+                 "distances there overstated. DNO 132 kV sites only in NGED and UKPN areas; "
+                 "elsewhere only transmission-owner 132 kV sites (all of Scotland's) count.",
+        default_transform={"type": "piecewise", "points": _PIECE_DIST_SUB}),
+    "dist_transmission_km": Criterion(
+        name="dist_transmission_km", layer="grid_capacity",
+        title="Distance to nearest 400/275 kV substation", unit="km", direction="min",
+        description="Straight-line distance to the nearest ETYS 2024 site with a 400 or "
+                    "275 kV busbar in the 2030 network (tee points and offshore platforms "
+                    "dropped), or an NGED Super Grid substation.",
+        sources=_PLACE,
+        coverage="GB; 338 of the 426 onshore 400/275 kV sites in the 2030 network are "
+                 "placed. Unplaced ones are mostly new wind, storage and offshore-wind "
+                 "landing sites in Scotland and on the east coast.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [10, 0.6], [30, 0.2],
+                                                           [60, 0]]}),
+    "dist_transmission_line_km": Criterion(
+        name="dist_transmission_line_km", layer="grid_capacity",
+        title="Distance to nearest 400/275 kV line", unit="km", direction="min",
+        description="Straight-line distance to the nearest 400 or 275 kV overhead line or "
+                    "cable in OpenStreetMap (2016 state, SciGRID extraction; each link is "
+                    "drawn straight between its end vertices).",
+        sources=("osm_hv_links_2017",),
+        coverage="GB except the far north: OSM-2017 maps the 400/275 kV network south of "
+                 "about Inverness (lat 58.6); lines built since 2016 (e.g. Beauly-Denny "
+                 "upgrades, Western Link landfalls) are missing.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [3, 0.8], [10, 0.4],
+                                                           [25, 0]]}),
+    "transmission_node_mva": Criterion(
+        name="transmission_node_mva", layer="grid_capacity",
+        title="Circuit capacity into the nearest transmission node", unit="MVA",
+        direction="max",
+        description="Sum of winter ratings of the 400/275 kV circuits that join the cell's "
+                    "nearest placed 400/275 kV site to other sites, in the 2030 network "
+                    "(ETYS 2024 B-2-1 with the B-2-2 changes to 2030; 9999 MVA coupler "
+                    "placeholders dropped): how strong the node is.",
+        sources=_PLACE,
+        coverage="GB: every land cell takes its nearest placed transmission node.",
+        default_transform={"type": "piecewise", "points": [[0, 0], [2000, 0.4], [6000, 0.8],
+                                                           [12000, 1]]}),
+    "transformer_mva": Criterion(
+        name="transformer_mva", layer="grid_capacity",
+        title="Supergrid transformer capacity at the nearest transmission node", unit="MVA",
+        direction="max",
+        description="Sum of ratings of the transformers from 400/275 kV down to 132 kV or "
+                    "below at the cell's nearest placed transmission node (ETYS 2024 B-3-1 "
+                    "with B-3-2 changes to 2030): what a 132 kV connection could draw.",
+        sources=_PLACE,
+        coverage="GB: every land cell takes its nearest placed transmission node; nodes "
+                 "without step-down transformers (switching stations, generator sites) "
+                 "have 0 MVA.",
+        default_transform={"type": "piecewise", "points": [[0, 0], [500, 0.5], [1500, 0.9],
+                                                           [3000, 1]]}),
+    "retired_capacity_mw": Criterion(
+        name="retired_capacity_mw", layer="grid_capacity",
+        title="Retired power-station capacity within 5 km", unit="MW", direction="max",
+        description="Largest generating capacity retired since 2010 (coal, oil, gas, "
+                    "nuclear; >= 100 MW) at a transmission substation within 5 km of the "
+                    "cell, from the DUKES 5.11 changes table (peak minus present capacity "
+                    "per station, so conversions and re-use are netted). Stations are "
+                    "matched to ETYS sites by name, else placed with GPPD or DUKES "
+                    "coordinates and joined to the nearest ETYS site within 5 km.",
+        sources=("dukes_5_11", "gppd_gbr") + _PLACE,
+        coverage="GB closures since 2010 in DUKES; 0 (not NaN) where no retired station is "
+                 "within 5 km. Closures before 2010 are not counted, and a few gas "
+                 "closures without coordinates (Teesside 1,875 MW, Deeside, Barry, "
+                 "Shotton, Roosecote, Derwent, Fife) cannot be placed and are missing.",
+        default_transform={"type": "piecewise", "points": [[0, 0], [500, 0.6], [1000, 0.85],
+                                                           [2000, 1]]}),
+    "tec_queue_mw": Criterion(
+        name="tec_queue_mw", layer="grid_capacity",
+        title="Transmission queue within 20 km", unit="MW", direction="min",
+        description="Contracted but not yet connected MW in NESO's TEC register (2 Sep "
+                    "2025) at connection sites within 20 km of the cell: one figure per "
+                    "Project ID (its largest cumulative MW minus MW connected), placed by "
+                    "matching the connection-site name to a placed ETYS site or a named "
+                    "NGED/UKPN/OSM substation.",
+        sources=("tec_register_2025",) + _PLACE,
+        coverage="GB, for projects whose connection site can be placed: 55 % of the "
+                 "625 GW queued. A fifth is at new 'Connection Node' substations or offshore "
+                 "platforms with no location yet, the rest at new or unplaced ETYS sites "
+                 "(Navenby, Branxton, New Deer 2, ...). 0 where no placed queue is within "
+                 "20 km, so the criterion understates queues near new substations.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [2000, 0.7], [8000, 0.3],
+                                                           [20000, 0]]}),
+    "dno_queue_mw": Criterion(
+        name="dno_queue_mw", layer="grid_capacity",
+        title="NGED connection queue at the nearest Grid Supply Point", unit="MW",
+        direction="min",
+        description="Demand plus generation MW in NGED's connection-application queue "
+                    "(May 2025; offers accepted or not yet accepted, budget estimates left "
+                    "out) under the cell's nearest NGED Grid Supply Point.",
+        sources=("nged_queue_2025",) + _PLACE,
+        coverage="NGED's licence areas only (East and West Midlands, South West, South "
+                 "Wales): cells within 6 km of an NGED substation and nearer to it than to "
+                 "any UKPN site. NaN elsewhere: other DNOs publish no queue here.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [1000, 0.6],
+                                                           [3000, 0.2], [6000, 0]]}),
+    "distribution_headroom_mva": Criterion(
+        name="distribution_headroom_mva", layer="grid_capacity",
+        title="UKPN grid-substation demand headroom within 15 km", unit="MVA",
+        direction="max",
+        description="Largest firm demand headroom among UKPN 132 kV grid substations within "
+                    "15 km: firm (N-1) capacity, the sum of transformer winter ratings less "
+                    "the largest, minus winter maximum demand (April 2023).",
+        sources=("ukpn_sites", "nged_substations"),
+        coverage="UK Power Networks' areas only (East, London, South East): cells within "
+                 "6 km of a UKPN site and nearer to it than to any NGED site. NaN elsewhere "
+                 "and where no rated grid substation is within 15 km (ratings are missing "
+                 "for most 132 kV-only records).",
+        default_transform={"type": "piecewise", "points": [[0, 0], [30, 0.5], [80, 1]]}),
+    "boundaries_to_london": Criterion(
+        name="boundaries_to_london", layer="grid_capacity",
+        title="ETYS boundaries between the cell and London", unit="count", direction="max",
+        description="Number of NESO ETYS boundaries (Mar 2025) that the straight line from "
+                    "the cell to central London crosses (odd number of crossings). Power "
+                    "flows towards the London and South East demand centre; demand placed "
+                    "behind more boundaries relieves more of them (B4-B9 north of the "
+                    "Midlands, EC5 in East Anglia, SW1, NW1-4 in North Wales).",
+        sources=("etys_boundaries_2025",),
+        coverage="GB: every land cell.",
+        default_transform={"type": "linear"}),
+}
+
+
+# --------------------------------------------------------------------------- land
+
+_NE = ("designations_ne_england",)
+_NE_COVERAGE = ("North East England region only (the 12 councils of ONS region E12000001); "
+                "NaN elsewhere. No polygons for other English regions, Wales or Scotland "
+                "exist in the shared data (see gaps).")
+
+_LAND = {
+    "national_parks": Criterion(
+        name="national_parks", layer="land", title="National Parks", unit="flag",
+        direction=None, kind="exclusion",
+        description="Cell centre inside one of the 15 National Parks of GB (ONS, Dec 2021).",
+        sources=("national_parks",), coverage="GB: complete (England, Wales, Scotland)."),
+    "aonb_wales": Criterion(
+        name="aonb_wales", layer="land", title="AONB / National Landscape (Wales)",
+        unit="flag", direction=None, kind="exclusion",
+        description="Cell centre inside one of the 5 Welsh Areas of Outstanding Natural "
+                    "Beauty (National Landscapes), including the English part of the "
+                    "cross-border Wye Valley AONB.",
+        sources=("aonb_wales",),
+        coverage="Wales, plus the English part of the Wye Valley AONB; NaN in the rest of "
+                 "England and in Scotland (England's other 33 AONBs and Scotland's National "
+                 "Scenic Areas are gaps)."),
+    "aonb_north_east_england": Criterion(
+        name="aonb_north_east_england", layer="land",
+        title="AONB / National Landscape (North East England)", unit="flag", direction=None,
+        kind="exclusion",
+        description="Cell centre inside the Northumberland Coast or North Pennines AONB "
+                    "(Natural England via planning.data.gov.uk, 2024), North East region.",
+        sources=_NE, coverage=_NE_COVERAGE),
+    "sssi_north_east_england": Criterion(
+        name="sssi_north_east_england", layer="land",
+        title="SSSI (North East England)", unit="flag", direction=None, kind="exclusion",
+        description="Cell centre inside a Site of Special Scientific Interest (Natural "
+                    "England, 2024), North East region.",
+        sources=_NE, coverage=_NE_COVERAGE),
+    "natura2000_north_east_england": Criterion(
+        name="natura2000_north_east_england", layer="land",
+        title="SAC, SPA and Ramsar sites (North East England)", unit="flag", direction=None,
+        kind="exclusion",
+        description="Cell centre inside a Special Area of Conservation or Special Protection "
+                    "Area (Natura 2000 / UK site network) or a Ramsar site, clipped at high "
+                    "water (Natural England, 2024), North East region.",
+        sources=_NE, coverage=_NE_COVERAGE),
+    "ancient_woodland_north_east_england": Criterion(
+        name="ancient_woodland_north_east_england", layer="land",
+        title="Ancient woodland (North East England)", unit="flag", direction=None,
+        kind="exclusion",
+        description="Cell centre inside ancient woodland (Natural England inventory via "
+                    "planning.data.gov.uk, 2024), North East region.",
+        sources=_NE, coverage=_NE_COVERAGE),
+    "built_up": Criterion(
+        name="built_up", layer="land", title="Built-up land", unit="flag", direction=None,
+        kind="exclusion",
+        description="At least 50 % of the one-hectare squares in the ~1 km square around the "
+                    "cell hold a postcode address (OS Code-Point Open 2025): fewer than 50 ha "
+                    "are free of homes or businesses, so a 50 ha campus cannot fit.",
+        sources=("codepoint_open",), coverage="GB: complete."),
+    "built_up_share_pct": Criterion(
+        name="built_up_share_pct", layer="land", title="Built-up share",
+        unit="% of hectares with an address", direction="min",
+        description="Share of the one-hectare squares (100 m cells) in the ~1 km square "
+                    "around the cell that hold at least one postcode unit's point (OS "
+                    "Code-Point Open 2025): a proxy for built-up land. At 1 km it is the "
+                    "cell's own 100 hectares.",
+        sources=("codepoint_open",), coverage="GB: complete.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [20, 1], [50, 0]]}),
+    "brownfield_ha_5km": Criterion(
+        name="brownfield_ha_5km", layer="land", title="Brownfield land within 5 km",
+        unit="ha", direction="max",
+        description="Total area of current brownfield register sites whose point lies within "
+                    "5 km of the cell centre (English Brownfield Land Registers 2018-2020; "
+                    "removed, unlocated, unmeasured, duplicated and mislocated rows dropped). "
+                    "The registers are kept for housing, so land held for industry is "
+                    "under-recorded.",
+        sources=("brownfield_register_england",),
+        coverage="England only; NaN in Wales and Scotland (no open registers). Cells near "
+                 "the borders count English sites only.",
+        default_transform={"type": "piecewise", "points": [[0, 0], [50, 0.5], [250, 1]]}),
+    "largest_brownfield_site_ha_5km": Criterion(
+        name="largest_brownfield_site_ha_5km", layer="land",
+        title="Largest brownfield site within 5 km", unit="ha", direction="max",
+        description="Area of the largest single current brownfield register site whose point "
+                    "lies within 5 km of the cell centre (0 if none): whether one plot could "
+                    "take a campus.",
+        sources=("brownfield_register_england",),
+        coverage="England only; NaN in Wales and Scotland.",
+        default_transform={"type": "piecewise", "points": [[0, 0], [10, 0.3], [50, 1]]}),
+    "campus_room_ha": Criterion(
+        name="campus_room_ha", layer="land", title="Room for a campus", unit="ha",
+        direction="max",
+        description="Area of the largest disc of available land whose centre lies in the "
+                    "cell, on a 100 m sub-grid (capped at 1,000 ha). Available: on land, not "
+                    "built-up (the 50 % rule over the ~1 km square around each hectare), "
+                    "outside the National Parks, AONBs and North East designations held "
+                    "here. Apply the campus size as a scenario constraint: "
+                    "[constraints] campus_room_ha = { min = 50 }.",
+        sources=("codepoint_open", "national_parks", "aonb_wales", "designations_ne_england",
+                 "lsoa_ew", "datazones_scotland"),
+        coverage="GB, measured against the protected areas held here; SSSIs, Natura 2000 "
+                 "sites, Green Belt and flood zones outside North East England are not "
+                 "subtracted (no polygons).",
+        default_transform={"type": "threshold", "value": 50}),
+    "sac_clearance_km": Criterion(
+        name="sac_clearance_km", layer="land",
+        title="Clearance from Special Areas of Conservation", unit="km", direction="max",
+        description="Distance from the cell centre to the edge of the nearest SAC's "
+                    "equivalent circle (centred on the JNCC site centroid, with the site's "
+                    "land area: area x (1 - coastal/marine habitat share)); 0 inside a "
+                    "circle, capped at 10 km. SAC boundaries are not in the shared data, so "
+                    "this is a screening criterion for Habitats Regulations sensitivity, "
+                    "not a mask.",
+        sources=("sac_sites_jncc",),
+        coverage="GB: all 576 terrestrial and coastal SACs of England, Wales and Scotland "
+                 "(offshore sites dropped). Shapes are circles, so a long or irregular site "
+                 "is misplaced; SPAs and Ramsar sites outside North East England are gaps.",
+        default_transform={"type": "piecewise", "points": [[0, 0], [2, 1]]}),
+}
+
+
+# --------------------------------------------------------------------------- post_industrial
+
+_IMD = ("uk_composite_imd",)
+_IMD_COVERAGE = ("GB: every LSOA and Data Zone (England IoD2019, Wales WIMD2019, Scotland "
+                 "SIMD2020v2); 0 of the 41,729 GB codes are unmatched.")
+_STATIONS = ("dukes_5_11", "gppd_gbr", "fes2024_gsp", "etys_coords_pypsagb")
+
+_POST_INDUSTRIAL = {
+    "employment_deprivation_pct": Criterion(
+        name="employment_deprivation_pct", layer="post_industrial",
+        title="Employment deprivation", unit="% of working-age people", direction="max",
+        description="Share of working-age people involuntarily out of work in the cell's "
+                    "LSOA (England, Wales) or Data Zone (Scotland), from the composite UK "
+                    "IMD's employment score: a signal of labour slack left by lost industry.",
+        sources=_IMD, coverage=_IMD_COVERAGE),
+    "income_deprivation_pct": Criterion(
+        name="income_deprivation_pct", layer="post_industrial", title="Income deprivation",
+        unit="% of people", direction="max",
+        description="Share of people in income deprivation in the cell's LSOA or Data Zone "
+                    "(composite UK IMD income score).",
+        sources=_IMD, coverage=_IMD_COVERAGE),
+    "uk_imd_score": Criterion(
+        name="uk_imd_score", layer="post_industrial",
+        title="Deprivation (composite UK IMD score)", unit="score", direction="max",
+        description="mySociety's composite UK index of multiple deprivation score of the "
+                    "cell's small area, anchored to England's IMD 2019 so the three nations "
+                    "compare; higher is more deprived.",
+        sources=_IMD, coverage=_IMD_COVERAGE),
+    "uk_imd_decile": Criterion(
+        name="uk_imd_decile", layer="post_industrial",
+        title="Deprivation decile (composite UK IMD)", unit="decile (1 = most deprived)",
+        direction="min",
+        description="UK population-weighted decile of the composite UK IMD of the cell's "
+                    "small area: 1 is the most deprived tenth of the UK population "
+                    "(deciles computed by mySociety over the UK, Northern Ireland included).",
+        sources=_IMD, coverage=_IMD_COVERAGE,
+        default_transform={"type": "piecewise", "points": [[1, 1], [10, 0]]}),
+    "employment_deprivation_10km_pct": Criterion(
+        name="employment_deprivation_10km_pct", layer="post_industrial",
+        title="Employment deprivation within 10 km", unit="% of working-age people",
+        direction="max",
+        description="Mean employment deprivation (composite UK IMD) of the LSOAs and Data "
+                    "Zones whose centroid lies within 10 km of the cell: the labour slack of "
+                    "the place and its commuting neighbourhood, not of one small area. Each "
+                    "small area counts once (they hold similar populations).",
+        sources=_IMD + ("lsoa_ew", "datazones_scotland"),
+        coverage="GB: complete. Where no centroid lies within 10 km (5 % of GB land: remote "
+                 "uplands and islands) the cell's own small area is used."),
+    "dist_closed_power_station_km": Criterion(
+        name="dist_closed_power_station_km", layer="post_industrial",
+        title="Distance to a closed power station", unit="km", direction="min",
+        description="Straight-line distance to the nearest GB power station that closed at "
+                    "least 200 MW of generation since 2010 (DUKES 5.11 closures, e.g. "
+                    "Longannet, Cockenzie, Ferrybridge C, Fiddler's Ferry, Cottam, Aberthaw "
+                    "B, Ratcliffe), located from DUKES, GPPD or the ETYS substation that "
+                    "served it.",
+        sources=_STATIONS,
+        coverage="GB: 27 of the 32 GB sites are located; Barry, Deeside, Derwent, Roosecote "
+                 "and Shotton have no location in the shared data and are left out; "
+                 "closures before 2010 (e.g. Blyth) are not in the data.",
+        default_transform={"type": "decay", "half_distance": 10}),
+    "post_industrial": Criterion(
+        name="post_industrial", layer="post_industrial", title="Post-industrial status",
+        unit="index 0-1", direction="max",
+        description="0.5 x employment deprivation within 10 km (8 % -> 0, 20 % -> 1) + 0.5 x "
+                    "2^(-d / 10 km) with d the distance to a power station closed since "
+                    "2010: high only where a place is both deprived and a former "
+                    "industrial site.",
+        sources=_IMD + ("lsoa_ew", "datazones_scotland") + _STATIONS,
+        coverage="GB: complete. Coalfields, collieries, steelworks and priority-place "
+                 "lists are not in the shared data (gaps), so former industry other than "
+                 "power generation counts only through deprivation."),
+}
+
+
+# --------------------------------------------------------------------------- water
+
+_WATER = {
+    "dist_major_river_km": Criterion(
+        name="dist_major_river_km", layer="water", title="Distance to a major river",
+        unit="km", direction="min",
+        description="Straight-line distance from the cell centre to the nearest major river "
+                    "line (131 World Data Bank II segments from GSHHG 2.3.6 and 13 Natural "
+                    "Earth named rivers, estuary mouths kept): a proxy for raw cooling water. "
+                    "Coarse lines (positions out by hundreds of metres).",
+        sources=("rivers_gb",),
+        coverage="GB: complete at small scale (1:1M-1:10M); smaller rivers are missing, and "
+                 "some important ones (e.g. Tyne, Tees, Clyde) are present only as unnamed "
+                 "segments. Abstraction licences and flows are not in the data.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [2, 1], [10, 0.4], [25, 0]]}),
+    "dist_large_wwtw_km": Criterion(
+        name="dist_large_wwtw_km", layer="water",
+        title="Distance to a large wastewater treatment works", unit="km", direction="min",
+        description="Straight-line distance to the nearest active wastewater treatment works "
+                    "of at least 100,000 population equivalent (capacity, else the load "
+                    "entering; EEA UWWTD, latest report 2018): a source of treated effluent "
+                    "for non-potable cooling.",
+        sources=("uwwtd_works",),
+        coverage="GB: every works reported under the UWWTD (England, Wales, Scotland; 173 "
+                 "active works of 100,000 p.e. or more); reports end in 2018.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [5, 0.8], [15, 0.3], [30, 0]]}),
+}
+
+
+# --------------------------------------------------------------------------- connectivity
+
+_IXP = ("ixp_buildings", "ixp_exchanges")
+
+_CONNECTIVITY = {
+    "dist_ixp_km": Criterion(
+        name="dist_ixp_km", layer="connectivity",
+        title="Distance to nearest internet exchange", unit="km", direction="min",
+        description="Straight-line distance to the nearest building hosting an internet "
+                    "exchange point (29 UK buildings: London, Slough, Manchester, Leeds, "
+                    "Liverpool, Cardiff, Edinburgh, Glasgow).",
+        sources=("ixp_buildings",),
+        coverage="GB: complete for exchanges known in 2020; newer facilities (Kao Data "
+                 "Harlow, IX Scotland, IXManchester) are missing.",
+        default_transform={"type": "decay", "half_distance": 60}),
+    "dist_major_ixp_km": Criterion(
+        name="dist_major_ixp_km", layer="connectivity",
+        title="Distance to a major internet exchange", unit="km", direction="min",
+        description="Straight-line distance to the nearest building hosting a major "
+                    "exchange, one that spans at least 4 buildings in TeleGeography's map "
+                    "(LINX London, Equinix London, LONAP, NL-ix, LINX Manchester, Equinix "
+                    "Manchester): the size weighting the open data allow.",
+        sources=_IXP,
+        coverage="GB: every land cell (2020 exchange map).",
+        default_transform={"type": "decay", "half_distance": 100}),
+    "latency_london_ms": Criterion(
+        name="latency_london_ms", layer="connectivity",
+        title="Estimated round trip to London Docklands", unit="ms", direction="min",
+        description="Round-trip time over fibre to Telehouse North, Docklands (LINX LON1): "
+                    "2 x 1.5 (route factor) x straight-line km / 204.2 km per ms (light in "
+                    "fibre, c/1.468). Equipment delay excluded, so a floor.",
+        sources=_IXP,
+        coverage="GB: every land cell.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [3, 0.8], [6, 0.5],
+                                                           [10, 0.2], [15, 0]]}),
+    "dist_cable_landing_km": Criterion(
+        name="dist_cable_landing_km", layer="connectivity",
+        title="Distance to an international cable landing", unit="km", direction="min",
+        description="Straight-line distance to the nearest GB landing point of an "
+                    "in-service submarine cable that reaches another country (Bude, "
+                    "Lowestoft, Southport, Porthcurno, ...); domestic island links, Crown "
+                    "Dependency links and offshore platforms left out.",
+        sources=("cable_landings_uk", "submarine_cables_uk"),
+        coverage="GB: every land cell; cables in service by late 2022 (newer North Sea and "
+                 "Atlantic systems missing). Newcastle's landing is placed at the city.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [25, 0.7], [75, 0.3],
+                                                           [150, 0]]}),
+    "dist_motorway_km": Criterion(
+        name="dist_motorway_km", layer="connectivity",
+        title="Distance to a motorway", unit="km", direction="min",
+        description="Straight-line distance to the nearest motorway or A(M) link in OS Open "
+                    "Roads (2024), for construction traffic and plant deliveries.",
+        sources=("motorways_gb",),
+        coverage="GB, but the file keeps only the main connected network: the M2 (Kent), "
+                 "most of the M90 (Fife-Perth) and the southern A1(M) are missing, so "
+                 "distances there are overstated.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [5, 0.8], [15, 0.4],
+                                                           [30, 0]]}),
+    "dist_rail_km": Criterion(
+        name="dist_rail_km", layer="connectivity",
+        title="Distance to a railway", unit="km", direction="min",
+        description="Straight-line distance to the nearest Network Rail line (centre-lines "
+                    "joined from waymarks, 2024), for bulk deliveries during construction.",
+        sources=("rail_lines_gb",),
+        coverage="GB Network Rail lines (about 92 % of route length; 52 very short ELRs "
+                 "missing); heritage lines and metros excluded.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [2, 0.8], [10, 0.3],
+                                                           [20, 0]]}),
+    "gigabit_broadband_pct": Criterion(
+        name="gigabit_broadband_pct", layer="connectivity",
+        title="Gigabit-capable broadband in the council", unit="% of premises",
+        direction="max",
+        description="Share of premises able to get a gigabit-capable service in the cell's "
+                    "local authority (Ofcom Connected Nations, January 2026, via ONS): a "
+                    "proxy for local full-fibre reach.",
+        sources=("ofcom_connectivity_la",),
+        coverage="GB: every council (2023 successor authorities' values for the 17 "
+                 "districts merged in 2023 and for Barnsley and Sheffield).",
+        default_transform={"type": "linear"}),
+}
+
+
+# --------------------------------------------------------------------------- registry
+
+_BY_THEME: dict[str, dict[str, Criterion]] = {
+    "grid_capacity": _GRID_CAPACITY, "land": _LAND, "post_industrial": _POST_INDUSTRIAL,
+    "water": _WATER, "connectivity": _CONNECTIVITY}
+
+
+def _collect() -> dict[str, Criterion]:
+    registry: dict[str, Criterion] = {}
+    for theme in THEMES:
+        for name, crit in _BY_THEME[theme].items():
+            if name != crit.name or name in registry or crit.layer != theme:
+                raise ValueError(f"criterion {name!r} of theme {theme!r} is misdeclared: "
+                                 "its key must equal its name and its layer its theme, "
+                                 "and no name may repeat")
+            registry[name] = crit
+    return registry
+
+
+#: Every criterion and exclusion, by name, in theme order (:data:`THEMES`).
+REGISTRY: dict[str, Criterion] = _collect()
+
+
+def theme_criteria(theme: str) -> dict[str, Criterion]:
+    """The criteria one theme module provides, by name, in registry order.
+
+    >>> list(theme_criteria("water"))
+    ['dist_major_river_km', 'dist_large_wwtw_km']
+    """
+    if theme not in _BY_THEME:
+        raise KeyError(f"unknown theme {theme!r}; the themes are {', '.join(THEMES)}")
+    return dict(_BY_THEME[theme])

@@ -1,0 +1,346 @@
+"""Grid capacity: where ~500 MW of firm supply can be connected, and how hard it will be.
+
+Every quantity starts from the ETYS 2024 substation index: the transmission owners' list
+of site codes (4 letters) and their voltages. Sites are taken as they will stand in
+:data:`NETWORK_YEAR` (2030, the programme's firm-power date): a site counts if it has a
+circuit or transformer in the 2024/25 model or one added by 2030 in ETYS's change tables,
+and circuit ratings are the 2024/25 ratings with the 2025-2030 additions, removals and
+re-ratings applied. Tee points and border nodes (names with TEE, BORDER, BOUNDARY) are
+junctions, not substations, and offshore platforms cannot host a campus; both are dropped.
+
+Coordinates: ETYS has none. Each site code is placed by the first source below that knows
+it, in this order of trust (:data:`PLACEMENT_ORDER`):
+
+1. ``fes2024_gsp``: NESO's own Grid Supply Point coordinates, by site code.
+2. ``nged_substations``: NGED's surveyed Super Grid / Bulk Supply Point / 132 kV switching
+   stations, by normalised name (see :func:`normalise_site_name`).
+3. ``ukpn_sites``: UK Power Networks' 132 kV grid substations, by name.
+4. ``etys_coords_pypsagb`` rows that PyPSA-GB checked by hand or matched to a power
+   station or REPD project, by site code.
+5. ``osm_hv_2017``: named OpenStreetMap substations (2016 state), by name.
+6. ``etys_coords_pypsagb`` rows geocoded from the site *name* with Nominatim: usually a
+   village centre, a few km from the compound, so they come last.
+
+A name matches only if it is unambiguous within that source (all its points within
+2 km); 0/0 coordinates and points outside GB are dropped. A NESO GSP row is used only if
+its name starts like the ETYS name (NESO's ``DALL_P`` is Dallas, ETYS's ``DALL`` is
+Dalmally). Every point from sources 2-6 is then checked against ETYS's circuit route
+lengths: a circuit of L km cannot join two sites more than L + 15 km apart (the slack
+covers village-centre geocodes and ETYS's nominal 1 km lengths), so a point that breaks
+as many links to FES-placed neighbours as it keeps is refused and the next source tried.
+Against FES, the name matches of NGED, UKPN and OSM agree to a median 0.1 km; 26 points
+are refused, 24 of them Nominatim geocodes of the wrong place ("Middleton", "Hambleton",
+"Windyhill" 70-110 km from their neighbours). With the 2024 data 551 of 746 onshore sites
+of the 2030 network are placed (312 by FES), 338 of the 426 at 400/275 kV.
+
+Node quantities are put on cells by these rules (each criterion states its own):
+
+- the **nearest transmission node** (a placed 400/275 kV site) gives its circuit and
+  transformer MVA to every land cell, so the value is defined everywhere and the
+  distance to that node is scored separately (``dist_transmission_km``);
+- **retired capacity** is the largest MW retired at a substation within
+  :data:`RETIRED_RADIUS_KM` of the cell, 0 where none is (a true zero: DUKES lists every
+  closure since 2010). Coal, oil and nuclear closures are all placed except Oldbury (its
+  name is also a West Midlands GSP's); gas closures are counted too, because a closed
+  CCGT leaves the same kind of 400/275 kV bay, but most lack coordinates;
+- **queues** are sums over connection sites within :data:`QUEUE_RADIUS_KM` (TEC) or the
+  queue of the nearest NGED Grid Supply Point (inside NGED's area only). They are kept
+  apart so that NGED's area is not penalised merely for publishing its queue;
+- **distribution headroom** is the largest headroom among UKPN grid substations within
+  :data:`HEADROOM_RADIUS_KM`, inside UKPN's area only.
+
+Data problems handled here: 9999 MVA ratings are placeholders for zero-impedance
+couplers (dropped); staged TEC rows repeat one project with a cumulative total (one row
+per ``Project ID``, its largest cumulative MW); DUKES Northern Ireland rows are in Irish
+Grid, not British National Grid (never read as BNG), 0/0 and out-of-range coordinates are
+dropped; OSM-2017 files are ``#``-separated with ``SRID=4326;`` WKT and semicolon-joined
+voltages in volts.
+
+Modules: :mod:`.names` (name keys), :mod:`.network` (ETYS tables and ratings),
+:mod:`.placement` (coordinates of ETYS sites), :mod:`.retired` (retired plant),
+:mod:`.queues` (TEC and NGED queues), :mod:`.headroom` (UKPN headroom, DNO areas),
+:mod:`.boundaries` (ETYS boundaries). This package module holds the edge:
+:func:`read_sources` reads every raw file once, :func:`network_features` derives the
+point and line features from those frames (pure), and :func:`features_on_grid` puts them
+on any grid or block of cells (pure, so a chunked build can reuse it).
+"""
+
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ...catalog import SourceFiles
+from ...criteria import theme_criteria
+from ...grid import (
+    GridSpec,
+    distance_to_lines,
+    distance_to_points,
+    reduce_within,
+    to_bng,
+    value_of_nearest,
+)
+from .boundaries import LONDON_XY, boundary_crossings
+from .headroom import (
+    DNO_AREA_KM,
+    HEADROOM_RADIUS_KM,
+    dno_area,
+    firm_headroom,
+    parse_ratings,
+    ukpn_headroom,
+)
+from .names import _in_gb, _same_place, normalise_site_name, station_key
+from .network import (
+    NETWORK_YEAR,
+    PLACEHOLDER_MVA,
+    apply_changes,
+    network_sites,
+    node_circuit_mva,
+    node_transformer_mva,
+    read_etys,
+    site_links,
+    summarise_sites,
+)
+from .placement import (
+    NGED_HV_KINDS,
+    PLACEMENT_ORDER,
+    clean_nged_sites,
+    clean_ukpn_sites,
+    locate_network_sites,
+    locate_sites,
+    nged_hv_sites,
+    parse_voltages_kv,
+    place_sites,
+    placement_tables,
+    points_by_code,
+    points_by_name,
+    read_nged_sites,
+    read_osm_lines,
+    read_osm_vertices,
+    read_placements,
+    read_ukpn_raw,
+    read_ukpn_sites,
+    ukpn_hv_sites,
+)
+from .queues import (
+    NGED_QUEUE_STATUSES,
+    QUEUE_RADIUS_KM,
+    name_locator,
+    nged_queue_by_gsp,
+    place_by_name,
+    tec_projects,
+)
+from .retired import (
+    DUKES_CHANGES_SHEET,
+    DUKES_LIST_SHEETS,
+    MIN_RETIRED_MW,
+    RETIRED_RADIUS_KM,
+    THERMAL,
+    clean_plant_coordinates,
+    fuel_family,
+    in_northern_ireland,
+    locate_retired,
+    plant_points,
+    read_dukes,
+    read_plant_points,
+    retired_capacity_by_station,
+)
+
+CRITERIA = theme_criteria("grid_capacity")
+
+__all__ = [
+    "CRITERIA",
+    "DNO_AREA_KM",
+    "DUKES_CHANGES_SHEET",
+    "DUKES_LIST_SHEETS",
+    "HEADROOM_RADIUS_KM",
+    "LONDON_XY",
+    "MIN_RETIRED_MW",
+    "NETWORK_YEAR",
+    "NGED_HV_KINDS",
+    "NGED_QUEUE_STATUSES",
+    "PLACEHOLDER_MVA",
+    "PLACEMENT_ORDER",
+    "QUEUE_RADIUS_KM",
+    "RETIRED_RADIUS_KM",
+    "THERMAL",
+    "_in_gb",
+    "_same_place",
+    "apply_changes",
+    "boundary_crossings",
+    "build",
+    "clean_nged_sites",
+    "clean_plant_coordinates",
+    "clean_ukpn_sites",
+    "distance_to_lines",
+    "distance_to_points",
+    "dno_area",
+    "features_on_grid",
+    "firm_headroom",
+    "fuel_family",
+    "in_northern_ireland",
+    "locate_network_sites",
+    "locate_retired",
+    "locate_sites",
+    "name_locator",
+    "network_features",
+    "network_sites",
+    "nged_hv_sites",
+    "nged_queue_by_gsp",
+    "node_circuit_mva",
+    "node_transformer_mva",
+    "normalise_site_name",
+    "parse_ratings",
+    "parse_voltages_kv",
+    "place_by_name",
+    "place_sites",
+    "placement_tables",
+    "plant_points",
+    "points_by_code",
+    "points_by_name",
+    "read_dukes",
+    "read_etys",
+    "read_nged_sites",
+    "read_osm_lines",
+    "read_osm_vertices",
+    "read_placements",
+    "read_plant_points",
+    "read_sources",
+    "read_ukpn_raw",
+    "read_ukpn_sites",
+    "reduce_within",
+    "retired_capacity_by_station",
+    "site_links",
+    "station_key",
+    "summarise_sites",
+    "tec_projects",
+    "to_bng",
+    "ukpn_headroom",
+    "ukpn_hv_sites",
+    "value_of_nearest"
+]
+
+
+def read_sources(sources: SourceFiles) -> dict:
+    """Read every raw file of this theme once, as frames (the only file reads of the build).
+
+    Returns
+    -------
+    dict
+        ``etys`` (:func:`read_etys`), ``fes``, ``pypsa``, ``gppd``, ``tec``,
+        ``nged_queue`` (CSV as read), ``nged`` (:func:`clean_nged_sites`), ``ukpn_raw``
+        (as read) and ``ukpn`` (:func:`clean_ukpn_sites`), ``osm_vertices``,
+        ``osm_lines`` (EPSG:27700 lines of 275 kV+), ``dukes`` (:func:`read_dukes`),
+        ``boundaries`` (ETYS boundary lines in EPSG:27700).
+    """
+    import geopandas as gpd
+
+    from ...grid import BNG
+
+    ukpn_raw = read_ukpn_raw(sources)
+    return {
+        "etys": read_etys(sources.path("etys_2024")),
+        "fes": pd.read_csv(sources.path("fes2024_gsp")),
+        "pypsa": pd.read_csv(sources.path("etys_coords_pypsagb")),
+        "nged": read_nged_sites(sources),
+        "ukpn_raw": ukpn_raw,
+        "ukpn": clean_ukpn_sites(ukpn_raw),
+        "osm_vertices": read_osm_vertices(sources.path("osm_hv_2017")),
+        "osm_lines": read_osm_lines(sources.path("osm_hv_links_2017")),
+        "gppd": pd.read_csv(sources.path("gppd_gbr")),
+        "dukes": read_dukes(sources),
+        "tec": pd.read_csv(sources.path("tec_register_2025"), encoding="utf-8-sig"),
+        "nged_queue": pd.read_csv(sources.path("nged_queue_2025"), encoding="utf-8-sig"),
+        "boundaries": gpd.read_file(sources.path("etys_boundaries_2025")).to_crs(BNG)
+                         .geometry.values,
+    }
+
+
+def network_features(raw: dict, *, year: int = NETWORK_YEAR) -> dict:
+    """Points, values and lines behind every criterion, from :func:`read_sources` frames.
+
+    Pure. Returns a dict of (n, 2) EPSG:27700 arrays (``*_xy``) with their values, the
+    lines for the distance and boundary criteria, and ``sites``/``info`` from
+    :func:`locate_sites` and ``retired`` from :func:`locate_retired` for inspection.
+    """
+    nged, ukpn = raw["nged"], raw["ukpn"]
+    placements = placement_tables(raw["fes"], nged, ukpn, raw["pypsa"], raw["osm_vertices"])
+    sites, info = locate_sites(raw["etys"], placements, year=year)
+    placed = sites[sites["x"].notna()]
+    tx = placed[placed["max_kv"] >= 275]
+    nged_hv, ukpn_hv = nged_hv_sites(nged), ukpn_hv_sites(ukpn)
+    nged_sg = nged[nged["kind"] == "super grid substation"]
+
+    plants = plant_points(raw["gppd"], [raw["dukes"][s] for s in DUKES_LIST_SHEETS])
+    retired = locate_retired(retired_capacity_by_station(raw["dukes"][DUKES_CHANGES_SHEET]),
+                             sites, plants, info["links"])
+    ok = retired["x"].notna()
+
+    locate = name_locator(sites, placements)
+    proj = tec_projects(raw["tec"])
+    proj = proj.join(place_by_name(proj["connection_site"], locate))
+    q = proj[proj["x"].notna() & (proj["queued_mw"] > 0)]
+    gsp = nged_queue_by_gsp(raw["nged_queue"])
+    gsp = gsp.join(place_by_name(gsp["gsp"], locate)).dropna(subset=["x"])
+    head = ukpn_headroom(raw["ukpn_raw"])
+
+    tx_xy = tx[["x", "y"]].to_numpy(float)
+    return {
+        "sites": sites, "info": info, "retired": retired,
+        "substation_132kv_xy": np.vstack([
+            placed[placed["max_kv"] >= 132][["x", "y"]].to_numpy(float),
+            nged_hv[["x", "y"]].to_numpy(float),
+            ukpn_hv[["Easting", "Northing"]].to_numpy(float)]),
+        "transmission_xy": np.vstack([tx_xy, nged_sg[["x", "y"]].to_numpy(float)]),
+        "transmission_lines": raw["osm_lines"],
+        "node_xy": tx_xy, "node_circuit_mva": tx["circuit_mva"].to_numpy(float),
+        "node_transformer_mva": tx["transformer_mva"].to_numpy(float),
+        "retired_xy": retired.loc[ok, ["x", "y"]].to_numpy(float),
+        "retired_mw": retired.loc[ok, "retired_mw"].to_numpy(float),
+        "tec_xy": q[["x", "y"]].to_numpy(float), "tec_queued_mw": q["queued_mw"].to_numpy(float),
+        "nged_xy": nged[["x", "y"]].to_numpy(float),
+        "ukpn_xy": ukpn[["Easting", "Northing"]].to_numpy(float),
+        "gsp_xy": gsp[["x", "y"]].to_numpy(float), "gsp_queued_mw": gsp["queued_mw"].to_numpy(float),
+        "headroom_xy": head[["x", "y"]].to_numpy(float),
+        "headroom_mva": head["headroom_mva"].to_numpy(float),
+        "boundaries": raw["boundaries"],
+    }
+
+
+def features_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.ndarray]:
+    """Every grid-capacity criterion on ``grid`` from :func:`network_features` output.
+
+    Pure, and cell-local: each cell's value depends only on its centre and the features,
+    so ``grid`` may be a block of the national grid (with its part of ``land``).
+    """
+    in_nged = dno_area(f["nged_xy"], f["ukpn_xy"], grid, land)
+    in_ukpn = dno_area(f["ukpn_xy"], f["nged_xy"], grid, land)
+    dq = value_of_nearest(f["gsp_xy"], f["gsp_queued_mw"], grid, land)
+    hr = reduce_within(f["headroom_xy"], f["headroom_mva"], grid, land,
+                       radius_km=HEADROOM_RADIUS_KM, how="max", fill=None)
+    rows, cols = np.nonzero(land)
+    cx, cy = grid.xy(rows, cols)
+    count = np.full(grid.shape, np.nan, dtype=np.float32)
+    count[rows, cols] = boundary_crossings(np.column_stack([cx, cy]), f["boundaries"])
+    return {
+        "dist_substation_132kv_km": distance_to_points(f["substation_132kv_xy"], grid, land),
+        "dist_transmission_km": distance_to_points(f["transmission_xy"], grid, land),
+        "dist_transmission_line_km": distance_to_lines(f["transmission_lines"], grid, land),
+        "transmission_node_mva": value_of_nearest(f["node_xy"], f["node_circuit_mva"], grid,
+                                                  land),
+        "transformer_mva": value_of_nearest(f["node_xy"], f["node_transformer_mva"], grid,
+                                            land),
+        "retired_capacity_mw": reduce_within(f["retired_xy"], f["retired_mw"], grid, land,
+                                             radius_km=RETIRED_RADIUS_KM, how="max", fill=0.0),
+        "tec_queue_mw": reduce_within(f["tec_xy"], f["tec_queued_mw"], grid, land,
+                                      radius_km=QUEUE_RADIUS_KM, how="sum", fill=0.0),
+        "dno_queue_mw": np.where(in_nged, dq, np.nan).astype(np.float32),
+        "distribution_headroom_mva": np.where(in_ukpn, hr, np.nan).astype(np.float32),
+        "boundaries_to_london": count,
+    }
+
+
+def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
+    """Read the grid sources once and put every grid-capacity criterion on ``grid``."""
+    return features_on_grid(network_features(read_sources(sources)), grid, base.land)

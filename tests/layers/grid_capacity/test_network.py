@@ -1,0 +1,87 @@
+"""The ETYS network model (growthzones.layers.grid_capacity.network).
+
+Fixtures named ``*_fixture`` are small hand-made tables, not data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from growthzones.layers import grid_capacity as gc
+
+
+def test_node_circuit_mva_counts_only_real_inter_site_transmission_circuits():
+    circuits_fixture = pd.DataFrame({
+        "node1": ["AAAA41", "AAAA41", "AAAA41", "AAAA21", "AAAA11", "AAAA41"],
+        "node2": ["BBBB41", "AAAA42", "CCCC41", "DDDD21", "EEEE11", "FFFF41"],
+        "rating_mva": [2000, 1500, 9999, 700, 300, np.nan]})
+    mva = gc.node_circuit_mva(circuits_fixture)
+    # AAAA: 2000 (to BBBB) + 700 (275 kV to DDDD); the coupler inside AAAA, the 9999
+    # placeholder, the 132 kV circuit and the unrated one are not counted.
+    assert mva["AAAA"] == 2700
+    assert mva["BBBB"] == 2000 and mva["DDDD"] == 700
+    assert "CCCC" not in mva and "EEEE" not in mva
+
+
+def test_node_transformer_mva_counts_step_down_only():
+    trafos_fixture = pd.DataFrame({
+        "node1": ["AAAA41", "AAAA42", "AAAA41", "AAAA21", "BBBB21"],
+        "node2": ["AAAA11", "AAAA12", "AAAA21", "AAAA13", "BBBB11"],
+        "rating_mva": [240, 240, 1000, 9999, 180]})
+    mva = gc.node_transformer_mva(trafos_fixture)
+    assert mva.to_dict() == {"AAAA": 480.0, "BBBB": 180.0}  # interbus and 9999 left out
+
+
+def test_apply_changes_adds_removes_and_rerates_up_to_the_year():
+    base_fixture = pd.DataFrame({"node1": ["AAAA41", "AAAA41", "AAAA41"],
+                                 "node2": ["BBBB41", "BBBB41", "CCCC41"],
+                                 "rating_mva": [1000.0, 1000.0, 800.0],
+                                 "length_km": [10.0, 10.0, 5.0]})
+    changes_fixture = pd.DataFrame({
+        "node1": ["BBBB41", "CCCC41", "DDDD41", "EEEE41", "AAAA41"],
+        "node2": ["AAAA41", "AAAA41", "AAAA41", "FFFF41", "DDDD41"],
+        "year": [2025, 2027, 2029, 2029, 2032],
+        "status": ["Removed", "Change", "Addition", "Removed", "Removed"],
+        "rating_mva": [1000.0, 1200.0, 3000.0, 500.0, 3000.0],
+        "length_km": [10.0, np.nan, 20.0, 1.0, 20.0]})
+    out, unmatched = gc.apply_changes(base_fixture, changes_fixture, year=2030)
+    # One of the two parallel AAAA-BBBB circuits goes; AAAA-CCCC is re-rated (length kept);
+    # AAAA-DDDD is added in 2029 and its 2032 removal is after the network year.
+    assert sorted(map(tuple, out[["node1", "node2", "rating_mva", "length_km"]].values.tolist())) \
+        == [("AAAA41", "BBBB41", 1000.0, 10.0), ("AAAA41", "CCCC41", 1200.0, 5.0),
+            ("DDDD41", "AAAA41", 3000.0, 20.0)]
+    assert unmatched == 1  # EEEE-FFFF does not exist
+    assert gc.node_circuit_mva(out)["AAAA"] == 1000 + 1200 + 3000
+
+
+def test_site_links_keep_the_shortest_route_between_two_sites():
+    c = pd.DataFrame({"node1": ["BBBB41", "AAAA41", "AAAA41"],
+                      "node2": ["AAAA41", "BBBB42", "AAAA12"], "length_km": [9.0, 7.5, 0.2]})
+    assert gc.site_links(c).to_dict("records") == [{"a": "AAAA", "b": "BBBB", "length_km": 7.5}]
+
+
+def test_summarise_sites_drops_another_sites_primary_name():
+    # ETYS lists ABHA (Abham) once as ABERTHAW, the name of ABTH.
+    rows_fixture = pd.DataFrame({"site_code": ["ABTH", "ABTH", "ABHA", "ABHA", "OVER", "YORK"],
+                                 "site_name": ["ABERTHAW", "ABERTHAW", "ABERTHAW", "ABHAM",
+                                               "YORK NORTH", "YORK NORTH"],
+                                 "kv": [275, 132, 400, 132, 275, 400]})
+    s = gc.summarise_sites(rows_fixture).set_index("site_code")
+    assert s.loc["ABHA", "site_name"] == "ABHAM" and s.loc["ABHA", "names"] == ("ABHAM",)
+    assert s.loc["ABTH", "names"] == ("ABERTHAW",)
+    assert s.loc["OVER", "names"] == ("YORK NORTH",) == s.loc["YORK", "names"]
+    assert s.loc["ABHA", "max_kv"] == 400
+
+
+def test_real_etys_placeholders_and_cottam_circuits_by_hand(grid_capacity_raw):
+    t = grid_capacity_raw["etys"]
+    assert (t["circuits"]["rating_mva"] == 9999).sum() == 72  # SOURCES-grid.md: couplers
+    # Cottam's 2024/25 circuits (B-2-1c): 2213 + 2212 + 2009 + 3326 + 2213 (COTT41 to
+    # KEAD, KEAD, MARH, RYHA, STAY) + 2807 + 2212 + 3326 (COTT42 to RYHA, STAY, WBUR).
+    assert gc.node_circuit_mva(t["circuits"])["COTT"] == 20318
+    # Four 9999 placeholders join two different sites (e.g. BEAT4- to BLHI4-): they
+    # must not count, so Beatrice's MVA is the same with or without those rows.
+    c = t["circuits"]
+    real = c[c["rating_mva"] != 9999]
+    assert gc.node_circuit_mva(c)["BLHI"] == gc.node_circuit_mva(real)["BLHI"]
