@@ -162,9 +162,11 @@ def test_script_named_site_is_only_escaped(page):
     # the escaped text reaches JS as a JSON string with & escaped again
     assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page
     assert "Slough \\u0026amp; \\u0026lt;Windsor\\u0026gt;" in page
-    # a template-literal payload stays inside a double-quoted JSON string
-    assert page.count("${alert(2)}") == 1
-    assert re.search(r'bindPopup\("(?:[^"\\]|\\.)*Back`tick \$\{alert\(2\)\}', page)
+    # a template-literal payload stays inside a double-quoted JSON string, its braces
+    # as entities (HTML) inside \\u escapes (JSON): no raw "${" anywhere
+    assert "${alert(2)}" not in page
+    assert re.search(r'bindPopup\("(?:[^"\\]|\\.)*Back`tick '
+                     r'\$\\u0026\\u0023123;alert\(2\)\\u0026\\u0023125;', page)
 
 
 def test_scenario_name_and_title_are_escaped(result, sites):
