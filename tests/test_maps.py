@@ -244,6 +244,20 @@ def test_missing_site_columns_are_listed(result, sites):
         maps.render_map(result, sites.drop(columns=["lat", "dist_motorway_km_contrib"]))
 
 
+def test_input_problems_are_one_input_error(result, sites):
+    with pytest.raises(maps.InputError) as info:
+        maps.render_map(result, sites.drop(columns=["lat"]), criteria=["grid_headrom"])
+    line = info.value.one_line()
+    assert line.startswith("cannot render the map, 2 problems: - unknown criterion")
+    assert "- sites lack column(s) lat;" in line and "\n" not in line
+
+
+def test_sites_that_are_not_a_table_are_an_input_error(result):
+    with pytest.raises(maps.InputError, match="sites is a list; give the table from "
+                                              "rank_sites"):
+        maps.render_map(result, [("Didcot", 51.6, -1.2)])
+
+
 def test_attributions_appear(page):
     for text in ATTRIBUTIONS:
         assert js_text(text) in page
@@ -346,7 +360,7 @@ def test_screenshot_without_chromium_says_how_to_install(tmp_path, monkeypatch):
     page.write_text("<html></html>", encoding="utf-8")
     monkeypatch.setattr(maps.shutil, "which", lambda name: None)
     monkeypatch.setattr(maps.os, "access", lambda path, mode: False)
-    with pytest.raises(RuntimeError, match="apt-get install chromium"):
+    with pytest.raises(maps.BrowserError, match="apt-get install chromium"):
         maps.screenshot(page, tmp_path / "map.png")
     assert not (tmp_path / "map.png").exists()
 
@@ -359,3 +373,76 @@ def test_overlays_of_a_fine_grid_are_capped_in_size():
     assert max(coarse.width, coarse.height) < MAX_OVERLAY_PX  # 1 km keeps its resolution
     assert max(fine.width, fine.height) == MAX_OVERLAY_PX
     np.testing.assert_allclose(fine.bounds, coarse.bounds, atol=0.05)
+
+
+# --------------------------------------------------------------------------- screenshot
+
+
+@pytest.fixture
+def tiny_page(tmp_path):
+    page = tmp_path / "map.html"
+    page.write_text("<html></html>", encoding="utf-8")
+    return page
+
+
+def no_browser(*args, **kwargs):
+    raise AssertionError("chromium must not start for invalid arguments")
+
+
+def test_screenshot_of_a_missing_page_says_how_to_make_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(maps, "_run_chromium", no_browser)
+    with pytest.raises(maps.InputError, match=r"no HTML page to screenshot at .*nope\.html; "
+                                              r"write it first with save_map"):
+        maps.screenshot(tmp_path / "nope.html", tmp_path / "map.png")
+
+
+def test_screenshot_of_a_folder_names_the_file_to_give(tmp_path, monkeypatch):
+    monkeypatch.setattr(maps, "_run_chromium", no_browser)
+    with pytest.raises(maps.InputError, match=r"is a folder; give the HTML file in it, "
+                                              r"e\.g\. .*map\.html"):
+        maps.screenshot(tmp_path, tmp_path / "map.png")
+
+
+def test_screenshot_into_a_folder_is_refused(tiny_page, tmp_path, monkeypatch):
+    monkeypatch.setattr(maps, "_run_chromium", no_browser)
+    with pytest.raises(maps.InputError, match="screenshot path .* is a folder; give a .png"):
+        maps.screenshot(tiny_page, tmp_path)
+
+
+@pytest.mark.parametrize("size, message", [
+    ({"width": 0}, "screenshot width is 0; it must be a whole number >= 1 (e.g. width=1400)"),
+    ({"height": -5}, "screenshot height is -5; it must be a whole number >= 1"),
+    ({"width": 12.5}, "screenshot width is 12.5; it must be a whole number"),
+    ({"height": "tall"}, "screenshot height is 'tall'; it must be a number"),
+    ({"wait_ms": -1}, "screenshot wait_ms is -1; it must be a whole number >= 0"),
+])
+def test_screenshot_sizes_must_be_whole_positive_numbers(tiny_page, tmp_path, monkeypatch,
+                                                         size, message):
+    monkeypatch.setattr(maps, "_run_chromium", no_browser)
+    with pytest.raises(maps.InputError, match=re.escape(message)) as info:
+        maps.screenshot(tiny_page, tmp_path / "map.png", **size)
+    assert "\n" not in info.value.one_line()
+
+
+def test_screenshot_when_chromium_fails_is_a_browser_error(tiny_page, tmp_path, monkeypatch):
+    import subprocess
+
+    monkeypatch.setattr(maps, "_find_chromium", lambda: "/usr/bin/false")
+    monkeypatch.setattr(maps.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
+        a, 134, "", "line 1\nFATAL: cannot open display\n"))
+    with pytest.raises(maps.BrowserError, match=r"exited with code 134: line 1 \| FATAL: "
+                                                r"cannot open display; check that it runs"):
+        maps.screenshot(tiny_page, tmp_path / "map.png")
+    assert not (tmp_path / "map.png").exists()
+
+
+def test_screenshot_timeout_is_a_browser_error(tiny_page, tmp_path, monkeypatch):
+    import subprocess
+
+    def slow(cmd, **kwargs):
+        raise subprocess.TimeoutExpired(cmd, kwargs["timeout"])
+
+    monkeypatch.setattr(maps, "_find_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(maps.subprocess, "run", slow)
+    with pytest.raises(maps.BrowserError, match="did not finish within 61 s"):
+        maps.screenshot(tiny_page, tmp_path / "map.png", wait_ms=1000)
