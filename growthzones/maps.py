@@ -125,7 +125,8 @@ _SITE_COLUMNS = ("rank", "name", "local_authority", "score", "lat", "lon")
 
 #: Characters that could end a <script> (``<``, ``>``), start an HTML entity or a JS
 #: string (``&``, ``'``), or start/end Jinja syntax (``{``, ``}``, ``%``, ``#``).
-_JS_STRING_ESCAPES = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&'{}%#"})
+_JS_ESCAPES = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&'%#"})  # never JSON syntax
+_JS_BRACES = str.maketrans({c: f"\\u{ord(c):04x}" for c in "{}"})  # JSON syntax too
 _HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                                "'": "&#39;", "{": "&#123;", "}": "&#125;", "%": "&#37;",
                                "#": "&#35;"})
@@ -143,8 +144,10 @@ def _js_json(value, *, compact: bool = False) -> str:
     '["\\u007b\\u007b 7*7 \\u007d\\u007d", "\\u003c/script\\u003e", 1.5]'
     """
     text = json.dumps(value, ensure_ascii=True, allow_nan=False,
-                      separators=(",", ":") if compact else None)
-    return _JSON_STRING.sub(lambda m: m.group(0).translate(_JS_STRING_ESCAPES), text)
+                      separators=(",", ":") if compact else None).translate(_JS_ESCAPES)
+    if "{" in text or "}" in text:  # braces inside strings only; objects keep theirs
+        text = _JSON_STRING.sub(lambda m: m.group(0).translate(_JS_BRACES), text)
+    return text
 
 
 def _html_text(value) -> str:
@@ -593,7 +596,10 @@ def _sites_layer(sites, weights: dict, meta: dict):
             marker.add_to(group)
         return group, (total, total)
     rows, size = [], 0
-    for _, row in ordered.head(MAX_DRAWN_SITES).iterrows():
+    columns = [c for c in ordered.columns if c != ordered.geometry.name] \
+        if hasattr(ordered, "geometry") else list(ordered.columns)
+    # Plain dicts: iterrows over a wide GeoDataFrame costs ~1 ms a row.
+    for row in ordered.head(MAX_DRAWN_SITES)[columns].to_dict("records"):
         text = _js_json(_site_cells(row, weights, meta), compact=True)
         if size + len(text) + 1 > SITE_DATA_MAX_BYTES:
             break
@@ -611,7 +617,7 @@ def _sites_layer(sites, weights: dict, meta: dict):
 
 
 def _popup_cells(row, weights: dict, meta: dict) -> tuple[list, list]:
-    """The popup of one site as plain text: ``[(label, text), ...]`` of the head table
+    """The popup of one site (a Series or a dict of its columns) as plain text: ``[(label, text), ...]`` of the head table
     (a missing coverage or note is ``""``) and ``[[criterion, raw with unit, value,
     weight, contribution], ...]``. Both popup builders use this, then encode."""
     head = [("Rank", _fmt_rank(row["rank"])), ("Name", str(row["name"])),
@@ -619,8 +625,8 @@ def _popup_cells(row, weights: dict, meta: dict) -> tuple[list, list]:
             ("Score", _fmt(row["score"], digits=3, fixed=True)),
             ("Location", f"{float(row['lat']):.4f}, {float(row['lon']):.4f}"),
             ("Data coverage", f"{100 * float(row['coverage']):.0f}% of weight"
-             if "coverage" in row.index and _finite(row["coverage"]) else ""),
-            ("Notes", str(row["notes"]) if "notes" in row.index and _present(row["notes"])
+             if "coverage" in row and _finite(row["coverage"]) else ""),
+            ("Notes", str(row["notes"]) if "notes" in row and _present(row["notes"])
              else "")]
     crit = []
     for name, weight in weights.items():

@@ -446,3 +446,91 @@ def test_screenshot_timeout_is_a_browser_error(tiny_page, tmp_path, monkeypatch)
     monkeypatch.setattr(maps.subprocess, "run", slow)
     with pytest.raises(maps.BrowserError, match="did not finish within 61 s"):
         maps.screenshot(tiny_page, tmp_path / "map.png", wait_ms=1000)
+
+
+# --------------------------------------------------------------------------- many sites
+
+
+def many_sites(table, n: int, *, seed: int = 0):
+    """FIXTURE: ``n`` synthetic sites made by repeating the rows of a real ``rank_sites``
+    table, moved up to ~30 km (so they do not stack) and ranked 1..n."""
+    rng = np.random.default_rng(seed)
+    big = table.iloc[np.arange(n) % len(table)].reset_index(drop=True)
+    big["lat"] = big["lat"].to_numpy(float) + rng.uniform(-0.3, 0.3, n)
+    big["lon"] = big["lon"].to_numpy(float) + rng.uniform(-0.4, 0.4, n)
+    big["rank"] = np.arange(1, n + 1)
+    big["name"] = [f"FIXTURE site {i + 1} ({name})" for i, name in enumerate(big["name"])]
+    return big
+
+
+@pytest.fixture(scope="module")
+def real(store):
+    """A real result (the embedded store, the fixed Foundation scenario) and its top 20."""
+    import growthzones as gz
+    from conftest import foundation_scenario
+
+    result = gz.score(store, foundation_scenario())
+    return result, gz.rank_sites(result, top=20)
+
+
+def cloud_data(page: str) -> dict:
+    """The JSON array of the canvas site layer."""
+    found = re.search(r"var data = (\{\"criteria\".*?\]\]\}), style = ", page, re.S)
+    assert found, "no canvas site layer in the page"
+    return json.loads(found.group(1))
+
+
+def test_small_site_sets_keep_numbered_markers_and_more_use_one_canvas(result, sites):
+    at_limit = many_sites(sites, maps.SITE_MARKER_LIMIT)
+    page = maps.map_html(maps.render_map(result, at_limit, criteria=[]))
+    assert page.count("L.circleMarker(") == maps.SITE_MARKER_LIMIT
+    assert "L.canvas(" not in page and "Drawing the best" not in page
+    over = many_sites(sites, maps.SITE_MARKER_LIMIT + 1)
+    page = maps.map_html(maps.render_map(result, over, criteria=[]))
+    assert page.count("L.circleMarker(") == 1 and page.count("L.canvas(") == 1
+    assert "bindPopup(" in page and "permanent: true" not in page    # labels on hover
+    data = cloud_data(page)
+    assert len(data["sites"]) == maps.SITE_MARKER_LIMIT + 1
+    assert data["sites"][-1][2:4] == ["1", "FIXTURE site 1 (Didcot A)"]  # best drawn last
+    assert [c[0] for c in data["criteria"]] == ["Grid headroom", "Distance to motorway"]
+    # popup cells in order: rank, name, authority, score, location, coverage, notes, then
+    # raw/value/contribution of each criterion, as in the small-set popup
+    assert data["sites"][-1][4:9] == ["Vale of White Horse", "0.910",
+                                      data["sites"][-1][6], "100% of weight", ""]
+    assert data["sites"][-1][9:] == ["412 MW", "0.95", "0.570", "7.2 km", "0.85", "0.340"]
+    assert "Top sites" in page and "Drawing the best" not in page    # all drawn, no note
+
+
+def test_site_data_is_capped_by_bytes_and_the_map_says_so(result, sites):
+    wordy = many_sites(sites, 2000)
+    wordy["notes"] = "x" * 5000                           # 10 MB of notes in all
+    page = maps.map_html(maps.render_map(result, wordy, criteria=[]))
+    drawn = len(cloud_data(page)["sites"])
+    assert 0 < drawn < 2000
+    assert len(page.encode()) < maps.SITE_DATA_MAX_BYTES + 1_000_000
+    assert f"Drawing the best {drawn:,} of 2,000 sites" in page
+    assert f"Top sites (best {drawn:,} of 2,000)" in page
+
+
+def test_ten_thousand_sites_make_a_small_page(real, tmp_path):
+    result, top20 = real
+    sites = many_sites(top20, 10_000)
+    path = maps.save_map(maps.render_map(result, sites, criteria=[]), tmp_path / "map.html")
+    assert path.stat().st_size < 10_000_000
+    page = path.read_text(encoding="utf-8")
+    data = cloud_data(page)
+    drawn = len(data["sites"])
+    assert drawn == min(maps.MAX_DRAWN_SITES, 10_000)
+    assert [int(s[2]) for s in data["sites"]] == list(range(drawn, 0, -1))  # best ones
+    assert f"Drawing the best {drawn:,} of 10,000 sites" in page
+
+
+@pytest.mark.slow
+def test_a_hundred_thousand_sites_with_every_overlay_stay_under_10_mb(real, tmp_path):
+    result, top20 = real
+    sites = many_sites(top20, 100_000)
+    path = maps.save_map(maps.render_map(result, sites), tmp_path / "map.html")
+    assert path.stat().st_size < 10_000_000
+    page = path.read_text(encoding="utf-8")
+    assert page.count("L.imageOverlay(") > 10                 # the real, full page
+    assert "of 100,000 sites; the full ranking table lists them all" in page
