@@ -59,7 +59,6 @@ from __future__ import annotations
 import base64
 import difflib
 import functools
-import html
 import json
 import math
 import os

@@ -466,8 +466,9 @@ def many_sites(table, n: int, *, seed: int = 0):
 @pytest.fixture(scope="module")
 def real(store):
     """A real result (the embedded store, the fixed Foundation scenario) and its top 20."""
-    import growthzones as gz
     from conftest import foundation_scenario
+
+    import growthzones as gz
 
     result = gz.score(store, foundation_scenario())
     return result, gz.rank_sites(result, top=20)
@@ -475,7 +476,7 @@ def real(store):
 
 def cloud_data(page: str) -> dict:
     """The JSON array of the canvas site layer."""
-    found = re.search(r"var data = (\{\"criteria\".*?\]\]\}), style = ", page, re.S)
+    found = re.search(r"var data = (\{\"criteria\".*?\]\]\}), style = ", page, re.DOTALL)
     assert found, "no canvas site layer in the page"
     return json.loads(found.group(1))
 

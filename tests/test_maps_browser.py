@@ -242,7 +242,7 @@ def browser_report(path) -> tuple[dict, str]:
     proc = maps._run_chromium(["--enable-logging=stderr", "--v=0",
                                "--virtual-time-budget=3000", "--dump-dom", probe.as_uri()],
                               timeout=90)
-    found = re.search(r'<pre id="gz-report">(.*?)</pre>', proc.stdout, re.S)
+    found = re.search(r'<pre id="gz-report">(.*?)</pre>', proc.stdout, re.DOTALL)
     assert found, "the report script did not run:\n" + proc.stderr[-2000:]
     return json.loads(html.unescape(found.group(1))), proc.stderr
 
