@@ -137,12 +137,14 @@ def _js_json(value, *, compact: bool = False) -> str:
 
     Inside every JSON string, ``< > & ' { } % #`` become ``\uXXXX`` escapes (and all
     non-ASCII too), so a string can neither close the script, nor be read as HTML, nor
-    contain template syntax; outside strings JSON has only digits and punctuation.
+    contain template syntax; outside strings there are only numbers, true/false/null
+    and JSON punctuation.
 
     >>> _js_json(["{{ 7*7 }}", "</script>", 1.5])
     '["\\u007b\\u007b 7*7 \\u007d\\u007d", "\\u003c/script\\u003e", 1.5]'
     """
-    text = json.dumps(value, ensure_ascii=True, allow_nan=False,
+    # NaN and Infinity stay as JS reads them (json.dumps writes them bare).
+    text = json.dumps(value, ensure_ascii=True,
                       separators=(",", ":") if compact else None).translate(_JS_ESCAPES)
     if "{" in text or "}" in text:  # braces inside strings only; objects keep theirs
         text = _JSON_STRING.sub(lambda m: m.group(0).translate(_JS_BRACES), text)
@@ -595,8 +597,8 @@ def _sites_layer(sites, weights: dict, meta: dict):
             marker.add_to(group)
         return group, (total, total)
     rows, size = [], 0
-    columns = [c for c in ordered.columns if c != ordered.geometry.name] \
-        if hasattr(ordered, "geometry") else list(ordered.columns)
+    geometry = getattr(getattr(ordered, "geometry", None), "name", None)
+    columns = [c for c in ordered.columns if c != geometry]
     # Plain dicts: iterrows over a wide GeoDataFrame costs ~1 ms a row.
     for row in ordered.head(MAX_DRAWN_SITES)[columns].to_dict("records"):
         text = _js_json(_site_cells(row, weights, meta), compact=True)
