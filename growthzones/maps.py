@@ -15,10 +15,43 @@ Only features that need nothing but Leaflet are used: circle markers, popups bou
 with Leaflet's own API (folium's ``Popup`` needs jQuery) and a legend in plain HTML
 (branca's colormaps need d3).
 
-Every string that comes from the user or the data (site names, local authorities,
-notes, scenario name, title, layer titles, attributions) is HTML-escaped before it is
-placed in the page, and it reaches JavaScript only through JSON with ``<``, ``>`` and
-``&`` escaped, so a site called ``<script>`` stays text.
+User text is never template text
+--------------------------------
+branca renders a page in two passes: each element's Jinja macro runs, and its output is
+wrapped in ``branca.element.Element(text)``, whose constructor *compiles that output as a
+new template*. Any ``{{ ... }}``, ``{% ... %}`` or ``{# ... #}`` that reached a macro's
+output from the data (a site called ``{{ lipsum.__globals__.os.system('id') }}``) was
+therefore run on the second pass. Escaping the strings for Jinja would be a second,
+fragile encoding next to HTML and JSON, so the fix is structural, in two parts:
+
+1. Every element of this module (legend, title, licences, popups, the council basemap,
+   the large-site layer, the inlined Leaflet) builds its text in Python and hands it to
+   the page as a :class:`_Verbatim` element, whose ``render`` returns the text as it is:
+   it is never compiled. (This also saves the seconds branca spent compiling megabytes
+   of inlined PNGs as templates.)
+2. The few data strings that still pass through folium's own elements (layer names in
+   folium's ``LayerControl``, the page ``<title>``) go through :func:`_html_text`, which
+   leaves no ``{``, ``}``, ``%`` or ``#`` in them, so there is nothing for Jinja to parse.
+
+There is one encoder per context and every string uses it: :func:`_js_json` for data
+placed in a ``<script>`` (JSON with ``< > & ' { } % #`` as ``\\uXXXX`` escapes, so a
+string can neither end the script nor start template syntax), :func:`_html_text` for
+HTML (HTML-escaped, with ``{ } % #`` as numeric entities; Leaflet sets layer-control
+labels and popups as ``innerHTML``, where entities show as the original characters).
+The large-site layer builds its popups and labels in the browser with ``textContent``,
+never ``innerHTML``, so user text there is never markup either.
+
+Many sites
+----------
+Up to :data:`SITE_MARKER_LIMIT` sites (the usual top 20) are numbered SVG circles with
+a permanent rank label and a popup bound in advance, about 3 kB of page each. Beyond
+that (a user's file of 100,000 candidate plots made a 57 MB page) the sites are one
+compact JSON array drawn as circle markers on a single shared ``L.canvas()``; the rank
+and name show on hover and the popup table is built from the array only when a site
+is clicked. Only the best :data:`MAX_DRAWN_SITES` are drawn, and fewer if their data
+would exceed :data:`SITE_DATA_MAX_BYTES`, so the page stays under 10 MB however many
+sites there are; the legend and the layer name then say how many of how many sites
+are drawn, and that the full ranking table lists them all.
 """
 
 from __future__ import annotations
@@ -26,7 +59,7 @@ from __future__ import annotations
 import base64
 import difflib
 import functools
-import html
+import json
 import math
 import os
 import re
@@ -40,6 +73,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from . import _validate
+from ._errors import BrowserError, InputError
 from .io import atomic_path, write_text
 
 #: Web Mercator, the CRS Leaflet draws in.
@@ -62,6 +97,15 @@ SCORE_OPACITY = 0.75
 MAX_OVERLAY_PX = 2400
 SITE_STYLE = {"radius": 10, "color": "#1a1a1a", "weight": 1.5,
               "fill_color": "#ffffff", "fill_opacity": 0.95}
+#: Most sites drawn as numbered SVG circles with bound popups; more are drawn on a canvas.
+SITE_MARKER_LIMIT = 100
+#: Most sites drawn at all (the best by rank); the legend says how many are left out.
+MAX_DRAWN_SITES = 5000
+#: Most bytes of site data in the page (long names or notes lower the drawn count).
+SITE_DATA_MAX_BYTES = 3_000_000
+#: Style of a site on the canvas layer (Leaflet option names).
+SITE_DOT_STYLE = {"radius": 5, "color": "#1a1a1a", "weight": 1, "fillColor": "#ffffff",
+                  "fillOpacity": 0.9}
 
 #: Viridis sampled at 0, 1/8, ..., 1; enough anchors to rebuild it by linear
 #: interpolation without matplotlib.
@@ -74,6 +118,49 @@ _EXTERNAL_TAG = re.compile(
     r"""<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//[^"'\s>]*""",
     re.IGNORECASE)
 _SITE_COLUMNS = ("rank", "name", "local_authority", "score", "lat", "lon")
+
+
+# --------------------------------------------------------------------------- encoders
+
+#: Characters that could end a <script> (``<``, ``>``), start an HTML entity or a JS
+#: string (``&``, ``'``), or start/end Jinja syntax (``{``, ``}``, ``%``, ``#``).
+_JS_ESCAPES = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&'%#"})  # never JSON syntax
+_JS_BRACES = str.maketrans({c: f"\\u{ord(c):04x}" for c in "{}"})  # JSON syntax too
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                               "'": "&#39;", "{": "&#123;", "}": "&#125;", "%": "&#37;",
+                               "#": "&#35;"})
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _js_json(value, *, compact: bool = False) -> str:
+    r"""``value`` as JSON to place in a ``<script>``: the one encoder for JS contexts.
+
+    Inside every JSON string, ``< > & ' { } % #`` become ``\uXXXX`` escapes (and all
+    non-ASCII too), so a string can neither close the script, nor be read as HTML, nor
+    contain template syntax; outside strings there are only numbers, true/false/null
+    and JSON punctuation.
+
+    >>> _js_json(["{{ 7*7 }}", "</script>", 1.5])
+    '["\\u007b\\u007b 7*7 \\u007d\\u007d", "\\u003c/script\\u003e", 1.5]'
+    """
+    # NaN and Infinity stay as JS reads them (json.dumps writes them bare).
+    text = json.dumps(value, ensure_ascii=True,
+                      separators=(",", ":") if compact else None).translate(_JS_ESCAPES)
+    if "{" in text or "}" in text:  # braces inside strings only; objects keep theirs
+        text = _JSON_STRING.sub(lambda m: m.group(0).translate(_JS_BRACES), text)
+    return text
+
+
+def _html_text(value) -> str:
+    """``str(value)`` as HTML text: the one encoder for HTML contexts.
+
+    HTML-escaped (quotes too), with ``{ } % #`` as numeric entities so that no template
+    syntax is left; a browser shows the original characters.
+
+    >>> _html_text("{{ 7*7 }} <b>")
+    '&#123;&#123; 7*7 &#125;&#125; &lt;b&gt;'
+    """
+    return str(value).translate(_HTML_ESCAPES)
 
 
 # --------------------------------------------------------------------------- public
@@ -100,7 +187,10 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
         each criterion in ``result.weights``, ``{name}_raw`` (in the criterion's
         unit), ``{name}_value`` and ``{name}_contrib``; ``coverage`` (share of the
         weight with data, 0..1) and ``notes`` are shown when present. ``None`` draws
-        no sites.
+        no sites. Up to :data:`SITE_MARKER_LIMIT` sites are numbered circles; more are
+        dots on a canvas (label on hover), and only the best :data:`MAX_DRAWN_SITES`
+        (fewer if their text exceeds :data:`SITE_DATA_MAX_BYTES`) are drawn, which the
+        legend says.
     offline
         Inline Leaflet and use no tile server, so the map works without internet.
         ``False`` keeps folium's CDN assets and adds an OpenStreetMap basemap.
@@ -114,6 +204,11 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     -------
     folium.Map
         Not yet written anywhere; pass it to :func:`save_map`.
+
+    Raises
+    ------
+    InputError
+        Listing every unknown criterion, missing site column and site without lat/lon.
 
     Examples
     --------
@@ -141,7 +236,7 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
                    tiles=None if offline else "OpenStreetMap",
                    zoom_control="bottomright", control_scale=True,
                    zoom_snap=0.25)  # a fractional zoom lets GB fill the window
-    m.get_root().title = html.escape(title)
+    m.get_root().title = _html_text(title)
     m.add_child(el.Css(_page_css()))
     # Own panes: the basemap below every raster (overlayPane is 400), the sites
     # above them; pointer events pass through the panes to interactive paths only.
@@ -171,15 +266,17 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
                          name=f"Exclusion: {info.get('title', name)}", show=False,
                          opacity=EXCLUDED_OPACITY).add_to(m)
 
+    drawn = None
     if sites is not None:
-        _sites_layer(sites, weights, meta).add_to(m)
+        group, drawn = _sites_layer(sites, weights, meta)
+        group.add_to(m)
 
     folium.LayerControl(collapsed=False).add_to(m)
     # Bottom corners stack upwards: the sources line first, the legend above it.
     m.add_child(el.Control(_sources_html(result.store.attributions()), "bottomleft",
                            "gz-sources"))
-    m.add_child(el.Control(_legend_html(scenario_name), "bottomleft", "gz-legend"))
-    m.add_child(el.Control(f"<h1>{html.escape(title)}</h1>", "topleft", "gz-title"))
+    m.add_child(el.Control(_legend_html(scenario_name, drawn), "bottomleft", "gz-legend"))
+    m.add_child(el.Control(f"<h1>{_html_text(title)}</h1>", "topleft", "gz-title"))
     m.fit_bounds(GB_LATLON_BOUNDS)
     if offline:
         _make_offline(m)
@@ -250,28 +347,48 @@ def screenshot(html_path: str | os.PathLike, png_path: str | os.PathLike, *,
     png_path
         The PNG to write, atomically.
     width, height
-        Window size in CSS pixels.
+        Window size in CSS pixels, whole numbers >= 1.
     wait_ms
-        Virtual time in milliseconds that the page may run before the shot.
+        Virtual time in milliseconds that the page may run before the shot (>= 0).
 
     Returns
     -------
     pathlib.Path
         ``png_path``.
+
+    Raises
+    ------
+    InputError
+        The page is missing or a folder, ``png_path`` is a folder, or a size is not a
+        whole number >= 1.
+    BrowserError
+        Chromium is not installed, fails, times out or writes no PNG.
     """
+    width = _validate.positive_int(width, "screenshot width", example="width=1400")
+    height = _validate.positive_int(height, "screenshot height", example="height=1000")
+    wait_ms = _validate.whole_number(wait_ms, "screenshot wait_ms", min=0,
+                                     example="wait_ms=4000")
     html_path = Path(html_path).resolve()
+    if html_path.is_dir():
+        raise InputError(f"the page to screenshot, {html_path}, is a folder; give the "
+                         f"HTML file in it, e.g. {html_path / 'map.html'}")
     if not html_path.is_file():
-        raise FileNotFoundError(f"no HTML page to screenshot at {html_path}")
+        raise InputError(f"no HTML page to screenshot at {html_path}; write it first "
+                         "with save_map(m, path) or `growthzones run`")
+    if Path(png_path).is_dir():
+        raise InputError(f"the screenshot path {png_path} is a folder; give a .png file, "
+                         f"e.g. {Path(png_path) / 'map.png'}")
     # Chromium names the file itself (it wants a .png suffix), so shoot into a
     # scratch folder and then move the finished image into place atomically.
     with tempfile.TemporaryDirectory(prefix="gz-shot-") as work:
         shot = Path(work) / "shot.png"
-        _run_chromium([f"--window-size={int(width)},{int(height)}",
-                       f"--virtual-time-budget={int(wait_ms)}",
+        _run_chromium([f"--window-size={width},{height}",
+                       f"--virtual-time-budget={wait_ms}",
                        f"--screenshot={shot}", html_path.as_uri()],
                       timeout=wait_ms / 1000.0 + 60.0)
         if not shot.is_file() or shot.read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":
-            raise RuntimeError(f"chromium wrote no PNG screenshot of {html_path}")
+            raise BrowserError(f"chromium wrote no PNG screenshot of {html_path}; open "
+                               "the page in a browser to check that it loads")
         with atomic_path(png_path) as tmp:
             shutil.copyfile(shot, tmp)
     return Path(png_path)
@@ -281,31 +398,37 @@ def screenshot(html_path: str | os.PathLike, png_path: str | os.PathLike, *,
 
 
 def _check_inputs(criteria, meta, sites, weights) -> None:
-    """Collect every problem with the criteria and the sites table, raise once."""
-    problems = []
+    """Collect every problem with the criteria and the sites table, raise one InputError."""
+    problems = _validate.Problems()
     for name in criteria:
         if name not in meta:
             hint = difflib.get_close_matches(name, list(meta), n=1)
-            problems.append(f"unknown criterion {name!r}."
-                            + (f" Did you mean {hint[0]!r}?" if hint else ""))
-    if sites is not None:
+            problems.add(f"unknown criterion {name!r}."
+                         + (f" Did you mean {hint[0]!r}?" if hint else ""))
+    if sites is not None and not hasattr(sites, "columns"):
+        problems.add(f"sites is a {type(sites).__name__}; give the table from rank_sites "
+                     "or read_sites (or None for no sites).")
+    elif sites is not None:
         wanted = list(_SITE_COLUMNS)
         for name in weights:
             wanted += [f"{name}_raw", f"{name}_value", f"{name}_contrib"]
         missing = [c for c in wanted if c not in sites.columns]
         if missing:
-            problems.append("sites lack column(s) " + ", ".join(missing)
-                            + "; use the table from rank_sites or read_sites.")
+            problems.add("sites lack column(s) " + ", ".join(missing)
+                         + "; use the table from rank_sites or read_sites.")
         elif len(sites):
             lat, lon = sites["lat"].to_numpy(float), sites["lon"].to_numpy(float)
             bad = ~(np.isfinite(lat) & np.isfinite(lon))
             if bad.any():
                 names = ", ".join(repr(str(n)) for n in sites["name"][bad][:5])
-                problems.append(f"{int(bad.sum())} site(s) have no lat/lon: {names}.")
-    if problems:
-        n = len(problems)
-        raise ValueError(f"cannot render the map, {n} problem{'s' if n != 1 else ''}:\n"
-                         + "\n".join(f"  - {p}" for p in problems))
+                problems.add(f"{int(bad.sum())} site(s) have no lat/lon: {names}.")
+
+    def make(messages: list[str]) -> InputError:
+        n = len(messages)
+        return InputError(f"cannot render the map, {n} problem{'s' if n != 1 else ''}:\n"
+                          + "\n".join(f"  - {m}" for m in messages))
+
+    problems.raise_if_any(make)
 
 
 # --------------------------------------------------------------------------- rasters
@@ -433,7 +556,7 @@ class _MercatorWarp:
         url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         return folium.raster_layers.ImageOverlay(
             url, self.bounds, mercator_project=False, pixelated=True,
-            name=html.escape(name), show=show, opacity=opacity, interactive=False)
+            name=_html_text(name), show=show, opacity=opacity, interactive=False)
 
 
 # --------------------------------------------------------------------------- vectors
@@ -441,68 +564,107 @@ class _MercatorWarp:
 
 def _basemap_layer(basemap: dict):
     """Local-authority outlines as light land; a tooltip names the authority."""
-    import folium
-    from folium.utilities import JsCode
-
-    # Only what the page needs, and a copy: folium must not touch the store's dict.
+    # Only what the page needs, and a copy: the store's dict is not touched.
     slim = {"type": "FeatureCollection",
             "features": [{"type": "Feature", "geometry": f["geometry"],
                           "properties": {"la_name": str((f.get("properties") or {})
                                                         .get("la_name", ""))}}
                          for f in basemap["features"] if f.get("geometry")]}
-    # textContent, not innerHTML: a name is shown as text whatever it contains.
-    tooltip = JsCode("""function (feature, layer) {
-        var div = document.createElement("div");
-        div.textContent = feature.properties.la_name;
-        layer.bindTooltip(div, {sticky: true, className: "gz-la"});
-    }""")
-    return folium.GeoJson(slim, name="Local authorities", overlay=True, control=True,
-                          show=True, on_each_feature=tooltip, style=LAND_STYLE,
-                          pane="gz-basemap", smooth_factor=1.0)
+    return _elements().Basemap(slim, name="Local authorities", style=LAND_STYLE,
+                               pane="gz-basemap", tooltip_property="la_name")
 
 
 def _sites_layer(sites, weights: dict, meta: dict):
-    """A FeatureGroup 'Top sites' of numbered circles, the best drawn last (on top)."""
+    """A FeatureGroup of the sites and ``(drawn, total)``.
+
+    Up to :data:`SITE_MARKER_LIMIT` sites: numbered SVG circles with bound popups, the
+    best drawn last (on top). More: the best that fit :data:`MAX_DRAWN_SITES` and
+    :data:`SITE_DATA_MAX_BYTES` as canvas dots from one JSON array (``_SiteCloud``).
+    """
     import folium
 
-    group = folium.FeatureGroup(name="Top sites", show=True)
-    for _, row in sites.sort_values("rank", ascending=False).iterrows():
-        marker = folium.CircleMarker([float(row["lat"]), float(row["lon"])], **SITE_STYLE)
-        marker.options["pane"] = "gz-sites"  # folium's path_options drops a pane kwarg
-        marker.add_child(_elements().Bind(
-            label=_fmt_rank(row["rank"]), popup=_popup_html(row, weights, meta)))
-        marker.add_to(group)
-    return group
+    el = _elements()
+    total = len(sites)
+    ordered = sites.sort_values("rank", ascending=True, na_position="last", kind="stable")
+    if total <= SITE_MARKER_LIMIT:
+        group = folium.FeatureGroup(name=_html_text("Top sites"), show=True)
+        for _, row in ordered.iloc[::-1].iterrows():
+            marker = folium.CircleMarker([float(row["lat"]), float(row["lon"])],
+                                         **SITE_STYLE)
+            marker.options["pane"] = "gz-sites"  # folium's path_options drops a pane kwarg
+            marker.add_child(el.Bind(label=_fmt_rank(row["rank"]),
+                                     popup=_popup_html(row, weights, meta)))
+            marker.add_to(group)
+        return group, (total, total)
+    rows, size = [], 0
+    geometry = getattr(getattr(ordered, "geometry", None), "name", None)
+    columns = [c for c in ordered.columns if c != geometry]
+    # Plain dicts: iterrows over a wide GeoDataFrame costs ~1 ms a row.
+    for row in ordered.head(MAX_DRAWN_SITES)[columns].to_dict("records"):
+        text = _js_json(_site_cells(row, weights, meta), compact=True)
+        if size + len(text) + 1 > SITE_DATA_MAX_BYTES:
+            break
+        rows.append(text)
+        size += len(text) + 1
+    crit = [[str(meta.get(n, {}).get("title", n)), _fmt(w, digits=3)]
+            for n, w in weights.items()]
+    data = ('{"criteria":' + _js_json(crit, compact=True) + ',"sites":['
+            + ",".join(reversed(rows)) + "]}")
+    drawn = len(rows)
+    name = "Top sites" if drawn == total else f"Top sites (best {drawn:,} of {total:,})"
+    group = folium.FeatureGroup(name=_html_text(name), show=True)
+    group.add_child(el.SiteCloud(data))
+    return group, (drawn, total)
 
 
-def _popup_html(row, weights: dict, meta: dict) -> str:
-    """The popup table of one site; every string from the data is escaped."""
-    e = html.escape
-    head = [("Rank", _fmt_rank(row["rank"])), ("Name", e(str(row["name"]))),
-            ("Local authority", e(str(row["local_authority"]))),
+def _popup_cells(row, weights: dict, meta: dict) -> tuple[list, list]:
+    """The popup of one site (a Series or a dict of its columns) as plain text: ``[(label, text), ...]`` of the head table
+    (a missing coverage or note is ``""``) and ``[[criterion, raw with unit, value,
+    weight, contribution], ...]``. Both popup builders use this, then encode."""
+    head = [("Rank", _fmt_rank(row["rank"])), ("Name", str(row["name"])),
+            ("Local authority", str(row["local_authority"])),
             ("Score", _fmt(row["score"], digits=3, fixed=True)),
-            ("Location", f"{float(row['lat']):.4f}, {float(row['lon']):.4f}")]
-    if "coverage" in row.index and _finite(row["coverage"]):
-        head.append(("Data coverage", f"{100 * float(row['coverage']):.0f}% of weight"))
-    if "notes" in row.index and _present(row["notes"]):
-        head.append(("Notes", e(str(row["notes"]))))
-    rows = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in head)
+            ("Location", f"{float(row['lat']):.4f}, {float(row['lon']):.4f}"),
+            ("Data coverage", f"{100 * float(row['coverage']):.0f}% of weight"
+             if "coverage" in row and _finite(row["coverage"]) else ""),
+            ("Notes", str(row["notes"]) if "notes" in row and _present(row["notes"])
+             else "")]
     crit = []
     for name, weight in weights.items():
         info = meta.get(name, {})
-        unit = info.get("unit", "")
+        unit = str(info.get("unit", "") or "")
         raw = _fmt(row[f"{name}_raw"])
         if unit and raw != "no data":
-            raw = f"{raw} {e(str(unit))}"
-        crit.append(f"<tr><td>{e(str(info.get('title', name)))}</td><td>{raw}</td>"
-                    f"<td>{_fmt(row[f'{name}_value'], digits=2, fixed=True)}</td>"
-                    f"<td>{_fmt(weight, digits=3)}</td>"
-                    f"<td>{_fmt(row[f'{name}_contrib'], digits=3, fixed=True)}</td></tr>")
+            raw = f"{raw} {unit}"
+        crit.append([str(info.get("title", name)), raw,
+                     _fmt(row[f"{name}_value"], digits=2, fixed=True), _fmt(weight, digits=3),
+                     _fmt(row[f"{name}_contrib"], digits=3, fixed=True)])
+    return head, crit
+
+
+def _site_cells(row, weights: dict, meta: dict) -> list:
+    """One site of the canvas layer: lat, lon, the head cells, then raw, value and
+    contribution of each criterion; plain text, shown in the browser with textContent."""
+    head, crit = _popup_cells(row, weights, meta)
+    cells = [round(float(row["lat"]), 5), round(float(row["lon"]), 5)]
+    cells += [text for _, text in head]
+    for _, raw, value, _, contrib in crit:
+        cells += [raw, value, contrib]
+    return cells
+
+
+def _popup_html(row, weights: dict, meta: dict) -> str:
+    """The popup table of one site; every string is encoded with :func:`_html_text`."""
+    e = _html_text
+    head, crit = _popup_cells(row, weights, meta)
+    rows = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in head if v)
     table = ""
     if crit:
         table = ('<table class="gz-crit"><tr><th>Criterion</th><th>Raw</th>'
                  "<th>Value</th><th>Weight</th><th>Contribution</th></tr>"
-                 + "".join(crit) + "</table>")
+                 + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>"
+                           for cells in crit)
+                 + "</table>")
     return f'<div class="gz-popup"><table class="gz-head">{rows}</table>{table}</div>'
 
 
@@ -544,26 +706,32 @@ def _fmt(x, *, digits: int = 3, fixed: bool = False) -> str:
 # --------------------------------------------------------------------------- HTML bits
 
 
-def _legend_html(scenario_name: str) -> str:
-    stops = ", ".join(f"{c} {100 * i / (len(VIRIDIS_ANCHORS) - 1):.1f}%"
-                      for i, c in enumerate(VIRIDIS_ANCHORS))
+def _legend_html(scenario_name: str, drawn: tuple[int, int] | None = None) -> str:
+    """The legend; ``drawn`` is (sites drawn, sites given) and is said when they differ."""
     r, g, b, _ = EXCLUDED_RGBA
+    site_line = "Site (number = rank)"
+    drawn_line = ""
+    if drawn is not None and drawn[1] > SITE_MARKER_LIMIT:
+        site_line = "Site (hover for rank and name, click for details)"
+    if drawn is not None and drawn[0] < drawn[1]:
+        drawn_line = (f'<div class="gz-note gz-drawn">Drawing the best {drawn[0]:,} of '
+                      f'{drawn[1]:,} sites; the full ranking table lists them all.</div>')
     return (
         '<div class="gz-legend-title">Suitability score (0 = worst, 1 = best)</div>'
-        f'<div class="gz-bar" style="background: linear-gradient(to right, {stops});'
-        f' opacity: {SCORE_OPACITY}"></div>'
+        '<div class="gz-bar"></div>'  # its gradient is in the page CSS
         '<div class="gz-ticks"><span>0</span><span>0.5</span><span>1</span></div>'
         f'<div><span class="gz-swatch" style="background: rgba({r},{g},{b},'
         f'{EXCLUDED_OPACITY})"></span> Excluded land</div>'
-        '<div><span class="gz-swatch gz-swatch-site"></span> Site (number = rank)</div>'
+        f'<div><span class="gz-swatch gz-swatch-site"></span> {site_line}</div>'
+        f'{drawn_line}'
         '<div class="gz-note">Criterion layers use the same scale (1 = best).</div>'
-        f'<div class="gz-scenario">Scenario: {html.escape(scenario_name)}</div>')
+        f'<div class="gz-scenario">Scenario: {_html_text(scenario_name)}</div>')
 
 
 def _sources_html(attributions) -> str:
     # Every licence is in the page; folded so it does not cover the map. The summary
     # says at once when some source is non-commercial.
-    items = "".join(f"<li>{html.escape(str(a))}</li>" for a in attributions)
+    items = "".join(f"<li>{_html_text(a)}</li>" for a in attributions)
     nc = any("NC" in str(a) for a in attributions)
     warn = " — includes non-commercial (CC BY-NC-SA) data" if nc else ""
     return (f"<details><summary><b>Data sources and licences ({len(attributions)})</b>"
@@ -571,6 +739,8 @@ def _sources_html(attributions) -> str:
 
 
 def _page_css() -> str:
+    stops = ", ".join(f"{c} {100 * i / (len(VIRIDIS_ANCHORS) - 1):.1f}%"
+                      for i, c in enumerate(VIRIDIS_ANCHORS))
     return f"""
     .folium-map.leaflet-container {{ background: {SEA_COLOUR}; }}
     .gz-title h1 {{ margin: 0; font: 600 17px/1.3 system-ui, sans-serif; }}
@@ -580,7 +750,8 @@ def _page_css() -> str:
         color: #222; }}
     .gz-legend {{ width: 230px; }}
     .gz-legend-title {{ font-weight: 600; margin-bottom: 4px; }}
-    .gz-bar {{ height: 12px; border: 1px solid #999; }}
+    .gz-bar {{ height: 12px; border: 1px solid #999; opacity: {SCORE_OPACITY};
+        background: linear-gradient(to right, {stops}); }}
     .gz-ticks {{ display: flex; justify-content: space-between; margin-bottom: 4px; }}
     .gz-swatch {{ display: inline-block; width: 14px; height: 12px; vertical-align: middle;
         border: 1px solid #999; }}
@@ -609,40 +780,51 @@ def _page_css() -> str:
 
 @functools.cache
 def _elements() -> SimpleNamespace:
-    """This module's folium element classes, defined on first use (folium imports slowly)."""
-    from branca.element import MacroElement
-    from folium.template import Template
+    """This module's folium element classes, defined on first use (folium imports slowly).
+
+    None of them has a Jinja template: each builds its HTML/JS in Python from text
+    encoded by :func:`_js_json` / :func:`_html_text` and adds it to the page as a
+    :class:`_Verbatim` element, which is never compiled (see the module docstring).
+    """
+    from branca.element import Element, MacroElement
+    from folium.map import Layer
+
+    class _Verbatim(Element):
+        """Text that goes into the page exactly as given; never parsed as a template."""
+
+        def __init__(self, text: str):
+            super().__init__()
+            self._name = "GzVerbatim"
+            self.text = text
+
+        def render(self, **kwargs) -> str:
+            return self.text
+
+    def emit(element, **parts: str) -> None:
+        """Add ``header=``/``html=``/``script=`` text of ``element`` to its figure,
+        verbatim, then render its children (what ``MacroElement.render`` does, minus
+        the template compilation of the output)."""
+        figure = element.get_root()
+        for part, text in parts.items():
+            if text:
+                getattr(figure, part).add_child(_Verbatim(text), name=element.get_name())
+        for child in list(element._children.values()):
+            child.render()
 
     class _Css(MacroElement):
         """A <style> block in the page head."""
-
-        _template = Template("""
-            {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
-        """)
 
         def __init__(self, css: str):
             super().__init__()
             self._name = "GzCss"
             self.css = css
 
-    class _Control(MacroElement):
-        """A Leaflet control showing fixed HTML that is already escaped."""
+        def render(self, **kwargs) -> None:
+            emit(self, header=f"<style>{self.css}</style>")
 
-        _template = Template("""
-            {% macro script(this, kwargs) %}
-            (function () {
-                var control = L.control({position: {{ this.position|tojson }}});
-                control.onAdd = function () {
-                    var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
-                    div.innerHTML = {{ this.html|tojson }};
-                    L.DomEvent.disableClickPropagation(div);
-                    L.DomEvent.disableScrollPropagation(div);
-                    return div;
-                };
-                control.addTo({{ this._parent.get_name() }});
-            })();
-            {% endmacro %}
-        """)
+    class _Control(MacroElement):
+        """A Leaflet control showing fixed HTML whose data strings went through
+        :func:`_html_text`."""
 
         def __init__(self, html_text: str, position: str, css_class: str):
             super().__init__()
@@ -651,6 +833,21 @@ def _elements() -> SimpleNamespace:
             self.position = position
             self.css_class = f"leaflet-control {css_class}"
 
+        def render(self, **kwargs) -> None:
+            emit(self, script=f"""
+            (function () {{
+                var control = L.control({{position: {_js_json(self.position)}}});
+                control.onAdd = function () {{
+                    var div = L.DomUtil.create("div", {_js_json(self.css_class)});
+                    div.innerHTML = {_js_json(self.html)};
+                    L.DomEvent.disableClickPropagation(div);
+                    L.DomEvent.disableScrollPropagation(div);
+                    return div;
+                }};
+                control.addTo({self._parent.get_name()});
+            }})();
+            """)
+
     class _Bind(MacroElement):
         """A permanent rank label and a popup on the parent layer, via Leaflet's API.
 
@@ -658,22 +855,122 @@ def _elements() -> SimpleNamespace:
         popup needs jQuery); JSON strings need neither and cannot run ``${...}``.
         """
 
-        _template = Template("""
-            {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.bindTooltip({{ this.label|tojson }},
-                {permanent: true, direction: "center", className: "gz-rank"});
-            {{ this._parent.get_name() }}.bindPopup({{ this.popup|tojson }},
-                {maxWidth: 460});
-            {% endmacro %}
-        """)
-
         def __init__(self, *, label: str, popup: str):
             super().__init__()
             self._name = "GzBind"
             self.label = label
             self.popup = popup
 
-    return SimpleNamespace(Css=_Css, Control=_Control, Bind=_Bind)
+        def render(self, **kwargs) -> None:
+            parent = self._parent.get_name()
+            emit(self, script=f"""
+            {parent}.bindTooltip({_js_json(self.label)},
+                {{permanent: true, direction: "center", className: "gz-rank"}});
+            {parent}.bindPopup({_js_json(self.popup)},
+                {{maxWidth: 460}});
+            """)
+
+    class _Basemap(Layer):
+        """GeoJSON polygons with one style, a pane and a tooltip built with textContent.
+
+        Replaces ``folium.GeoJson``, whose output branca would compile as a template.
+        """
+
+        def __init__(self, data: dict, *, name: str, style: dict, pane: str,
+                     tooltip_property: str):
+            super().__init__(name=_html_text(name), overlay=True, control=True, show=True)
+            self._name = "GeoJson"
+            self.data = data
+            self.style = style
+            self.pane = pane
+            self.tooltip_property = tooltip_property
+
+        def render(self, **kwargs) -> None:
+            var, parent = self.get_name(), self._parent.get_name()
+            emit(self, script=f"""
+            var {var} = L.geoJson({_js_json(self.data)}, Object.assign(
+                {_js_json({"pane": self.pane, "smoothFactor": 1.0})}, {{
+                style: function () {{ return {_js_json(self.style)}; }},
+                onEachFeature: function (feature, layer) {{
+                    // textContent, not innerHTML: a name is shown as text whatever it holds
+                    var div = document.createElement("div");
+                    div.textContent = feature.properties[{_js_json(self.tooltip_property)}];
+                    layer.bindTooltip(div, {{sticky: true, className: "gz-la"}});
+                }}
+            }}));
+            {var}.addTo({parent});
+            """)
+
+    class _SiteCloud(MacroElement):
+        """Many sites as canvas circle markers from one JSON array, inside the parent
+        feature group; label on hover and popup on click, built with textContent."""
+
+        def __init__(self, data_json: str):
+            super().__init__()
+            self._name = "GzSiteCloud"
+            self.data_json = data_json
+
+        def render(self, **kwargs) -> None:
+            emit(self, script=_SITE_CLOUD_JS.replace("__GROUP__", self._parent.get_name())
+                 .replace("__STYLE__", _js_json(SITE_DOT_STYLE))
+                 .replace("__DATA__", self.data_json))
+
+    return SimpleNamespace(Verbatim=_Verbatim, Css=_Css, Control=_Control, Bind=_Bind,
+                           Basemap=_Basemap, SiteCloud=_SiteCloud)
+
+
+#: The large-site layer. ``__DATA__`` is ``{"criteria": [[title, weight], ...],
+#: "sites": [[lat, lon, rank, name, authority, score, location, coverage, notes, raw,
+#: value, contribution, raw, ...], ...]}``: lat/lon in degrees, every other cell a
+#: preformatted string ("" = not shown), the worst site first so the best is on top.
+_SITE_CLOUD_JS = """
+(function () {
+    var data = __DATA__, style = __STYLE__, group = __GROUP__;
+    var renderer = L.canvas({pane: "gz-sites", padding: 0.2});
+    var HEAD = ["Rank", "Name", "Local authority", "Score", "Location", "Data coverage",
+                "Notes"];
+    function row(table, cells, nHeader) {
+        var tr = document.createElement("tr");
+        cells.forEach(function (text, i) {
+            var cell = document.createElement(i < nHeader ? "th" : "td");
+            cell.textContent = text;  // text, never markup
+            tr.appendChild(cell);
+        });
+        table.appendChild(tr);
+    }
+    function popup(s) {
+        var div = document.createElement("div"), head = document.createElement("table");
+        div.className = "gz-popup";
+        head.className = "gz-head";
+        HEAD.forEach(function (label, i) {
+            if (s[2 + i] !== "") { row(head, [label, s[2 + i]], 1); }
+        });
+        div.appendChild(head);
+        if (data.criteria.length) {
+            var crit = document.createElement("table");
+            crit.className = "gz-crit";
+            row(crit, ["Criterion", "Raw", "Value", "Weight", "Contribution"], 5);
+            data.criteria.forEach(function (c, k) {
+                var j = 9 + 3 * k;
+                row(crit, [c[0], s[j], s[j + 1], c[1], s[j + 2]], 0);
+            });
+            div.appendChild(crit);
+        }
+        return div;
+    }
+    data.sites.forEach(function (s) {
+        var marker = L.circleMarker([s[0], s[1]],
+                                    Object.assign({renderer: renderer}, style));
+        marker.bindTooltip(function () {
+            var div = document.createElement("div");
+            div.textContent = s[2] + ". " + s[3];
+            return div;
+        }, {direction: "top"});
+        marker.bindPopup(function () { return popup(s); }, {maxWidth: 460});
+        group.addLayer(marker);
+    });
+})();
+"""
 
 
 # --------------------------------------------------------------------------- offline
@@ -714,7 +1011,7 @@ def _make_offline(m) -> None:
     Raises ``ValueError`` listing whatever on the map would still need the internet.
     """
     import folium
-    from branca.element import CssLink, Element, JavascriptLink
+    from branca.element import CssLink, JavascriptLink
     from folium.elements import JSCSSMixin
 
     problems = []
@@ -740,8 +1037,9 @@ def _make_offline(m) -> None:
             del header._children[name]  # left by an earlier online render
     if "gz_leaflet_js" not in header._children:
         js, css = _leaflet_assets()
-        header.add_child(Element(f"<style>{css}</style>"), name="gz_leaflet_css")
-        header.add_child(Element(f"<script>{js}</script>"), name="gz_leaflet_js")
+        verbatim = _elements().Verbatim  # Leaflet's code is not a template either
+        header.add_child(verbatim(f"<style>{css}</style>"), name="gz_leaflet_css")
+        header.add_child(verbatim(f"<script>{js}</script>"), name="gz_leaflet_js")
 
 
 # --------------------------------------------------------------------------- chromium
@@ -752,7 +1050,7 @@ def _find_chromium() -> str:
                       "/usr/bin/chromium"):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
-    raise RuntimeError("screenshots need headless Chromium, which was not found on PATH; "
+    raise BrowserError("screenshots need headless Chromium, which was not found on PATH; "
                        "install it with `apt-get install chromium` (Debian/Ubuntu).")
 
 
@@ -764,9 +1062,18 @@ def _run_chromium(args: list[str], *, timeout: float) -> subprocess.CompletedPro
                "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--hide-scrollbars",
                f"--user-data-dir={profile}", *args]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              check=False)
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                                  check=False)
+        except subprocess.TimeoutExpired:
+            raise BrowserError(f"chromium ({exe}) did not finish within {timeout:.0f} s; "
+                               "try a smaller wait_ms, or check that it runs: "
+                               f"{exe} --headless --version") from None
+        except OSError as err:
+            raise BrowserError(f"chromium ({exe}) could not start: {err}; reinstall it "
+                               "with `apt-get install chromium`") from None
     if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
-        raise RuntimeError(f"chromium exited with code {proc.returncode}:\n{tail}")
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        raise BrowserError(f"chromium ({exe}) exited with code {proc.returncode}: {tail}; "
+                           f"check that it runs: {exe} --headless --version")
     return proc

@@ -162,9 +162,11 @@ def test_script_named_site_is_only_escaped(page):
     # the escaped text reaches JS as a JSON string with & escaped again
     assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page
     assert "Slough \\u0026amp; \\u0026lt;Windsor\\u0026gt;" in page
-    # a template-literal payload stays inside a double-quoted JSON string
-    assert page.count("${alert(2)}") == 1
-    assert re.search(r'bindPopup\("(?:[^"\\]|\\.)*Back`tick \$\{alert\(2\)\}', page)
+    # a template-literal payload stays inside a double-quoted JSON string, its braces
+    # as entities (HTML) inside \\u escapes (JSON): no raw "${" anywhere
+    assert "${alert(2)}" not in page
+    assert re.search(r'bindPopup\("(?:[^"\\]|\\.)*Back`tick '
+                     r'\$\\u0026\\u0023123;alert\(2\)\\u0026\\u0023125;', page)
 
 
 def test_scenario_name_and_title_are_escaped(result, sites):
@@ -240,6 +242,20 @@ def test_sites_without_coordinates_are_named(result, sites):
 def test_missing_site_columns_are_listed(result, sites):
     with pytest.raises(ValueError, match="lat, dist_motorway_km_contrib"):
         maps.render_map(result, sites.drop(columns=["lat", "dist_motorway_km_contrib"]))
+
+
+def test_input_problems_are_one_input_error(result, sites):
+    with pytest.raises(maps.InputError) as info:
+        maps.render_map(result, sites.drop(columns=["lat"]), criteria=["grid_headrom"])
+    line = info.value.one_line()
+    assert line.startswith("cannot render the map, 2 problems: - unknown criterion")
+    assert "- sites lack column(s) lat;" in line and "\n" not in line
+
+
+def test_sites_that_are_not_a_table_are_an_input_error(result):
+    with pytest.raises(maps.InputError, match="sites is a list; give the table from "
+                                              "rank_sites"):
+        maps.render_map(result, [("Didcot", 51.6, -1.2)])
 
 
 def test_attributions_appear(page):
@@ -344,7 +360,7 @@ def test_screenshot_without_chromium_says_how_to_install(tmp_path, monkeypatch):
     page.write_text("<html></html>", encoding="utf-8")
     monkeypatch.setattr(maps.shutil, "which", lambda name: None)
     monkeypatch.setattr(maps.os, "access", lambda path, mode: False)
-    with pytest.raises(RuntimeError, match="apt-get install chromium"):
+    with pytest.raises(maps.BrowserError, match="apt-get install chromium"):
         maps.screenshot(page, tmp_path / "map.png")
     assert not (tmp_path / "map.png").exists()
 
@@ -357,3 +373,165 @@ def test_overlays_of_a_fine_grid_are_capped_in_size():
     assert max(coarse.width, coarse.height) < MAX_OVERLAY_PX  # 1 km keeps its resolution
     assert max(fine.width, fine.height) == MAX_OVERLAY_PX
     np.testing.assert_allclose(fine.bounds, coarse.bounds, atol=0.05)
+
+
+# --------------------------------------------------------------------------- screenshot
+
+
+@pytest.fixture
+def tiny_page(tmp_path):
+    page = tmp_path / "map.html"
+    page.write_text("<html></html>", encoding="utf-8")
+    return page
+
+
+def no_browser(*args, **kwargs):
+    raise AssertionError("chromium must not start for invalid arguments")
+
+
+def test_screenshot_of_a_missing_page_says_how_to_make_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(maps, "_run_chromium", no_browser)
+    with pytest.raises(maps.InputError, match=r"no HTML page to screenshot at .*nope\.html; "
+                                              r"write it first with save_map"):
+        maps.screenshot(tmp_path / "nope.html", tmp_path / "map.png")
+
+
+def test_screenshot_of_a_folder_names_the_file_to_give(tmp_path, monkeypatch):
+    monkeypatch.setattr(maps, "_run_chromium", no_browser)
+    with pytest.raises(maps.InputError, match=r"is a folder; give the HTML file in it, "
+                                              r"e\.g\. .*map\.html"):
+        maps.screenshot(tmp_path, tmp_path / "map.png")
+
+
+def test_screenshot_into_a_folder_is_refused(tiny_page, tmp_path, monkeypatch):
+    monkeypatch.setattr(maps, "_run_chromium", no_browser)
+    with pytest.raises(maps.InputError, match="screenshot path .* is a folder; give a .png"):
+        maps.screenshot(tiny_page, tmp_path)
+
+
+@pytest.mark.parametrize("size, message", [
+    ({"width": 0}, "screenshot width is 0; it must be a whole number >= 1 (e.g. width=1400)"),
+    ({"height": -5}, "screenshot height is -5; it must be a whole number >= 1"),
+    ({"width": 12.5}, "screenshot width is 12.5; it must be a whole number"),
+    ({"height": "tall"}, "screenshot height is 'tall'; it must be a number"),
+    ({"wait_ms": -1}, "screenshot wait_ms is -1; it must be a whole number >= 0"),
+])
+def test_screenshot_sizes_must_be_whole_positive_numbers(tiny_page, tmp_path, monkeypatch,
+                                                         size, message):
+    monkeypatch.setattr(maps, "_run_chromium", no_browser)
+    with pytest.raises(maps.InputError, match=re.escape(message)) as info:
+        maps.screenshot(tiny_page, tmp_path / "map.png", **size)
+    assert "\n" not in info.value.one_line()
+
+
+def test_screenshot_when_chromium_fails_is_a_browser_error(tiny_page, tmp_path, monkeypatch):
+    import subprocess
+
+    monkeypatch.setattr(maps, "_find_chromium", lambda: "/usr/bin/false")
+    monkeypatch.setattr(maps.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
+        a, 134, "", "line 1\nFATAL: cannot open display\n"))
+    with pytest.raises(maps.BrowserError, match=r"exited with code 134: line 1 \| FATAL: "
+                                                r"cannot open display; check that it runs"):
+        maps.screenshot(tiny_page, tmp_path / "map.png")
+    assert not (tmp_path / "map.png").exists()
+
+
+def test_screenshot_timeout_is_a_browser_error(tiny_page, tmp_path, monkeypatch):
+    import subprocess
+
+    def slow(cmd, **kwargs):
+        raise subprocess.TimeoutExpired(cmd, kwargs["timeout"])
+
+    monkeypatch.setattr(maps, "_find_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(maps.subprocess, "run", slow)
+    with pytest.raises(maps.BrowserError, match="did not finish within 61 s"):
+        maps.screenshot(tiny_page, tmp_path / "map.png", wait_ms=1000)
+
+
+# --------------------------------------------------------------------------- many sites
+
+
+def many_sites(table, n: int, *, seed: int = 0):
+    """FIXTURE: ``n`` synthetic sites made by repeating the rows of a real ``rank_sites``
+    table, moved up to ~30 km (so they do not stack) and ranked 1..n."""
+    rng = np.random.default_rng(seed)
+    big = table.iloc[np.arange(n) % len(table)].reset_index(drop=True)
+    big["lat"] = big["lat"].to_numpy(float) + rng.uniform(-0.3, 0.3, n)
+    big["lon"] = big["lon"].to_numpy(float) + rng.uniform(-0.4, 0.4, n)
+    big["rank"] = np.arange(1, n + 1)
+    big["name"] = [f"FIXTURE site {i + 1} ({name})" for i, name in enumerate(big["name"])]
+    return big
+
+
+@pytest.fixture(scope="module")
+def real(store):
+    """A real result (the embedded store, the fixed Foundation scenario) and its top 20."""
+    from conftest import foundation_scenario
+
+    import growthzones as gz
+
+    result = gz.score(store, foundation_scenario())
+    return result, gz.rank_sites(result, top=20)
+
+
+def cloud_data(page: str) -> dict:
+    """The JSON array of the canvas site layer."""
+    found = re.search(r"var data = (\{\"criteria\".*?\]\]\}), style = ", page, re.DOTALL)
+    assert found, "no canvas site layer in the page"
+    return json.loads(found.group(1))
+
+
+def test_small_site_sets_keep_numbered_markers_and_more_use_one_canvas(result, sites):
+    at_limit = many_sites(sites, maps.SITE_MARKER_LIMIT)
+    page = maps.map_html(maps.render_map(result, at_limit, criteria=[]))
+    assert page.count("L.circleMarker(") == maps.SITE_MARKER_LIMIT
+    assert "L.canvas(" not in page and "Drawing the best" not in page
+    over = many_sites(sites, maps.SITE_MARKER_LIMIT + 1)
+    page = maps.map_html(maps.render_map(result, over, criteria=[]))
+    assert page.count("L.circleMarker(") == 1 and page.count("L.canvas(") == 1
+    assert "bindPopup(" in page and "permanent: true" not in page    # labels on hover
+    data = cloud_data(page)
+    assert len(data["sites"]) == maps.SITE_MARKER_LIMIT + 1
+    assert data["sites"][-1][2:4] == ["1", "FIXTURE site 1 (Didcot A)"]  # best drawn last
+    assert [c[0] for c in data["criteria"]] == ["Grid headroom", "Distance to motorway"]
+    # popup cells in order: rank, name, authority, score, location, coverage, notes, then
+    # raw/value/contribution of each criterion, as in the small-set popup
+    assert data["sites"][-1][4:9] == ["Vale of White Horse", "0.910",
+                                      data["sites"][-1][6], "100% of weight", ""]
+    assert data["sites"][-1][9:] == ["412 MW", "0.95", "0.570", "7.2 km", "0.85", "0.340"]
+    assert "Top sites" in page and "Drawing the best" not in page    # all drawn, no note
+
+
+def test_site_data_is_capped_by_bytes_and_the_map_says_so(result, sites):
+    wordy = many_sites(sites, 2000)
+    wordy["notes"] = "x" * 5000                           # 10 MB of notes in all
+    page = maps.map_html(maps.render_map(result, wordy, criteria=[]))
+    drawn = len(cloud_data(page)["sites"])
+    assert 0 < drawn < 2000
+    assert len(page.encode()) < maps.SITE_DATA_MAX_BYTES + 1_000_000
+    assert f"Drawing the best {drawn:,} of 2,000 sites" in page
+    assert f"Top sites (best {drawn:,} of 2,000)" in page
+
+
+def test_ten_thousand_sites_make_a_small_page(real, tmp_path):
+    result, top20 = real
+    sites = many_sites(top20, 10_000)
+    path = maps.save_map(maps.render_map(result, sites, criteria=[]), tmp_path / "map.html")
+    assert path.stat().st_size < 10_000_000
+    page = path.read_text(encoding="utf-8")
+    data = cloud_data(page)
+    drawn = len(data["sites"])
+    assert drawn == min(maps.MAX_DRAWN_SITES, 10_000)
+    assert [int(s[2]) for s in data["sites"]] == list(range(drawn, 0, -1))  # best ones
+    assert f"Drawing the best {drawn:,} of 10,000 sites" in page
+
+
+@pytest.mark.slow
+def test_a_hundred_thousand_sites_with_every_overlay_stay_under_10_mb(real, tmp_path):
+    result, top20 = real
+    sites = many_sites(top20, 100_000)
+    path = maps.save_map(maps.render_map(result, sites), tmp_path / "map.html")
+    assert path.stat().st_size < 10_000_000
+    page = path.read_text(encoding="utf-8")
+    assert page.count("L.imageOverlay(") > 10                 # the real, full page
+    assert "of 100,000 sites; the full ranking table lists them all" in page

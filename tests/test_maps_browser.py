@@ -155,3 +155,152 @@ def test_screenshot_shows_a_map(saved):
     # the viridis score surface: strongly coloured pixels, not just grey and white
     spread = pixels.max(axis=2).astype(int) - pixels.min(axis=2)
     assert (spread > 80).sum() > 1000
+
+
+# --------------------------------------------------------------------------- hostile text
+
+#: Installed first in <head>: records every error and console.error of the page.
+CATCH_ERRORS = """<script>
+window.__gzErrors = [];
+window.addEventListener("error", function (e) {
+    window.__gzErrors.push("error: " + (e.message || (e.target && e.target.outerHTML)));
+}, true);
+window.addEventListener("unhandledrejection", function (e) {
+    window.__gzErrors.push("rejection: " + e.reason);
+});
+(function () {
+    var original = console.error;
+    console.error = function () {
+        window.__gzErrors.push("console.error: " + Array.prototype.join.call(arguments, " "));
+        return original.apply(console, arguments);
+    };
+})();
+</script>"""
+
+#: Appended last: opens every popup and tooltip through Leaflet's API and writes what a
+#: reader sees (textContent) as JSON into <pre id="gz-report">, read from the dumped DOM.
+REPORT = """<script>
+setTimeout(function () {
+    var report = {popups: [], councils: [], labels: [], errors: null};
+    var map = null;
+    for (var key in window) {
+        try { if (window[key] instanceof L.Map) { map = window[key]; } } catch (e) {}
+    }
+    function text(el) { return el ? el.textContent : null; }
+    map.eachLayer(function (layer) {
+        if (layer.getPopup && layer.getPopup()) {
+            layer.openPopup();
+            var content = layer.getPopup().getElement(), cells = {};
+            content.querySelectorAll(".gz-head tr").forEach(function (tr) {
+                cells[text(tr.querySelector("th"))] = text(tr.querySelector("td"));
+            });
+            cells.criteria = Array.prototype.map.call(
+                content.querySelectorAll(".gz-crit tr"), function (tr) {
+                    return Array.prototype.map.call(tr.children, text);
+                }).slice(1);
+            report.popups.push(cells);
+            layer.closePopup();
+        }
+        if (layer.getTooltip && layer.getTooltip()) {
+            var permanent = layer.getTooltip().options.permanent;
+            layer.openTooltip(layer.getBounds ? layer.getBounds().getCenter() : undefined);
+            (layer.feature ? report.councils : report.labels).push(
+                text(layer.getTooltip().getElement()));
+            if (!permanent) { layer.closeTooltip(); }
+        }
+    });
+    report.title = document.title;
+    report.h1 = text(document.querySelector(".gz-title h1"));
+    report.scenario = text(document.querySelector(".gz-scenario"));
+    report.sources = Array.prototype.map.call(document.querySelectorAll(".gz-sources li"), text);
+    report.layers = Array.prototype.map.call(
+        document.querySelectorAll(".leaflet-control-layers label > span > span"),
+        function (s) { return s.textContent.replace(/^ /, ""); });
+    report.drawn = text(document.querySelector(".gz-drawn"));
+    // an injected <img onerror> would fire after its failed load: wait for that first
+    setTimeout(function () {
+        report.pwned = typeof window.__pwned;
+        report.errors = window.__gzErrors;
+        var pre = document.createElement("pre");
+        pre.id = "gz-report";
+        pre.textContent = JSON.stringify(report);
+        document.body.appendChild(pre);
+    }, 500);
+}, 300);
+</script>"""
+
+
+def browser_report(path) -> tuple[dict, str]:
+    """(what the page shows after opening every popup, Chromium's log) in one session."""
+    import html
+    import json
+
+    text = path.read_text(encoding="utf-8")
+    probe = path.with_name("probe-" + path.name)
+    probe.write_text(text.replace("<head>", "<head>" + CATCH_ERRORS, 1)
+                     .replace("</html>", REPORT + "</html>"), encoding="utf-8")
+    proc = maps._run_chromium(["--enable-logging=stderr", "--v=0",
+                               "--virtual-time-budget=3000", "--dump-dom", probe.as_uri()],
+                              timeout=90)
+    found = re.search(r'<pre id="gz-report">(.*?)</pre>', proc.stdout, re.DOTALL)
+    assert found, "the report script did not run:\n" + proc.stderr[-2000:]
+    return json.loads(html.unescape(found.group(1))), proc.stderr
+
+
+def check_hostile_report(report: dict, log: str, bad: list[str], folder, *,
+                         drawn: int) -> None:
+    """Every hostile string shows literally wherever it was put; the best ``drawn``
+    sites have a popup."""
+    assert not (folder / "pwned").exists()
+    assert report["pwned"] == "undefined"
+    assert report["errors"] == [] and "Uncaught" not in log, (report["errors"], log[-2000:])
+    joined = " | ".join(bad)
+    assert report["title"] == f"AI Growth Zones — {joined}"
+    assert report["h1"] == f"AI Growth Zones — {joined}"
+    assert report["scenario"] == f"Scenario: {joined}"
+    assert report["sources"] == bad
+    assert [bad[0], bad[2], f"Exclusion: {bad[3]}"] == [
+        report["layers"][i] for i in (2, 3, 5)]
+    assert sorted(report["councils"]) == sorted([bad[6], bad[0]])
+    n = len(bad)
+    popups = {p["Name"]: p for p in report["popups"]}
+    assert sorted(popups) == sorted(bad[:drawn])
+    for i, name in enumerate(bad[:drawn]):
+        assert popups[name]["Local authority"] == bad[(i + 1) % n]
+        assert popups[name]["Notes"] == bad[(i + 2) % n]
+        assert popups[name]["Rank"] == str(i + 1)
+        titles = [row[0] for row in popups[name]["criteria"]]
+        assert titles == [bad[0], bad[2]]
+        raw = popups[name]["criteria"][1][1]
+        assert raw.endswith(" " + bad[6])                   # the unit, after the number
+
+
+def test_hostile_strings_show_as_text_and_run_nothing(chromium, tmp_path):
+    from test_maps_hostile import hostile_result, hostile_sites, hostile_strings
+
+    bad = hostile_strings(tmp_path)
+    page = maps.save_map(maps.render_map(hostile_result(tmp_path), hostile_sites(tmp_path)),
+                         tmp_path / "hostile.html")
+    report, log = browser_report(page)
+    check_hostile_report(report, log, bad, tmp_path, drawn=len(bad))
+    assert report["layers"][-1] == "Top sites" and report["drawn"] is None
+    assert sorted(report["labels"], key=int) == [str(i + 1) for i in range(len(bad))]
+
+
+def test_hostile_strings_on_the_canvas_site_layer(chromium, tmp_path, monkeypatch):
+    from test_maps_hostile import hostile_result, hostile_sites, hostile_strings
+
+    monkeypatch.setattr(maps, "SITE_MARKER_LIMIT", 0)     # the many-sites drawing
+    monkeypatch.setattr(maps, "MAX_DRAWN_SITES", 8)        # ... and its cap
+    bad = hostile_strings(tmp_path)
+    page = maps.save_map(maps.render_map(hostile_result(tmp_path), hostile_sites(tmp_path)),
+                         tmp_path / "hostile.html")
+    report, log = browser_report(page)
+    # the best 8 of 9 are drawn: the last site is left out, and the map says so
+    check_hostile_report(report, log, bad, tmp_path, drawn=8)
+    assert report["layers"][-1] == "Top sites (best 8 of 9)"
+    assert report["drawn"] == ("Drawing the best 8 of 9 sites; the full ranking table "
+                               "lists them all.")
+    # hover labels: rank and name, as text
+    assert sorted(report["labels"]) == sorted(f"{i + 1}. {b}" for i, b in
+                                                    enumerate(bad[:8]))

@@ -1,0 +1,135 @@
+"""Hostile strings in every place a user or the data can put text on the map (issue #9).
+
+branca compiles each element's rendered output as a Jinja template a second time, so a
+site called ``{{ 7*7 }}`` used to show as 49 and ``{{ lipsum.__globals__.os.system(...) }}``
+ran a shell command during the render. The FIXTURE here is the hand-made result of
+``test_maps`` with hostile site names, local authorities, notes, scenario name, layer
+titles, units, council names and licence lines.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import re
+from types import SimpleNamespace
+
+import pytest
+
+from growthzones import maps
+from test_maps import fixture_result, fixture_sites
+
+
+def hostile_strings(folder) -> list[str]:
+    """FIXTURE: template, HTML, JS and CSV payloads; the last one touches ``folder/pwned``."""
+    return [
+        "{{ 7*7 }}",
+        "{% raw %}",
+        "Plot {% 3 %}",
+        "{# c #}",
+        "</script><script>window.__pwned=1</script>",
+        '"><img src=x onerror="window.__pwned=1">',
+        f"{{{{ lipsum.__globals__.os.system('touch {folder}/pwned') }}}}",
+        "${alert(1)}",
+        "=cmd|' /C calc'!A0",
+    ]
+
+
+def hostile_result(folder) -> SimpleNamespace:
+    """FIXTURE: ``test_maps.fixture_result`` with hostile scenario name, titles, units,
+    council names and attributions."""
+    bad = hostile_strings(folder)
+    result = fixture_result()
+    store = copy.copy(result.store)
+    meta = copy.deepcopy(store.meta)
+    meta["grid_headroom_mw"].update(title=bad[0], unit=bad[1])
+    meta["dist_motorway_km"].update(title=bad[2], unit=bad[6])
+    meta["green_belt"].update(title=bad[3])
+    basemap = copy.deepcopy(store.basemap)
+    basemap["features"][0]["properties"]["la_name"] = bad[6]
+    basemap["features"][1]["properties"]["la_name"] = bad[0]
+    store.meta, store.basemap = meta, basemap
+    store.attributions = lambda: list(bad)
+    return SimpleNamespace(**{**vars(result), "store": store,
+                              "scenario": SimpleNamespace(name=" | ".join(bad))})
+
+
+def hostile_sites(folder):
+    """FIXTURE: one site per hostile string; its council and notes are the next two."""
+    bad = hostile_strings(folder)
+    base = fixture_sites()
+    rows = base.iloc[[i % len(base) for i in range(len(bad))]].reset_index(drop=True)
+    n = len(bad)
+    rows["rank"] = list(range(1, n + 1))
+    rows["name"] = bad
+    rows["local_authority"] = [bad[(i + 1) % n] for i in range(n)]
+    rows["notes"] = [bad[(i + 2) % n] for i in range(n)]
+    rows["lat"] = [51.2 + 0.08 * i for i in range(n)]
+    rows["lon"] = [-1.9 + 0.15 * i for i in range(n)]
+    return rows
+
+
+@pytest.fixture
+def hostile_page(tmp_path) -> str:
+    result, sites = hostile_result(tmp_path), hostile_sites(tmp_path)
+    return maps.map_html(maps.render_map(result, sites))
+
+
+def test_hostile_strings_render_without_running_anything(hostile_page, tmp_path):
+    assert not (tmp_path / "pwned").exists()
+    # 7*7 was evaluated nowhere: no 49 outside Leaflet's code, the PNGs and coordinates
+    ours = re.sub(r"<script>/\* @preserve.*?</script>|data:image/png;base64,[\w+/=]+", "",
+                  hostile_page, flags=re.DOTALL)
+    assert len(ours) < len(hostile_page) / 2
+    assert not re.search(r"(?<![\w.])49(?![\w.])", ours)  # ids are hex: 3f49a
+    assert "</script><script>window.__pwned" not in hostile_page
+    assert "<img src=x" not in hostile_page
+    assert "${alert(1)}" not in hostile_page             # never a raw template literal
+
+
+def test_hostile_strings_reach_the_page_encoded(hostile_page, tmp_path):
+    bad = hostile_strings(tmp_path)
+    # JS contexts: JSON strings with the template characters as \\uXXXX escapes
+    assert '"la_name": "\\u007b\\u007b 7*7 \\u007d\\u007d"' in hostile_page
+    # popups: JSON of HTML; decoded and unescaped, each cell is the original text
+    popups = [html.unescape(re.sub(r"<[^>]*>", "\x00", json.loads(p)))
+              for p in re.findall(r'bindPopup\(("(?:[^"\\]|\\.)*")', hostile_page)]
+    assert len(popups) == len(bad)
+    for text in bad:
+        assert sum(f"\x00{text}\x00" in p for p in popups) >= 3  # name, council, notes
+    # the layer control (innerHTML in Leaflet) gets numeric entities
+    assert '"\\u0026#123;\\u0026#123; 7*7 \\u0026#125;\\u0026#125;" :' in hostile_page
+    # the page title is HTML with numeric entities
+    assert "<title>AI Growth Zones — &#123;&#123; 7*7 &#125;&#125; |" in hostile_page
+
+
+@pytest.mark.parametrize("where", ["name", "local_authority", "notes"])
+def test_each_hostile_string_alone_in_each_column(tmp_path, where):
+    for text in hostile_strings(tmp_path):
+        sites = fixture_sites()
+        sites[where] = sites[where].astype(object)
+        sites.loc[0, where] = text
+        page = maps.map_html(maps.render_map(fixture_result(), sites, criteria=[]))
+        assert not (tmp_path / "pwned").exists()
+        assert "Plot {% 3" not in page and "{{ 7*7 }}" not in page
+
+
+def test_hostile_title_argument(tmp_path):
+    for text in hostile_strings(tmp_path):
+        page = maps.map_html(maps.render_map(fixture_result(), None, title=text, criteria=[]))
+        assert not (tmp_path / "pwned").exists()
+        assert f"<title>{maps._html_text(text)}</title>" in page
+
+
+def test_encoders_leave_no_template_or_markup_character():
+    text = "a{b}c%d#e<f>g&h'i\"j\\k\u2028"
+    js = maps._js_json({"k": [text, 1.5, None]})
+    assert js == ('{"k": ["a\\u007bb\\u007dc\\u0025d\\u0023e\\u003cf\\u003eg\\u0026h'
+                  '\\u0027i\\"j\\\\k\\u2028", 1.5, null]}')
+    import json
+    assert json.loads(js) == {"k": [text, 1.5, None]}
+    assert maps._html_text(text) == ("a&#123;b&#125;c&#37;d&#35;e&lt;f&gt;g&amp;h&#39;i"
+                                     "&quot;j\\k\u2028")
+    import html
+    assert html.unescape(maps._html_text(text)) == text
