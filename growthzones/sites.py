@@ -298,17 +298,208 @@ def name_places(places: pd.DataFrame, x: np.ndarray, y: np.ndarray, *,
     return out
 
 
-def read_sites(path, *, name_column: str = "name") -> "geopandas.GeoDataFrame":  # noqa: F821
+#: Suffixes :func:`read_sites` reads (``.json`` is read as GeoJSON).
+SITE_SUFFIXES = (".csv", ".gpkg", ".geojson", ".json", ".shp")
+#: How many bad rows a :class:`SitesError` names before "and N more".
+NAMED_ROWS = 5
+_CSV_AXES = {BNG: ("easting", "northing"), "EPSG:4326": ("longitude", "latitude")}
+
+
+def _label(row: int, name: str) -> str:
+    return f"row {row} ({name!r})" if name else f"row {row}"
+
+
+def _coordinate(cell) -> tuple[float, str | None]:
+    """A coordinate cell as a float, or NaN and what is wrong with it."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return np.nan, "missing"
+    if isinstance(cell, str):
+        text = cell.strip()
+        if not text:
+            return np.nan, "missing"
+        try:
+            x = float(text)
+        except ValueError:
+            return np.nan, f"{text[:40]!r}, not a number"
+    else:
+        try:
+            x = float(cell)
+        except (TypeError, ValueError, OverflowError):
+            return np.nan, f"{str(cell)[:40]!r}, not a number"
+    if not np.isfinite(x):
+        return np.nan, f"{str(cell).strip()[:40]!r}, not a finite number"
+    return x, None
+
+
+def site_row_problems(names, x, y, *, crs: str = BNG,
+                      labels: tuple[str, str] = ("easting", "northing"),
+                      known: dict[int, str] | None = None
+                      ) -> tuple[list[str | None], np.ndarray, np.ndarray]:
+    """What makes each candidate site unusable, row by row; and where the usable ones are.
+
+    The one place where rows of a sites file are judged (read_sites raises from the
+    result; a caller could instead keep the good rows and report the rest).
+
+    Parameters
+    ----------
+    names
+        Site names ("" for an unnamed row), used in the messages.
+    x, y
+        Coordinate cells in ``crs`` as given (strings, numbers, None or NaN).
+    crs
+        CRS of ``x``, ``y`` (e.g. ``"EPSG:27700"`` metres or ``"EPSG:4326"`` degrees).
+    labels
+        How the user knows the two coordinates, e.g. ``("longitude", "latitude")``.
+    known
+        Problems already found for some rows (0-based index -> message), e.g. no geometry.
+
+    Returns
+    -------
+    problems
+        Per row ``None`` (usable) or one message such as
+        ``"row 3 ('Site X') has no latitude; fill it or remove the row"``; rows are
+        counted from 1, after the header.
+    bx, by
+        EPSG:27700 metres of each row (NaN where it has a problem).
+
+    Examples
+    --------
+    >>> p, bx, by = site_row_problems(["A", "B"], ["479500", ""], ["379700", "1"])
+    >>> p
+    [None, "row 2 ('B') has no easting; fill it or remove the row"]
+    >>> bx.tolist()[0], by.tolist()[0]
+    (479500.0, 379700.0)
+    """
+    from pyproj import Transformer
+
+    names = [str(n) for n in names]
+    n = len(names)
+    known = known or {}
+    problems: list[str | None] = [None] * n
+    fx, fy = np.full(n, np.nan), np.full(n, np.nan)
+    for i, (cx, cy) in enumerate(zip(x, y)):
+        lab = _label(i + 1, names[i])
+        if i in known:
+            problems[i] = f"{lab} {known[i]}"
+            continue
+        for axis, cell, out in ((labels[0], cx, fx), (labels[1], cy, fy)):
+            v, bad = _coordinate(cell)
+            if bad == "missing":
+                problems[i] = f"{lab} has no {axis}; fill it or remove the row"
+            elif bad:
+                problems[i] = f"{lab} has {axis} {bad}; correct it or remove the row"
+            if bad:
+                break
+            out[i] = v
+    ok = np.array([p is None for p in problems], dtype=bool)
+    bx, by = np.full(n, np.nan), np.full(n, np.nan)
+    if ok.any():
+        with np.errstate(all="ignore"):
+            if crs == BNG:
+                bx[ok], by[ok] = fx[ok], fy[ok]
+            else:
+                t = Transformer.from_crs(crs, BNG, always_xy=True)
+                bx[ok], by[ok] = t.transform(fx[ok], fy[ok], errcheck=False)
+    xmin, ymin, xmax, ymax = GB_BOUNDS
+    inside = np.isfinite(bx) & np.isfinite(by) & (bx >= xmin) & (bx <= xmax) & \
+        (by >= ymin) & (by <= ymax)
+    for i in np.flatnonzero(ok & ~inside):
+        problems[i] = (f"{_label(i + 1, names[i])} at {labels[0]} {fx[i]:g}, {labels[1]} "
+                       f"{fy[i]:g} is outside Great Britain; check its coordinates")
+    bx[~inside], by[~inside] = np.nan, np.nan
+    return problems, bx, by
+
+
+def _raise_bad_rows(source: str, problems: list[str | None], crs: str) -> None:
+    """The one place a sites file with bad rows is refused (see :func:`read_sites`)."""
+    bad = [p for p in problems if p is not None]
+    if not bad:
+        return
+    n = len(problems)
+    if all(" is outside Great Britain" in p for p in bad) and len(bad) == n:
+        raise SitesError(
+            f"{f'all {n} sites' if n > 1 else 'the one site'} in {source} "
+            f"{'fall' if n > 1 else 'falls'} outside Great Britain when read as {crs}; is the "
+            f"file's CRS right (e.g. BNG metres labelled as EPSG:4326, or lon/lat swapped)? "
+            f"First: {bad[0]}")
+    shown = "; ".join(p.rsplit("; ", 1)[0] for p in bad[:NAMED_ROWS])
+    more = f"; and {len(bad) - NAMED_ROWS} more" if len(bad) > NAMED_ROWS else ""
+    head = (f"sites file {source}: {len(bad)} of {n} rows {'are' if len(bad) > 1 else 'is'} "
+            f"unusable{' (no usable site left)' if len(bad) == n else ''}")
+    fix = "fill, correct or remove these rows" if len(bad) > 1 else bad[0].rsplit("; ", 1)[1]
+    raise SitesError(f"{head}: {shown}{more}; {fix}")
+
+
+def _site_names(table: pd.DataFrame, name_column: str | None, source: str) -> list[str]:
+    if name_column is None:
+        lower = {str(c).lower(): c for c in table.columns if c != "geometry"}
+        col = lower.get("name")
+    else:
+        col = name_column if name_column in table.columns else None
+        if col is None:
+            have = ", ".join(str(c) for c in table.columns if c != "geometry") or "none"
+            raise SitesError(f"sites file {source} has no column {name_column!r} for the site "
+                             f"names (it has: {have}); pass one of those as the name column")
+    if col is None:
+        return [""] * len(table)
+    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+            for v in table[col].tolist()]
+
+
+def _read_sites_csv(path) -> tuple[pd.DataFrame, list, list, str]:
+    """The raw table and coordinate cells of a sites CSV, all cells kept as text."""
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                            skip_blank_lines=True)
+    except pd.errors.EmptyDataError:
+        raise SitesError(f"sites file {path.name} is empty; give a header row (e.g. "
+                         f"name,easting,northing) and one row per site") from None
+    except UnicodeDecodeError:
+        raise SitesError(f"sites file {path.name} is not UTF-8 text; save it as "
+                         f"'CSV UTF-8' and try again") from None
+    table.columns = [str(c).strip() for c in table.columns]
+    cols = {c.lower(): c for c in table.columns}
+    for (cx, cy), crs in ((("easting", "northing"), BNG), (("lon", "lat"), "EPSG:4326")):
+        if cx in cols and cy in cols:
+            return table, table[cols[cx]].tolist(), table[cols[cy]].tolist(), crs
+    raise SitesError(f"sites file {path.name} has no geometry: a CSV needs columns "
+                     f"easting,northing (EPSG:27700) or lon,lat (WGS84); it has "
+                     f"{', '.join(table.columns) or 'none'}")
+
+
+def read_sites(path, *, name_column: str | None = None
+               ) -> "geopandas.GeoDataFrame":  # noqa: F821
     """Read a user's candidate sites (GeoPackage, GeoJSON, Shapefile, or CSV) in EPSG:27700.
 
     A CSV needs ``easting``/``northing`` (British National Grid) or ``lon``/``lat``
-    (WGS84) columns. Polygons are placed at their representative point.
+    (WGS84) columns (any case). Polygons are placed at their representative point. Every
+    cell of a CSV is read as text, so a name such as ``=SUM(A1)`` or ``007`` is kept as
+    it is (writers neutralise formulas, not readers).
+
+    A file with any unusable row (no or non-numeric coordinate, no geometry, outside
+    Great Britain) is refused as a whole, naming the first few bad rows by 1-based row
+    number (after the header) and name; the per-row check is
+    :func:`site_row_problems`.
+
+    Parameters
+    ----------
+    path
+        A ``.csv``, ``.gpkg``, ``.geojson``/``.json`` or ``.shp`` file.
+    name_column
+        Column holding the site names. Default: a ``name`` column (any case) if there is
+        one; rows without a name are called ``site <row>``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``name`` (str) and Point geometry in EPSG:27700, one row per site, in file order.
 
     Raises
     ------
     SitesError
-        If the file is missing or unreadable, has no geometry or CRS, or its sites do
-        not fall in Great Britain once read in their stated CRS (a wrong CRS).
+        If the path is missing, a folder, or of an unsupported type; the file is empty,
+        unreadable, has no rows, geometry or CRS; ``name_column`` is not a column; or any
+        row is unusable (see above).
     """
     import geopandas as gpd
     from pathlib import Path
@@ -316,45 +507,52 @@ def read_sites(path, *, name_column: str = "name") -> "geopandas.GeoDataFrame": 
     path = Path(path)
     if not path.exists():
         raise SitesError(f"sites file {path} not found; check the path")
+    if path.is_dir():
+        raise SitesError(f"sites path {path} is a folder, not a file; give a "
+                         f".csv/.gpkg/.geojson/.shp file")
+    suffix = path.suffix.lower()
+    if suffix not in SITE_SUFFIXES:
+        raise SitesError(f"sites file {path.name} has type {suffix or '(no suffix)'!r}; give "
+                         f"one of {', '.join(SITE_SUFFIXES)} (export a spreadsheet as CSV)")
+    if path.stat().st_size == 0:
+        raise SitesError(f"sites file {path.name} is empty; give one row or feature per site")
+    known: dict[int, str] = {}
     try:
-        if path.suffix.lower() == ".csv":
-            df = pd.read_csv(path)
-            cols = {c.lower(): c for c in df.columns}
-            if "easting" in cols and "northing" in cols:
-                geom, crs = gpd.points_from_xy(df[cols["easting"]], df[cols["northing"]]), BNG
-            elif "lon" in cols and "lat" in cols:
-                geom, crs = gpd.points_from_xy(df[cols["lon"]], df[cols["lat"]]), "EPSG:4326"
-            else:
-                raise SitesError(f"sites file {path.name} has no geometry: a CSV needs columns "
-                                 f"easting,northing (EPSG:27700) or lon,lat (WGS84)")
-            gdf = gpd.GeoDataFrame(df, geometry=geom, crs=crs)
+        if suffix == ".csv":
+            table, x, y, crs = _read_sites_csv(path)
         else:
-            gdf = gpd.read_file(path)
+            table = gpd.read_file(path)
+            if not isinstance(table, gpd.GeoDataFrame) or "geometry" not in table or \
+                    (len(table) and table.geometry.isna().all()):
+                raise SitesError(f"sites file {path.name} has no geometry; give points or "
+                                 f"polygons (or a CSV with easting,northing or lon,lat)")
+            if table.crs is None:
+                raise SitesError(f"sites file {path.name} has no CRS; set it (EPSG:27700 for "
+                                 f"British National Grid, EPSG:4326 for lon/lat) and try again")
+            crs = table.crs.to_string()
+            geoms = table.geometry
+            empty = (geoms.isna() | geoms.is_empty).to_numpy()
+            known = {int(i): "has no geometry; draw it or remove the row"
+                     for i in np.flatnonzero(empty)}
+            pts = geoms.copy()
+            pts[~empty] = geoms[~empty].representative_point()
+            x = [p.x if not e else None for p, e in zip(pts, empty)]
+            y = [p.y if not e else None for p, e in zip(pts, empty)]
     except SitesError:
         raise
     except Exception as exc:  # pyogrio/pandas raise many types for unreadable files
-        raise SitesError(f"cannot read sites file {path.name}: {exc}") from None
-    if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf or \
-            gdf.geometry.isna().all():
-        raise SitesError(f"sites file {path.name} has no geometry; give points or polygons "
-                         f"(or a CSV with easting,northing or lon,lat)")
-    if gdf.crs is None:
-        raise SitesError(f"sites file {path.name} has no CRS; set it (EPSG:27700 for British "
-                         f"National Grid, EPSG:4326 for lon/lat) and try again")
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(BNG)
-    b = gdf.geometry.bounds  # a wrong CRS gives infinite coordinates here
-    xmin, ymin, xmax, ymax = GB_BOUNDS
-    outside = ~(np.isfinite(b.to_numpy()).all(axis=1) & b["minx"].ge(xmin) & b["maxx"].le(xmax)
-                & b["miny"].ge(ymin) & b["maxy"].le(ymax)).to_numpy()
-    if outside.any():
-        raise SitesError(
-            f"{int(outside.sum())} of {len(gdf)} sites in {path.name} fall outside Great Britain "
-            f"when read as {gdf.crs.to_string() if gdf.crs else 'its CRS'}; is the file's CRS "
-            f"right (e.g. BNG metres labelled as EPSG:4326)?")
-    pts = gdf.geometry.representative_point()
-    names = (gdf[name_column].astype(str) if name_column in gdf
-             else pd.Series([f"site {i + 1}" for i in range(len(gdf))], index=gdf.index))
-    return gpd.GeoDataFrame({"name": names.to_numpy()}, geometry=pts.to_numpy(), crs=BNG)
+        msg = " ".join(str(exc).split())[:200]
+        raise SitesError(f"cannot read sites file {path.name}: {msg}; check it opens in a "
+                         f"GIS or spreadsheet and is a valid {suffix} file") from None
+    if len(table) == 0:
+        raise SitesError(f"sites file {path.name} has no rows; add one row per site")
+    names = _site_names(table, name_column, path.name)
+    labels = _CSV_AXES.get(crs, ("x", "y")) if suffix == ".csv" else ("x", "y")
+    problems, bx, by = site_row_problems(names, x, y, crs=crs, labels=labels, known=known)
+    _raise_bad_rows(path.name, problems, crs)
+    names = [nm or f"site {i + 1}" for i, nm in enumerate(names)]
+    return gpd.GeoDataFrame({"name": pd.Series(names, dtype=object)},
+                            geometry=gpd.points_from_xy(bx, by), crs=BNG)
 
 
 def score_sites(result: ScoreResult, sites) -> "geopandas.GeoDataFrame":  # noqa: F821
