@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import growthzones as gz
+from growthzones._errors import InputError
 from growthzones.sites import name_places, pick_separated
 
 from conftest import foundation_scenario, make_fixture_store
@@ -249,3 +250,88 @@ def test_utf8_bom_and_blank_names(tmp_path):
     sites = gz.read_sites(f)
     assert sites["name"].tolist() == ["Caerdydd ☃", "site 2"]
     assert sites.crs.to_epsg() == 27700
+
+
+# --- rank_sites / top_sites / score_sites refuse bad arguments (issue #9) ------------------
+
+@pytest.fixture(scope="module")
+def small_result():
+    store = make_fixture_store({"employment_deprivation_pct": np.array([[1.0, 3.0, 3.0, 2.0]])})
+    sc = gz.parse_scenario({"criteria": {"employment_deprivation_pct": {"weight": 1}}})
+    return gz.score(store, sc)
+
+
+@pytest.mark.parametrize("fn", ["rank_sites", "top_sites"])
+@pytest.mark.parametrize("kwargs, match", [
+    ({"top": 0}, r"top is 0; it must be a whole number >= 1"),
+    ({"top": -1}, r"top is -1; it must be a whole number >= 1"),
+    ({"top": 2.5}, r"top is 2.5; it must be a whole number"),
+    ({"top": "3"}, r"top is a str \('3'\); give a number, e.g. top=20"),
+    ({"top": True}, r"top is True"),
+    ({"min_separation_km": float("nan")}, r"min_separation_km is nan; .*finite"),
+    ({"min_separation_km": float("inf")}, r"min_separation_km is inf; .*finite"),
+    ({"min_separation_km": 0}, r"min_separation_km is 0; it must be > 0"),
+    ({"min_separation_km": -5}, r"min_separation_km is -5; it must be > 0"),
+    ({"region_quantile": 0}, r"region_quantile is 0; it must be > 0"),
+    ({"region_quantile": 1}, r"region_quantile is 1; it must be < 1"),
+    ({"region_quantile": 1.5}, r"region_quantile is 1.5; it must be < 1"),
+    ({"region_quantile": float("nan")}, r"region_quantile is nan"),
+])
+def test_bad_site_arguments_name_the_parameter(small_result, fn, kwargs, match):
+    with pytest.raises(InputError, match=match):
+        getattr(gz, fn)(small_result, **kwargs)
+
+
+@pytest.mark.parametrize("radius", [0, -1, float("nan"), "far"])
+def test_bad_place_radius_is_refused(small_result, radius):
+    with pytest.raises(InputError, match=r"place_radius_km is .*; (it must be|give a number)"):
+        gz.rank_sites(small_result, place_radius_km=radius)
+
+
+@pytest.mark.parametrize("fn", ["rank_sites", "top_sites", "score_sites"])
+def test_the_wrong_object_instead_of_a_result(small_result, fn):
+    import geopandas as gpd
+
+    args = [gpd.GeoDataFrame({"name": ["a"]}, geometry=gpd.points_from_xy([1], [1]))] \
+        if fn == "score_sites" else []
+    for wrong in (small_result.store, gpd.GeoDataFrame(), None):
+        with pytest.raises(InputError, match=r"result is a \w+ .*give the ScoreResult of "
+                                                r"gz.score\(layers, scenario\)"):
+            getattr(gz, fn)(wrong, *args)
+
+
+@pytest.mark.parametrize("sites, match", [
+    ("sites.csv", r"sites is a str .*gz.read_sites"),
+    (None, r"sites is a NoneType"),
+    ("frame", r"sites has no geometry column"),
+    ("no_name", r"sites has no 'name' column"),
+    ("polygons", r"sites row 1 \('a'\) is a Polygon, not a point"),
+    ("lonlat", r"sites are in EPSG:4326, not EPSG:27700; .*to_crs"),
+])
+def test_score_sites_refuses_the_wrong_sites(small_result, sites, match):
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    pts = gpd.points_from_xy([500.0], [500.0])
+    sites = {
+        "frame": pd.DataFrame({"name": ["a"], "easting": [500], "northing": [500]}),
+        "no_name": gpd.GeoDataFrame({"id": [1]}, geometry=pts, crs=27700),
+        "polygons": gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.box(0, 0, 900, 900)],
+                                     crs=27700),
+        "lonlat": gpd.GeoDataFrame({"name": ["a"]}, geometry=pts, crs=4326),
+    }.get(sites, sites)
+    with pytest.raises(InputError, match=match):
+        gz.score_sites(small_result, sites)
+
+
+def test_score_sites_refuses_a_crs_less_frame_and_ranks_a_bng_one(small_result):
+    import geopandas as gpd
+
+    sites = gpd.GeoDataFrame({"name": ["west", "east"]},
+                             geometry=gpd.points_from_xy([500.0, 3500.0], [500.0, 500.0]))
+    with pytest.raises(InputError, match=r"sites has no CRS; set it"):
+        gz.score_sites(small_result, sites)
+    table = gz.score_sites(small_result, sites.set_crs(27700))
+    assert table["name"].tolist() == ["east", "west"]  # scores 2 and 1
+    assert table["rank"].tolist() == [1, 2]
