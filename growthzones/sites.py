@@ -495,6 +495,7 @@ def _raise_bad_rows(source: str, problems: list[str | None], crs: str) -> None:
     if not bad:
         return
     n = len(problems)
+    crs = crs if len(crs) <= 40 else crs[:37] + "..."  # a CRS without a code is long WKT
     if all(" is outside Great Britain" in p for p in bad) and len(bad) == n:
         raise SitesError(
             f"{f'all {n} sites' if n > 1 else 'the one site'} in {source} "
