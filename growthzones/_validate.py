@@ -23,7 +23,13 @@ from ._errors import GrowthZonesError, InputError
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    """A short one-line repr (a DataFrame's repr spans lines).
+
+    >>> import pandas as pd
+    >>> _show(pd.DataFrame({"a": [1]}))
+    'a 0 1'
+    """
+    text = " ".join(repr(value).split())
     return text if len(text) <= 60 else text[:57] + "..."
 
 

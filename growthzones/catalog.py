@@ -13,12 +13,13 @@ import importlib.util
 import os
 import sys
 import tomllib
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from ._errors import SourceDataError
+from ._errors import InputError, SourceDataError
 from .io import atomic_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -102,14 +103,103 @@ def sha256_of(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
+def safe_file_name(name, what: str = "--name", *, fix: str = "give a plain file name such "
+                   "as 'flood_zones.zip'") -> str:
+    """``name`` if it is a plain file name that stays in its folder, else an InputError.
+
+    Refused: anything not a string, empty or blank, ``.`` and ``..``, a path separator
+    (``/`` or ``\\``, so also an absolute path) and control characters such as NUL.
+
+    >>> safe_file_name("flood_zones.zip")
+    'flood_zones.zip'
+    >>> safe_file_name("../x")
+    Traceback (most recent call last):
+    ...
+    growthzones._errors.InputError: --name is '../x' (has a path separator); give a plain file name such as 'flood_zones.zip'
+    """
+    if not isinstance(name, str):
+        raise InputError(f"{what} is a {type(name).__name__} ({name!r}); {fix}")
+    why = None
+    if not name.strip():
+        why = "empty"
+    elif name in (".", ".."):
+        why = "not a file name"
+    elif "/" in name or "\\" in name or os.sep in name or (os.altsep and os.altsep in name):
+        why = "has a path separator"
+    elif any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        why = "has a control character"
+    if why:
+        raise InputError(f"{what} is {name!r} ({why}); {fix}")
+    return name
+
+
+def download_destination(folder: str | os.PathLike, url: str, name: str | None = None) -> Path:
+    """Where :func:`download` should write ``url`` in ``folder``: ``folder / name``.
+
+    Parameters
+    ----------
+    folder
+        The destination folder (``--to``).
+    url
+        The address; its last path segment (percent-decoded) is the default name.
+    name
+        A file name to use instead (``--name``).
+
+    Raises
+    ------
+    InputError
+        If ``name``, or the name taken from the URL, is not a plain file name (so the file
+        would land outside ``folder``, or nowhere).
+    """
+    if name is not None:
+        return Path(folder) / safe_file_name(name, "--name")
+    path = urllib.parse.urlsplit(str(url)).path
+    derived = urllib.parse.unquote(path.rstrip("/").rsplit("/", 1)[-1]) if path.strip("/") \
+        else ""
+    return Path(folder) / safe_file_name(
+        derived, f"the file name from the URL {str(url)[:80]!r}",
+        fix="pass --name with a plain file name such as 'flood_zones.zip'")
+
+
+def _check_dest(dest) -> Path:
+    """A download destination: a file path with no ``..`` part and no NUL, not a folder."""
+    text = os.fspath(dest) if isinstance(dest, (str, os.PathLike)) else None
+    fix = "give a file path inside the destination folder, e.g. data/flood_zones.zip"
+    if text is None:
+        raise InputError(f"download destination is a {type(dest).__name__} ({dest!r}); {fix}")
+    why = None
+    p = Path(text)
+    if not text.strip():
+        why = "is empty"
+    elif "\x00" in text:
+        why = "has a NUL character"
+    elif ".." in p.parts:
+        why = "has a '..' part, so it could leave its folder"
+    elif p.is_dir():
+        why = "is an existing folder, not a file"
+    if why:
+        raise InputError(f"download destination {text!r} {why}; {fix}")
+    return p
+
+
 def download(url: str, dest: str | os.PathLike, *, sha256: str | None = None,
              timeout: float = 60.0, progress=sys.stderr) -> Path:
     """Download ``url`` to ``dest`` atomically, checking ``sha256`` when given.
 
     Used to fetch an official file (for example a flood-zone or Green Belt layer) into a
     source folder. Nothing is left at ``dest`` if the transfer or the checksum fails.
+    Build ``dest`` from a folder and a user's name with :func:`download_destination`,
+    which refuses names that would leave the folder.
+
+    Raises
+    ------
+    InputError
+        If ``dest`` is empty, has a NUL or a ``..`` part, or is a folder (checked before
+        connecting).
+    SourceDataError
+        If the download or the checksum fails.
     """
-    dest = Path(dest)
+    dest = _check_dest(dest)
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp, atomic_path(dest) as tmp:
             total = int(resp.headers.get("Content-Length") or 0)

@@ -145,10 +145,16 @@ class LayerStore:
 def load_layers(path: str | os.PathLike | None = None) -> LayerStore:
     """Load a layer store (default: the embedded 1 km store).
 
+    The manifest, the base rasters (``land.tif``, ``la_index.tif``), the two lookup tables
+    and the basemap are read and checked here; each layer raster is read when first used
+    (a corrupt one raises then).
+
     Raises
     ------
     LayerStoreError
-        If the folder, its manifest or any listed layer file is missing.
+        If the folder, its manifest or any listed layer file is missing, or any of the
+        store's files is corrupt, empty or of the wrong shape; one line naming the file,
+        what is wrong and the fix (rebuild the store).
     """
     path = Path(path) if path is not None else default_store_path()
     manifest_path = path / "manifest.json"
@@ -156,34 +162,133 @@ def load_layers(path: str | os.PathLike | None = None) -> LayerStore:
         raise LayerStoreError(
             f"no layer store at {path} (manifest.json missing); build one with "
             f"'growthzones data build --out {path.parent}' or pass --store DIR")
-    manifest = json.loads(manifest_path.read_text("utf-8"))
+    manifest = _read_json(manifest_path)
     if manifest.get("format") != STORE_FORMAT:
-        raise LayerStoreError(f"layer store at {path} has format {manifest.get('format')}, "
-                              f"this version reads {STORE_FORMAT}; rebuild it")
-    grid = GridSpec(resolution=manifest["grid"]["resolution"],
-                    bounds=tuple(manifest["grid"]["bounds"]), crs=manifest["grid"]["crs"])
+        raise LayerStoreError(f"layer store at {path} has format {manifest.get('format')!r}, "
+                              f"this version reads {STORE_FORMAT}; {_REBUILD}")
+    grid = _manifest_grid(manifest, manifest_path)
+    layer_meta = _manifest_table(manifest, "layers", manifest_path)
+    for name, meta in layer_meta.items():
+        if not isinstance(meta, dict):
+            raise LayerStoreError(f"{manifest_path}: layer {name!r} is a {type(meta).__name__}, "
+                                  f"not a JSON object; {_REBUILD}")
+    if "sources" in manifest:
+        _manifest_table(manifest, "sources", manifest_path)
 
     def _read(rel):
         f = path / rel
         if not f.exists():
-            raise LayerStoreError(f"layer file {f} is missing; rebuild the store with "
-                                  f"'growthzones data build'")
-        arr, g = read_raster(f)
+            raise LayerStoreError(f"layer file {f} is missing; {_REBUILD}")
+        try:
+            arr, g = read_raster(f)
+        except Exception as exc:  # rasterio raises its own error types
+            raise LayerStoreError(f"cannot read {f}: {_one_line(exc)}; {_REBUILD}") from None
         if g.shape != grid.shape or g.resolution != grid.resolution:
-            raise LayerStoreError(f"{f} is on a {g.shape} grid, the store is {grid.shape}")
+            raise LayerStoreError(f"{f} is on a {g.shape} grid at {g.resolution:g} m, the store "
+                                  f"is {grid.shape} at {grid.resolution:g} m; {_REBUILD}")
         return arr
 
-    for name in manifest["layers"]:
+    for name in layer_meta:
         if not (path / "layers" / f"{name}.tif").exists():
             raise LayerStoreError(f"layer file {path / 'layers' / f'{name}.tif'} is missing; "
                                   f"rebuild the store with 'growthzones data build'")
-    layers = _LazyRasters(path / "layers", list(manifest["layers"]), grid)
+    layers = _LazyRasters(path / "layers", list(layer_meta), grid)
     basemap_path = path / "basemap.geojson"
+    basemap = None
+    if basemap_path.exists():
+        basemap = _read_json(basemap_path, "a GeoJSON FeatureCollection")
+        if basemap.get("type") != "FeatureCollection" or \
+                not isinstance(basemap.get("features"), list):
+            raise LayerStoreError(f"{basemap_path} is not a GeoJSON FeatureCollection; "
+                                  f"{_REBUILD}")
     return LayerStore(
         path=path, grid=grid, land=_read("land.tif").astype(bool), la_index=_read("la_index.tif"),
-        las=pd.read_csv(path / "local_authorities.csv"), places=pd.read_csv(path / "places.csv"),
-        manifest=manifest, layers=layers,
-        basemap=json.loads(basemap_path.read_text("utf-8")) if basemap_path.exists() else None)
+        las=_read_table(path / "local_authorities.csv", {"la_code": str, "la_name": str,
+                                                         "nation": str}),
+        places=_read_table(path / "places.csv", {"name": str, "population": float,
+                                                 "easting": float, "northing": float}),
+        manifest=manifest, layers=layers, basemap=basemap)
+
+
+_REBUILD = "rebuild the store with 'growthzones data build' (or pass --store DIR)"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _read_json(f: Path, what: str = "a JSON object") -> dict:
+    """A JSON object from a store file, or a LayerStoreError naming what is wrong."""
+    try:
+        text = f.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise LayerStoreError(f"{f} is not UTF-8 text (corrupt?); {_REBUILD}") from None
+    except OSError as exc:
+        raise LayerStoreError(f"cannot read {f}: {_one_line(exc)}; {_REBUILD}") from None
+    if not text.strip():
+        raise LayerStoreError(f"{f} is empty; {_REBUILD}")
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LayerStoreError(f"{f} is not valid JSON (line {exc.lineno} column {exc.colno}: "
+                              f"{exc.msg}); {_REBUILD}") from None
+    if not isinstance(obj, dict):
+        raise LayerStoreError(f"{f} is a {type(obj).__name__}, not {what}; {_REBUILD}")
+    return obj
+
+
+def _manifest_table(manifest: dict, key: str, f: Path) -> dict:
+    if key not in manifest:
+        raise LayerStoreError(f"{f} has no {key!r} table; {_REBUILD}")
+    value = manifest[key]
+    if not isinstance(value, dict):
+        raise LayerStoreError(f"{f}: {key!r} is a {type(value).__name__}, not a JSON object; "
+                              f"{_REBUILD}")
+    return value
+
+
+def _manifest_grid(manifest: dict, f: Path) -> GridSpec:
+    g = _manifest_table(manifest, "grid", f)
+    res, bounds, crs = g.get("resolution"), g.get("bounds"), g.get("crs")
+
+    def real(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+
+    problem = None
+    if not real(res) or res <= 0:
+        problem = f"resolution is {res!r}, not a number of metres > 0"
+    elif not isinstance(bounds, list) or len(bounds) != 4 or not all(map(real, bounds)):
+        problem = f"bounds is {bounds!r}, not [xmin, ymin, xmax, ymax] in metres"
+    elif not isinstance(crs, str):
+        problem = f"crs is {crs!r}, not a string such as 'EPSG:27700'"
+    if problem is None:
+        try:
+            return GridSpec(resolution=float(res), bounds=tuple(float(b) for b in bounds),
+                            crs=crs)
+        except ValueError as exc:
+            problem = _one_line(exc)
+    raise LayerStoreError(f"{f}: 'grid' {problem}; {_REBUILD}")
+
+
+def _read_table(f: Path, columns: dict[str, type]) -> pd.DataFrame:
+    """A store CSV with ``columns`` (numeric ones checked), or a LayerStoreError."""
+    if not f.exists():
+        raise LayerStoreError(f"{f} is missing; {_REBUILD}")
+    try:
+        df = pd.read_csv(f)
+    except pd.errors.EmptyDataError:
+        raise LayerStoreError(f"{f} is empty; {_REBUILD}") from None
+    except Exception as exc:  # pandas parser errors, bad encodings
+        raise LayerStoreError(f"cannot read {f}: {_one_line(exc)}; {_REBUILD}") from None
+    lacking = [c for c in columns if c not in df.columns]
+    if lacking:
+        raise LayerStoreError(f"{f} lacks columns {', '.join(lacking)} (it has "
+                              f"{', '.join(map(str, df.columns))}); {_REBUILD}")
+    for c, kind in columns.items():
+        if kind is float and not pd.api.types.is_numeric_dtype(df[c]):
+            raise LayerStoreError(f"{f}: column {c!r} holds {df[c].iloc[0]!r}..., not numbers; "
+                                  f"{_REBUILD}")
+    return df
 
 
 class _LazyRasters(Mapping):
@@ -222,10 +327,11 @@ class _LazyRasters(Mapping):
         try:
             arr, g = read_raster(f)
         except Exception as exc:  # rasterio raises its own error types
-            raise LayerStoreError(f"cannot read layer file {f}: {exc}; rebuild the store with "
-                                  f"'growthzones data build'") from None
-        if g.shape != self._grid.shape:
-            raise LayerStoreError(f"{f} is on a {g.shape} grid, the store is {self._grid.shape}")
+            raise self._unreadable(f, exc) from None
+        if g.shape != self._grid.shape or g.resolution != self._grid.resolution:
+            raise LayerStoreError(f"{f} is on a {g.shape} grid at {g.resolution:g} m, the store "
+                                  f"is {self._grid.shape} at {self._grid.resolution:g} m; "
+                                  f"{_REBUILD}")
         return arr.astype(np.float32, copy=False)
 
     def read_cells(self, name: str, rows, cols) -> np.ndarray:
@@ -233,9 +339,24 @@ class _LazyRasters(Mapping):
         import rasterio
         from rasterio.windows import Window
 
-        with rasterio.open(self._folder / f"{name}.tif") as src:
-            return np.array([src.read(1, window=Window(int(c), int(r), 1, 1))[0, 0]
-                             for r, c in zip(rows, cols)], dtype=np.float32)
+        f = self._folder / f"{name}.tif"
+        try:
+            with rasterio.open(f) as src:
+                if (src.height, src.width) != self._grid.shape:
+                    raise LayerStoreError(
+                        f"{f} is on a {(src.height, src.width)} grid, the store is "
+                        f"{self._grid.shape}; {_REBUILD}")
+                return np.array([src.read(1, window=Window(int(c), int(r), 1, 1))[0, 0]
+                                 for r, c in zip(rows, cols)], dtype=np.float32)
+        except LayerStoreError:
+            raise
+        except Exception as exc:  # rasterio raises its own error types
+            raise self._unreadable(f, exc) from None
+
+    @staticmethod
+    def _unreadable(f: Path, exc: BaseException) -> LayerStoreError:
+        return LayerStoreError(f"cannot read layer file {f} (truncated or corrupt? "
+                               f"{_one_line(exc)}); {_REBUILD}")
 
 
 def _log(msg: str, log) -> None:

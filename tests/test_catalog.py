@@ -72,3 +72,63 @@ def test_cli_download(local_server, tmp_path):
     assert main(["data", "download", f"{base}/flood.geojson", "--to", str(tmp_path / "src")]) == 0
     assert (tmp_path / "src" / "flood.geojson").exists()
     assert main(["data", "download", f"{base}/nope", "--to", str(tmp_path / "src")]) == 2
+
+
+# --- a download never writes outside its folder (issue #9) ---------------------------------
+
+UNSAFE_NAMES = ["../x", "..", ".", "", "  ", "a/b", "/etc/passwd", "..\\x", "a\x00b", "x\ny"]
+
+
+@pytest.mark.parametrize("name", UNSAFE_NAMES)
+def test_unsafe_file_names_are_refused(tmp_path, name):
+    from growthzones._errors import InputError
+    from growthzones.catalog import download_destination
+
+    with pytest.raises(InputError, match=r"--name is .*; give a plain file name"):
+        download_destination(tmp_path, "http://127.0.0.1/f.csv", name=name)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1/a/..", "http://127.0.0.1/",
+                                 "http://127.0.0.1/%2e%2e%2fescape", "http://127.0.0.1/a%00b",
+                                 "http://127.0.0.1"])
+def test_unsafe_names_from_the_url_are_refused(tmp_path, url):
+    from growthzones._errors import InputError
+    from growthzones.catalog import download_destination
+
+    with pytest.raises(InputError, match=r"the file name from the URL .*; pass --name"):
+        download_destination(tmp_path, url)
+
+
+def test_safe_names_are_kept(tmp_path):
+    from growthzones.catalog import download_destination
+
+    assert download_destination(tmp_path, "http://h/dir/Flood%20Zones.zip?x=1#y") == \
+        tmp_path / "Flood Zones.zip"
+    assert download_destination(tmp_path, "http://h/f.csv", name="mine.csv") == \
+        tmp_path / "mine.csv"
+
+
+@pytest.mark.parametrize("dest", ["{tmp}/got/../../x.csv", "{tmp}/..", "{tmp}/a\x00b", "",
+                                  "{tmp}"])
+def test_download_refuses_an_unsafe_dest_before_connecting(tmp_path, dest, monkeypatch):
+    import urllib.request
+
+    from growthzones._errors import InputError
+
+    def no_network(*a, **k):
+        raise AssertionError("must not connect")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    with pytest.raises(InputError, match=r"download destination .*; give"):
+        download("http://127.0.0.1:9/f.csv", dest.format(tmp=tmp_path), progress=None)
+
+
+def test_cli_download_refuses_a_name_that_leaves_the_folder(local_server, tmp_path, capsys):
+    from growthzones.cli import main
+
+    root, base = local_server
+    (root / "f.csv").write_text("a,b\n1,2\n")
+    dest = tmp_path / "src"
+    assert main(["data", "download", f"{base}/f.csv", "--to", str(dest), "--name", "../x"]) == 2
+    assert "error:" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists() and not dest.exists()

@@ -95,3 +95,129 @@ def test_layers_load_lazily_and_scoring_keeps_no_raw_layer(store, monkeypatch):
     pos = np.flatnonzero(~np.isnan(result.ranked))[:50]
     name = next(iter(result.weights))
     np.testing.assert_array_equal(fresh.values_at(name, pos), store.vector(name)[pos])
+
+
+# --- A broken store is one clear LayerStoreError (issue #9) --------------------------------
+
+EMBEDDED = gz.store.default_store_path.__globals__["REPO_ROOT"] / "data" / "gb_1000m"
+SMALL_FILES = ("manifest.json", "land.tif", "la_index.tif", "local_authorities.csv",
+               "places.csv", "basemap.geojson")
+
+
+def _store_copy(tmp_path):
+    """A copy of the embedded store: small files copied, layer tifs symlinked (fast)."""
+    import shutil
+
+    copy = tmp_path / "gb_1000m"
+    (copy / "layers").mkdir(parents=True)
+    for name in SMALL_FILES:
+        shutil.copy(EMBEDDED / name, copy / name)
+    for tif in (EMBEDDED / "layers").glob("*.tif"):
+        (copy / "layers" / tif.name).symlink_to(tif)
+    return copy
+
+
+def _edit_manifest(copy, edit):
+    m = json.loads((copy / "manifest.json").read_text())
+    m = edit(m)
+    (copy / "manifest.json").write_text(json.dumps(m))
+
+
+def _truncate(f, keep=200):
+    data = f.read_bytes()
+    f.unlink()  # may be a symlink into the embedded store: never write through it
+    f.write_bytes(data[:keep])
+
+
+def _set(d, key, value):
+    d[key] = value
+    return d
+
+
+BROKEN = {
+    "manifest not JSON": (lambda c: (c / "manifest.json").write_text("{not json"),
+                          r"manifest.json is not valid JSON"),
+    "manifest empty": (lambda c: (c / "manifest.json").write_text(""),
+                       r"manifest.json is empty"),
+    "manifest binary": (lambda c: (c / "manifest.json").write_bytes(b"\xff\xfe\x00junk"),
+                        r"manifest.json is not (valid JSON|UTF-8)"),
+    "manifest a list": (lambda c: (c / "manifest.json").write_text("[1, 2]"),
+                        r"manifest.json is a list, not a JSON object"),
+    "manifest no grid": (lambda c: _edit_manifest(c, lambda m: {k: v for k, v in m.items()
+                                                                if k != "grid"}),
+                         r"manifest.json has no 'grid'"),
+    "manifest no layers": (lambda c: _edit_manifest(c, lambda m: {k: v for k, v in m.items()
+                                                                  if k != "layers"}),
+                           r"manifest.json has no 'layers'"),
+    "grid resolution text": (lambda c: _edit_manifest(
+        c, lambda m: _set(m, "grid", {**m["grid"], "resolution": "fine"})),
+        r"'grid' .*resolution.* 'fine'"),
+    "grid bounds short": (lambda c: _edit_manifest(
+        c, lambda m: _set(m, "grid", {**m["grid"], "bounds": [0, 0]})),
+        r"'grid' .*bounds"),
+    "grid a list": (lambda c: _edit_manifest(c, lambda m: _set(m, "grid", [1000])),
+                    r"'grid' is a list"),
+    "layers a list": (lambda c: _edit_manifest(c, lambda m: _set(m, "layers", ["a"])),
+                      r"'layers' is a list"),
+    "layer entry not a table": (lambda c: _edit_manifest(
+        c, lambda m: _set(m, "layers", {**m["layers"], next(iter(m["layers"])): 3})),
+        r"layer .* is a int, not a JSON object"),
+    "land.tif truncated": (lambda c: _truncate(c / "land.tif"), r"cannot read .*land.tif"),
+    "la_index.tif garbage": (lambda c: (c / "la_index.tif").write_bytes(b"GIF89a" * 50),
+                             r"cannot read .*la_index.tif"),
+    "places.csv missing": (lambda c: (c / "places.csv").unlink(), r"places.csv is missing"),
+    "places.csv no columns": (lambda c: (c / "places.csv").write_text("town,people\nA,1\n"),
+                              r"places.csv lacks columns .*easting"),
+    "places.csv empty": (lambda c: (c / "places.csv").write_text(""),
+                         r"places.csv is empty"),
+    "places.csv text population": (
+        lambda c: (c / "places.csv").write_text("name,population,easting,northing\n"
+                                                "A,many,1,2\n"),
+        r"places.csv: column 'population' .* not numbers"),
+    "local_authorities.csv missing": (lambda c: (c / "local_authorities.csv").unlink(),
+                                      r"local_authorities.csv is missing"),
+    "local_authorities.csv no columns": (
+        lambda c: (c / "local_authorities.csv").write_text("code\nE1\n"),
+        r"local_authorities.csv lacks columns .*la_name"),
+    "basemap not JSON": (lambda c: _truncate(c / "basemap.geojson", keep=1000),
+                         r"basemap.geojson is not valid JSON"),
+    "basemap a list": (lambda c: (c / "basemap.geojson").write_text("[]"),
+                       r"basemap.geojson is a list, not a GeoJSON FeatureCollection"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_broken_store_is_one_clear_error(tmp_path, case):
+    breakit, match = BROKEN[case]
+    copy = _store_copy(tmp_path)
+    breakit(copy)
+    with pytest.raises(gz.LayerStoreError, match=match) as info:
+        gz.load_layers(copy)
+    line = info.value.one_line()
+    assert "\n" not in str(info.value) and str(copy) in line
+    assert "rebuild" in line or "growthzones data build" in line
+
+
+def test_a_copied_store_loads(tmp_path):
+    # the harness above must not break anything by itself
+    store = gz.load_layers(_store_copy(tmp_path))
+    assert store.land.sum() > 200_000 and store.basemap["features"]
+
+
+@pytest.mark.parametrize("read", ["layer", "read_vector", "values_at"])
+def test_corrupt_layer_file_fails_clearly_when_first_read(tmp_path, monkeypatch, read):
+    import growthzones.store as store_module
+
+    if read == "values_at":
+        monkeypatch.setattr(store_module, "RESIDENT_CELLS", 0)  # read through windows
+    copy = _store_copy(tmp_path)
+    store = gz.load_layers(copy)  # layers are read lazily: loading still works
+    name = next(iter(store.layers))
+    _truncate(copy / "layers" / f"{name}.tif", keep=5000)
+    with pytest.raises(gz.LayerStoreError, match=rf"cannot read layer file .*{name}.tif"
+                                                 r".*rebuild the store") as info:
+        if read == "values_at":
+            store.values_at(name, [0, 1, 2])
+        else:
+            getattr(store, read)(name)
+    assert "\n" not in str(info.value)
