@@ -278,13 +278,22 @@ def clean_leftovers(folder: str | os.PathLike, *, log=STDERR) -> list[str]:
         if p.exists():
             _remove_tree(p)
             done.append(f"removed {p.name}")
+    done += remove_tmp_files(folder, log=None)
+    if done:
+        _say(f"cleaned up after an interrupted earlier run in {parent}: {'; '.join(done)}", log)
+    return done
+
+
+def remove_tmp_files(folder: str | os.PathLike, *, log=STDERR) -> list[str]:
+    """Remove the ``.NAME.XXXXXXXX.tmp`` files a killed atomic write left in ``folder``."""
+    folder, done = Path(folder), []
     if folder.is_dir():
         for p in sorted(folder.iterdir()):
             if _TMP_FILE.match(p.name) and p.is_file():
                 p.unlink(missing_ok=True)
                 done.append(f"removed {folder.name}/{p.name}")
     if done:
-        _say(f"cleaned up after an interrupted earlier run in {parent}: {'; '.join(done)}", log)
+        _say(f"cleaned up after an interrupted earlier run in {folder}: {'; '.join(done)}", log)
     return done
 
 

@@ -109,11 +109,11 @@ def test_write_set_leaves_the_folder_untouched_on_error(tmp_path, swap):
     with outputs.write_set(out, log=None) as s:
         s.write_text("a.txt", "old")
     before = _tree(out)
-    with pytest.raises(RuntimeError, match="render crashed"):
-        with outputs.write_set(out, log=None) as s:
-            s.write_text("a.txt", "new")
-            s.write_text("b.txt", "new")
-            raise RuntimeError("render crashed")
+    with pytest.raises(RuntimeError, match="render crashed"), \
+            outputs.write_set(out, log=None) as s:
+        s.write_text("a.txt", "new")
+        s.write_text("b.txt", "new")
+        raise RuntimeError("render crashed")
     assert _tree(out) == before and _siblings(out) == []
 
 
