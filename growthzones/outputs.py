@@ -443,6 +443,8 @@ def write_set(folder: str | os.PathLike, *, keep_existing: bool = True,
         with a file-system error (disk full, permissions).
     """
     folder = Path(folder)
+    if folder.is_symlink():  # publish into the folder it points to, keep the link
+        folder = folder.resolve()
     check_out_folder(folder)
     clean_leftovers(folder, log=log)
     try:
@@ -454,9 +456,9 @@ def write_set(folder: str | os.PathLike, *, keep_existing: bool = True,
     try:
         try:
             if keep_existing and folder.is_dir():
-                root.rmdir()
+                # into the locked folder itself (not a new one), so the lock covers it
                 shutil.copytree(folder, root, symlinks=True, copy_function=_link_or_copy,
-                                ignore=_ignore_tmp)
+                                ignore=_ignore_tmp, dirs_exist_ok=True)
                 shutil.copystat(folder, root)
             else:
                 os.chmod(root, 0o777 & ~_UMASK)

@@ -33,7 +33,7 @@ from .catalog import REPO_ROOT, SourceFiles, catalog, gaps
 from .grid import GridSpec
 from .io import read_raster, write_json, write_raster, write_text
 from .layers import LAYER_MODULES, REGISTRY
-from .outputs import remove_tmp_files, write_set
+from .outputs import check_out_folder, remove_tmp_files, write_set
 
 STORE_FORMAT = 1
 #: Raw land vectors up to this size stay in memory once read (1 km GB: 229k cells, ~1 MB
@@ -275,6 +275,7 @@ def build_store(out: str | os.PathLike, *, source: str | os.PathLike | None = No
     # Built in a hidden staging folder beside the store and swapped in as a whole (see
     # growthzones.outputs): a failed or killed build leaves the earlier store intact, and
     # the next build removes what it left (.staging-*, and .building/.old of old versions).
+    check_out_folder(out)  # before any work: a file, a read-only folder -> OutputError
     remove_tmp_files(out, log=log)  # e.g. a half-written .SOURCES.md.XXXXXXXX.tmp
     with write_set(final, keep_existing=False, log=log) as staged:
         tmp = staged.root

@@ -80,6 +80,26 @@ def test_every_csv_is_formula_safe_and_the_geojson_keeps_the_text(tmp_path, stor
     assert _siblings(out) == ["sites.csv"]
 
 
+def test_a_crash_while_rendering_the_map_keeps_the_old_set(tmp_path, store, monkeypatch):
+    import growthzones.maps
+
+    result = gz.score(store, gz.load_scenario())
+    sites = gz.rank_sites(result, top=3)
+    out = tmp_path / "out"
+    (out / "map.html").parent.mkdir()
+    (out / "map.html").write_text("the old map")
+    (out / "ranking.csv").write_text("the old ranking")
+
+    def crash(*args, **kwargs):
+        raise MemoryError("map too big")
+
+    monkeypatch.setattr(growthzones.maps, "render_map", crash)
+    with pytest.raises(MemoryError):
+        outputs.write_outputs(result, sites, out, log=None)
+    assert _tree(out) == {"map.html": b"the old map", "ranking.csv": b"the old ranking"}
+    assert _siblings(out) == []
+
+
 # --- the set writer ---------------------------------------------------------------------------
 
 @pytest.fixture(params=["exchange", "two-renames"])
@@ -147,11 +167,21 @@ def test_leftovers_are_removed_and_a_cut_swap_is_restored(tmp_path, capsys):
 
 def test_a_staging_folder_still_being_written_is_not_cleaned(tmp_path):
     out = tmp_path / "out"
-    with outputs.write_set(out, log=None) as s:
-        assert outputs.clean_leftovers(out, log=None) == []  # locked by this writer
-        assert s.root.is_dir()
+    for text in ("first", "second"):  # a new folder, then a copy of an existing one
+        with outputs.write_set(out, log=None) as s:
+            assert outputs.clean_leftovers(out, log=None) == []  # locked by this writer
+            assert s.root.is_dir()
+            s.write_text("a.txt", text)
+        assert _tree(out) == {"a.txt": text.encode()}
+
+
+def test_a_symlinked_out_folder_stays_a_link(tmp_path):
+    real, link = tmp_path / "real", tmp_path / "link"
+    real.mkdir()
+    link.symlink_to(real)
+    with outputs.write_set(link, log=None) as s:
         s.write_text("a.txt", "a")
-    assert _tree(out) == {"a.txt": b"a"}
+    assert link.is_symlink() and (real / "a.txt").read_text() == "a"
 
 
 # --- refusing bad folders and empty results -----------------------------------------------------
