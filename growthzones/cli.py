@@ -62,7 +62,8 @@ def cmd_run(args) -> int:
     _say(f"loaded layer store {store.path} ({store.grid.resolution:g} m grid, "
          f"{len(store.land_index):,} land cells, built {store.manifest['built'][:10]})")
     result = gz.score(store, scenario)
-    check_result(result)  # nothing to write: say why before picking sites
+    if not args.sites:  # user sites in excluded cells are still listed, with the reason
+        check_result(result)  # nothing to pick: say why before trying
     n_ex = int(result.excluded.sum())
     _say(f"scored {len(result.score):,} cells; {n_ex:,} excluded "
          f"({100 * n_ex / len(result.score):.1f} % of land)")

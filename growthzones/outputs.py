@@ -139,13 +139,15 @@ def check_result(result, sites=None) -> None:
     result : ScoreResult
         From :func:`growthzones.score`.
     sites : pandas.DataFrame, optional
-        The sites that would be written; an empty table is refused.
+        The sites that would be written; an empty table is refused. Given and not
+        empty, every cell may be excluded: a user's sites in excluded cells are listed
+        with the reason (``excluded_by``), which is worth writing.
 
     Raises
     ------
     ResultError
-        If every score is NaN, no cell is left after exclusions and constraints, or
-        ``sites`` is empty.
+        If every score is NaN, ``sites`` is empty, or (without ``sites``) no cell is left
+        after exclusions and constraints.
     """
     score = np.asarray(result.score)
     n = score.size
@@ -154,7 +156,12 @@ def check_result(result, sites=None) -> None:
         raise ResultError(f"every land cell's score is NaN: no weighted criterion has data "
                           f"(weighted: {names}); give weight to a criterion with data "
                           f"(see 'growthzones criteria')")
-    if np.isnan(np.asarray(result.ranked)).all():
+    if sites is not None and len(sites) == 0:
+        if np.isnan(np.asarray(result.ranked)).all():
+            check_result(result)  # the reason: every cell excluded
+        raise ResultError("no site to write: the sites table is empty; pass sites on GB land "
+                          "or loosen the scenario's exclusions")
+    if sites is None and np.isnan(np.asarray(result.ranked)).all():
         excl = set(result.scenario.exclusions)
         parts = [f"{'exclusion' if k in excl else 'constraint'} {k} removes {bad.sum():,} cells"
                  for k, bad in sorted(result.excluded_by.items(), key=lambda kv: -kv[1].sum())
@@ -165,9 +172,6 @@ def check_result(result, sites=None) -> None:
                 f"no score)")
         raise ResultError(f"{head} ({'; '.join(parts[:3]) or 'no exclusion'}); loosen "
                           f"[constraints] or drop [exclusions] in the scenario")
-    if sites is not None and len(sites) == 0:
-        raise ResultError("no site to write: the sites table is empty; pass sites on GB land "
-                          "or loosen the scenario's exclusions")
 
 
 # --- CSV --------------------------------------------------------------------------------------

@@ -235,6 +235,12 @@ def test_a_constraint_excluding_everything_is_a_result_error_before_writing(tmp_
     assert not out.exists() and os.listdir(tmp_path) == ["all_out.toml"]
     assert main(["stability", "--scenario", str(sc), "--out", str(out)]) == 2
     assert "every land cell is excluded" in capsys.readouterr().err and not out.exists()
+    # a user's own sites in excluded cells are still listed, with the reason
+    (tmp_path / "mine.csv").write_text("name,easting,northing\nA,479500,379700\n")
+    assert main(["run", "--scenario", str(sc), "--sites", str(tmp_path / "mine.csv"),
+                 "--out", str(out)]) == 0
+    ranking = pd.read_csv(out / "ranking.csv")
+    assert ranking["excluded_by"].str.contains("campus_room_ha").all()
 
 
 def test_all_nan_score_and_empty_sites_are_result_errors(tmp_path):
