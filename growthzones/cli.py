@@ -8,8 +8,10 @@
 ``growthzones data download`` fetch an official file (to fill a gap) into a source folder
 ``growthzones screenshot``   render a saved map to PNG with headless Chromium
 
-User errors (bad scenario, missing files) print one line and exit 2; nothing already
-written is touched, because every output is written atomically after all checks pass.
+User errors (bad scenario, missing files, an unwritable ``--out``, a result with nothing
+to write) print one line and exit 2; nothing already written is touched, because each
+command's files are staged and published as one set after all checks pass
+(see :mod:`growthzones.outputs`).
 """
 
 from __future__ import annotations
@@ -46,10 +48,11 @@ def cmd_run(args) -> int:
     import pandas as pd
 
     import growthzones as gz
-    from .io import atomic_path, write_raster
+    from .outputs import check_out_folder, check_result, write_outputs
     from .scenario import with_sites
 
     t0 = time.perf_counter()
+    check_out_folder(args.out)  # before the slow part; checked again before writing
     scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
     scenario = with_sites(scenario, top=args.top, min_separation_km=args.min_separation_km)
     _say(f"scenario {scenario.name!r}: " + ", ".join(
@@ -59,6 +62,8 @@ def cmd_run(args) -> int:
     _say(f"loaded layer store {store.path} ({store.grid.resolution:g} m grid, "
          f"{len(store.land_index):,} land cells, built {store.manifest['built'][:10]})")
     result = gz.score(store, scenario)
+    if not args.sites:  # user sites in excluded cells are still listed, with the reason
+        check_result(result)  # nothing to pick: say why before trying
     n_ex = int(result.excluded.sum())
     _say(f"scored {len(result.score):,} cells; {n_ex:,} excluded "
          f"({100 * n_ex / len(result.score):.1f} % of land)")
@@ -69,23 +74,11 @@ def cmd_run(args) -> int:
         sites = gz.rank_sites(result)
         _say(f"picked {len(sites)} sites at least {scenario.min_separation_km:g} km apart")
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    table = sites.drop(columns="geometry")
-    with atomic_path(out / "ranking.csv") as tmp:
-        table.to_csv(tmp, index=False)
-    with atomic_path(out / "sites.geojson") as tmp:
-        sites.to_crs(4326).to_file(tmp, driver="GeoJSON")
-    write_raster(out / "score.tif", result.surface("score"), store.grid,
-                 tags={"scenario": scenario.name, "weights": scenario.weights,
-                       "exclusions": ",".join(scenario.exclusions)})
-    _say("rendering map ...")
-    m = gz.render_map(result, sites, offline=not args.online_map)
-    gz.save_map(m, out / "map.html", offline=not args.online_map)
-    for f in ("ranking.csv", "sites.geojson", "score.tif", "map.html"):
-        _say(f"wrote {out / f}")
+    written = write_outputs(result, sites, args.out, offline=not args.online_map, log=sys.stderr)
+    for f in written:
+        _say(f"wrote {f}")
     _say(f"top sites ({time.perf_counter() - t0:.1f}s):")
-    for row in table.head(10).itertuples():
+    for row in sites.drop(columns="geometry").head(10).itertuples():
         rank = "--" if row.rank is pd.NA else f"{row.rank:>2}"
         why = f"excluded: {row.excluded_by}" if row.excluded_by else f"{row.score:.3f}"
         _say(f"  {rank}. {why}  {row.name}, {row.local_authority}")
@@ -94,18 +87,18 @@ def cmd_run(args) -> int:
 
 def cmd_stability(args) -> int:
     import growthzones as gz
-    from .io import atomic_path
+    from .outputs import check_out_folder, check_result, write_stability
 
+    check_out_folder(args.out)
     scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
     store = gz.load_layers(args.store)
     result = gz.score(store, scenario)
+    check_result(result)
     _say(f"scenario {scenario.name!r}: {args.draws} Dirichlet weight draws "
          f"(concentration {args.concentration:g}, seed {args.seed}) ...")
     table = gz.rank_stability(result, top=args.top, draws=args.draws,
                               concentration=args.concentration, seed=args.seed)
-    out = args.out / "stability.csv"
-    with atomic_path(out) as tmp:
-        table.to_csv(tmp, index=False)
+    (out,) = write_stability(table, args.out, log=sys.stderr)
     top = table.attrs["top"]
     _say(f"wrote {out}; P(in top {top}) and {100 * 0.9:.0f} % rank interval:")
     for row in table.head(top).itertuples():
@@ -116,19 +109,19 @@ def cmd_stability(args) -> int:
 
 def cmd_compare(args) -> int:
     import growthzones as gz
-    from .io import atomic_path, write_raster
+    from .outputs import check_out_folder, check_result, write_comparison
 
+    check_out_folder(args.out)
     a, b = gz.load_scenario(args.a), gz.load_scenario(args.b)
     store = gz.load_layers(args.store)
     _say(f"comparing {b.name!r} with {a.name!r} ...")
-    cmp = gz.compare_scenarios(store, a, b, top=args.top)
-    args.out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(args.out / "comparison.csv") as tmp:
-        cmp.sites.to_csv(tmp, index=False)
-    write_raster(args.out / "difference.tif", cmp.surface("difference"), store.grid,
-                 tags={"a": a.name, "b": b.name, "meaning": "score B minus score A"})
+    ra, rb = gz.score(store, a), gz.score(store, b)
+    check_result(ra)
+    check_result(rb)
+    cmp = gz.compare_scenarios(store, ra, rb, top=args.top)
+    csv, tif = write_comparison(cmp, args.out, log=sys.stderr)
     _say(cmp.summary())
-    _say(f"wrote {args.out / 'comparison.csv'} and {args.out / 'difference.tif'}")
+    _say(f"wrote {csv} and {tif}")
     return 0
 
 

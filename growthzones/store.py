@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -34,6 +33,7 @@ from .catalog import REPO_ROOT, SourceFiles, catalog, gaps
 from .grid import GridSpec
 from .io import read_raster, write_json, write_raster, write_text
 from .criteria import REGISTRY
+from .outputs import check_out_folder, remove_tmp_files, write_set
 
 STORE_FORMAT = 1
 #: Raw land vectors up to this size stay in memory once read (1 km GB: 229k cells, ~1 MB
@@ -369,6 +369,11 @@ def build_store(out: str | os.PathLike, *, source: str | os.PathLike | None = No
                 log=sys.stderr) -> Path:
     """Build every layer from the raw sources and write a store folder atomically.
 
+    The store is built in a hidden staging folder beside it and swapped in as a whole
+    (:func:`growthzones.outputs.write_set`); leftovers of an interrupted build are removed
+    first, and an ``out`` that cannot be written is an :class:`OutputError` before any
+    work.
+
     Parameters
     ----------
     out
@@ -389,12 +394,16 @@ def build_store(out: str | os.PathLike, *, source: str | os.PathLike | None = No
     grid = GridSpec(resolution=resolution)
     out = Path(out)
     final = out / f"gb_{int(resolution)}m"
-    tmp = out / f".{final.name}.building"
-    shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "layers").mkdir(parents=True)
-    _log(f"building the {resolution:g} m GB grid {grid.shape[1]} x {grid.shape[0]} cells "
-         f"from {sources.root}", log)
-    try:
+    # Built in a hidden staging folder beside the store and swapped in as a whole (see
+    # growthzones.outputs): a failed or killed build leaves the earlier store intact, and
+    # the next build removes what it left (.staging-*, and .building/.old of old versions).
+    check_out_folder(out)  # before any work: a file, a read-only folder -> OutputError
+    remove_tmp_files(out, log=log)  # e.g. a half-written .SOURCES.md.XXXXXXXX.tmp
+    with write_set(final, keep_existing=False, log=log) as staged:
+        tmp = staged.root
+        (tmp / "layers").mkdir()
+        _log(f"building the {resolution:g} m GB grid {grid.shape[1]} x {grid.shape[0]} "
+             f"cells from {sources.root}", log)
         areas = read_small_areas(sources)
         base = build_base(areas, grid)
         _log(f"  land mask: {base.land.sum():,} land cells, {len(base.las)} local authorities "
@@ -441,16 +450,7 @@ def build_store(out: str | os.PathLike, *, source: str | os.PathLike | None = No
                         for sid, s in sorted(used.items())},
         }
         write_json(tmp / "manifest.json", manifest)
-        # Swap the finished store in; an earlier store survives any failure above.
-        old = out / f".{final.name}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if final.exists():
-            final.rename(old)
-        tmp.rename(final)
-        shutil.rmtree(old, ignore_errors=True)
-        write_text(out / "SOURCES.md", sources_markdown(manifest))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    write_text(out / "SOURCES.md", sources_markdown(manifest))
     _log(f"wrote {final} in {time.perf_counter() - t0:.1f}s", log)
     return final
 
