@@ -48,7 +48,8 @@ def cmd_run(args) -> int:
     import pandas as pd
 
     import growthzones as gz
-    from .outputs import check_out_folder, check_result, write_outputs
+    from .fileset import check_out_folder
+    from .outputs import check_result, write_outputs
     from .scenario import with_sites
 
     t0 = time.perf_counter()
@@ -87,7 +88,8 @@ def cmd_run(args) -> int:
 
 def cmd_stability(args) -> int:
     import growthzones as gz
-    from .outputs import check_out_folder, check_result, write_stability
+    from .fileset import check_out_folder
+    from .outputs import check_result, write_stability
 
     check_out_folder(args.out)
     scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
@@ -109,7 +111,8 @@ def cmd_stability(args) -> int:
 
 def cmd_compare(args) -> int:
     import growthzones as gz
-    from .outputs import check_out_folder, check_result, write_comparison
+    from .fileset import check_out_folder
+    from .outputs import check_result, write_comparison
 
     check_out_folder(args.out)
     a, b = gz.load_scenario(args.a), gz.load_scenario(args.b)

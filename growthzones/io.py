@@ -24,11 +24,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
     A reader never sees a half-written file, and an error leaves any earlier file at
     ``path`` untouched. For several files that belong together use
-    :func:`growthzones.outputs.write_set`, which publishes them as one set.
+    :func:`growthzones.fileset.write_set`, which publishes them as one set.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # The name ``.NAME.XXXXXXXX.tmp`` is what growthzones.outputs.clean_leftovers removes
+    # The name ``.NAME.XXXXXXXX.tmp`` is what growthzones.fileset.clean_leftovers removes
     # when a killed process leaves one behind.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)

@@ -33,7 +33,7 @@ from .catalog import REPO_ROOT, SourceFiles, catalog, gaps
 from .grid import GridSpec
 from .io import read_raster, write_json, write_raster, write_text
 from .criteria import REGISTRY
-from .outputs import check_out_folder, remove_tmp_files, write_set
+from .fileset import check_out_folder, remove_tmp_files, write_set
 
 STORE_FORMAT = 1
 #: Raw land vectors up to this size stay in memory once read (1 km GB: 229k cells, ~1 MB
@@ -370,7 +370,7 @@ def build_store(out: str | os.PathLike, *, source: str | os.PathLike | None = No
     """Build every layer from the raw sources and write a store folder atomically.
 
     The store is built in a hidden staging folder beside it and swapped in as a whole
-    (:func:`growthzones.outputs.write_set`); leftovers of an interrupted build are removed
+    (:func:`growthzones.fileset.write_set`); leftovers of an interrupted build are removed
     first, and an ``out`` that cannot be written is an :class:`OutputError` before any
     work.
 

@@ -5,7 +5,7 @@ folder appears; the score raster is staged, so map rendering starts), not after 
 sleeps, so each kill lands where it is meant to. Publishing steps too short to hit from
 outside (between the atomic exchange and the removal of the old copy; between the two
 renames of the fallback swap) are reached by a driver that replaces
-``growthzones.outputs._hook`` to pause there.
+``growthzones.fileset._hook`` to pause there.
 
 To stay fast, ``run`` uses a FIXTURE store: the embedded 1 km store sampled every 10th
 cell (10 km, ~2,300 land cells, the default scenario's layers, no basemap), so one run
@@ -182,7 +182,7 @@ def test_killed_run_leaves_the_old_or_the_new_complete_set(tmp_path, spawn, coar
 DRIVER = r"""
 import json, os, signal, sys, time
 import numpy as np, pandas as pd
-import growthzones.layers.base as base, growthzones.outputs as outputs, growthzones.store as st
+import growthzones.layers.base as base, growthzones.fileset as fileset, growthzones.store as st
 
 class Base:
     def __init__(self, grid, tag):
@@ -203,12 +203,12 @@ for line in sys.stdin:
         base.basemap_geojson = lambda areas: {"type": "FeatureCollection", "features": []}
         st.LAYER_MODULES = []
         if req.get("fallback"):
-            outputs._renameat2 = None
+            fileset._renameat2 = None
         def hook(point):
             if point == stop:
                 os.write(w, b"x")
                 time.sleep(600)
-        outputs._hook = hook
+        fileset._hook = hook
         code = 0
         try:
             st.build_store(req["out"], source=req["out"], resolution=50000, command=tag)
