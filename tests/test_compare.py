@@ -73,7 +73,10 @@ def test_exclusion_change_marks_cells_a_constraint_removes(store, base):
 
 
 def test_bad_inputs_are_errors(store, base):
-    with pytest.raises(TypeError, match="expected a Scenario or ScoreResult"):
+    from growthzones._errors import InputError
+
+    # a wrong type is an InputError (one line on the CLI), no longer a bare TypeError
+    with pytest.raises(InputError, match="is a str .*give a Scenario .* or a ScoreResult"):
         compare_scenarios(store, base, "power.toml")
     other = gz.scoring.score(gz.load_layers(store.path), base)
     with pytest.raises(ValueError, match="same store"):

@@ -44,7 +44,7 @@ def test_dirichlet_weights_are_seeded_normalised_and_centred():
     np.testing.assert_allclose(d1.mean(axis=0), [0.5, 0.3, 0.2], atol=0.005)
     # sd = sqrt(w (1 - w) / (c + 1))
     np.testing.assert_allclose(d1.std(axis=0), np.sqrt([0.25, 0.21, 0.16]) / np.sqrt(51), rtol=0.06)
-    with pytest.raises(ValueError, match="concentration must be > 0"):
+    with pytest.raises(ValueError, match="concentration is 0; it must be > 0"):
         R.dirichlet_weights(w, draws=1, concentration=0)
 
 
