@@ -73,7 +73,9 @@ def test_criteria_lists_every_registered_name(capsys):
 def test_console_script_exit_code_for_usage_error():
     proc = subprocess.run([sys.executable, "-m", "growthzones.cli", "run", "--top", "x"],
                           capture_output=True, text=True, cwd=REPO)
-    assert proc.returncode == 2 and "invalid int value" in proc.stderr
+    # one line naming the flag, the value and the fix (was argparse's "invalid int value")
+    assert proc.returncode == 2 and proc.stderr.strip() == (
+        "error: --top is 'x'; it must be a number (e.g. --top 20)")
 
 
 def test_run_with_user_sites_escapes_names_in_the_map(tmp_path):
