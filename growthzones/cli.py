@@ -258,6 +258,7 @@ class ArgumentParser(argparse.ArgumentParser):
     --help)`` on stderr and exit 2, no usage block. Subcommand parsers inherit it."""
 
     def error(self, message: str):
+        message = " ".join(message.split())  # a raw argument may hold a newline
         _say(f"error: {self.prog}: {message} (see {self.prog} --help)")
         self.exit(2)
 

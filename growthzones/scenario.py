@@ -453,6 +453,12 @@ def _table(data: dict, key: str, problems: list[str], example: str) -> dict:
     return v
 
 
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped (a key may hold a newline): one line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
 def _checked(problems: list[str], fn):
     """Run one shared check; record its message instead of raising. None if it failed."""
     try:
@@ -863,7 +869,7 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
         sites.get("min_separation_km", 25.0), "[sites] min_separation_km"))
 
     if problems:
-        raise ScenarioError(source, problems)
+        raise ScenarioError(source, [_printable(p) for p in problems])
     return Scenario(name=str(data.get("name", Path(source).stem)), criteria=tuple(criteria),
                     exclusions=tuple(exclusions), top=top, min_separation_km=sep,
                     description=str(data.get("description", "")), source=source,

@@ -906,7 +906,9 @@ def check_score_args(store, scenario, dtype=np.float32) -> None:
         raise InputError(f"store is a {type(store).__name__} ({str(store)[:40]!r}); give the "
                          f"layer store: score(gz.load_layers(), scenario)")
     if not isinstance(scenario, Scenario):
-        raise InputError(f"scenario is a {type(scenario).__name__} ({str(scenario)[:40]!r}); "
+        kind = type(scenario).__name__
+        raise InputError(f"scenario is {'an' if kind[0] in 'aeiou' else 'a'} {kind} "
+                         f"({str(scenario)[:40]!r}); "
                          f"give a Scenario: score(layers, gz.load_scenario('my.toml'))")
     try:
         ok = np.dtype(dtype) in (np.float32, np.float64)
