@@ -8,10 +8,19 @@
 ``growthzones data download`` fetch an official file (to fill a gap) into a source folder
 ``growthzones screenshot``   render a saved map to PNG with headless Chromium
 
-User errors (bad scenario, missing files, an unwritable ``--out``, a result with nothing
-to write) print one line and exit 2; nothing already written is touched, because each
-command's files are staged and published as one set after all checks pass
-(see :mod:`growthzones.outputs`).
+User errors (bad scenario, missing files, a flag out of range, a usage error, an
+unwritable ``--out``, a result with nothing to write) print one line ``error: ...`` and
+exit 2; nothing already written is touched, because every flag is checked before any work
+starts and each command's files are staged and published as one set after all checks pass
+(see :mod:`growthzones.fileset`). Ctrl-C prints ``interrupted`` and exits 130. Any other
+exception is a bug and keeps its traceback.
+
+Number flags are read as text and checked by :func:`check_args` with the same checks as
+the scenario file and the Python API (``--top`` as ``[sites] top``, ``--min-separation-km``
+as ``[sites] min_separation_km``, ``--draws``/``--concentration``/``--seed`` as
+:func:`growthzones.rank_stability`, ``--resolution`` by
+:func:`growthzones._validate.grid_size`), so each error names the flag, the value and a
+valid example.
 """
 
 from __future__ import annotations
@@ -22,26 +31,79 @@ import sys
 import time
 from pathlib import Path
 
-from ._errors import GrowthZonesError, ScenarioError
+from ._errors import GrowthZonesError
+from ._validate import Problems, number, whole_number
+
+#: Largest --width/--height of a screenshot (px): Chromium's largest texture.
+MAX_SCREENSHOT_PX = 16_384
 
 
 def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _parse_weights(items: list[str]) -> dict[str, float]:
-    weights, problems = {}, []
+def _parse_weights(items: list[str] | None) -> dict[str, float]:
+    """``--weight NAME=VALUE`` flags as {name: raw weight}; InputError listing every bad one."""
+    weights: dict[str, float] = {}
+    problems = Problems()
     for item in items or []:
         name, sep, value = item.partition("=")
-        try:
-            if not sep or not name:
-                raise ValueError
-            weights[name.strip()] = float(value)
-        except ValueError:
-            problems.append(f"--weight {item!r} is not NAME=NUMBER (e.g. dist_ixp_km=2)")
-    if problems:
-        raise ScenarioError("--weight", problems)
+        name = name.strip()
+        if not sep or not name:
+            problems.add(f"--weight {item!r} is not NAME=NUMBER (e.g. --weight dist_ixp_km=2)")
+            continue
+        w = problems.check(lambda: number(value.strip(), f"--weight {name}", min=0.0,
+                                          example=f"--weight {name}=2"))
+        if w is None:
+            continue
+        if name in weights:
+            problems.add(f"--weight {name} is given twice ({weights[name]:g} and {w:g}); "
+                         f"give each criterion once")
+        weights[name] = w
+    problems.raise_if_any()
     return weights
+
+
+def check_args(args: argparse.Namespace) -> argparse.Namespace:
+    """Check and convert the number flags in place, before any work starts.
+
+    Raises
+    ------
+    InputError
+        Naming the flag, its value and a valid example.
+    """
+    from .grid import GB_BOUNDS
+    from ._validate import grid_size
+    from .ranking import MAX_CONCENTRATION, MAX_DRAWS
+    from .scenario import check_min_separation_km, check_top
+
+    checks = {
+        "top": lambda v: check_top(v, "--top", text=True, example="--top 20"),
+        "min_separation_km": lambda v: check_min_separation_km(
+            v, "--min-separation-km", text=True, example="--min-separation-km 25"),
+        "draws": lambda v: whole_number(v, "--draws", min=1, max=MAX_DRAWS,
+                                        example="--draws 1000"),
+        "concentration": lambda v: number(v, "--concentration", min=0.0, strict_min=True,
+                                          max=MAX_CONCENTRATION, example="--concentration 50"),
+        "seed": lambda v: whole_number(v, "--seed", min=0, example="--seed 0"),
+        "width": lambda v: whole_number(v, "--width", min=1, max=MAX_SCREENSHOT_PX,
+                                        example="--width 1400"),
+        "height": lambda v: whole_number(v, "--height", min=1, max=MAX_SCREENSHOT_PX,
+                                         example="--height 1000"),
+    }
+    problems = Problems()  # every bad flag at once
+    for dest, check in checks.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            setattr(args, dest, problems.check(lambda: check(value)))
+    if getattr(args, "resolution", None) is not None:
+        # before any allocation: the figure of an impossible grid, not a MemoryError
+        if problems.check(lambda: grid_size(args.resolution, "--resolution", bounds=GB_BOUNDS)):
+            args.resolution = float(args.resolution)
+    if getattr(args, "weight", None):
+        problems.check(lambda: _parse_weights(args.weight))
+    problems.raise_if_any()
+    return args
 
 
 def cmd_run(args) -> int:
@@ -137,7 +199,9 @@ def cmd_criteria(args) -> int:
 
         meta = load_layers(args.store).meta
     except GrowthZonesError:
-        pass  # the list still comes from the registry; coverage shares need a store
+        if args.store is not None:
+            raise  # a store the user named must load; only the default may be absent
+        # the list still comes from the registry; coverage shares need a store
     if args.markdown:
         print("| criterion | theme | unit | better | coverage | sources |\n|---|---|---|---|---|---|")
         for c in REGISTRY.values():
@@ -184,9 +248,19 @@ def cmd_screenshot(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="growthzones",
-                                description="Rank places in Great Britain for AI Growth Zones.")
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``error: growthzones run: ... (see growthzones run
+    --help)`` on stderr and exit 2, no usage block. Subcommand parsers inherit it."""
+
+    def error(self, message: str):
+        message = " ".join(message.split())  # a raw argument may hold a newline
+        _say(f"error: {self.prog}: {message} (see {self.prog} --help)")
+        self.exit(2)
+
+
+def build_parser() -> ArgumentParser:
+    p = ArgumentParser(prog="growthzones",
+                       description="Rank places in Great Britain for AI Growth Zones.")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="score, rank and write ranking.csv, sites.geojson, "
@@ -195,9 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scenario TOML (default: scenarios/default.toml)")
     r.add_argument("--weight", action="append", metavar="NAME=VALUE",
                    help="override one criterion's weight; repeatable")
-    r.add_argument("--top", type=int, default=None, help="number of sites (default 20)")
-    r.add_argument("--min-separation-km", type=float, default=None,
-                   help="minimum distance between sites")
+    r.add_argument("--top", default=None, metavar="N",
+                   help="number of sites, 1 to 10000 (default: the scenario's, 20)")
+    r.add_argument("--min-separation-km", default=None, metavar="KM",
+                   help="minimum distance between sites, > 0 and <= 1500 km")
     r.add_argument("--sites", type=Path, default=None,
                    help="rank your own candidate sites (GeoPackage, GeoJSON or CSV with "
                         "easting,northing or lon,lat) instead of picking them")
@@ -213,11 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
                                            "weights (Monte-Carlo), to stability.csv")
     st.add_argument("--scenario", type=Path, default=None)
     st.add_argument("--weight", action="append", metavar="NAME=VALUE")
-    st.add_argument("--top", type=int, default=None, help="N of 'stays in the top N'")
-    st.add_argument("--draws", type=int, default=1000)
-    st.add_argument("--concentration", type=float, default=50.0,
-                    help="Dirichlet concentration: larger = weights closer to the scenario's")
-    st.add_argument("--seed", type=int, default=0)
+    st.add_argument("--top", default=None, metavar="N", help="N of 'stays in the top N'")
+    st.add_argument("--draws", default=1000, metavar="N",
+                    help="Monte-Carlo weight draws, 1 to 100000 (default 1000)")
+    st.add_argument("--concentration", default=50.0, metavar="C",
+                    help="Dirichlet concentration, > 0 and <= 1e9: larger = weights closer "
+                         "to the scenario's (default 50)")
+    st.add_argument("--seed", default=0, metavar="N", help="random seed >= 0 (default 0)")
     st.add_argument("--out", type=Path, default=Path("outputs"))
     st.add_argument("--store", type=Path, default=None)
     st.set_defaults(func=cmd_stability)
@@ -226,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
                                         "leaving sites, difference surface")
     cp.add_argument("a", type=Path, help="reference scenario")
     cp.add_argument("b", type=Path, help="scenario to compare with it")
-    cp.add_argument("--top", type=int, default=None)
+    cp.add_argument("--top", default=None, metavar="N")
     cp.add_argument("--out", type=Path, default=Path("outputs"))
     cp.add_argument("--store", type=Path, default=None)
     cp.set_defaults(func=cmd_compare)
@@ -242,7 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--source", type=Path, default=None,
                    help="folder with the raw files (default ../shared/data)")
     b.add_argument("--out", type=Path, default=Path("data"), help="parent folder of the store")
-    b.add_argument("--resolution", type=float, default=1000.0, help="cell size in metres")
+    b.add_argument("--resolution", default=1000.0, metavar="M",
+                   help="cell size in metres: >= 10, divides 50 km, and the build must fit "
+                        "in memory (default 1000)")
     b.set_defaults(func=cmd_build)
 
     dl = dsub.add_parser("download", help="download an official file into a source folder "
@@ -256,23 +335,41 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("screenshot", help="render a saved map.html to PNG (headless Chromium)")
     s.add_argument("html", type=Path)
     s.add_argument("png", type=Path)
-    s.add_argument("--width", type=int, default=1400)
-    s.add_argument("--height", type=int, default=1000)
+    s.add_argument("--width", default=1400, metavar="PX", help="1 to 16384 (default 1400)")
+    s.add_argument("--height", default=1000, metavar="PX", help="1 to 16384 (default 1000)")
     s.set_defaults(func=cmd_screenshot)
+    p.commands = {"run": r, "stability": st, "compare": cp, "criteria": c, "data": d,
+                  "data build": b, "data download": dl, "screenshot": s}
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parse and check ``argv`` (no work done). A usage error prints one line and raises
+    SystemExit(2); a bad flag value raises InputError."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # report it from the subcommand, whose --help lists the flags
+        cmd = " ".join(x for x in (args.command, getattr(args, "data_command", None)) if x)
+        parser.commands.get(cmd, parser).error(f"unrecognized arguments: {' '.join(extra)}")
     args.argv = argv[2:] if argv[:2] == ["data", "build"] else argv
+    return check_args(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 2 user error, 130 interrupted)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        try:
+            args = parse_args(argv)
+        except SystemExit as exc:  # --help (0) or a usage error, already printed (2)
+            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         return args.func(args)
-    except ScenarioError as exc:
-        _say(f"error: {exc.one_line()}")
     except GrowthZonesError as exc:
-        _say(f"error: {' '.join(str(exc).split())}")
-    return 2
+        _say(f"error: {exc.one_line()}")
+        return 2
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .scenario import Scenario
+from ._errors import InputError
+from ._validate import positive_int
+from .scenario import MAX_TOP, Scenario, check_min_separation_km, check_top
 from .scoring import ScoreResult, cell_at, score
 from .store import LayerStore
 
@@ -92,7 +94,8 @@ def _result(store, s) -> ScoreResult:
         return s
     if isinstance(s, Scenario):
         return score(store, s)
-    raise TypeError(f"expected a Scenario or ScoreResult, got {type(s).__name__}")
+    raise InputError(f"a scenario to compare is a {type(s).__name__} ({str(s)[:40]!r}); give "
+                     f"a Scenario (gz.load_scenario) or a ScoreResult (gz.score)")
 
 
 def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario | ScoreResult,
@@ -122,14 +125,33 @@ def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario 
         ``score_b`` (each scenario's score at that cell, NaN if excluded there),
         ``status`` (``entered``, ``left``, ``stayed`` in the top N, or ``outside``),
         ``moved_km`` (distance from A's site to B's for a matched place).
+
+    Raises
+    ------
+    InputError
+        ``store`` not a LayerStore, ``a``/``b`` not a Scenario or ScoreResult (or a result
+        from another store), ``top`` not 1 .. MAX_TOP, ``pool`` < 1, ``match_km`` not in
+        (0, MAX_SEPARATION_KM].
     """
     from scipy.spatial import cKDTree
 
     from .sites import rank_sites
 
+    if not isinstance(store, LayerStore):
+        raise InputError(f"store is a {type(store).__name__}; give the layer store first: "
+                         f"compare_scenarios(gz.load_layers(), a, b)")
+    if top is not None:
+        top = check_top(top, "top", example="top=20")
+    if pool is not None:
+        pool = positive_int(pool, "pool", example="pool=100")
+        if pool > 5 * MAX_TOP:
+            raise InputError(f"pool is {pool}; it must be <= {5 * MAX_TOP}")
+    if match_km is not None:
+        match_km = check_min_separation_km(match_km, "match_km", example="match_km=25")
     ra, rb = _result(store, a), _result(store, b)
     if ra.store is not store or rb.store is not store:
-        raise ValueError("both results must be scored on the same store")
+        raise InputError("both results must be scored on the same store as `store`; score "
+                         "them with gz.score(store, scenario) or pass the scenarios")
     top = top if top is not None else ra.scenario.top
     pool = pool if pool is not None else max(5 * top, 50)
     match_m = 1000 * (match_km if match_km is not None else ra.scenario.min_separation_km)

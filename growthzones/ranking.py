@@ -30,10 +30,49 @@ draws at once.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
-from .scoring import ScoreResult, cell_at
+from ._errors import InputError
+from ._validate import number, positive_int, whole_number
+from .scenario import MAX_SEPARATION_KM, MAX_TOP, check_top
+from .scoring import ScoreResult, cell_at, check_result
+
+#: Most Monte-Carlo draws: beyond 100,000 the standard error of ``p_top`` is under 0.002,
+#: and the (draws x sites) rank table would grow past a few hundred MB.
+MAX_DRAWS = 100_000
+#: Largest Dirichlet concentration: beyond 1e9 every draw equals the weights to 5 digits,
+#: and ``c * w`` must stay finite.
+MAX_CONCENTRATION = 1e9
+
+
+def _check_common(result, sites, top, pool, place_radius_km) -> tuple[int, int, float]:
+    """The checks every ranking entry point shares; returns (top, pool, place_radius_km)."""
+    check_result(result)
+    if sites is not None and not isinstance(sites, pd.DataFrame):
+        raise InputError(f"sites is a {type(sites).__name__}; give a DataFrame with easting "
+                         f"and northing (EPSG:27700 m), e.g. from growthzones.read_sites()")
+    top = check_top(top if top is not None else result.scenario.top, "top")
+    pool = (positive_int(pool, "pool") if pool is not None else max(5 * top, 50))
+    if pool > 5 * MAX_TOP:
+        raise InputError(f"pool is {pool}; it must be <= {5 * MAX_TOP}")
+    radius = number(place_radius_km, "place_radius_km", min=0.0, max=MAX_SEPARATION_KM)
+    return top, pool, radius
+
+
+def check_stability_args(draws, concentration, seed, interval=0.9) -> None:
+    """InputError unless the Monte-Carlo parameters of :func:`rank_stability` are usable."""
+    whole_number(draws, "draws", min=1, max=MAX_DRAWS, example="draws=1000")
+    number(concentration, "concentration", min=0.0, strict_min=True, max=MAX_CONCENTRATION,
+           example="concentration=50")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise InputError(f"seed is {seed!r}; it must be a whole number >= 0 or None")
+    if seed is not None and seed < 0:
+        raise InputError(f"seed is {seed}; numpy takes seeds >= 0 only (e.g. seed=0)")
+    number(interval, "interval", min=0.0, max=1.0, strict_min=True, strict_max=True,
+           example="interval=0.9")
 
 
 # --- candidate places -------------------------------------------------------------------------
@@ -125,10 +164,11 @@ def dirichlet_weights(weights: dict[str, float], *, draws: int, concentration: f
     seed
         Seed of ``numpy.random.default_rng``: the same seed gives the same draws.
     """
-    if not concentration > 0:
-        raise ValueError(f"concentration must be > 0, got {concentration}")
-    if draws < 1:
-        raise ValueError(f"draws must be >= 1, got {draws}")
+    check_stability_args(draws, concentration, seed)
+    if not isinstance(weights, dict) or not weights or not all(
+            isinstance(v, numbers.Real) and np.isfinite(v) and v > 0 for v in weights.values()):
+        raise InputError(f"weights is {str(weights)[:60]!r}; give a dict of criterion name to "
+                         f"weight > 0 (e.g. result.weights)")
     w = np.array(list(weights.values()), dtype=float)
     return np.random.default_rng(seed).dirichlet(concentration * w, size=draws)
 
@@ -172,11 +212,17 @@ def rank_stability(result: ScoreResult, sites: pd.DataFrame | None = None, *,
         ``rank_median``, ``rank_lo`` / ``rank_hi`` (the ``interval``), ``rank_best``,
         ``rank_worst``. ``attrs``: ``draws``, ``concentration``, ``seed``, ``top``,
         ``pool``, ``weight_sd`` (per criterion), ``outside_share``.
+
+    Raises
+    ------
+    InputError
+        ``top`` not 1 .. MAX_TOP, ``draws`` not 1 .. :data:`MAX_DRAWS`, ``concentration``
+        not a finite number in (0, :data:`MAX_CONCENTRATION`], ``seed`` negative (numpy
+        takes seeds >= 0 only), ``interval`` not strictly between 0 and 1.
     """
-    top = top if top is not None else result.scenario.top
-    pool = pool if pool is not None else max(5 * top, 50)
-    if not 0 < interval < 1:
-        raise ValueError(f"interval must lie between 0 and 1, got {interval}")
+    top, pool, place_radius_km = _check_common(result, sites, top, pool, place_radius_km)
+    check_stability_args(draws, concentration, seed, interval)
+    draws = int(draws)
     sites, cells, starts, _ = _places(result, sites, pool, place_radius_km)
     base_w = _weights_rows(result, np.array([list(result.weights.values())]))
     base = _place_scores(result, base_w, cells, starts)[0]
@@ -273,16 +319,27 @@ def sweep_weights(result: ScoreResult, sites: pd.DataFrame | None = None, *,
     pandas.DataFrame
         Long format: ``criterion``, ``factor``, ``weight`` (j's normalised weight),
         ``site_id``, ``base_rank``, ``rank``, ``score``, ``in_top``. ``attrs['top']`` is N.
+
+    Raises
+    ------
+    InputError
+        ``factors`` empty or not finite numbers >= 0 (at most 1e6); bad ``top``/``pool``.
     """
-    top = top if top is not None else result.scenario.top
-    pool = pool if pool is not None else max(5 * top, 50)
+    top, pool, place_radius_km = _check_common(result, sites, top, pool, place_radius_km)
+    if isinstance(factors, (str, bytes)) or not hasattr(factors, "__iter__"):
+        raise InputError(f"factors is {factors!r}; give a list of multipliers >= 0, e.g. "
+                         f"(0, 0.5, 1, 2)")
+    factors = [number(f, "each of factors", min=0.0, max=1e6, example="factors=(0, 0.5, 1, 2)")
+               for f in factors]
+    if not factors:
+        raise InputError("factors is empty; give at least one multiplier, e.g. (0, 0.5, 1, 2)")
     sites, cells, starts, _ = _places(result, sites, pool, place_radius_km)
     names = list(result.weights)
     w0 = np.array([result.weights[n] for n in names])
     base = _ranks(_place_scores(result, _weights_rows(result, w0[None, :]), cells, starts))[0]
     frames = []
     for j, name in enumerate(names):
-        fs = [f for f in factors if f >= 0]
+        fs = list(factors)
         Wj = np.tile(w0, (len(fs), 1))
         Wj[:, j] *= fs
         keep = Wj.sum(axis=1) > 0  # dropping the only criterion leaves nothing to score
@@ -318,11 +375,23 @@ def tornado(sweep: pd.DataFrame, site_id: str | None = None) -> pd.DataFrame:
         ``rank_worst``, ``swing`` (worst - best), ``kept_low`` / ``kept_high`` (how many
         of the baseline top N are still in the top N at the smallest / largest factor).
     """
+    need = {"criterion", "factor", "site_id", "base_rank", "rank", "in_top"}
+    if not isinstance(sweep, pd.DataFrame) or not need <= set(sweep.columns):
+        raise InputError(f"sweep is a {type(sweep).__name__} without the columns of "
+                         f"sweep_weights(); pass the output of sweep_weights()")
     top = sweep.attrs.get("top")
     if top is None:
-        raise ValueError("sweep has no attrs['top']; pass the output of sweep_weights()")
+        raise InputError("sweep has no attrs['top']; pass the output of sweep_weights()")
     if site_id is None:
-        site_id = sweep.loc[sweep["base_rank"] == 1, "site_id"].iloc[0]
+        first = sweep.loc[sweep["base_rank"] == 1, "site_id"]
+        if first.empty:
+            raise InputError("sweep has no site with base_rank 1; pass site_id=...")
+        site_id = first.iloc[0]
+    elif site_id not in set(sweep["site_id"]):
+        from .scenario import _suggest
+
+        raise InputError(f"site_id {site_id!r} is not in the sweep.{_suggest(site_id, set(sweep['site_id']))}"
+                         f" Give one of its site_id values")
     rows = []
     for name, g in sweep.groupby("criterion", sort=False):
         lo_f, hi_f = g["factor"].min(), g["factor"].max()

@@ -55,25 +55,41 @@ aggregation and report the constraint as the reason. Where the criterion has no 
 cell is kept and flagged unassessed (``missing = "keep"``, the default) or excluded.
 
 The loader checks everything and reports all problems at once (:class:`ScenarioError`);
-unknown names and keys are errors with a suggestion, never silently remapped.
+unknown names and keys are errors with a suggestion, never silently remapped. Every value
+must have the type shown above: a section is a table, ``name`` and ``description`` are
+strings, a number is a finite number (no ``nan``/``inf``, no dates, no text, no integer
+beyond float range). Bounds:
+
+* weights: any finite number >= 0. They are normalised by dividing by the largest first,
+  so ``1e308`` twice is fine (0.5 each, no overflow). A positive weight below
+  :data:`MIN_WEIGHT_SHARE` (a billionth) of the largest is refused: it would change no
+  score and is almost always a typo.
+* ``[sites] top``: a whole number 1 .. :data:`MAX_TOP`; ``min_separation_km``: > 0 and
+  <= :data:`MAX_SEPARATION_KM` (GB is 700 x 1,250 km: a wider separation can only ever
+  give one site). The CLI's ``--top`` and ``--min-separation-km`` go through the same checks.
+* transform parameters: see :func:`growthzones.transforms.check_transform`.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 import difflib
 import math
+import numbers
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from ._errors import ScenarioError
+from ._errors import GrowthZonesError, InputError, ScenarioError
+from ._validate import number, whole_number
 from .catalog import REPO_ROOT
 from .criteria import REGISTRY
-from .transforms import check_transform
+from .transforms import _is_finite_number, check_transform
 
 DEFAULT_SCENARIO = REPO_ROOT / "scenarios" / "default.toml"
 _TOP_KEYS = {"name", "description", "criteria", "weights", "aggregation", "constraints",
@@ -91,6 +107,12 @@ _AGG_PARAMS = {"wlc": set(), "topsis": {"ideal"}, "owa": {"orness", "order_weigh
 TOPSIS_IDEALS = ("data", "fixed")
 MAX_CONSISTENCY_RATIO = 0.1
 #: Saaty's random consistency index RI by matrix size n (Saaty 1980; n > 10: Saaty 2005).
+#: Most sites a scenario (or ``--top``) may ask for: a shortlist, not every cell.
+MAX_TOP = 10_000
+#: Widest site separation (km): GB spans 700 x 1,250 km, so more can only give one site.
+MAX_SEPARATION_KM = 1_500.0
+#: A positive weight below this share of the largest weight is refused (see the module doc).
+MIN_WEIGHT_SHARE = 1e-9
 SAATY_RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41,
                       9: 1.45, 10: 1.49, 11: 1.51, 12: 1.48, 13: 1.56, 14: 1.57, 15: 1.59}
 
@@ -234,13 +256,8 @@ def ahp_weights(matrix) -> tuple[np.ndarray, float, float, float]:
     >>> w.round(3).tolist(), round(cr, 3)
     ([0.75, 0.25], 0.0)
     """
-    a = np.asarray(matrix, dtype=float)
+    a = _ahp_matrix(matrix)
     n = a.shape[0]
-    if a.shape != (n, n) or n < 1:
-        raise ValueError(f"AHP matrix must be square, got shape {a.shape}")
-    if n > max(SAATY_RANDOM_INDEX):
-        raise ValueError(f"AHP supports at most {max(SAATY_RANDOM_INDEX)} criteria "
-                         f"(Saaty's random index table), got {n}")
     vals, vecs = np.linalg.eig(a)
     k = int(np.argmax(vals.real))
     lam = float(vals[k].real)
@@ -250,6 +267,44 @@ def ahp_weights(matrix) -> tuple[np.ndarray, float, float, float]:
         return w, float(n), 0.0, 0.0
     ci = max((lam - n) / (n - 1), 0.0)
     return w, lam, ci, ci / SAATY_RANDOM_INDEX[n]
+
+
+def _ahp_matrix(matrix) -> np.ndarray:
+    """``matrix`` as a checked (n, n) positive reciprocal float array, else InputError."""
+    fix = "give an (n, n) table of positive numbers with a[j][i] = 1 / a[i][j], e.g. [[1, 3], [1/3, 1]]"
+    try:
+        a = np.asarray(matrix, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"AHP matrix is {str(matrix)[:60]!r}; {fix}") from None
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] < 1:
+        raise InputError(f"AHP matrix has shape {a.shape}; it must be square: {fix}")
+    n = a.shape[0]
+    if n > max(SAATY_RANDOM_INDEX):
+        raise InputError(f"AHP supports at most {max(SAATY_RANDOM_INDEX)} criteria "
+                         f"(Saaty's random index table), got {n}; use direct weights")
+    bad = np.argwhere(~np.isfinite(a) | (a <= 0))
+    if bad.size:
+        i, j = bad[0]
+        raise InputError(f"AHP matrix[{i}][{j}] is {a[i, j]:g}; every entry must be a finite "
+                         f"number > 0 ({fix})")
+    off = np.argwhere(np.abs(a * a.T - 1) > 1e-6)
+    if off.size:
+        i, j = off[0]
+        what = (f"matrix[{i}][{i}] is {a[i, i]:g}; the diagonal must be 1" if i == j else
+                f"matrix[{i}][{j}] is {a[i, j]:g} but matrix[{j}][{i}] is {a[j, i]:g}; a "
+                f"reciprocal matrix needs matrix[{j}][{i}] = 1 / {a[i, j]:g} = {1 / a[i, j]:.4g}")
+        raise InputError(f"AHP {what}")
+    return a
+
+
+def _normalised(raw: list[float]) -> list[float]:
+    """Weights divided by their sum without overflow: by the largest first (1e308 + 1e308)."""
+    top = max(raw, default=0.0)
+    if not top > 0:
+        return [0.0 for _ in raw]
+    scaled = [w / top for w in raw]
+    total = math.fsum(scaled)
+    return [w / total for w in scaled]
 
 
 @dataclass(frozen=True)
@@ -271,8 +326,8 @@ class Scenario:
     @property
     def weights(self) -> dict[str, float]:
         """Normalised weights (sum 1) of the criteria with a positive weight."""
-        total = sum(c.weight for c in self.criteria)
-        return {c.name: c.weight / total for c in self.criteria if c.weight > 0}
+        norm = _normalised([c.weight for c in self.criteria])
+        return {c.name: w for c, w in zip(self.criteria, norm) if w > 0}
 
     def criterion(self, name: str) -> CriterionWeight:
         return next(c for c in self.criteria if c.name == name)
@@ -285,9 +340,8 @@ class Scenario:
         """
         import pandas as pd
 
-        total = sum(c.weight for c in self.criteria)
         df = pd.DataFrame({"raw_weight": [c.weight for c in self.criteria],
-                           "weight": [c.weight / total for c in self.criteria]},
+                           "weight": _normalised([c.weight for c in self.criteria])},
                           index=pd.Index([c.name for c in self.criteria], name="criterion"))
         df["percent"] = (100 * df["weight"]).round(1)
         df.attrs["method"] = self.weighting
@@ -303,6 +357,12 @@ class Scenario:
         weights and the pairwise table is dropped.
 
         Example: ``scenario.reweighted(dist_substation_132kv_km=6)``.
+
+        Raises
+        ------
+        ScenarioError
+            An unknown name (with a suggestion), or a weight that is not a finite number
+            >= 0, checked like a file.
         """
         data = self.to_dict(direct=True)
         for name, w in weights.items():
@@ -314,6 +374,9 @@ class Scenario:
 
         Example: ``scenario.updated({"aggregation": {"method": "topsis"}})``.
         """
+        if not isinstance(changes, Mapping):
+            raise InputError(f"changes is a {type(changes).__name__}; give a mapping of "
+                             f"section name to new content, e.g. {{'sites': {{'top': 10}}}}")
         data = self.to_dict()
         for key, value in changes.items():
             data[key] = copy.deepcopy(value)
@@ -353,18 +416,101 @@ def _suggest(name: str, options) -> str:
 
 
 def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _toml_type(v) -> str:
+    """How TOML calls the type of ``v``: 'a table', 'an array', 'a date', ..."""
+    if isinstance(v, Mapping):
+        return "a table"
+    if isinstance(v, (list, tuple)):
+        return "an array"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
+        return "a date/time"
+    if _is_number(v):
+        return "a number"
+    return f"a {type(v).__name__}"
+
+
+def _show(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _table(data: dict, key: str, problems: list[str], example: str) -> dict:
+    """``data[key]`` if it is a table (missing: {}); otherwise record the problem."""
+    v = data.get(key)
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        problems.append(f"[{key}] is {_toml_type(v)} ({_show(v)}); it must be a table, "
+                        f"e.g. {example}")
+        return {}
+    return v
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped (a key may hold a newline): one line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
+def _checked(problems: list[str], fn):
+    """Run one shared check; record its message instead of raising. None if it failed."""
+    try:
+        return fn()
+    except GrowthZonesError as exc:
+        problems.append(exc.one_line())
+        return None
+
+
+def check_top(value, what: str = "top", *, text: bool = False, example: str = "") -> int:
+    """Number of sites: a whole number 1 .. :data:`MAX_TOP`; text only if ``text`` (a flag).
+
+    >>> check_top(20)
+    20
+    >>> check_top(0, "[sites] top")
+    Traceback (most recent call last):
+    ...
+    growthzones._errors.InputError: [sites] top is 0; it must be a whole number >= 1
+    """
+    if not text and not _is_number(value):
+        fix = f" (e.g. {example})" if example else ""
+        raise InputError(f"{what} is {_show(value)}; it must be a whole number >= 1{fix}")
+    return whole_number(value, what, min=1, max=MAX_TOP, example=example)
+
+
+def check_min_separation_km(value, what: str = "min_separation_km", *, text: bool = False,
+                            example: str = "") -> float:
+    """Minimum distance between sites (km): > 0 and <= :data:`MAX_SEPARATION_KM`.
+
+    >>> check_min_separation_km(float("nan"), "[sites] min_separation_km")
+    Traceback (most recent call last):
+    ...
+    growthzones._errors.InputError: [sites] min_separation_km is nan; it must be a finite number
+    """
+    if not text and not _is_number(value):
+        fix = f" (e.g. {example})" if example else ""
+        raise InputError(f"{what} is {_show(value)}; it must be a positive number{fix}")
+    return number(value, what, min=0.0, strict_min=True, max=MAX_SEPARATION_KM,
+                  example=example)
 
 
 def _judgement(v) -> float | None:
     """A pairwise judgement as a float: a number or a ``"p/q"`` string; None if invalid."""
     if _is_number(v):
+        if not _is_finite_number(v):
+            return None
         x = float(v)
     elif isinstance(v, str):
         p, sep, q = v.strip().partition("/")
         try:
             x = float(p) / float(q) if sep else float(p)
-        except (ValueError, ZeroDivisionError):
+        except (ValueError, ZeroDivisionError, OverflowError):
             return None
     else:
         return None
@@ -478,7 +624,8 @@ def _parse_aggregation(raw, n_weighted: int, problems: list[str]) -> Aggregation
     if isinstance(raw, str):
         raw = {"method": raw}
     if not isinstance(raw, dict):
-        problems.append("[aggregation] must be a table with a method, e.g. method = \"wlc\"")
+        problems.append(f"[aggregation] is {_toml_type(raw)} ({_show(raw)}); it must be a "
+                        f"table with a method, e.g. method = \"wlc\"")
         return Aggregation()
     for k in raw:
         if k not in _AGG_KEYS:
@@ -506,9 +653,8 @@ def _parse_aggregation(raw, n_weighted: int, problems: list[str]) -> Aggregation
             problems.append(f"[aggregation] orness is {orness!r}; it must lie strictly between "
                             f"0 (all criteria must be good) and 1 (one good criterion suffices)")
         elif order is not None:
-            ok = (isinstance(order, list) and order and all(_is_number(v) and v >= 0
-                                                             and math.isfinite(v) for v in order)
-                  and sum(order) > 0)
+            ok = (isinstance(order, (list, tuple)) and order
+                  and all(_is_finite_number(v) and v >= 0 for v in order) and max(order) > 0)
             if not ok:
                 problems.append(f"[aggregation] order_weights is {order!r}; give a list of "
                                 f"non-negative numbers, not all zero")
@@ -516,8 +662,9 @@ def _parse_aggregation(raw, n_weighted: int, problems: list[str]) -> Aggregation
                 problems.append(f"[aggregation] order_weights has {len(order)} values but "
                                 f"{n_weighted} criteria have a weight; give one per criterion")
             else:
-                order = tuple(float(v) / sum(order) for v in order)
-    return Aggregation(method=method, orness=float(orness) if _is_number(orness) else None,
+                order = tuple(_normalised([float(v) for v in order]))
+    return Aggregation(method=method,
+                       orness=float(orness) if _is_finite_number(orness) else None,
                        order_weights=tuple(order) if isinstance(order, (list, tuple)) else None,
                        ideal=ideal if ideal in TOPSIS_IDEALS else "data")
 
@@ -539,7 +686,8 @@ def _parse_constraints(raw, scored: set[str], excl_names: set[str],
                        problems: list[str]) -> list[Constraint]:
     out = []
     if not isinstance(raw, dict):
-        problems.append("[constraints] must be a table like NAME = { max = 10 }")
+        problems.append(f"[constraints] is {_toml_type(raw)} ({_show(raw)}); it must be a "
+                        f"table like NAME = {{ max = 10 }}")
         return out
     for name, spec in raw.items():
         where = f"[constraints.{name}]"
@@ -558,7 +706,7 @@ def _parse_constraints(raw, scored: set[str], excl_names: set[str],
             problems.append(f"{where} needs min and/or max (in {REGISTRY[name].unit})")
             continue
         for k, v in (("min", lo), ("max", hi)):
-            if v is not None and (not _is_number(v) or not math.isfinite(v)):
+            if v is not None and not _is_finite_number(v):
                 problems.append(f"{where} {k} is {v!r}; it must be a finite number")
                 bad = True
         if not bad and lo is not None and hi is not None and lo > hi:
@@ -583,17 +731,25 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
     ScenarioError
         Listing every problem found, each with the fix.
     """
+    if not isinstance(source, str):
+        raise InputError(f"source is {_show(source)}; give a string naming where the "
+                         f"scenario came from, e.g. 'my.toml'")
+    if not isinstance(data, Mapping):
+        raise ScenarioError(source, [f"the scenario is {_toml_type(data)} ({_show(data)}); it "
+                                     f"must be a table with a [criteria] section"])
+    data = dict(data)
     problems: list[str] = []
     scored = {n for n, c in REGISTRY.items() if c.kind == "criterion"}
     excl_names = {n for n, c in REGISTRY.items() if c.kind == "exclusion"}
     for key in data:
         if key not in _TOP_KEYS:
             problems.append(f"[{key}] unknown section.{_suggest(key, _TOP_KEYS)}")
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            problems.append(f"{key} is {_toml_type(data[key])} ({_show(data[key])}); it must "
+                            f"be a string, e.g. {key} = \"Grid first\"")
 
-    wsec = data.get("weights") or {}
-    if not isinstance(wsec, dict):
-        problems.append("[weights] must be a table, e.g. method = \"direct\"")
-        wsec = {}
+    wsec = _table(data, "weights", problems, 'method = "direct"')
     for k in wsec:
         if k not in _WEIGHT_KEYS:
             problems.append(f"[weights] unknown key {k!r}.{_suggest(k, _WEIGHT_KEYS)}")
@@ -607,11 +763,16 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
         problems.append("[weights] pairwise judgements need method = \"ahp\"")
 
     criteria: list[CriterionWeight] = []
-    raw = data.get("criteria") or {}
-    if not isinstance(raw, dict) or (not raw and not is_ahp):
+    raw = data.get("criteria")
+    if raw is not None and not isinstance(raw, dict):
+        problems.append(f"[criteria] is {_toml_type(raw)} ({_show(raw)}); it must be a table "
+                        f"of [criteria.NAME] tables, each with a weight")
+        raw = {}
+    elif not raw and not is_ahp:
         problems.append("[criteria] no criteria given; add at least one [criteria.NAME] "
                         "table with a weight")
         raw = {}
+    raw = raw or {}
 
     def _criterion(name, spec) -> CriterionWeight | None:
         where = f"[criteria.{name}]"
@@ -631,11 +792,12 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
         elif w is None:
             problems.append(f"{where} has no weight; add weight = <number >= 0>")
             w = 0.0
-        elif not _is_number(w) or w != w:
-            problems.append(f"{where} weight is {w!r}; weights must be numbers >= 0")
+        elif not _is_finite_number(w):
+            problems.append(f"{where} weight is {_show(w)}; weights must be finite numbers >= 0")
             w = 0.0
         elif w < 0:
             problems.append(f"{where} weight is {w}; weights must be >= 0")
+            w = 0.0
         crit = REGISTRY[name]
         direction = spec.get("direction", crit.direction)
         if direction not in ("max", "min"):
@@ -673,13 +835,21 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
             "weight" in p for p in problems):
         problems.append("[criteria] all weights are zero; give at least one criterion a "
                         "positive weight")
+    elif criteria:
+        biggest = max(criteria, key=lambda c: c.weight)
+        for c in criteria:
+            if 0 < c.weight < MIN_WEIGHT_SHARE * biggest.weight:
+                problems.append(
+                    f"[criteria.{c.name}] weight {c.weight:g} is below a billionth of the "
+                    f"largest ({biggest.name} {biggest.weight:g}): it would change no score; "
+                    f"give it 0 or a weight on the same scale")
 
     n_weighted = sum(c.weight > 0 for c in criteria) if not is_ahp else len(criteria)
     aggregation = _parse_aggregation(data.get("aggregation"), n_weighted, problems)
-    constraints = _parse_constraints(data.get("constraints") or {}, scored, excl_names, problems)
+    constraints = _parse_constraints(data.get("constraints", {}), scored, excl_names, problems)
 
     exclusions = []
-    raw_ex = data.get("exclusions") or {}
+    raw_ex = _table(data, "exclusions", problems, "[exclusions] national_parks = true")
     for name, on in raw_ex.items():
         if name not in excl_names:
             hint = (" It is a criterion; give it a weight under [criteria], or a threshold "
@@ -690,21 +860,18 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
         elif on:
             exclusions.append(name)
 
-    sites = data.get("sites") or {}
+    sites = _table(data, "sites", problems, "[sites] top = 20")
     for k in sites:
         if k not in _SITE_KEYS:
             problems.append(f"[sites] unknown key {k!r}.{_suggest(k, _SITE_KEYS)}")
-    top = sites.get("top", 20)
-    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
-        problems.append(f"[sites] top is {top!r}; it must be a whole number >= 1")
-    sep = sites.get("min_separation_km", 25.0)
-    if not _is_number(sep) or sep <= 0:
-        problems.append(f"[sites] min_separation_km is {sep!r}; it must be a positive number")
+    top = _checked(problems, lambda: check_top(sites.get("top", 20), "[sites] top"))
+    sep = _checked(problems, lambda: check_min_separation_km(
+        sites.get("min_separation_km", 25.0), "[sites] min_separation_km"))
 
     if problems:
-        raise ScenarioError(source, problems)
+        raise ScenarioError(source, [_printable(p) for p in problems])
     return Scenario(name=str(data.get("name", Path(source).stem)), criteria=tuple(criteria),
-                    exclusions=tuple(exclusions), top=top, min_separation_km=float(sep),
+                    exclusions=tuple(exclusions), top=top, min_separation_km=sep,
                     description=str(data.get("description", "")), source=source,
                     weighting=method, ahp=ahp, aggregation=aggregation,
                     constraints=tuple(constraints))
@@ -723,6 +890,13 @@ def load_scenario(path: str | os.PathLike | None = None, *,
         ``--weight NAME=VALUE``). On an AHP scenario they apply to the AHP weights, which
         makes it a direct-weight scenario (see :meth:`Scenario.reweighted`).
     """
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise InputError(f"path is {_show(path)} ({type(path).__name__}); give the scenario "
+                         f"file as a str or Path, e.g. 'scenarios/default.toml'")
+    if weights is not None and (not isinstance(weights, Mapping) or not all(
+            isinstance(k, str) for k in weights)):
+        raise InputError(f"weights is {_show(weights)}; give a mapping of criterion name to "
+                         f"raw weight, e.g. {{'dist_ixp_km': 2}}")
     path = Path(path) if path is not None else DEFAULT_SCENARIO
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -731,21 +905,37 @@ def load_scenario(path: str | os.PathLike | None = None, *,
                                         "scenarios/default.toml as a start"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(path), [f"cannot read the file: {exc}"]) from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise ScenarioError(str(path), [f"not valid TOML: {exc}"]) from None
     wsec = data.get("weights")
     if weights and isinstance(wsec, dict) and wsec.get("method") == "ahp":
         return parse_scenario(data, source=path.name).reweighted(**weights)
+    crit = data.setdefault("criteria", {}) if weights else None
     for name, w in (weights or {}).items():
-        entry = data.setdefault("criteria", {}).setdefault(name, {})
+        if not isinstance(crit, dict):
+            break  # parse_scenario reports that [criteria] is not a table
+        entry = crit.setdefault(name, {})
         if isinstance(entry, dict):
             entry["weight"] = w
+        elif _is_number(entry):  # the `name = 2` shorthand: the override replaces it
+            crit[name] = w
     return parse_scenario(data, source=path.name)
 
 
 def with_sites(scenario: Scenario, *, top: int | None = None,
                min_separation_km: float | None = None) -> Scenario:
-    """A copy with other site-extraction settings."""
-    return replace(scenario, top=top if top is not None else scenario.top,
-                   min_separation_km=(min_separation_km if min_separation_km is not None
+    """A copy with other site-extraction settings, checked as ``[sites]`` in a file is.
+
+    Raises
+    ------
+    InputError
+        ``top`` not a whole number 1 .. MAX_TOP, or ``min_separation_km`` not a finite
+        number in (0, MAX_SEPARATION_KM].
+    """
+    if not isinstance(scenario, Scenario):
+        raise InputError(f"scenario is a {type(scenario).__name__}; give a Scenario "
+                         f"(from load_scenario)")
+    return replace(scenario, top=check_top(top) if top is not None else scenario.top,
+                   min_separation_km=(check_min_separation_km(min_separation_km)
+                                      if min_separation_km is not None
                                       else scenario.min_separation_km))

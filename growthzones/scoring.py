@@ -64,6 +64,8 @@ import numpy as np
 import pandas as pd
 
 from . import transforms
+from ._errors import InputError
+from ._validate import number
 from .scenario import Scenario
 from .store import LayerStore
 
@@ -818,7 +820,14 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32) -> ScoreRe
     --------
     >>> import growthzones as gz                                    # doctest: +SKIP
     >>> result = gz.score(gz.load_layers(), gz.load_scenario())     # doctest: +SKIP
+
+    Raises
+    ------
+    InputError
+        ``store`` is not a :class:`LayerStore` or ``scenario`` not a :class:`Scenario`
+        (including the two swapped), or ``dtype`` is not float32/float64.
     """
+    check_score_args(store, scenario, dtype)
     dtype = np.dtype(dtype)
     weights = scenario.weights
     cm = criteria_matrix(store, scenario, dtype)
@@ -888,15 +897,46 @@ def _contribution_fn(cm: CriteriaMatrix, w, method, params, total, coverage, aux
 
 # --- explain --------------------------------------------------------------------------------
 
+def check_score_args(store, scenario, dtype=np.float32) -> None:
+    """InputError unless ``score(store, scenario, dtype=dtype)`` has arguments it can use."""
+    if isinstance(store, Scenario) and isinstance(scenario, LayerStore):
+        raise InputError("score(store, scenario) got the scenario first and the layer store "
+                         "second; swap them: score(layers, scenario)")
+    if not isinstance(store, LayerStore):
+        raise InputError(f"store is a {type(store).__name__} ({str(store)[:40]!r}); give the "
+                         f"layer store: score(gz.load_layers(), scenario)")
+    if not isinstance(scenario, Scenario):
+        kind = type(scenario).__name__
+        raise InputError(f"scenario is {'an' if kind[0] in 'aeiou' else 'a'} {kind} "
+                         f"({str(scenario)[:40]!r}); "
+                         f"give a Scenario: score(layers, gz.load_scenario('my.toml'))")
+    try:
+        ok = np.dtype(dtype) in (np.float32, np.float64)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise InputError(f"dtype is {dtype!r}; use numpy.float32 (default) or numpy.float64")
+
+
+def check_result(result, what: str = "result") -> ScoreResult:
+    """``result`` if it is a :class:`ScoreResult`, else an InputError saying how to get one."""
+    if not isinstance(result, ScoreResult):
+        raise InputError(f"{what} is a {type(result).__name__}; give the output of "
+                         f"growthzones.score(layers, scenario)")
+    return result
+
+
 def cell_at(result: ScoreResult, x: float, y: float) -> int:
     """Position in the land vectors of the cell containing BNG point (x, y)."""
+    x, y = number(x, "easting"), number(y, "northing")
     rows, cols = result.grid.rowcol(np.array([x]), np.array([y]))
     if rows[0] < 0:
-        raise ValueError(f"point ({x:.0f}, {y:.0f}) is outside the GB grid")
+        raise InputError(f"point ({x:.0f}, {y:.0f}) is outside the GB grid; give "
+                         f"EPSG:27700 metres")
     flat = rows[0] * result.grid.width + cols[0]
     pos = np.searchsorted(result.store.land_index, flat)
     if pos >= len(result.store.land_index) or result.store.land_index[pos] != flat:
-        raise ValueError(f"point ({x:.0f}, {y:.0f}) is not on GB land in this grid")
+        raise InputError(f"point ({x:.0f}, {y:.0f}) is not on GB land in this grid")
     return int(pos)
 
 

@@ -30,7 +30,8 @@ import pandas as pd
 from ._version import __version__
 from ._errors import LayerStoreError
 from .catalog import REPO_ROOT, SourceFiles, catalog, gaps
-from .grid import GridSpec
+from ._validate import grid_size
+from .grid import GB_BOUNDS, GridSpec
 from .io import read_raster, write_json, write_raster, write_text
 from .criteria import REGISTRY
 from .fileset import check_out_folder, remove_tmp_files, write_set
@@ -389,6 +390,7 @@ def build_store(out: str | os.PathLike, *, source: str | os.PathLike | None = No
     from .layers import LAYER_MODULES
     from .layers.base import basemap_geojson, build_base, read_places, read_small_areas
 
+    grid_size(resolution, "resolution", bounds=GB_BOUNDS)  # refuse before allocating
     t0 = time.perf_counter()
     sources = SourceFiles(source)
     grid = GridSpec(resolution=resolution)

@@ -36,8 +36,11 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 
 import numpy as np
+
+from ._errors import InputError
 
 #: transform name -> {parameter: required?}
 TRANSFORMS: dict[str, dict[str, bool]] = {
@@ -49,23 +52,65 @@ TRANSFORMS: dict[str, dict[str, bool]] = {
 }
 
 
+#: Largest magnitude of a transform parameter (criterion units: km, %, MW, ms). No criterion
+#: comes near it, and beyond it spans such as ``hi - lo`` lose all precision on the float32
+#: layers or overflow; a larger value is a typo, so it is refused rather than clipped.
+MAX_PARAMETER = 1e12
+
+
 def _is_finite_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """A real number (not a bool) that is finite; huge ints (10**400) are not."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
+def _in_range(v) -> bool:
+    return _is_finite_number(v) and abs(float(v)) <= MAX_PARAMETER
+
+
+def _points(raw) -> list[tuple[float, float]] | str:
+    """The piecewise points as float pairs, or the problem with them."""
+    if not isinstance(raw, (list, tuple, np.ndarray)) or len(raw) < 2 or not all(
+            isinstance(p, (list, tuple, np.ndarray)) and len(p) == 2 for p in raw):
+        return "piecewise points must be a list of at least two [x, value] pairs"
+    flat = [v for p in raw for v in p]
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in flat):
+        bad = next(v for v in flat if isinstance(v, bool) or not isinstance(v, numbers.Real))
+        return f"piecewise points must be numbers, got {bad!r} ({type(bad).__name__})"
+    if not all(_is_finite_number(v) for v in flat):
+        return "piecewise points must be finite numbers (no nan or inf)"
+    if not all(abs(float(v)) <= MAX_PARAMETER for v in flat):
+        return f"piecewise points must lie within +-{MAX_PARAMETER:g} (the criterion's unit)"
+    return [(float(x), float(y)) for x, y in raw]
 
 
 def check_transform(spec: dict) -> list[str]:
     """Problems with a transform spec ``{"type": name, **params}``; empty if it is valid.
 
+    Every parameter must be a finite number (not a bool, a string or a date) within
+    +-:data:`MAX_PARAMETER`.
+
     Examples
     --------
     >>> check_transform({"type": "decay", "half_distance": 0})
-    ['decay half_distance must be a positive number, got 0']
+    ['decay half_distance must be a positive number, got 0 (between 1e-09 and 1e+12)']
     >>> check_transform({"type": "piecewise", "points": [[0, 1], [5, 0.5], [20, 0]]})
     []
+    >>> check_transform({"type": ["linear"]})
+    ["transform type is ['linear']; give a name: one of linear, piecewise, decay, threshold, percentile"]
     """
+    if not isinstance(spec, dict):
+        return [f"transform is {spec!r}; give a name or a table with a type, e.g. "
+                f"{{ type = \"linear\" }}"]
     kind = spec.get("type")
+    if not isinstance(kind, str):
+        return [f"transform type is {kind!r}; give a name: one of {', '.join(TRANSFORMS)}"]
     if kind not in TRANSFORMS:
-        hint = difflib.get_close_matches(str(kind), TRANSFORMS, n=1)
+        hint = difflib.get_close_matches(kind, TRANSFORMS, n=1)
         return [f"unknown transform {kind!r}" + (f". Did you mean {hint[0]!r}?" if hint else
                 f"; use one of {', '.join(TRANSFORMS)}")]
     params = TRANSFORMS[kind]
@@ -73,34 +118,31 @@ def check_transform(spec: dict) -> list[str]:
                 if req and p not in spec]
     problems += [f"transform {kind!r} has no parameter {p!r} (it takes: "
                  f"{', '.join(params) or 'none'})" for p in spec if p != "type" and p not in params]
+    big = f" within +-{MAX_PARAMETER:g}"
     if kind == "piecewise" and "points" in spec:
-        try:
-            arr = np.asarray(spec["points"], dtype=float)
-            ok = arr.ndim == 2 and arr.shape[1] == 2 and len(arr) >= 2
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            problems.append("piecewise points must be a list of at least two [x, value] pairs")
-        elif not np.isfinite(arr).all():
-            problems.append("piecewise points must be finite numbers (no nan or inf)")
-        elif np.any(np.diff(arr[:, 0]) <= 0):
+        pts = _points(spec["points"])
+        if isinstance(pts, str):
+            problems.append(pts)
+        elif any(b[0] <= a[0] for a, b in zip(pts, pts[1:])):
             problems.append("piecewise points must have strictly increasing x")
-        elif np.any((arr[:, 1] < 0) | (arr[:, 1] > 1)):
+        elif any(not 0 <= y <= 1 for _, y in pts):
             problems.append("piecewise values must lie in [0, 1]")
     if kind == "decay" and "half_distance" in spec:
         h = spec["half_distance"]
-        if not _is_finite_number(h) or h <= 0:
-            problems.append(f"decay half_distance must be a positive number, got {h!r}")
+        # Below 1e-9 the half-distance rounds to 0 in float32 and 0 / 0 would give NaN.
+        if not _in_range(h) or not float(h) >= 1e-9:
+            problems.append(f"decay half_distance must be a positive number, got {h!r} "
+                            f"(between 1e-09 and {MAX_PARAMETER:g})")
     if kind == "threshold" and "value" in spec:
         v = spec["value"]
-        if not _is_finite_number(v):
-            problems.append(f"threshold value must be a finite number, got {v!r}")
+        if not _in_range(v):
+            problems.append(f"threshold value must be a finite number{big}, got {v!r}")
     if kind == "linear":
         for p in ("lo", "hi"):
-            if p in spec and not _is_finite_number(spec[p]):
-                problems.append(f"linear {p} must be a finite number, got {spec[p]!r}")
+            if p in spec and not _in_range(spec[p]):
+                problems.append(f"linear {p} must be a finite number{big}, got {spec[p]!r}")
         lo, hi = spec.get("lo"), spec.get("hi")
-        if _is_finite_number(lo) and _is_finite_number(hi) and not hi > lo:
+        if _in_range(lo) and _in_range(hi) and not hi > lo:
             problems.append(f"linear needs lo < hi, got lo={lo} and hi={hi}")
     return problems
 
@@ -285,7 +327,7 @@ def apply(x, spec: dict, direction: str):
     """
     problems = check_transform(spec)
     if problems:
-        raise ValueError("; ".join(problems))
+        raise InputError("; ".join(problems))
     kind = spec["type"]
     params = {k: v for k, v in spec.items() if k != "type"}
     x = _float(x)

@@ -15,6 +15,15 @@ import pytest
 from growthzones.catalog import SourceFiles, default_source_dir
 
 REPO = Path(__file__).resolve().parent.parent
+
+try:  # hypothesis profiles for tests/test_fuzz.py: `ci` (default, fast) and `long` (by hand)
+    from hypothesis import settings
+
+    settings.register_profile("ci", max_examples=100, deadline=None, database=None)
+    settings.register_profile("long", max_examples=5000, deadline=None, database=None)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+except ImportError:  # pragma: no cover - hypothesis is a dev dependency
+    pass
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 

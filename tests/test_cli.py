@@ -73,7 +73,9 @@ def test_criteria_lists_every_registered_name(capsys):
 def test_console_script_exit_code_for_usage_error():
     proc = subprocess.run([sys.executable, "-m", "growthzones.cli", "run", "--top", "x"],
                           capture_output=True, text=True, cwd=REPO)
-    assert proc.returncode == 2 and "invalid int value" in proc.stderr
+    # one line naming the flag, the value and the fix (was argparse's "invalid int value")
+    assert proc.returncode == 2 and proc.stderr.strip() == (
+        "error: --top is 'x'; it must be a number (e.g. --top 20)")
 
 
 def test_run_with_user_sites_escapes_names_in_the_map(tmp_path):
@@ -114,3 +116,142 @@ def test_stability_and_compare_commands(tmp_path, capsys):
     with rasterio.open(tmp_path / "difference.tif") as src:
         assert src.crs.to_epsg() == 27700
     assert main(["compare", str(default), str(tmp_path / "missing.toml")]) == 2
+
+
+# --- issue #9: every bad flag is one line and exit 2, before any work starts -----------------
+
+import growthzones.cli as cli  # noqa: E402
+
+COMMANDS = ("cmd_run", "cmd_stability", "cmd_compare", "cmd_build", "cmd_screenshot",
+            "cmd_criteria", "cmd_download")
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Replace every command with a stub that records its args: nothing runs for real."""
+    seen = []
+    for name in COMMANDS:
+        monkeypatch.setattr(cli, name, lambda args, _n=name: seen.append((_n, args)) or 0)
+    return seen
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: "), err
+    assert "Traceback" not in err[0] and "usage:" not in err[0]
+    return err[0]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "--top", "0"], "--top is '0'; it must be a whole number >= 1 (e.g. --top 20)"),
+    (["run", "--top", "-5"], "--top is '-5'; it must be a whole number >= 1"),
+    (["run", "--top", "2.5"], "--top is '2.5'; it must be a whole number"),
+    (["run", "--top", "x"], "--top is 'x'; it must be a number (e.g. --top 20)"),
+    (["run", "--top", "100000"], "--top is '100000'; it must be a whole number <= 10000"),
+    (["compare", "a.toml", "b.toml", "--top", "0"], "--top is '0'"),
+    (["stability", "--top", "-5"], "--top is '-5'"),
+    (["run", "--min-separation-km", "nan"], "--min-separation-km is 'nan'; it must be a finite "
+                                            "number (e.g. --min-separation-km 25)"),
+    (["run", "--min-separation-km", "inf"], "--min-separation-km is 'inf'; it must be a finite"),
+    (["run", "--min-separation-km", "-1"], "--min-separation-km is '-1'; it must be > 0"),
+    (["run", "--min-separation-km", "0"], "--min-separation-km is '0'; it must be > 0"),
+    (["stability", "--draws", "0"], "--draws is '0'; it must be a whole number >= 1 "
+                                    "(e.g. --draws 1000)"),
+    (["stability", "--draws", "-5"], "--draws is '-5'"),
+    (["stability", "--concentration", "0"], "--concentration is '0'; it must be > 0"),
+    (["stability", "--concentration", "-1"], "--concentration is '-1'; it must be > 0"),
+    (["stability", "--concentration", "nan"], "--concentration is 'nan'; it must be a finite"),
+    (["stability", "--concentration", "inf"], "--concentration is 'inf'; it must be a finite"),
+    (["stability", "--seed", "-1"], "--seed is '-1'; it must be a whole number >= 0"),
+    (["data", "build", "--resolution", "0"], "--resolution is '0'; it must be > 0"),
+    (["data", "build", "--resolution", "-100"], "--resolution is '-100'; it must be > 0"),
+    (["data", "build", "--resolution", "nan"], "--resolution is 'nan'; it must be a finite"),
+    (["data", "build", "--resolution", "7"], "--resolution is '7'; it must be >= 10 m (a 7 m "
+                                             "grid of GB is 17.9 G cells"),
+    (["data", "build", "--resolution", "1"], "a 1 m grid of GB is 875 G cells, ~3.2 TiB per "
+                                             "float32 layer"),
+    (["data", "build", "--resolution", "7000"], "must split into whole cells"),
+    (["screenshot", "a.html", "b.png", "--width", "0"], "--width is '0'; it must be a whole "
+                                                        "number >= 1"),
+    (["screenshot", "a.html", "b.png", "--height", "-5"], "--height is '-5'"),
+    (["run", "--weight", "dist_ixp_km=inf"], "--weight dist_ixp_km is 'inf'; it must be a "
+                                             "finite number (e.g. --weight dist_ixp_km=2)"),
+    (["run", "--weight", "dist_ixp_km=nan"], "--weight dist_ixp_km is 'nan'"),
+    (["run", "--weight", "dist_ixp_km=-1"], "--weight dist_ixp_km is '-1'; it must be >= 0"),
+    (["run", "--weight", "=3"], "--weight '=3' is not NAME=NUMBER"),
+    (["run", "--weight", " =3"], "--weight ' =3' is not NAME=NUMBER"),
+    (["run", "--weight", "dist_ixp_km=1", "--weight", "dist_ixp_km=2"],
+     "--weight dist_ixp_km is given twice (1 and 2); give each criterion once"),
+    # argparse's own errors, one line naming the command
+    (["run", "--bogus"], "error: growthzones run: unrecognized arguments: --bogus (see "
+                         "growthzones run --help)"),
+    (["run", "--top"], "growthzones run: argument --top: expected one argument"),
+    (["rn"], "growthzones: argument command: invalid choice: 'rn'"),
+    ([], "growthzones: the following arguments are required: command"),
+    (["compare", "a.toml"], "growthzones compare: the following arguments are required: b"),
+    (["data"], "growthzones data: the following arguments are required: data_command"),
+    (["data", "build", "--nope"], "growthzones data build: unrecognized arguments: --nope"),
+])
+def test_bad_flags_exit_2_with_one_line_before_any_work(argv, message, calls, capsys):
+    assert cli.main(argv) == 2
+    assert message in _one_line_error(capsys)
+    assert calls == []  # no command ran
+
+
+def test_several_bad_flags_are_reported_together(calls, capsys):
+    assert cli.main(["stability", "--draws", "x", "--seed", "-2", "--concentration", "0"]) == 2
+    line = _one_line_error(capsys)
+    assert "--draws is 'x'" in line and "--seed is '-2'" in line and "--concentration" in line
+
+
+def test_good_flags_reach_the_command_converted(calls):
+    assert cli.main(["stability", "--top", "5", "--draws", "1e3", "--concentration", "20",
+                     "--seed", "7", "--weight", "dist_ixp_km=2"]) == 0
+    (name, args), = calls
+    assert name == "cmd_stability"
+    assert (args.top, args.draws, args.concentration, args.seed) == (5, 1000, 20.0, 7)
+    assert cli.main(["run", "--min-separation-km", "12.5"]) == 0
+    assert calls[-1][1].min_separation_km == 12.5 and calls[-1][1].top is None
+    assert cli.main(["data", "build", "--resolution", "500", "--out", "x"]) == 0
+    assert calls[-1][1].resolution == 500.0 and calls[-1][1].argv == ["--resolution", "500",
+                                                                       "--out", "x"]
+    assert cli.main(["screenshot", "a.html", "b.png"]) == 0
+    assert (calls[-1][1].width, calls[-1][1].height) == (1400, 1000)
+
+
+def test_help_exits_0(capsys):
+    assert cli.main(["run", "--help"]) == 0
+    assert "--min-separation-km" in capsys.readouterr().out
+
+
+def test_errors_interrupts_and_bugs_from_a_command(monkeypatch, capsys):
+    from growthzones._errors import InputError
+
+    def raise_(exc):
+        def f(args):
+            raise exc
+        return f
+
+    monkeypatch.setattr(cli, "cmd_criteria", raise_(InputError("top is 0;\n  it must be >= 1")))
+    assert cli.main(["criteria"]) == 2
+    assert _one_line_error(capsys) == "error: top is 0; it must be >= 1"
+    monkeypatch.setattr(cli, "cmd_criteria", raise_(KeyboardInterrupt()))
+    assert cli.main(["criteria"]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
+    monkeypatch.setattr(cli, "cmd_criteria", raise_(ZeroDivisionError("a bug")))
+    with pytest.raises(ZeroDivisionError):  # a bug keeps its traceback
+        cli.main(["criteria"])
+
+
+def test_criteria_with_a_missing_store_exits_2(tmp_path, capsys):
+    assert cli.main(["criteria", "--store", str(tmp_path / "no" / "such" / "store")]) == 2
+    assert "no layer store" in _one_line_error(capsys)
+
+
+def test_an_odd_scenario_name_is_data(tmp_path, calls):
+    p = tmp_path / "odd.toml"
+    p.write_text('name = "<script>\\u0000 ; rm -rf /"\n[criteria.dist_ixp_km]\nweight = 1\n')
+    import growthzones as gz
+
+    assert gz.load_scenario(p).name == "<script>\x00 ; rm -rf /"
+    assert cli.main(["run", "--scenario", str(p)]) == 0

@@ -73,10 +73,30 @@ def test_exclusion_change_marks_cells_a_constraint_removes(store, base):
 
 
 def test_bad_inputs_are_errors(store, base):
-    with pytest.raises(TypeError, match="expected a Scenario or ScoreResult"):
+    from growthzones._errors import InputError
+
+    # a wrong type is an InputError (one line on the CLI), no longer a bare TypeError
+    with pytest.raises(InputError, match="is a str .*give a Scenario .* or a ScoreResult"):
         compare_scenarios(store, base, "power.toml")
     other = gz.scoring.score(gz.load_layers(store.path), base)
     with pytest.raises(ValueError, match="same store"):
         compare_scenarios(store, base, other)
     with pytest.raises(KeyError, match="no surface 'ratio'"):
         compare_scenarios(store, base, base, pool=20).surface("ratio")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"top": 0}, "top is 0; it must be a whole number >= 1 (e.g. top=20)"),
+    ({"top": -5}, "top is -5"),
+    ({"top": 2.5}, "top is 2.5; it must be a whole number"),
+    ({"pool": 0}, "pool is 0; it must be a whole number >= 1"),
+    ({"match_km": float("nan")}, "match_km is nan; it must be a finite number"),
+    ({"match_km": 0}, "match_km is 0; it must be > 0"),
+])
+def test_bad_compare_arguments_are_input_errors(store, base, kwargs, message):
+    from growthzones._errors import InputError
+
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        compare_scenarios(store, base, base, **kwargs)
+    with pytest.raises(InputError, match="store is a Scenario; give the layer store first"):
+        compare_scenarios(base, base, base)

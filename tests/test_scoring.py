@@ -99,3 +99,23 @@ def test_unassessed_exclusion_is_flagged_not_excluded():
     assert r.excluded.tolist() == [False, False, True]
     assert r.unassessed["national_parks"].tolist() == [False, True, False]
     assert gz.explain(r, 1500, 500).loc["national_parks", "status"].startswith("not assessed")
+
+
+def test_score_arguments_swapped_or_of_the_wrong_type_are_input_errors():
+    from growthzones._errors import InputError
+
+    store, sc = three_sites(), scenario()
+    with pytest.raises(InputError, match=r"got the scenario first and the layer store second; "
+                                         r"swap them: score\(layers, scenario\)"):
+        gz.score(sc, store)
+    with pytest.raises(InputError, match=r"store is a str \('x'\); give the layer store"):
+        gz.score("x", 3)
+    with pytest.raises(InputError, match=r"scenario is an int \('3'\); give a Scenario"):
+        gz.score(store, 3)
+    with pytest.raises(InputError, match=r"scenario is a dict .*give a Scenario"):
+        gz.score(store, {"criteria": {}})
+    with pytest.raises(InputError, match="dtype is 'int8'; use numpy.float32"):
+        gz.score(store, sc, dtype="int8")
+    with pytest.raises(InputError, match="dtype is 'nope'"):
+        gz.score(store, sc, dtype="nope")
+    assert gz.score(store, sc, dtype=np.float64).score.dtype == np.float64

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -44,7 +46,7 @@ def test_dirichlet_weights_are_seeded_normalised_and_centred():
     np.testing.assert_allclose(d1.mean(axis=0), [0.5, 0.3, 0.2], atol=0.005)
     # sd = sqrt(w (1 - w) / (c + 1))
     np.testing.assert_allclose(d1.std(axis=0), np.sqrt([0.25, 0.21, 0.16]) / np.sqrt(51), rtol=0.06)
-    with pytest.raises(ValueError, match="concentration must be > 0"):
+    with pytest.raises(ValueError, match="concentration is 0; it must be > 0"):
         R.dirichlet_weights(w, draws=1, concentration=0)
 
 
@@ -205,3 +207,60 @@ def test_region_areas_match_a_brute_force_count():
     for g, r, c in zip(got, rows[pick], cols[pick]):
         near = (rr - r) ** 2 + (cc - c) ** 2 <= 12.5 ** 2
         assert g == ((labels == labels[r, c]) & near).sum()
+
+
+# --- issue #9: bad arguments are InputErrors naming the parameter ------------------------------
+
+from growthzones._errors import InputError  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny_result():
+    sc = parse_scenario({"criteria": {SUB: 1, EMP: 1}, "sites": {"min_separation_km": 0.5}})
+    return gz.score(_two_site_store(), sc)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"top": 0}, "top is 0; it must be a whole number >= 1"),
+    ({"top": 2.5}, "top is 2.5; it must be a whole number"),
+    ({"top": "3"}, "top is '3'; it must be a whole number >= 1"),
+    ({"draws": 0}, "draws is 0; it must be a whole number >= 1"),
+    ({"draws": -5}, "draws is -5"),
+    ({"draws": 10**30}, "draws is 1000000000000000000000000000000; it must be a whole number "
+                        "<= 100000"),
+    ({"concentration": math.inf}, "concentration is inf; it must be a finite number"),
+    ({"concentration": math.nan}, "concentration is nan; it must be a finite number"),
+    ({"concentration": 0}, "concentration is 0; it must be > 0"),
+    ({"concentration": -1}, "concentration is -1; it must be > 0"),
+    ({"seed": -1}, "seed is -1; numpy takes seeds >= 0 only"),
+    ({"seed": 1.5}, "seed is 1.5; it must be a whole number >= 0 or None"),
+    ({"interval": 1}, "interval is 1; it must be < 1"),
+    ({"pool": 0}, "pool is 0; it must be a whole number >= 1"),
+    ({"place_radius_km": math.nan}, "place_radius_km is nan"),
+    ({"sites": [1, 2]}, "sites is a list; give a DataFrame"),
+])
+def test_rank_stability_bad_arguments(tiny_result, kwargs, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        R.rank_stability(tiny_result, **{"draws": 5, **kwargs})
+
+
+def test_rank_stability_wants_a_result():
+    with pytest.raises(InputError, match="result is a str; give the output of growthzones.score"):
+        R.rank_stability("result.csv")
+
+
+def test_sweep_and_tornado_bad_arguments(tiny_result):
+    for factors, message in (((), "factors is empty"), ("abc", "factors is 'abc'"),
+                             ((1, -1), "each of factors is -1; it must be >= 0"),
+                             ((1, math.nan), "each of factors is nan"), (3, "factors is 3")):
+        with pytest.raises(InputError, match=re.escape(message)):
+            R.sweep_weights(tiny_result, _sites(0, 1), factors=factors)
+    with pytest.raises(InputError, match="top is 0"):
+        R.sweep_weights(tiny_result, _sites(0, 1), top=0)
+    sweep = R.sweep_weights(tiny_result, _sites(0, 1), factors=(0.5, 2), top=1)
+    with pytest.raises(InputError, match="site_id 'S9' is not in the sweep"):
+        R.tornado(sweep, "S9")
+    with pytest.raises(InputError, match="without the columns of sweep_weights"):
+        R.tornado(pd.DataFrame({"x": [1]}))
+    with pytest.raises(InputError, match="dict of criterion name to weight > 0"):
+        R.dirichlet_weights({"a": math.inf}, draws=3, concentration=5)
