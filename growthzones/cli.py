@@ -232,9 +232,9 @@ def cmd_build(args) -> int:
 
 
 def cmd_download(args) -> int:
-    from .catalog import download
+    from .catalog import download, download_destination
 
-    dest = args.to / (args.name or args.url.rstrip("/").rsplit("/", 1)[-1])
+    dest = download_destination(args.to, args.url, args.name)
     download(args.url, dest, sha256=args.sha256)
     _say(f"wrote {dest}")
     return 0

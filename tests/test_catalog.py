@@ -132,3 +132,15 @@ def test_cli_download_refuses_a_name_that_leaves_the_folder(local_server, tmp_pa
     assert main(["data", "download", f"{base}/f.csv", "--to", str(dest), "--name", "../x"]) == 2
     assert "error:" in capsys.readouterr().err
     assert not (tmp_path / "x").exists() and not dest.exists()
+
+
+def test_cli_download_refuses_an_absolute_name_before_connecting(tmp_path, capsys):
+    from growthzones.cli import main
+
+    # 127.0.0.1 port 9 (discard): never contacted, the name is refused first
+    code = main(["data", "download", "http://127.0.0.1:9/f.zip", "--to", str(tmp_path),
+                 "--name", str(tmp_path.parent / "escaped.zip")])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--name" in err[0]
+    assert not (tmp_path.parent / "escaped.zip").exists() and list(tmp_path.iterdir()) == []
