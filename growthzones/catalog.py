@@ -22,7 +22,43 @@ from pathlib import Path
 from ._errors import InputError, SourceDataError
 from .io import atomic_path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The installed package folder. The embedded layer store (``data/gb_1000m``, with its
+#: ``data/SOURCES.md``) and the built-in scenarios (``scenarios/*.toml``) are package data
+#: inside it, so a wheel installed anywhere (``pip install .``, not editable) finds them
+#: the same way as a source checkout does.
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The source checkout holding the package; only meaningful when running from one. It
+#: locates ``../shared/data`` (the raw data used by ``data build``), never the package data.
+REPO_ROOT = PACKAGE_DIR.parent
+#: Folder name of the embedded 1 km store inside the package's ``data`` folder.
+EMBEDDED_STORE_NAME = "gb_1000m"
+
+
+def package_path(*parts: str) -> Path:
+    """A file or folder shipped in the package (``data/...``, ``scenarios/...``) as a Path.
+
+    Found through :mod:`importlib.resources`, so it works for a wheel installed in any
+    environment and for an editable install alike. pip always unpacks a wheel to real
+    files; a package imported from a zip archive has no such path and is refused.
+
+    >>> package_path("scenarios", "default.toml").name
+    'default.toml'
+    """
+    res = importlib.resources.files("growthzones").joinpath(*parts)
+    if not isinstance(res, Path):  # a zipimport: rasterio needs real files
+        raise InputError(f"growthzones is imported from an archive ({res}), so its "
+                         f"embedded data has no file path; install it with pip (which "
+                         f"unpacks it), or pass --store DIR")
+    return res
+
+
+def embedded_store_dir() -> Path:
+    """The folder ``data build`` writes when asked to rebuild the embedded store in place.
+
+    ``growthzones data build --out <this folder>`` rebuilds ``gb_1000m`` inside it (and
+    its ``SOURCES.md``); no other command writes there.
+    """
+    return package_path("data")
 
 
 @dataclass(frozen=True)
@@ -58,7 +94,11 @@ def gaps() -> dict[str, dict]:
 
 
 def default_source_dir() -> Path:
-    """``$GROWTHZONES_SOURCE`` if set, else ``../shared/data`` beside the repository."""
+    """``$GROWTHZONES_SOURCE`` if set, else ``../shared/data`` beside the source checkout.
+
+    Only the build reads raw data; an installed wheel has no checkout, so there pass
+    ``--source DIR`` or set ``$GROWTHZONES_SOURCE``.
+    """
     env = os.environ.get("GROWTHZONES_SOURCE")
     return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
 

@@ -266,7 +266,8 @@ def build_parser() -> ArgumentParser:
     r = sub.add_parser("run", help="score, rank and write ranking.csv, sites.geojson, "
                                    "score.tif and map.html")
     r.add_argument("--scenario", type=Path, default=None,
-                   help="scenario TOML (default: scenarios/default.toml)")
+                   help="scenario TOML file, or a built-in by name: default, grid_only, "
+                        "post_industrial_only, with_latency (default: default)")
     r.add_argument("--weight", action="append", metavar="NAME=VALUE",
                    help="override one criterion's weight; repeatable")
     r.add_argument("--top", default=None, metavar="N",
@@ -278,7 +279,8 @@ def build_parser() -> ArgumentParser:
                         "easting,northing or lon,lat) instead of picking them")
     r.add_argument("--out", type=Path, default=Path("outputs"), help="output folder")
     r.add_argument("--store", type=Path, default=None,
-                   help="layer store folder (default: the embedded data/gb_1000m)")
+                   help="layer store folder (default: $GROWTHZONES_STORE, else the "
+                        "embedded 1 km store shipped in the package)")
     r.add_argument("--online-map", action="store_true",
                    help="load Leaflet from its CDN and add OpenStreetMap tiles instead of the "
                         "self-contained offline map")
@@ -318,7 +320,10 @@ def build_parser() -> ArgumentParser:
     b = dsub.add_parser("build", help="build the layer store from the raw open data")
     b.add_argument("--source", type=Path, default=None,
                    help="folder with the raw files (default ../shared/data)")
-    b.add_argument("--out", type=Path, default=Path("data"), help="parent folder of the store")
+    b.add_argument("--out", type=Path, default=None,
+                   help="parent folder of the store (default: $GROWTHZONES_DATA, else "
+                        "./growthzones-store; never the embedded store unless named: "
+                        "--out growthzones/data rebuilds it in a source checkout)")
     b.add_argument("--resolution", default=1000.0, metavar="M",
                    help="cell size in metres: >= 10, divides 50 km, and the build must fit "
                         "in memory (default 1000)")

@@ -1,6 +1,7 @@
 """The layer store: one GeoTIFF per criterion on the national grid, plus a manifest.
 
-Layout of a store folder (``data/gb_1000m`` is the embedded default)::
+Layout of a store folder (``growthzones/data/gb_1000m``, package data, is the embedded
+default)::
 
     manifest.json          grid, build date and command, metadata for every layer
     land.tif               uint8, 1 on GB land
@@ -11,6 +12,14 @@ Layout of a store folder (``data/gb_1000m`` is the embedded default)::
     layers/<name>.tif      float32, NaN where the layer has no data
 
 Building is slow and reads raw files; loading is fast and reads only the store.
+
+Where stores are: :func:`load_layers` reads ``$GROWTHZONES_STORE`` if set, else the
+embedded 1 km store shipped inside the package (found through ``importlib.resources``, so a
+wheel installed anywhere works). :func:`build_store` writes to ``$GROWTHZONES_DATA`` if set,
+else ``./growthzones-store`` in the current folder; it writes into the package only when
+``out`` names the package's data folder explicitly, which is how the embedded store is
+rebuilt (``growthzones data build --out growthzones/data`` from a source checkout; the
+manifest and ``SOURCES.md`` record that command).
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ import pandas as pd
 
 from ._version import __version__
 from ._errors import LayerStoreError
-from .catalog import REPO_ROOT, SourceFiles, catalog, gaps
+from .catalog import EMBEDDED_STORE_NAME, SourceFiles, catalog, embedded_store_dir, gaps
 from ._validate import grid_size
 from .grid import GB_BOUNDS, GridSpec
 from .io import read_raster, write_json, write_raster, write_text
@@ -43,9 +52,23 @@ RESIDENT_CELLS = 2_000_000
 
 
 def default_store_path() -> Path:
-    """``$GROWTHZONES_STORE`` if set, else the embedded 1 km store in the repository."""
+    """``$GROWTHZONES_STORE`` if set, else the embedded 1 km store (package data)."""
     env = os.environ.get("GROWTHZONES_STORE")
-    return Path(env) if env else REPO_ROOT / "data" / "gb_1000m"
+    return Path(env) if env else embedded_store_dir() / EMBEDDED_STORE_NAME
+
+
+#: Folder ``data build`` writes to without ``--out`` (and without ``$GROWTHZONES_DATA``).
+DEFAULT_BUILD_DIR = "growthzones-store"
+
+
+def default_build_dir() -> Path:
+    """Where :func:`build_store` writes without ``out``: never into the package.
+
+    ``$GROWTHZONES_DATA`` if set, else ``./growthzones-store`` in the current folder. Point
+    ``--store`` (or ``$GROWTHZONES_STORE``) at ``<it>/gb_<resolution>m`` to use the result.
+    """
+    env = os.environ.get("GROWTHZONES_DATA")
+    return Path(env) if env else Path.cwd() / DEFAULT_BUILD_DIR
 
 
 @dataclass
@@ -365,7 +388,7 @@ def _log(msg: str, log) -> None:
         print(msg, file=log, flush=True)
 
 
-def build_store(out: str | os.PathLike, *, source: str | os.PathLike | None = None,
+def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLike | None = None,
                 resolution: float = 1000.0, command: str | None = None,
                 log=sys.stderr) -> Path:
     """Build every layer from the raw sources and write a store folder atomically.
@@ -379,7 +402,10 @@ def build_store(out: str | os.PathLike, *, source: str | os.PathLike | None = No
     ----------
     out
         Parent folder; the store goes to ``out/gb_<resolution>m`` and a ``SOURCES.md``
-        with attribution, licences and this command goes to ``out``.
+        with attribution, licences and this command goes to ``out``. Default:
+        :func:`default_build_dir` (``$GROWTHZONES_DATA`` or ``./growthzones-store``), never
+        the embedded store; pass :func:`growthzones.catalog.embedded_store_dir` to rebuild
+        that in place.
     source
         Folder with the raw files (default: ``../shared/data`` beside the repository).
     resolution
@@ -394,7 +420,7 @@ def build_store(out: str | os.PathLike, *, source: str | os.PathLike | None = No
     t0 = time.perf_counter()
     sources = SourceFiles(source)
     grid = GridSpec(resolution=resolution)
-    out = Path(out)
+    out = Path(out) if out is not None else default_build_dir()
     final = out / f"gb_{int(resolution)}m"
     # Built in a hidden staging folder beside the store and swapped in as a whole (see
     # growthzones.outputs): a failed or killed build leaves the earlier store intact, and

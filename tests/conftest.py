@@ -80,10 +80,10 @@ def grid_capacity_1km(sources, base_1km):
 
 @pytest.fixture(scope="session")
 def store():
-    """The embedded default layer store (data/gb_1000m), as a planner would load it."""
+    """The embedded default layer store (growthzones/data/gb_1000m), as a planner would load it."""
     import growthzones as gz
 
-    return gz.load_layers(REPO / "data" / "gb_1000m")
+    return gz.load_layers(REPO / "growthzones" / "data" / "gb_1000m")
 
 
 def make_fixture_store(layers: dict, *, land=None, resolution: float = 1000.0):

@@ -107,8 +107,8 @@ def test_stability_and_compare_commands(tmp_path, capsys):
     assert main(["stability", "--draws", "50", "--top", "5", "--out", str(tmp_path)]) == 0
     st = pd.read_csv(tmp_path / "stability.csv")
     assert st["p_top"].between(0, 1).all() and (st["rank_lo"] <= st["rank_hi"]).all()
-    grid_only = REPO / "scenarios" / "grid_only.toml"
-    default = REPO / "scenarios" / "default.toml"
+    grid_only = REPO / "growthzones" / "scenarios" / "grid_only.toml"
+    default = REPO / "growthzones" / "scenarios" / "default.toml"
     assert main(["compare", str(default), str(grid_only), "--top", "10",
                  "--out", str(tmp_path)]) == 0
     cmp = pd.read_csv(tmp_path / "comparison.csv")

@@ -89,7 +89,7 @@ def coarse_store(tmp_path_factory):
     from growthzones.grid import GridSpec
     from growthzones.io import read_raster, write_raster
 
-    src, k = REPO / "data" / "gb_1000m", 10
+    src, k = REPO / "growthzones" / "data" / "gb_1000m", 10
     dst = tmp_path_factory.mktemp("coarse") / "gb_10000m"
     m = json.loads((src / "manifest.json").read_text())
     g = GridSpec(resolution=m["grid"]["resolution"], bounds=tuple(m["grid"]["bounds"]))

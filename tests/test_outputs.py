@@ -199,7 +199,7 @@ def _bad_outs(tmp_path):
 
 @pytest.mark.parametrize("command", [
     ["run"], ["stability", "--draws", "5"],
-    ["compare", str(REPO / "scenarios/default.toml"), str(REPO / "scenarios/grid_only.toml")],
+    ["compare", str(REPO / "growthzones/scenarios/default.toml"), str(REPO / "growthzones/scenarios/grid_only.toml")],
     ["data", "build"]])
 def test_unwritable_out_is_one_line_exit_2_and_nothing_written(command, tmp_path, capsys):
     bad = _bad_outs(tmp_path)
@@ -227,7 +227,7 @@ def test_check_out_folder_accepts_new_and_existing_folders(tmp_path):
 def test_a_constraint_excluding_everything_is_a_result_error_before_writing(tmp_path, capsys,
                                                                            store):
     sc = tmp_path / "all_out.toml"
-    sc.write_text((REPO / "scenarios/default.toml").read_text().replace(
+    sc.write_text((REPO / "growthzones/scenarios/default.toml").read_text().replace(
         "campus_room_ha = { min = 50 }", "campus_room_ha = { min = 5000 }"))
     out = tmp_path / "out"
     assert main(["run", "--scenario", str(sc), "--out", str(out)]) == 2

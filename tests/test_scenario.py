@@ -17,7 +17,7 @@ def write(tmp_path, text, name="s.toml"):
 
 
 def test_default_scenario_loads_and_normalises_weights():
-    sc = gz.load_scenario(REPO / "scenarios" / "default.toml")
+    sc = gz.load_scenario(REPO / "growthzones" / "scenarios" / "default.toml")
     w = sc.weights
     assert abs(sum(w.values()) - 1) < 1e-12
     raw = {c.name: c.weight for c in sc.criteria}
@@ -78,7 +78,7 @@ def test_bad_transform_parameters():
 
 
 def test_weight_overrides_and_reweighted():
-    sc = gz.load_scenario(REPO / "scenarios" / "default.toml",
+    sc = gz.load_scenario(REPO / "growthzones" / "scenarios" / "default.toml",
                           weights={"dist_ixp_km": 0})
     assert "dist_ixp_km" not in sc.weights
     again = sc.reweighted(dist_ixp_km=5)
@@ -192,7 +192,7 @@ def test_not_a_mapping_and_bad_load_arguments(tmp_path):
     with pytest.raises(InputError, match="path is 5 .*give the scenario file as a str or Path"):
         gz.load_scenario(5)
     with pytest.raises(InputError, match="weights is .*give a mapping of criterion name"):
-        gz.load_scenario(REPO / "scenarios" / "default.toml", weights=[("dist_ixp_km", 1)])
+        gz.load_scenario(REPO / "growthzones" / "scenarios" / "default.toml", weights=[("dist_ixp_km", 1)])
     p = write(tmp_path, "criteria = [1]\n")
     with pytest.raises(gz.ScenarioError, match=r"\[criteria\] is an array"):
         gz.load_scenario(p, weights={IXP: 2})  # an override does not crash on a bad section
@@ -212,14 +212,14 @@ def test_weight_override_replaces_the_shorthand(tmp_path):
     ({"national_parks": 1}, "is an exclusion, not a criterion"),
 ])
 def test_reweighted_checks_like_a_file(kwargs, message):
-    sc = gz.load_scenario(REPO / "scenarios" / "default.toml")
+    sc = gz.load_scenario(REPO / "growthzones" / "scenarios" / "default.toml")
     with pytest.raises(gz.ScenarioError) as err:
         sc.reweighted(**kwargs)
     assert any(message in p for p in err.value.problems), err.value.problems
 
 
 def test_with_sites_uses_the_scenario_file_checks():
-    sc = gz.load_scenario(REPO / "scenarios" / "default.toml")
+    sc = gz.load_scenario(REPO / "growthzones" / "scenarios" / "default.toml")
     assert with_sites(sc, top=5, min_separation_km=10).top == 5
     for kw, message in (({"top": 0}, "top is 0; it must be a whole number >= 1"),
                         ({"top": 2.5}, "top is 2.5; it must be a whole number"),

@@ -36,8 +36,8 @@ def test_build_on_real_data_writes_every_layer(built):
 
 
 def test_embedded_store_matches_the_registry(store):
-    # The shipped data/gb_1000m must be rebuilt when criteria change.
-    assert set(store.layers) == set(REGISTRY), "rebuild with: growthzones data build"
+    # The shipped growthzones/data/gb_1000m must be rebuilt when criteria change.
+    assert set(store.layers) == set(REGISTRY), "rebuild with: growthzones data build --out growthzones/data"
     m = store.manifest
     assert m["grid"]["resolution"] == 1000 and m["grid"]["crs"] == "EPSG:27700"
     assert m["command"].startswith("growthzones data build")
@@ -99,7 +99,7 @@ def test_layers_load_lazily_and_scoring_keeps_no_raw_layer(store, monkeypatch):
 
 # --- A broken store is one clear LayerStoreError (issue #9) --------------------------------
 
-EMBEDDED = gz.store.default_store_path.__globals__["REPO_ROOT"] / "data" / "gb_1000m"
+EMBEDDED = gz.catalog.embedded_store_dir() / "gb_1000m"
 SMALL_FILES = ("manifest.json", "land.tif", "la_index.tif", "local_authorities.csv",
                "places.csv", "basemap.geojson")
 

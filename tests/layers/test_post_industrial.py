@@ -92,7 +92,7 @@ def test_criteria_declare_units_directions_and_catalogued_sources():
 def test_post_industrial_only_scenario_loads():
     import growthzones as gz
 
-    sc = gz.load_scenario(REPO / "scenarios" / "post_industrial_only.toml")
+    sc = gz.load_scenario(REPO / "growthzones" / "scenarios" / "post_industrial_only.toml")
     assert list(sc.weights) == ["post_industrial"] and sc.top == 15
 
 
