@@ -319,9 +319,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--grid", choices=["all", "1000", "100"], default="all")
     p.add_argument("--store", type=Path, default=None,
-                   help="1 km layer store (default: the embedded data/gb_1000m)")
+                   help="1 km layer store (default: the embedded growthzones/data/gb_1000m)")
     p.add_argument("--scenario", type=Path, default=None,
-                   help="scenario TOML (default: scenarios/default.toml)")
+                   help="scenario TOML or built-in name (default: default)")
     p.add_argument("--repeats", type=int, default=200, help="timed re-scores at 1 km")
     args = p.parse_args(argv)
     if args.grid != "100":

@@ -4,7 +4,7 @@ Typical use::
 
     import growthzones as gz
     layers = gz.load_layers()                      # the embedded 1 km layer store
-    scenario = gz.load_scenario()                  # scenarios/default.toml
+    scenario = gz.load_scenario()                  # the built-in "default" scenario
     result = gz.score(layers, scenario)            # pure and fast
     sites = gz.rank_sites(result, top=20)
     gz.render_map(result, sites)                   # folium.Map
