@@ -344,7 +344,8 @@ def render_explorer(result_or_store, scenario=None, *, title: str | None = None)
         "JS": _asset("explorer.js"),
         "DATA": _json_for_script(data),
         "BIN": base64.b64encode(zlib.compress(blob, 6)).decode("ascii"),
-        "TITLE": html.escape(data["title"]),  # <title> is HTML text, not JSON
+        # <title> is HTML text: HTML-escaped, and braces as entities like the JSON's.
+        "TITLE": html.escape(data["title"]).replace("{", "&#123;").replace("}", "&#125;"),
     }
     for key in ("LEAFLET_JS", "JS"):
         if re.search(r"</script", parts[key], re.I):
@@ -456,10 +457,12 @@ def page_scores(result, weights: dict[str, float] | None = None, *, method: str 
     for j in range(len(names)):
         cov = cov + np.where(have[j], w[j], 0.0)
     if method == "wlc":
+        # The page multiplies the quantised integers by w_j / 65534 (one fewer operation
+        # per value than dequantising first); so does this twin.
+        q = np.where(have, np.rint(filled * QUANT_MAX), 0.0)
         num = np.zeros(v.shape[1])
         for j in range(len(names)):
-            if w[j] > 0:
-                num = num + w[j] * filled[j]
+            num = num + (w[j] / QUANT_MAX) * q[j]
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(cov > 0, num / cov, np.nan)
     dp = np.zeros(v.shape[1])

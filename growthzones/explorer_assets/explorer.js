@@ -67,6 +67,7 @@
   var vals = [];       // per criterion Float64Array, 0 where no data
   var haveMask = [];   // per criterion Uint8Array (null when complete)
   var pattern, patHave = [];
+  var Qr, Qcol = [];          // quantised values, cell-major (cell i, criterion j at i*K + j): 0 / 65535 where no data
   var landIdx, cx, cy, la, exclBits, exclNodata, raws = {}, rawQ = {};
   var best = new Float64Array(K), worst = new Float64Array(K);
   D.raw.forEach(function (r) { raws[r.name] = r; });
@@ -89,6 +90,7 @@
       }
     }
     var codes = new Float64Array(N);
+    Qr = new Uint16Array(N * K);
     for (var j = 0; j < K; j++) {
       var q = A["v:" + D.criteria[j].name], v = new Float64Array(N), hm = null;
       var hi = -Infinity, lo = Infinity, bit = Math.pow(2, j);
@@ -105,6 +107,9 @@
         }
       }
       vals.push(v); haveMask.push(hm); best[j] = hi; worst[j] = lo;
+      var qc = new Uint16Array(N);
+      for (i = 0; i < N; i++) { var qq = q[i]; Qr[i * K + j] = qq; qc[i] = qq === NODATA ? 0 : qq; }
+      Qcol.push(qc);
     }
     var ids = new Map();
     pattern = new Uint16Array(N);
@@ -152,42 +157,36 @@
     }
     return cov;
   }
+  // One pass over the cells, criteria accumulated in order j = 0..K-1 from 0; the Python
+  // twin (explorer.page_scores) performs the same operations in the same order.
+  // Criterion by criterion (j = 0..K-1, from 0): one simple pass each over a Uint16Array
+  // (a zero weight adds exactly +0, so it is skipped). explorer.page_scores does the same.
   function scoreWLC(w, out) {
-    var num = out, i, j;
-    num.fill(0);
+    var i, j, n = N;
+    out.fill(0);
     for (j = 0; j < K; j++) {
-      var wj = w[j];
-      if (!(wj > 0)) continue;
-      var v = vals[j];
-      for (i = 0; i < N; i++) num[i] += wj * v[i];
+      if (!(w[j] > 0)) continue;
+      var wq = w[j] / QMAX, q = Qcol[j];
+      for (i = 0; i < n; i++) out[i] += wq * q[i];
     }
-    var cov = coverageByPattern(w);
-    for (i = 0; i < N; i++) {
-      var c = cov[pattern[i]];
-      num[i] = c > 0 ? num[i] / c : NaN;
-    }
-    return num;
+    var cov = coverageByPattern(w), pat = pattern;
+    for (i = 0; i < n; i++) { var c = cov[pat[i]]; out[i] = c > 0 ? out[i] / c : NaN; }
+    return out;
   }
-  var dpBuf, dmBuf;
   function scoreTOPSIS(w, out) {
-    if (!dpBuf) { dpBuf = new Float64Array(N); dmBuf = new Float64Array(N); }
-    var dp = dpBuf, dm = dmBuf, i, j;
-    dp.fill(0); dm.fill(0);
-    for (j = 0; j < K; j++) {
-      var wj = w[j];
-      if (!(wj > 0)) continue;
-      var w2 = wj * wj, v = vals[j], hm = haveMask[j];
-      var b = S.ideal === "fixed" ? 1 : best[j], ww = S.ideal === "fixed" ? 0 : worst[j];
-      for (i = 0; i < N; i++) {
-        if (hm && !hm[i]) continue;
-        var a = v[i] - b, c = v[i] - ww;
-        dp[i] += w2 * (a * a);
-        dm[i] += w2 * (c * c);
+    var fixed = S.ideal === "fixed", w2 = new Float64Array(K), b = new Float64Array(K), ww = new Float64Array(K), i, j;
+    for (j = 0; j < K; j++) { w2[j] = w[j] * w[j]; b[j] = fixed ? 1 : best[j]; ww[j] = fixed ? 0 : worst[j]; }
+    var cov = coverageByPattern(w), Q = Qr, n = N, k = K;
+    for (i = 0; i < n; i++) {
+      var dp = 0, dm = 0, base = i * k;
+      for (j = 0; j < k; j++) {
+        var q = Q[base + j];
+        if (q === NODATA || !(w[j] > 0)) continue;
+        var v = q / QMAX, a = v - b[j], c = v - ww[j];
+        dp += w2[j] * (a * a);
+        dm += w2[j] * (c * c);
       }
-    }
-    var cov = coverageByPattern(w);
-    for (i = 0; i < N; i++) {
-      var p = Math.sqrt(dp[i]), m = Math.sqrt(dm[i]);
+      var p = Math.sqrt(dp), m = Math.sqrt(dm);
       var s = p + m > 0 ? m / (p + m) : 0.5;
       out[i] = cov[pattern[i]] > 0 ? s : NaN;
     }
@@ -247,24 +246,26 @@
   }
 
   // ------------------------------------------------------------------ sites
+  var binBuf = null;
   function pickSites(top, ranked) {
     var sepM = 1000.0 * S.sepKm, r2 = sepM * sepM, i;
-    var lo = Infinity, hi = -Infinity, ok = 0;
-    for (i = 0; i < N; i++) {
-      var s = ranked[i];
-      if (s === s) { ok++; if (s < lo) lo = s; if (s > hi) hi = s; }
-    }
+    var lo = S.stats.lo, hi = S.stats.hi, ok = S.stats.ok;
     if (!ok) return [];
     var BINS = 4096, hist = new Int32Array(BINS), scale = hi > lo ? BINS / (hi - lo) : 0;
-    var bin = function (s) { var b = Math.floor((s - lo) * scale); return b >= BINS ? BINS - 1 : b; };
-    for (i = 0; i < N; i++) if (ranked[i] === ranked[i]) hist[bin(ranked[i])]++;
+    if (!binBuf) binBuf = new Int16Array(N);
+    var bins = binBuf, b;
+    for (i = 0; i < N; i++) {
+      var v = ranked[i];
+      if (v === v) { b = Math.floor((v - lo) * scale); if (b >= BINS) b = BINS - 1; bins[i] = b; hist[b]++; }
+      else bins[i] = -1;
+    }
     var want = Math.max(2000, top * 100);
     for (;;) {
       // Every cell in the top bins: a prefix of the full order (score desc, then position).
       var count = 0, cut = BINS;
       while (cut > 0 && count < want) { cut--; count += hist[cut]; }
       var cand = new Int32Array(count), m = 0;
-      for (i = 0; i < N; i++) if (ranked[i] === ranked[i] && bin(ranked[i]) >= cut) cand[m++] = i;
+      for (i = 0; i < N; i++) if (bins[i] >= cut) cand[m++] = i;
       cand.sort(function (a, b) { return (ranked[b] - ranked[a]) || (a - b); });
       var kept = [];
       for (var c = 0; c < m && kept.length < top; c++) {
@@ -279,18 +280,22 @@
       want *= 4;
     }
   }
-  function placeName(x, y) {
+  var nameCache = new Map();
+  function placeName(x, y) {        // as growthzones.sites.name_places
+    var key = x + "," + y, hit = nameCache.get(key);
+    if (hit !== undefined) return hit;
     var P = D.places, rad = D.placeRadiusKm * 1000, bestI = -1, bestV = -Infinity, near = -1, nearD = Infinity;
     for (var i = 0; i < P.name.length; i++) {
-      var d = Math.hypot(P.e[i] - x, P.n[i] - y);
+      var dx = P.e[i] - x, dy = P.n[i] - y, d = Math.sqrt(dx * dx + dy * dy);
       if (d < nearD) { nearD = d; near = i; }
       if (d <= rad) {
         var dk = d / 1000 + 1, v = P.pop[i] / (dk * dk);   // population discounted by distance
         if (v > bestV) { bestV = v; bestI = i; }
       }
     }
-    var k = bestI >= 0 ? bestI : near;
-    return k >= 0 ? "near " + P.name[k] : "";
+    var k = bestI >= 0 ? bestI : near, name = k >= 0 ? "near " + P.name[k] : "";
+    nameCache.set(key, name);
+    return name;
   }
   function council(i) { var k = la[i]; return k > 0 && k <= D.las.length ? D.las[k - 1] : ""; }
   function siteRecord(p, rank) {
@@ -312,43 +317,59 @@
     palette[255] = (e[3] << 24) | (e[2] << 16) | (e[1] << 8) | e[0];
   }
   function drawSurface() {
-    var r = S.ranked, lo = Infinity, hi = -Infinity, i;
-    for (i = 0; i < N; i++) { var s = r[i]; if (s === s) { if (s < lo) lo = s; if (s > hi) hi = s; } }
-    var k = hi > lo ? 254 / (hi - lo) : 0;
-    for (i = 0; i < N; i++) {
+    var r = S.ranked, sc = S.score, lo = S.stats.lo, hi = S.stats.hi, i, n = N, P = px, idx = landIdx, pal = palette;
+    var k = hi > lo ? 254 / (hi - lo) : 0, excl = pal[255];
+    for (i = 0; i < n; i++) {
       var v = r[i];
-      px[landIdx[i]] = v === v ? palette[Math.round((v - lo) * k)] : (S.score[i] === S.score[i] ? palette[255] : 0);
+      P[idx[i]] = v === v ? pal[((v - lo) * k + 0.5) | 0] : (sc[i] === sc[i] ? excl : 0);
     }
     ctx.putImageData(image, 0, 0);
     S.range = [lo, hi];
   }
+  var markers = [], tableRows = [];
   function drawSites() {
-    siteLayer.clearLayers();
-    for (var k = S.sites.length - 1; k >= 0; k--) {
-      (function (site) {
-        var m = L.circleMarker([site.northing, site.easting], {radius: 8, color: "#111", weight: 1.5,
-                                                              fillColor: "#e4572e", fillOpacity: 0.95});
-        m.bindTooltip(String(site.rank), {permanent: true, direction: "center", className: "gz-rank"});
-        m.on("click", function (ev) { L.DomEvent.stopPropagation(ev); showCell(site.pos); });
-        siteLayer.addLayer(m);
-      })(S.sites[k]);
+    // One marker per rank, made once; a re-score only moves them (rank k stays marker k).
+    while (markers.length < S.sites.length) {
+      (function (k) {
+        var m = L.circleMarker([0, 0], {radius: 8, color: "#111", weight: 1.5,
+                                        fillColor: "#e4572e", fillOpacity: 0.95});
+        m.bindTooltip(String(k + 1), {permanent: true, direction: "center", className: "gz-rank"});
+        m.on("click", function (ev) { L.DomEvent.stopPropagation(ev); showCell(S.sites[k].pos); });
+        markers.push(m);
+      })(markers.length);
     }
+    markers.forEach(function (m, k) {
+      var site = S.sites[k];
+      if (!site) { if (siteLayer.hasLayer(m)) siteLayer.removeLayer(m); return; }
+      var ll = m.getLatLng();
+      if (ll.lat !== site.northing || ll.lng !== site.easting) m.setLatLng([site.northing, site.easting]);
+      if (!siteLayer.hasLayer(m)) siteLayer.addLayer(m);
+    });
   }
   function td(text, cls) { var c = document.createElement("td"); c.textContent = text; if (cls) c.className = cls; return c; }
+  function setText(node, text) { if (node.textContent !== text) node.textContent = text; }
   function drawTable() {
-    var body = el("gz-table").tBodies[0], rows = document.createDocumentFragment();
-    S.sites.forEach(function (s) {
-      var tr = document.createElement("tr");
-      tr.appendChild(td(String(s.rank), "num"));
-      tr.appendChild(td(s.name));
-      tr.appendChild(td(s.localAuthority));
-      tr.appendChild(td(s.score.toFixed(4), "num"));
-      tr.appendChild(td(String(Math.round(s.easting)), "num"));
-      tr.appendChild(td(String(Math.round(s.northing)), "num"));
-      tr.addEventListener("click", function () { showCell(s.pos); map.panTo([s.northing, s.easting]); });
-      rows.appendChild(tr);
+    var body = el("gz-table").tBodies[0];
+    while (tableRows.length < S.sites.length) {
+      (function (k) {
+        var tr = document.createElement("tr");
+        tr.appendChild(td(String(k + 1), "num"));
+        ["", "", "num", "num", "num"].forEach(function (cls) { tr.appendChild(td("", cls)); });
+        tr.addEventListener("click", function () {
+          var s = S.sites[k]; showCell(s.pos); map.panTo([s.northing, s.easting]);
+        });
+        tableRows.push(tr);
+        body.appendChild(tr);
+      })(tableRows.length);
+    }
+    tableRows.forEach(function (tr, k) {
+      var s = S.sites[k];
+      tr.hidden = !s;
+      if (!s) return;
+      var c = tr.cells;
+      setText(c[1], s.name); setText(c[2], s.localAuthority); setText(c[3], s.score.toFixed(4));
+      setText(c[4], String(Math.round(s.easting))); setText(c[5], String(Math.round(s.northing)));
     });
-    body.replaceChildren(rows);
   }
   function updateWeightOutputs() {
     var w = S.w;
@@ -370,8 +391,14 @@
     if (!S.w) { setStatus("All weights are zero: give at least one criterion a weight."); return; }
     if (!S.score) { S.score = new Float64Array(N); S.ranked = new Float64Array(N); }
     if (S.method === "topsis") scoreTOPSIS(S.w, S.score); else scoreWLC(S.w, S.score);
-    var ex = excludedMask(), i;
-    for (i = 0; i < N; i++) S.ranked[i] = ex[i] ? NaN : S.score[i];
+    var ex = excludedMask(), i, sc = S.score, rk = S.ranked, lo = Infinity, hi = -Infinity, ok = 0;
+    for (i = 0; i < N; i++) {
+      if (ex[i]) { rk[i] = NaN; continue; }
+      var v = sc[i];
+      rk[i] = v;
+      if (v === v) { ok++; if (v < lo) lo = v; if (v > hi) hi = v; }
+    }
+    S.stats = {lo: lo, hi: hi, ok: ok};
     var t1 = performance.now();
     drawSurface();
     var t2 = performance.now();
