@@ -161,16 +161,29 @@
   // twin (explorer.page_scores) performs the same operations in the same order.
   // Criterion by criterion (j = 0..K-1, from 0): one simple pass each over a Uint16Array
   // (a zero weight adds exactly +0, so it is skipped). explorer.page_scores does the same.
+  // Up to four criteria per pass; within a cell the additions still run j = 0, 1, 2, ...
   function scoreWLC(w, out) {
-    var i, j, n = N;
+    var i, j, n = N, act = [];
+    for (j = 0; j < K; j++) if (w[j] > 0) act.push(j);
     out.fill(0);
-    for (j = 0; j < K; j++) {
-      if (!(w[j] > 0)) continue;
-      var wq = w[j] / QMAX, q = Qcol[j];
-      for (i = 0; i < n; i++) out[i] += wq * q[i];
+    for (var g = 0; g < act.length; g += 4) {
+      var m = Math.min(4, act.length - g), a = act[g], b = act[g + 1], c = act[g + 2], d = act[g + 3];
+      var wa = w[a] / QMAX, qa = Qcol[a];
+      if (m === 1) { for (i = 0; i < n; i++) out[i] += wa * qa[i]; continue; }
+      var wb = w[b] / QMAX, qb = Qcol[b];
+      if (m === 2) { for (i = 0; i < n; i++) { var s2 = out[i] + wa * qa[i]; out[i] = s2 + wb * qb[i]; } continue; }
+      var wc = w[c] / QMAX, qc = Qcol[c];
+      if (m === 3) {
+        for (i = 0; i < n; i++) { var s3 = out[i] + wa * qa[i]; s3 = s3 + wb * qb[i]; out[i] = s3 + wc * qc[i]; }
+        continue;
+      }
+      var wd = w[d] / QMAX, qd = Qcol[d];
+      for (i = 0; i < n; i++) {
+        var s4 = out[i] + wa * qa[i]; s4 = s4 + wb * qb[i]; s4 = s4 + wc * qc[i]; out[i] = s4 + wd * qd[i];
+      }
     }
     var cov = coverageByPattern(w), pat = pattern;
-    for (i = 0; i < n; i++) { var c = cov[pat[i]]; out[i] = c > 0 ? out[i] / c : NaN; }
+    for (i = 0; i < n; i++) { var cv = cov[pat[i]]; out[i] = cv > 0 ? out[i] / cv : NaN; }
     return out;
   }
   function scoreTOPSIS(w, out) {
