@@ -182,7 +182,7 @@ def test_killed_run_leaves_the_old_or_the_new_complete_set(tmp_path, spawn, coar
 DRIVER = r"""
 import json, os, signal, sys, time
 import numpy as np, pandas as pd
-import growthzones.layers.base as base, growthzones.fileset as fileset, growthzones.store as st
+import growthzones.layers as layers, growthzones.layers.base as base, growthzones.fileset as fileset, growthzones.store as st
 
 class Base:
     def __init__(self, grid, tag):
@@ -201,7 +201,7 @@ for line in sys.stdin:
         base.build_base = lambda areas, grid: Base(grid, tag)
         base.read_places = lambda sources: pd.DataFrame({"name": [tag], "population": [1]})
         base.basemap_geojson = lambda areas: {"type": "FeatureCollection", "features": []}
-        st.LAYER_MODULES = []
+        layers.LAYER_MODULES = []  # build_store reads it from growthzones.layers
         if req.get("fallback"):
             fileset._renameat2 = None
         def hook(point):
