@@ -248,3 +248,14 @@ def test_with_sites_uses_the_scenario_file_checks():
 def test_ahp_weights_needs_a_positive_reciprocal_matrix(matrix, message):
     with pytest.raises(InputError, match=message):
         ahp_weights(matrix)
+
+
+def test_an_unknown_exclusion_with_no_close_name_lists_the_valid_ones():
+    from growthzones.criteria import REGISTRY
+
+    with pytest.raises(gz.ScenarioError) as err:
+        parse_scenario({"criteria": {"dist_transmission_km": {"weight": 1}},
+                        "exclusions": {"zzzz": True}})
+    msg = err.value.one_line()
+    assert "[exclusions.zzzz] unknown exclusion. Valid exclusions:" in msg
+    assert all(n in msg for n, c in REGISTRY.items() if c.kind == "exclusion")

@@ -378,7 +378,9 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
     for name, on in raw_ex.items():
         if name not in excl_names:
             hint = (" It is a criterion; give it a weight under [criteria], or a threshold "
-                    "under [constraints]." if name in scored else _suggest(name, excl_names))
+                    "under [constraints]." if name in scored else
+                    _suggest(name, excl_names) or
+                    f" Valid exclusions: {', '.join(sorted(excl_names))}.")
             problems.append(f"[exclusions.{name}] unknown exclusion.{hint}")
         elif not isinstance(on, bool):
             problems.append(f"[exclusions.{name}] must be true or false, got {on!r}")
