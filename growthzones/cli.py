@@ -3,6 +3,7 @@
 ``growthzones run``          score the embedded store and write ranking, sites, surface, map
 ``growthzones stability``    Monte-Carlo rank stability of the top sites
 ``growthzones compare``      two scenarios side by side
+``growthzones explore``      explorer.html: re-weight and re-score GB in the browser, offline
 ``growthzones criteria``     list every criterion and exclusion with unit, source, coverage
 ``growthzones data build``   rebuild the layer store from the raw open data
 ``growthzones data download`` fetch an official file (to fill a gap) into a source folder
@@ -190,6 +191,17 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_explore(args) -> int:
+    from .explorer import explore
+
+    _say("writing the explorer page (every land cell's criteria, quantised) ...")
+    page = explore(scenario=args.scenario, out=args.out, store=args.store,
+                   weights=_parse_weights(args.weight))
+    _say(f"wrote {page} ({page.stat().st_size / 1e6:.1f} MB); open it in any browser, "
+         f"no network needed")
+    return 0
+
+
 def cmd_criteria(args) -> int:
     from .criteria import REGISTRY
 
@@ -309,6 +321,16 @@ def build_parser() -> ArgumentParser:
     cp.add_argument("--out", type=Path, default=Path("outputs"))
     cp.add_argument("--store", type=Path, default=None)
     cp.set_defaults(func=cmd_compare)
+
+    ex = sub.add_parser("explore", help="write explorer.html: a self-contained page that "
+                                        "re-scores GB in the browser as you move the weights")
+    ex.add_argument("--scenario", type=Path, default=None,
+                    help="scenario TOML file or built-in name (default: default)")
+    ex.add_argument("--weight", action="append", metavar="NAME=VALUE",
+                    help="override one criterion's starting weight; repeatable")
+    ex.add_argument("--out", type=Path, default=Path("outputs"), help="output folder")
+    ex.add_argument("--store", type=Path, default=None)
+    ex.set_defaults(func=cmd_explore)
 
     c = sub.add_parser("criteria", help="list criteria and exclusions")
     c.add_argument("--store", type=Path, default=None)

@@ -388,7 +388,7 @@ def explore(*, scenario: str | os.PathLike | None = None, out: str | os.PathLike
     Parameters
     ----------
     scenario
-        Scenario TOML (default ``scenarios/default.toml``).
+        Scenario TOML file or built-in name (default ``default``).
     out
         Output folder; the page is ``out/explorer.html``.
     store
@@ -404,10 +404,9 @@ def explore(*, scenario: str | os.PathLike | None = None, out: str | os.PathLike
     from .scenario import load_scenario
     from .store import load_layers
 
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out} is a file; give a folder (the page is written as "
-                          f"explorer.html inside it)")
+    from .fileset import check_out_folder
+
+    out = check_out_folder(out)  # one page: written atomically, no set to stage
     sc = load_scenario(scenario, weights=weights)
     return write_explorer(load_layers(store), sc, out / "explorer.html")
 

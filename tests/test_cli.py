@@ -255,3 +255,16 @@ def test_an_odd_scenario_name_is_data(tmp_path, calls):
 
     assert gz.load_scenario(p).name == "<script>\x00 ; rm -rf /"
     assert cli.main(["run", "--scenario", str(p)]) == 0
+
+
+def test_explore_writes_the_page_and_refuses_a_file_as_out(tmp_path, capsys):
+    from growthzones.cli import main
+
+    assert main(["explore", "--out", str(tmp_path / "ex")]) == 0
+    page = (tmp_path / "ex" / "explorer.html").read_text("utf-8")
+    assert "gzExplorer" in page and len(page) < 10_000_000
+    (tmp_path / "f").write_text("x")
+    capsys.readouterr()
+    assert main(["explore", "--out", str(tmp_path / "f")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: --out") and (tmp_path / "f").read_text() == "x"
