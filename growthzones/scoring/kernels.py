@@ -40,7 +40,7 @@ criteria* ``m``, anything with
 
 - ``filled`` (k, n): the values, 0 where a criterion has no data;
 - ``have(i)`` (n,) and ``weight_with_data(w)`` (n,) or (d, n): where criterion i has data,
-  and the weight with data per cell;
+  and the weight with data per cell (it may instead broadcast to that shape);
 - ``sq_dist(ref)`` (k, n): :math:`(v_j - ref_j)^2`, 0 where no data;
 - ``orderings()``: the cells' sorted values and a code per distinct ordering.
 
@@ -70,10 +70,16 @@ def dot(w: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.einsum("k,kn->n" if w.ndim == 1 else "dk,kn->dn", w, rows)
 
 
-def share(cov: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """The weight with data per cell as a share of the total weight (``coverage``)."""
+def share(cov: np.ndarray, w: np.ndarray, n: int | None = None) -> np.ndarray:
+    """The weight with data per cell as a share of the total weight (``coverage``).
+
+    ``n``: spread a broadcastable ``cov`` (last axis 1, see ``weight_with_data``) to n cells.
+    """
     total = w.sum() if w.ndim == 1 else w.sum(axis=1, keepdims=True)
-    return (cov / total).astype(cov.dtype, copy=False)
+    out = (cov / total).astype(cov.dtype, copy=False)
+    if n is not None and out.shape[-1] != n:
+        out = np.broadcast_to(out, out.shape[:-1] + (n,)).copy()
+    return out
 
 
 def owa_orderings(filled: np.ndarray, have: np.ndarray):
@@ -147,7 +153,9 @@ def topsis_kernel(m, w: np.ndarray, best: np.ndarray, worst: np.ndarray):
     with np.errstate(invalid="ignore", divide="ignore"):
         c = np.where(dp + dm > 0, dm / (dp + dm), m.dtype.type(0.5))
     cov = m.weight_with_data(w)
-    return np.where(cov > 0, c, np.nan).astype(m.dtype, copy=False), cov, dm2
+    if (cov <= 0).any():
+        c = np.where(cov > 0, c, np.nan)
+    return c.astype(m.dtype, copy=False), cov, dm2
 
 
 def _owa_omega(ws: np.ndarray, q):

@@ -126,11 +126,13 @@ class CriteriaMatrix:
         return self.patterns.T[:, pat]
 
     def weight_with_data(self, w: np.ndarray) -> np.ndarray:
-        """Weight with data per cell, computed per pattern and spread: (n,) for (k,) ``w``."""
-        cov_p = self.patterns.astype(w.dtype) @ w
-        if self.pattern is None:
-            return np.full(self.n, cov_p[0], dtype=w.dtype)
-        return cov_p[self.pattern]
+        """Weight with data per cell, computed per pattern and spread to the cells.
+
+        (n,) for (k,) ``w``, (d, n) for (d, k); with a single pattern the last axis has
+        length 1 and broadcasts (a division by a scalar, not by an n-vector).
+        """
+        cov_p = w @ self.patterns.T.astype(w.dtype)  # (P,) or (d, P)
+        return cov_p[..., :1] if self.pattern is None else cov_p[..., self.pattern]
 
     def sq_dist(self, ref: np.ndarray) -> np.ndarray:
         """(k, n) squared distances of the values to ``ref`` (k,), 0 where no data (cached)."""
@@ -178,7 +180,7 @@ class CriteriaMatrix:
     def score(self, w, method: str = "wlc", **params):
         """(score, coverage) of every cell under weights ``w`` (row order)."""
         s, cov, _ = self.run(w, method, **params)
-        return s, K.share(cov, np.asarray(w, dtype=self.dtype))
+        return s, K.share(cov, np.asarray(w, dtype=self.dtype), self.n)
 
     def wlc(self, w):
         """(score, coverage) over all cells: :func:`.kernels.wlc` on the cached matrix."""
@@ -187,7 +189,7 @@ class CriteriaMatrix:
     def topsis(self, w, ideal: str = "data"):
         """(score, coverage, weighted squared distance to the anti-ideal)."""
         s, cov, aux = self.run(w, "topsis", ideal=ideal)
-        return s, K.share(cov, np.asarray(w, dtype=self.dtype)), aux["dm2"]
+        return s, K.share(cov, np.asarray(w, dtype=self.dtype), self.n), aux["dm2"]
 
     def owa(self, w, **params):
         """(score, coverage): :func:`.kernels.owa` on the cached orderings."""

@@ -167,7 +167,7 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32) -> ScoreRe
     w = cm.weights_vector(weights)
     method, params = scenario.aggregation.method, scenario.aggregation.params
     total, cov, aux = cm.run(w, method, **params)
-    coverage = K.share(cov, w)
+    coverage = K.share(cov, w, cm.n)
 
     per_reason = exclusion_masks(store, scenario)
     excluded = combined_mask(store, scenario, per_reason)
