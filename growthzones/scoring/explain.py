@@ -68,7 +68,7 @@ def explain(result: ScoreResult, x, y: float | None = None) -> pd.DataFrame:
                      "unit": meta[name]["unit"], "direction": c.direction,
                      "transform": c.transform["type"], "value": float(result.values[name][i]),
                      "weight": w, "contribution": float(result.contributions[name][i]),
-                     "status": "ok" if raw == raw else "no data: weight shared by the others",
+                     "status": "no data: weight shared by the others" if np.isnan(raw) else "ok",
                      "reason": ""})
     for key, bad in result.excluded_by.items():
         kind = "exclusion" if key in result.scenario.exclusions else "constraint"
@@ -93,6 +93,6 @@ def explain_sites(result: ScoreResult, sites: pd.DataFrame) -> pd.DataFrame:
 
     The index is (``site_id`` or the row label, name).
     """
-    ids = sites["site_id"] if "site_id" in sites else sites.index
+    ids = sites.get("site_id", sites.index)
     parts = {sid: explain(result, row) for sid, (_, row) in zip(ids, sites.iterrows())}
     return pd.concat(parts, names=["site_id", "name"])
