@@ -177,8 +177,8 @@ def owa_kernel(m, w: np.ndarray, q):
     vs, pat, rows = m.orderings()
     ws = np.where(rows >= 0, w[np.maximum(rows, 0)], 0).T.astype(m.dtype)  # (k, P)
     omega, cov_p = _owa_omega(ws, q)
-    s = np.zeros(pat.shape, dtype=m.dtype)
-    for r in range(m.k):
+    s = omega[0][pat] * vs[0]
+    for r in range(1, m.k):
         s += omega[r][pat] * vs[r]
     cov = cov_p[pat]
     return np.where(cov > 0, s, m.dtype.type(np.nan)), cov, (omega, pat, rows, vs)
