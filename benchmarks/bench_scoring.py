@@ -19,7 +19,7 @@ What is measured
    and cold (stacking the matrix plus the first score).
 2. The targets: the production re-score (float32 cache, new weights each time, exclusions
    applied) through the public ``growthzones.score``; at 1 km also with the top 20 sites
-   and their high-score regions re-extracted (``sites.top_sites``, the geometry-free
+   and their high-score regions re-extracted (``ranking.top_sites``, the geometry-free
    core proposed for ``rank_sites``), and the current ``rank_sites`` for reference.
    Peak memory at 100 m: the process's peak resident set (``ru_maxrss``) after the
    growthzones part (a fresh process, before the other libraries load anything), and the
@@ -51,7 +51,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import growthzones as gz  # noqa: E402
-from growthzones import ranking, scoring, sites  # noqa: E402
+from growthzones import ranking, scoring, stability  # noqa: E402
 from growthzones.grid import GridSpec  # noqa: E402
 from growthzones.store import LayerStore  # noqa: E402
 
@@ -195,7 +195,7 @@ def print_comparison(grid_label: str, rows) -> None:
 
 def scenario_draws(scenario, n: int, seed: int = 1):
     """``n`` re-weighted copies of ``scenario`` (Dirichlet around its weights)."""
-    W = ranking.dirichlet_weights(scenario.weights, draws=n, concentration=20, seed=seed)
+    W = stability.dirichlet_weights(scenario.weights, draws=n, concentration=20, seed=seed)
     return [scenario.reweighted(**dict(zip(scenario.weights, w))) for w in W]
 
 
@@ -233,8 +233,8 @@ def bench_1km(store_path, scenario_path, repeats: int) -> None:
     print(f"  first score (transform + stack the criteria, once): "
           f"{1e3 * (time.perf_counter() - t):.1f} ms")
     exact = gz.score(store, scenario, dtype=np.float64)
-    same = (sites.top_sites(first, top=20)["pos"].tolist()
-            == sites.top_sites(exact, top=20)["pos"].tolist())
+    same = (ranking.top_sites(first, top=20)["pos"].tolist()
+            == ranking.top_sites(exact, top=20)["pos"].tolist())
     print(f"  float32 vs float64 scores: max |d| = "
           f"{np.nanmax(np.abs(first.score - exact.score)):.1e}; top-20 sites "
           f"{'identical' if same else 'DIFFER'}")
@@ -249,14 +249,14 @@ def bench_1km(store_path, scenario_path, repeats: int) -> None:
         if method != "wlc":
             continue
         t_sites = _rescore_median(store, draws, repeats // 2,
-                                  then=partial(sites.top_sites, top=20))
-        print(f"  wlc    re-score + top-20 sites and regions re-extracted (sites.top_sites): "
+                                  then=partial(ranking.top_sites, top=20))
+        print(f"  wlc    re-score + top-20 sites and regions re-extracted (ranking.top_sites): "
               f"{_fmt_target(1e3 * t_sites, TARGETS['rescore_sites_1km_ms'], 'ms')}")
         res = gz.score(store, draws[0])
         t_rs = _median_time(partial(gz.rank_sites, res, top=20), 10)
-        print(f"         for reference, current sites.rank_sites(top=20) alone (names, "
+        print(f"         for reference, current ranking.rank_sites(top=20) alone (names, "
               f"councils, lat/lon, GeoDataFrame): {1e3 * t_rs:.1f} ms")
-        t_stab = _median_time(partial(ranking.rank_stability, res, draws=1000, seed=0), 2)
+        t_stab = _median_time(partial(stability.rank_stability, res, draws=1000, seed=0), 2)
         print(f"         rank_stability(1000 Dirichlet draws, pool 100): {t_stab:.2f} s")
 
 
@@ -296,7 +296,7 @@ def bench_100m(store_path, scenario_path, repeats: int) -> None:
         t2 = _rescore_median(store, scenario_draws(sc, 5), 5)
         print(f"  {method:<6} re-score: {t2:.2f} s (first, building its cache: {first:.1f} s)")
     matrix, w, names = decision_matrix(store, scenario)
-    store._cache.clear()
+    scoring.clear_cache(store)
     del store
     gc.collect()
     # scikit-criteria holds ~15 copies of the float64 matrix while it scores; keep the

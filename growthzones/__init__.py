@@ -8,37 +8,52 @@ Typical use::
     result = gz.score(layers, scenario)            # pure and fast
     sites = gz.rank_sites(result, top=20)
     gz.render_map(result, sites)                   # folium.Map
+
+The names below are the public API, imported plainly (so ``dir(gz)`` and editors see
+them). Importing the package loads numpy and pandas; folium, geopandas, rasterio, scipy
+and xarray are imported inside the functions that need them. Everything else lives in
+its module (``growthzones.scoring``, ``growthzones.ranking``, ``growthzones.stability``,
+...).
 """
 
+from ._errors import (
+    BrowserError,
+    GrowthZonesError,
+    InputError,
+    LayerStoreError,
+    OutputError,
+    ResultError,
+    ScenarioError,
+    SitesError,
+    SourceDataError,
+)
 from ._version import __version__
+from .compare import compare_scenarios
+from .criteria import REGISTRY, Criterion
+from .grid import BNG, GridSpec
+from .maps import map_html, render_map, save_map, screenshot
+from .outputs import write_outputs
+from .ranking import rank_sites, top_sites
+from .scenario import Scenario, ahp_weights, load_scenario, parse_scenario
+from .scoring import (
+    ScoreResult,
+    explain,
+    explain_sites,
+    score,
+    score_dataset,
+    store_dataset,
+)
+from .sites import read_sites, score_sites
+from .stability import rank_stability, sweep_weights, tornado
+from .store import LayerStore, build_store, load_layers
 
-from ._errors import (GrowthZonesError, LayerStoreError, ScenarioError, SitesError,  # noqa: E402
-                      SourceDataError)
-from .grid import BNG, GridSpec  # noqa: E402
-from .criteria import REGISTRY, Criterion  # noqa: E402
-from .store import LayerStore, build_store, load_layers  # noqa: E402
-
-_LAZY = {
-    "load_scenario": "scenario", "Scenario": "scenario", "parse_scenario": "scenario",
-    "score": "scoring", "ScoreResult": "scoring", "explain": "scoring",
-    "rank_sites": "sites", "read_sites": "sites",
-    "score_sites": "sites",
-    "render_map": "maps", "save_map": "maps", "map_html": "maps", "screenshot": "maps",
-    "top_sites": "sites", "rank_stability": "ranking", "sweep_weights": "ranking",
-    "tornado": "ranking", "compare_scenarios": "compare", "ahp_weights": "scenario",
-    "explain_sites": "scoring", "score_dataset": "scoring", "store_dataset": "scoring",
-}
-
-
-def __getattr__(name):
-    # Lazy so that importing the package (or one module) stays cheap and robust.
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module 'growthzones' has no attribute {name!r}")
-
-
-__all__ = ["BNG", "Criterion", "GridSpec", "GrowthZonesError", "LayerStore", "LayerStoreError",
-           "REGISTRY", "ScenarioError", "SitesError", "SourceDataError", "build_store",
-           "load_layers", *_LAZY]
+__all__ = [
+    "BNG", "REGISTRY", "BrowserError", "Criterion", "GridSpec", "GrowthZonesError",
+    "InputError", "LayerStore", "LayerStoreError", "OutputError", "ResultError", "Scenario",
+    "ScenarioError", "ScoreResult", "SitesError", "SourceDataError", "__version__",
+    "ahp_weights", "build_store", "compare_scenarios", "explain", "explain_sites",
+    "load_layers", "load_scenario", "map_html", "parse_scenario", "rank_sites",
+    "rank_stability", "read_sites", "render_map", "save_map", "score", "score_dataset",
+    "score_sites", "screenshot", "store_dataset", "sweep_weights", "top_sites", "tornado",
+    "write_outputs",
+]

@@ -135,14 +135,6 @@ class SourceFiles:
         return p
 
 
-def sha256_of(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def safe_file_name(name, what: str = "--name", *, fix: str = "give a plain file name such "
                    "as 'flood_zones.zip'") -> str:
     """``name`` if it is a plain file name that stays in its folder, else an InputError.

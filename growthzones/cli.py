@@ -75,7 +75,7 @@ def check_args(args: argparse.Namespace) -> argparse.Namespace:
     """
     from .grid import GB_BOUNDS
     from ._validate import grid_size
-    from .ranking import MAX_CONCENTRATION, MAX_DRAWS
+    from .stability import MAX_CONCENTRATION, MAX_DRAWS
     from .scenario import check_min_separation_km, check_top
 
     checks = {

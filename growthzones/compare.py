@@ -21,6 +21,7 @@ import pandas as pd
 
 from ._errors import InputError
 from ._validate import positive_int
+from .ranking import rank_sites
 from .scenario import MAX_TOP, Scenario, check_min_separation_km, check_top
 from .scoring import ScoreResult, cell_at, score
 from .store import LayerStore
@@ -134,8 +135,6 @@ def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario 
         (0, MAX_SEPARATION_KM].
     """
     from scipy.spatial import cKDTree
-
-    from .sites import rank_sites
 
     if not isinstance(store, LayerStore):
         raise InputError(f"store is a {type(store).__name__}; give the layer store first: "

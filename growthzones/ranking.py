@@ -1,407 +1,381 @@
-"""Ranking: fast site extraction, rank stability under uncertain weights, weight sweeps.
+"""Ranking places: distinct high-scoring sites picked from the score surface.
 
-Weights are judgements, so a ranking is only as good as its stability. Two views:
+A site is the best cell of a place (at 1 km a cell is 100 ha, room for a 500 MW campus).
+Sites are chosen greedily from the highest-scoring non-excluded cells, each at least
+``min_separation_km`` from every site already chosen, so the top ten are ten different
+places rather than ten cells of one hot spot. Each site also reports the connected area
+of high-scoring land around it (cells in the top ``region_quantile`` of the country,
+within half the separation distance). Ties are broken by position (north-west first)
+so a ranking is reproducible.
 
-:func:`rank_stability`
-    Monte-Carlo: draw weight vectors from a Dirichlet distribution centred on the
-    scenario's normalised weights :math:`w`, :math:`\\tilde w \\sim
-    \\mathrm{Dir}(c\\,w)` (concentration c: larger = closer to :math:`w`; each weight's
-    standard deviation is :math:`\\sqrt{w_j (1 - w_j)/(c + 1)}`), re-score the
-    candidate sites under each draw and report, per site, the probability it is in the
-    top N and the interval of its rank.
-:func:`sweep_weights` / :func:`tornado`
-    One at a time: multiply one criterion's raw weight by each factor (0 = drop it,
-    2 = double it), renormalise, and record every site's rank: the data for a tornado
-    chart of which weight the ranking is most sensitive to.
-
-What is ranked: the candidate sites (by default the scenario's best ``pool`` separate
-places from :func:`growthzones.rank_sites`; or your own sites), each scored at its cell
-(or the best non-excluded cell within ``place_radius_km``), ranked among themselves, ties
-kept in the baseline order. Under the baseline weights their ranks are the ranks of
-``rank_sites``. A place outside the pool could in principle overtake them under some
-draw; ``attrs["outside_share"]`` reports the share of draws in which some cell farther
-than the separation distance from every candidate scored above the N-th candidate, so
-a too-small pool shows itself.
-
-Re-scoring reads no files: it uses the cached transformed criteria of the result
-(:class:`growthzones.scoring.CriteriaMatrix`) and scores only the candidate cells, all
-draws at once.
+:func:`rank_sites` is the public entry; :func:`top_sites` its geometry-free core;
+:func:`site_table` the per-site table (location, council, name, breakdown) that
+:func:`growthzones.sites.score_sites` uses for a user's own sites too. How stable a
+ranking is under uncertain weights is :mod:`growthzones.stability`.
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
 import pandas as pd
 
-from ._errors import InputError
-from ._validate import number, positive_int, whole_number
-from .scenario import MAX_SEPARATION_KM, MAX_TOP, check_top
-from .scoring import ScoreResult, cell_at, check_result
+from . import _validate as V
+from .grid import BNG
+from .scoring import ScoreResult
 
-#: Most Monte-Carlo draws: beyond 100,000 the standard error of ``p_top`` is under 0.002,
-#: and the (draws x sites) rank table would grow past a few hundred MB.
-MAX_DRAWS = 100_000
-#: Largest Dirichlet concentration: beyond 1e9 every draw equals the weights to 5 digits,
-#: and ``c * w`` must stay finite.
-MAX_CONCENTRATION = 1e9
+_RESULT_FIX = "give the ScoreResult of gz.score(layers, scenario)"
 
 
-def _check_common(result, sites, top, pool, place_radius_km) -> tuple[int, int, float]:
-    """The checks every ranking entry point shares; returns (top, pool, place_radius_km)."""
-    check_result(result)
-    if sites is not None and not isinstance(sites, pd.DataFrame):
-        raise InputError(f"sites is a {type(sites).__name__}; give a DataFrame with easting "
-                         f"and northing (EPSG:27700 m), e.g. from growthzones.read_sites()")
-    top = check_top(top if top is not None else result.scenario.top, "top")
-    pool = (positive_int(pool, "pool") if pool is not None else max(5 * top, 50))
-    if pool > 5 * MAX_TOP:
-        raise InputError(f"pool is {pool}; it must be <= {5 * MAX_TOP}")
-    radius = number(place_radius_km, "place_radius_km", min=0.0, max=MAX_SEPARATION_KM)
-    return top, pool, radius
+def _check_result(result) -> ScoreResult:
+    return V.instance(result, ScoreResult, "result", fix=_RESULT_FIX)
 
 
-def check_stability_args(draws, concentration, seed, interval=0.9) -> None:
-    """InputError unless the Monte-Carlo parameters of :func:`rank_stability` are usable."""
-    whole_number(draws, "draws", min=1, max=MAX_DRAWS, example="draws=1000")
-    number(concentration, "concentration", min=0.0, strict_min=True, max=MAX_CONCENTRATION,
-           example="concentration=50")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise InputError(f"seed is {seed!r}; it must be a whole number >= 0 or None")
-    if seed is not None and seed < 0:
-        raise InputError(f"seed is {seed}; numpy takes seeds >= 0 only (e.g. seed=0)")
-    number(interval, "interval", min=0.0, max=1.0, strict_min=True, strict_max=True,
-           example="interval=0.9")
+def _api_number(value, what: str, example: str, check):
+    """A Python-API number: a str (e.g. ``"3"``) is refused here, unlike a CLI flag."""
+    V.instance(value, numbers.Real, what, fix=f"give a number, e.g. {example}")
+    return check(value, what, example=example)
 
 
-# --- candidate places -------------------------------------------------------------------------
-
-def _places(result: ScoreResult, sites, pool: int, place_radius_km: float):
-    """Candidate sites (a DataFrame in baseline order) and their cells.
-
-    Returns ``sites``, ``cells`` (land positions, concatenated) and ``starts`` (where
-    each site's cells begin, for ``np.fmax.reduceat``).
-    """
-    if sites is None:
-        from .sites import rank_sites
-
-        sites = rank_sites(result, top=pool)
-    sites = pd.DataFrame(sites).reset_index(drop=True)
-    if len(sites) == 0:
-        raise ValueError("no candidate sites: every cell is excluded or has no data")
-    for col in ("easting", "northing"):
-        if col not in sites:
-            raise ValueError(f"sites need '{col}' (EPSG:27700 metres); got columns "
-                             f"{', '.join(map(str, sites.columns))}")
-    if "site_id" not in sites:
-        from .sites import site_ids
-
-        sites["site_id"] = site_ids(sites["easting"].to_numpy(float),
-                                    sites["northing"].to_numpy(float), result.grid.resolution)
-    centre = np.array([cell_at(result, x, y) for x, y in zip(sites["easting"], sites["northing"])])
-    if place_radius_km <= 0:
-        return sites, centre, np.arange(len(centre)), centre
-    from scipy.spatial import cKDTree
-
-    store, grid = result.store, result.grid
-    rows, cols = np.divmod(store.land_index, grid.width)
-    xs, ys = grid.xy(rows, cols)
-    tree = cKDTree(np.column_stack([xs, ys]))
-    cells, starts = [], []
-    for p, near in zip(centre, tree.query_ball_point(
-            np.column_stack([sites["easting"], sites["northing"]]), place_radius_km * 1000)):
-        near = np.asarray(near, dtype=np.int64)
-        near = near[~result.excluded[near]]
-        starts.append(sum(map(len, cells)))
-        cells.append(near if near.size else np.array([p]))  # an excluded site keeps its cell
-    return sites, np.concatenate(cells), np.array(starts), centre
+def _check_site_args(top, min_separation_km, region_quantile):
+    if top is not None:
+        top = _api_number(top, "top", "top=20", V.positive_int)
+    if min_separation_km is not None:
+        min_separation_km = _api_number(min_separation_km, "min_separation_km",
+                                        "min_separation_km=25", V.positive_number)
+    region_quantile = _api_number(
+        region_quantile, "region_quantile", "region_quantile=0.98",
+        lambda v, w, example: V.number(v, w, min=0, max=1, strict_min=True, strict_max=True,
+                                       example=example))
+    return top, min_separation_km, region_quantile
 
 
-def _place_scores(result: ScoreResult, W: np.ndarray, cells, starts) -> np.ndarray:
-    """(d, sites) scores: the best candidate cell of each site under each weight vector."""
-    cm = result.matrix
-    agg = result.scenario.aggregation
-    s = cm.score_cells(W, cells, agg.method, **agg.params)
-    s[:, result.excluded[cells]] = np.nan
-    if len(starts) == len(cells):
-        return s
-    with np.errstate(invalid="ignore"):
-        return np.fmax.reduceat(s, starts, axis=1)
+@functools.lru_cache(maxsize=1)
+def _to_wgs84():
+    from pyproj import Transformer
+
+    return Transformer.from_crs(BNG, 4326, always_xy=True)
 
 
-def _ranks(scores: np.ndarray) -> np.ndarray:
-    """Ranks 1..m per row, best first; ties keep column order; NaN scores get NaN."""
-    order = np.argsort(-scores, axis=1, kind="stable")  # NaN sorts last
-    ranks = np.empty(scores.shape, dtype=float)
-    np.put_along_axis(ranks, order, np.arange(1, scores.shape[1] + 1, dtype=float)[None, :]
-                      .repeat(scores.shape[0], 0), axis=1)
-    ranks[np.isnan(scores)] = np.nan
-    return ranks
-
-
-def _weights_rows(result: ScoreResult, weights: np.ndarray) -> np.ndarray:
-    """Map (d, len(result.weights)) weights to the matrix's row order."""
-    cm = result.matrix
-    idx = [cm.names.index(n) for n in result.weights]
-    W = np.zeros((weights.shape[0], cm.k))
-    W[:, idx] = weights
-    return W
-
-
-def dirichlet_weights(weights: dict[str, float], *, draws: int, concentration: float,
-                      seed: int | None = 0) -> np.ndarray:
-    """Weight vectors drawn around ``weights``: :math:`\\mathrm{Dir}(c\\,w)`, (draws, k).
+def pick_separated(xy: np.ndarray, order: np.ndarray, *, top: int, min_separation_m: float
+                   ) -> list[int]:
+    """Greedy non-maximum suppression: walk ``order`` best first, keep points far apart.
 
     Parameters
     ----------
-    weights
-        Normalised weights (sum 1, all > 0).
-    draws
-        Number of draws.
-    concentration
-        c > 0; each weight's standard deviation is :math:`\\sqrt{w(1 - w)/(c + 1)}`.
-    seed
-        Seed of ``numpy.random.default_rng``: the same seed gives the same draws.
+    xy
+        (n, 2) coordinates in metres.
+    order
+        Indices into ``xy``, best first.
+    top
+        How many to keep at most.
+    min_separation_m
+        Every kept point is farther than this from every other kept point.
+
+    Returns
+    -------
+    list of int
+        Kept indices into ``xy``, best first.
     """
-    check_stability_args(draws, concentration, seed)
-    if not isinstance(weights, dict) or not weights or not all(
-            isinstance(v, numbers.Real) and np.isfinite(v) and v > 0 for v in weights.values()):
-        raise InputError(f"weights is {str(weights)[:60]!r}; give a dict of criterion name to "
-                         f"weight > 0 (e.g. result.weights)")
-    w = np.array(list(weights.values()), dtype=float)
-    return np.random.default_rng(seed).dirichlet(concentration * w, size=draws)
+    order = np.asarray(order)
+    pts = np.asarray(xy, dtype=float)[order]
+    kept = pick_separated_fast(pts[:, 0], pts[:, 1], top=top, min_separation_m=min_separation_m)
+    return [int(order[k]) for k in kept]
 
 
-def rank_stability(result: ScoreResult, sites: pd.DataFrame | None = None, *,
-                   top: int | None = None, draws: int = 1000, concentration: float = 50.0,
-                   seed: int | None = 0, pool: int | None = None, interval: float = 0.9,
-                   place_radius_km: float = 0.0, check_outside: bool = True) -> pd.DataFrame:
-    """How stable the ranking is when the weights are uncertain (Monte-Carlo).
+def pick_separated_fast(x: np.ndarray, y: np.ndarray, *, top: int,
+                        min_separation_m: float) -> list[int]:
+    """Greedy non-maximum suppression over points already sorted best first.
+
+    The same choice as :func:`pick_separated` (a point is dropped when
+    within ``min_separation_m``, inclusive, of a kept one) without building a KD-tree:
+    ``top`` vectorised passes over the candidates.
+
+    Parameters
+    ----------
+    x, y
+        Candidate coordinates in metres, best first.
+    top
+        How many to keep at most.
+    min_separation_m
+        Minimum distance between kept points, metres.
+
+    Returns
+    -------
+    list of int
+        Kept indices, best first.
+    """
+    alive = np.ones(len(x), dtype=bool)
+    r2 = min_separation_m ** 2
+    kept: list[int] = []
+    i = 0
+    while len(kept) < top:
+        nxt = np.flatnonzero(alive[i:])
+        if nxt.size == 0:
+            break
+        i += int(nxt[0])
+        kept.append(i)
+        alive[i:] &= (x[i:] - x[i]) ** 2 + (y[i:] - y[i]) ** 2 > r2
+    return kept
+
+
+def region_areas_km2(labels: np.ndarray, rows, cols, grid, radius_m: float) -> np.ndarray:
+    """Area of each site's connected high-score region within ``radius_m`` of it.
+
+    Looks only at the window around each site instead of the whole grid, so 20 sites at
+    1 km cost well under a millisecond. A site outside any region counts its own cell.
+
+    Parameters
+    ----------
+    labels
+        2-D connected-component labels (0 = background), e.g. from ``ndimage.label``.
+    rows, cols
+        Site cells.
+    grid
+        The :class:`~growthzones.grid.GridSpec`.
+    radius_m
+        Radius in metres (half the site separation in ``rank_sites``).
+    """
+    res = grid.resolution
+    half = int(np.ceil(radius_m / res))
+    h, w = labels.shape
+    out = []
+    for r, c in zip(np.atleast_1d(rows), np.atleast_1d(cols)):
+        lab = labels[r, c]
+        if lab == 0:
+            out.append(grid.cell_area_km2)
+            continue
+        r0, r1 = max(r - half, 0), min(r + half + 1, h)
+        c0, c1 = max(c - half, 0), min(c + half + 1, w)
+        win = labels[r0:r1, c0:c1] == lab
+        dy = (np.arange(r0, r1) - r)[:, None] * res
+        dx = (np.arange(c0, c1) - c)[None, :] * res
+        out.append(float((win & (dx * dx + dy * dy <= radius_m ** 2)).sum()) * grid.cell_area_km2)
+    return np.array(out, dtype=float)
+
+
+def top_sites(result: ScoreResult, *, top: int | None = None,
+              min_separation_km: float | None = None,
+              region_quantile: float = 0.98) -> pd.DataFrame:
+    """The geometry-free core of ``rank_sites``: the best separate cells and their regions.
+
+    The same sites, order and ``region_area_km2`` as :func:`growthzones.rank_sites`
+    (candidates by score, ties north-west first; greedy separation; connected cells in
+    the top ``region_quantile`` within half the separation), in a few milliseconds at 1 km.
+    If the candidates run out before ``top`` separate places are found, more are taken.
+
+    Raises
+    ------
+    InputError
+        If ``result`` is not a ScoreResult, ``top`` is not a whole number >= 1,
+        ``min_separation_km`` is not a finite number > 0 or ``region_quantile`` is not
+        strictly between 0 and 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank``, ``pos`` (land-vector position), ``row``, ``col``, ``easting``,
+        ``northing`` (EPSG:27700 m), ``score``, ``region_area_km2``.
+    """
+    from scipy import ndimage
+
+    _check_result(result)
+    top, min_separation_km, region_quantile = _check_site_args(top, min_separation_km,
+                                                               region_quantile)
+    sc = result.scenario
+    top = top if top is not None else sc.top
+    sep_m = 1000.0 * (min_separation_km if min_separation_km is not None
+                      else sc.min_separation_km)
+    store, grid = result.store, result.grid
+    s = result.ranked
+    ok = np.flatnonzero(~np.isnan(s))
+    cols = ["rank", "pos", "row", "col", "easting", "northing", "score", "region_area_km2"]
+    if ok.size == 0:
+        return pd.DataFrame(columns=cols)
+    k = min(ok.size, max(20000, top * 500))
+    while True:
+        cand = ok[np.argpartition(-s[ok], k - 1)[:k]] if k < ok.size else ok
+        cand = cand[np.lexsort((cand, -s[cand]))]  # score desc, then land order (NW first)
+        rows, cc = np.divmod(store.land_index[cand], grid.width)
+        x, y = grid.xy(rows, cc)
+        kept = pick_separated_fast(x, y, top=top, min_separation_m=sep_m)
+        if len(kept) == top or k == ok.size:
+            break
+        k = min(ok.size, 4 * k)
+    pos, rows, cc, x, y = cand[kept], rows[kept], cc[kept], x[kept], y[kept]
+    thr = np.quantile(s[ok], region_quantile)
+    labels, _ = ndimage.label(store.unflatten(s) >= thr)
+    areas = region_areas_km2(labels, rows, cc, grid, sep_m / 2)
+    return pd.DataFrame({"rank": np.arange(1, len(pos) + 1), "pos": pos, "row": rows, "col": cc,
+                         "easting": x, "northing": y, "score": s[pos].astype(float),
+                         "region_area_km2": areas}, columns=cols)
+
+
+def rank_sites(result: ScoreResult, *, top: int | None = None,
+               min_separation_km: float | None = None, region_quantile: float = 0.98,
+               place_radius_km: float = 15.0) -> "geopandas.GeoDataFrame":  # noqa: F821
+    """The ``top`` best separate places, with score, location, council and breakdown.
 
     Parameters
     ----------
     result
         Output of :func:`growthzones.score`.
-    sites
-        Candidate sites with ``easting``/``northing`` (EPSG:27700 m), best first; default:
-        ``rank_sites(result, top=pool)``.
     top
-        N of "in the top N" (default: the scenario's ``[sites] top``).
-    draws
-        Number of Dirichlet weight draws.
-    concentration
-        Dirichlet concentration c (see :func:`dirichlet_weights`); 50 gives a weight of
-        1/3 a standard deviation of 0.066 (20 %), a weight of 1/9 one of 0.044 (40 %).
-    seed
-        Random seed; the same seed gives the same table.
-    pool
-        Number of candidate sites when ``sites`` is None (default ``max(5 * top, 50)``).
-    interval
-        Central probability of the reported rank interval (0.9: 5th to 95th percentile).
+        Number of sites (default: the scenario's ``[sites] top``).
+    min_separation_km
+        Minimum distance between sites in km (default: the scenario's).
+    region_quantile
+        Cells at or above this quantile of the national (non-excluded) score form the
+        high-scoring regions reported around each site.
     place_radius_km
-        Score each site as its best non-excluded cell within this radius (0: its own cell).
-    check_outside
-        Also score every other land cell under each draw to report ``outside_share``.
+        A site is named after the largest GeoNames place within this radius (else the
+        nearest place).
 
     Returns
     -------
-    pandas.DataFrame
-        One row per candidate in baseline order: ``site_id`` (and ``name`` if given),
-        ``rank`` and ``score`` (baseline), ``p_top`` (share of draws in the top N),
-        ``rank_median``, ``rank_lo`` / ``rank_hi`` (the ``interval``), ``rank_best``,
-        ``rank_worst``. ``attrs``: ``draws``, ``concentration``, ``seed``, ``top``,
-        ``pool``, ``weight_sd`` (per criterion), ``outside_share``.
+    geopandas.GeoDataFrame
+        One row per site in EPSG:27700 (Point at the cell centre), ranked 1..top:
+        ``rank``, ``site_id``, ``name``, ``local_authority``, ``nation``, ``score``,
+        ``easting``, ``northing``, ``lat``, ``lon``, ``region_area_km2``, ``coverage``,
+        ``missing`` and per criterion ``<name>_raw``, ``<name>_value``, ``<name>_contrib``.
 
     Raises
     ------
     InputError
-        ``top`` not 1 .. MAX_TOP, ``draws`` not 1 .. :data:`MAX_DRAWS`, ``concentration``
-        not a finite number in (0, :data:`MAX_CONCENTRATION`], ``seed`` negative (numpy
-        takes seeds >= 0 only), ``interval`` not strictly between 0 and 1.
+        If ``result`` is not a ScoreResult or an argument is out of range (``top`` a whole
+        number >= 1; ``min_separation_km``, ``place_radius_km`` finite and > 0;
+        ``region_quantile`` strictly between 0 and 1); the message names the parameter.
     """
-    top, pool, place_radius_km = _check_common(result, sites, top, pool, place_radius_km)
-    check_stability_args(draws, concentration, seed, interval)
-    draws = int(draws)
-    sites, cells, starts, _ = _places(result, sites, pool, place_radius_km)
-    base_w = _weights_rows(result, np.array([list(result.weights.values())]))
-    base = _place_scores(result, base_w, cells, starts)[0]
-    base_rank = _ranks(base[None, :])[0]
-    Wd = dirichlet_weights(result.weights, draws=draws, concentration=concentration, seed=seed)
-    W = _weights_rows(result, Wd)
-    ranks = np.empty((draws, len(sites)))
-    nth = np.full(draws, np.nan)
-    for lo in range(0, draws, 256):  # batches keep (draws x cells) small
-        sc = _place_scores(result, W[lo:lo + 256], cells, starts)
-        ranks[lo:lo + 256] = _ranks(sc)
-        srt = -np.sort(-np.where(np.isnan(sc), -np.inf, sc), axis=1)
-        nth[lo:lo + 256] = srt[:, min(top, sc.shape[1]) - 1]
-    q = (1 - interval) / 2
-    with np.errstate(invalid="ignore"):
-        table = pd.DataFrame({
-            "site_id": sites["site_id"].to_numpy(),
-            "rank": base_rank, "score": base,
-            "p_top": np.mean(np.nan_to_num(ranks, nan=np.inf) <= top, axis=0),
-            "rank_median": _nanreduce(np.nanmedian, ranks),
-            "rank_lo": _nanquantile(ranks, q), "rank_hi": _nanquantile(ranks, 1 - q),
-            "rank_best": _nanreduce(np.nanmin, ranks), "rank_worst": _nanreduce(np.nanmax, ranks),
-        })
-    if "name" in sites:
-        table.insert(1, "name", sites["name"].to_numpy())
-    w = np.array(list(result.weights.values()))
-    table.attrs.update(draws=draws, concentration=concentration, seed=seed, top=top,
-                       pool=len(sites), interval=interval,
-                       weight_sd=dict(zip(result.weights, np.sqrt(w * (1 - w) /
-                                                                  (concentration + 1)))))
-    if check_outside:
-        table.attrs["outside_share"] = _outside_share(result, sites, W, nth)
+    import geopandas as gpd
+
+    _check_result(result)
+    place_radius_km = _api_number(place_radius_km, "place_radius_km", "place_radius_km=15",
+                                  V.positive_number)
+    core = top_sites(result, top=top, min_separation_km=min_separation_km,
+                     region_quantile=region_quantile)
+    if core.empty:
+        return gpd.GeoDataFrame({"rank": []}, geometry=[], crs=BNG)
+    pos, areas = core["pos"].to_numpy(), core["region_area_km2"].to_numpy()
+    table = site_table(result, pos, place_radius_km=place_radius_km)
+    table.insert(0, "rank", np.arange(1, len(pos) + 1))
+    table.insert(table.columns.get_loc("coverage"), "region_area_km2", areas)
     return table
 
 
-def _nanquantile(a, q):
-    out = np.full(a.shape[1], np.nan)
-    ok = np.isfinite(a).any(axis=0)
-    if ok.any():
-        out[ok] = np.nanquantile(a[:, ok], q, axis=0, method="inverted_cdf")
-    return out
-
-
-def _nanreduce(fn, a):
-    out = np.full(a.shape[1], np.nan)
-    ok = np.isfinite(a).any(axis=0)
-    out[ok] = fn(a[:, ok], axis=0)
-    return out
-
-
-def _outside_share(result: ScoreResult, sites, W: np.ndarray, nth: np.ndarray) -> float:
-    """Share of draws where a cell farther than the separation from every candidate, and
-    not excluded, scores above the N-th candidate: a place missing from the pool."""
-    from scipy.spatial import cKDTree
-
-    store, grid = result.store, result.grid
-    rows, cols = np.divmod(store.land_index, grid.width)
-    xs, ys = grid.xy(rows, cols)
-    d, _ = cKDTree(sites[["easting", "northing"]].to_numpy(float)).query(
-        np.column_stack([xs, ys]))
-    out = np.flatnonzero((d > 1000 * result.scenario.min_separation_km) & ~result.excluded
-                         & ~np.isnan(result.score))
-    if out.size == 0:
-        return 0.0
-    agg = result.scenario.aggregation
-    cm = result.matrix
-    if agg.method in ("wlc", "owa"):
-        # Both are averages of the cell's values, so no weights lift a cell above its best
-        # criterion: cells whose best value is below every draw's N-th score cannot enter.
-        best = cm.filled[:, out].max(axis=0)  # values are >= 0; missing ones are 0
-        out = out[best >= np.nanmin(nth)]
-    beats = np.zeros(len(W), dtype=bool)
-    for lo in range(0, len(W), 64):
-        for hi in range(0, out.size, 200_000):
-            s = cm.score_cells(W[lo:lo + 64], out[hi:hi + 200_000], agg.method, **agg.params)
-            best_out = np.nanmax(np.where(np.isnan(s), -np.inf, s), axis=1)
-            beats[lo:lo + 64] |= best_out > nth[lo:lo + 64]
-    return float(beats.mean())
-
-
-# --- one-at-a-time sweeps ---------------------------------------------------------------------
-
-def sweep_weights(result: ScoreResult, sites: pd.DataFrame | None = None, *,
-                  factors=(0.0, 0.5, 1.0, 1.5, 2.0), top: int | None = None,
-                  pool: int | None = None, place_radius_km: float = 0.0) -> pd.DataFrame:
-    """One-at-a-time weight sweep: every site's rank as each weight is scaled.
-
-    For each weighted criterion j and factor f, the raw weights become
-    :math:`w'_j = f w_j` (the others unchanged) and are renormalised; the candidates
-    are re-scored and ranked as in :func:`rank_stability`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Long format: ``criterion``, ``factor``, ``weight`` (j's normalised weight),
-        ``site_id``, ``base_rank``, ``rank``, ``score``, ``in_top``. ``attrs['top']`` is N.
-
-    Raises
-    ------
-    InputError
-        ``factors`` empty or not finite numbers >= 0 (at most 1e6); bad ``top``/``pool``.
-    """
-    top, pool, place_radius_km = _check_common(result, sites, top, pool, place_radius_km)
-    if isinstance(factors, (str, bytes)) or not hasattr(factors, "__iter__"):
-        raise InputError(f"factors is {factors!r}; give a list of multipliers >= 0, e.g. "
-                         f"(0, 0.5, 1, 2)")
-    factors = [number(f, "each of factors", min=0.0, max=1e6, example="factors=(0, 0.5, 1, 2)")
-               for f in factors]
-    if not factors:
-        raise InputError("factors is empty; give at least one multiplier, e.g. (0, 0.5, 1, 2)")
-    sites, cells, starts, _ = _places(result, sites, pool, place_radius_km)
-    names = list(result.weights)
-    w0 = np.array([result.weights[n] for n in names])
-    base = _ranks(_place_scores(result, _weights_rows(result, w0[None, :]), cells, starts))[0]
-    frames = []
-    for j, name in enumerate(names):
-        fs = list(factors)
-        Wj = np.tile(w0, (len(fs), 1))
-        Wj[:, j] *= fs
-        keep = Wj.sum(axis=1) > 0  # dropping the only criterion leaves nothing to score
-        Wj, fs = Wj[keep] / Wj[keep].sum(axis=1, keepdims=True), np.asarray(fs)[keep]
-        sc = _place_scores(result, _weights_rows(result, Wj), cells, starts)
-        rk = _ranks(sc)
-        m = len(sites)
-        frames.append(pd.DataFrame({
-            "criterion": name, "factor": np.repeat(fs, m), "weight": np.repeat(Wj[:, j], m),
-            "site_id": np.tile(sites["site_id"].to_numpy(), len(fs)),
-            "base_rank": np.tile(base, len(fs)), "rank": rk.ravel(), "score": sc.ravel(),
-            "in_top": (np.nan_to_num(rk, nan=np.inf) <= top).ravel()}))
-    out = pd.concat(frames, ignore_index=True)
-    out.attrs["top"] = top
-    return out
-
-
-def tornado(sweep: pd.DataFrame, site_id: str | None = None) -> pd.DataFrame:
-    """Per criterion, the swing of one site's rank and of the top N across a sweep.
+def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float = 15.0,
+               names=None) -> "geopandas.GeoDataFrame":  # noqa: F821
+    """Location, council, score and per-criterion breakdown of land cells ``pos``.
 
     Parameters
     ----------
-    sweep
-        Output of :func:`sweep_weights`.
-    site_id
-        The site to follow (default: the baseline rank 1).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by criterion, sorted by ``swing`` (largest first): ``rank_low`` /
-        ``rank_high`` (the site's rank at the smallest / largest factor), ``rank_best``,
-        ``rank_worst``, ``swing`` (worst - best), ``kept_low`` / ``kept_high`` (how many
-        of the baseline top N are still in the top N at the smallest / largest factor).
+    result
+        A scoring result.
+    pos
+        Positions in the result's land vectors (one per site).
+    names
+        Site names; default ``near <place>`` from GeoNames.
     """
-    need = {"criterion", "factor", "site_id", "base_rank", "rank", "in_top"}
-    if not isinstance(sweep, pd.DataFrame) or not need <= set(sweep.columns):
-        raise InputError(f"sweep is a {type(sweep).__name__} without the columns of "
-                         f"sweep_weights(); pass the output of sweep_weights()")
-    top = sweep.attrs.get("top")
-    if top is None:
-        raise InputError("sweep has no attrs['top']; pass the output of sweep_weights()")
-    if site_id is None:
-        first = sweep.loc[sweep["base_rank"] == 1, "site_id"]
-        if first.empty:
-            raise InputError("sweep has no site with base_rank 1; pass site_id=...")
-        site_id = first.iloc[0]
-    elif site_id not in set(sweep["site_id"]):
-        from .scenario import _suggest
+    import geopandas as gpd
 
-        raise InputError(f"site_id {site_id!r} is not in the sweep.{_suggest(site_id, set(sweep['site_id']))}"
-                         f" Give one of its site_id values")
-    rows = []
-    for name, g in sweep.groupby("criterion", sort=False):
-        lo_f, hi_f = g["factor"].min(), g["factor"].max()
-        me = g[g["site_id"] == site_id].set_index("factor")["rank"]
-        base_top = g["base_rank"] <= top
-        rows.append({"criterion": name, "rank_low": me.get(lo_f, np.nan),
-                     "rank_high": me.get(hi_f, np.nan), "rank_best": me.min(),
-                     "rank_worst": me.max(), "swing": me.max() - me.min(),
-                     "kept_low": int((base_top & g["in_top"] & (g["factor"] == lo_f)).sum()),
-                     "kept_high": int((base_top & g["in_top"] & (g["factor"] == hi_f)).sum())})
-    out = pd.DataFrame(rows).set_index("criterion").sort_values("swing", ascending=False)
-    out.attrs.update(site_id=site_id, top=top)
-    return out
+    store, grid = result.store, result.grid
+    pos = np.asarray(pos, dtype=np.int64)
+    rows, cols = np.divmod(store.land_index[pos], grid.width)
+    x, y = grid.xy(rows, cols)
+    la = store.la_index[rows, cols].astype(int)
+    las = store.las.set_index(pd.RangeIndex(1, len(store.las) + 1))
+    lon, lat = _to_wgs84().transform(x, y)
+    df = pd.DataFrame({
+        "site_id": site_ids(x, y, grid.resolution),
+        "name": (list(names) if names is not None
+                 else name_places(store.places, x, y, radius_km=place_radius_km)),
+        "local_authority": las["la_name"].reindex(la).to_numpy(),
+        "nation": las["nation"].reindex(la).map({"E": "England", "W": "Wales",
+                                                 "S": "Scotland"}).to_numpy(),
+        "score": np.round(result.ranked[pos].astype(float), 6),
+        "score_before_exclusions": np.round(result.score[pos].astype(float), 6),
+        "easting": x, "northing": y, "lat": np.round(lat, 5), "lon": np.round(lon, 5),
+        "coverage": np.round(result.coverage[pos].astype(float), 4),
+    })
+    missing = {}
+    for name in result.weights:
+        raw = store.values_at(name, pos).astype(float)
+        df[f"{name}_raw"] = np.round(raw, 4)
+        df[f"{name}_value"] = np.round(result.values[name][pos].astype(float), 4)
+        df[f"{name}_contrib"] = np.round(result.contributions[name][pos].astype(float), 6)
+        missing[name] = np.isnan(raw)
+    df["missing"] = _join_flags(missing, len(pos))
+    df["excluded_by"] = _join_flags({n: e[pos] for n, e in result.excluded_by.items()}, len(pos))
+    df["unassessed_exclusions"] = _join_flags({n: u[pos] for n, u in result.unassessed.items()},
+                                              len(pos))
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=BNG)
+
+
+def _join_flags(flags: dict[str, np.ndarray], n: int) -> list[str]:
+    """Per site, the names whose flag is set, joined by ", " ("" for none).
+
+    Each distinct combination is joined once, so 10,000 sites cost a few milliseconds.
+
+    >>> _join_flags({"a": np.array([True, False, True]), "b": np.array([True, False, False])}, 3)
+    ['a, b', '', 'a']
+    """
+    if not flags or n == 0:
+        return [""] * n
+    names = list(flags)
+    m = np.column_stack([np.asarray(flags[k], dtype=bool) for k in names])
+    if len(names) <= 62:  # one integer key per combination (unique on rows is slow)
+        key = m.astype(np.int64) @ (np.int64(1) << np.arange(len(names), dtype=np.int64))
+        keys, which = np.unique(key, return_inverse=True)
+        patterns = (keys[:, None] >> np.arange(len(names))) & 1
+    else:
+        patterns, which = np.unique(m, axis=0, return_inverse=True)
+    labels = np.array([", ".join(names[k] for k in np.flatnonzero(p)) for p in patterns],
+                      dtype=object)
+    return labels[np.ravel(which)].tolist()
+
+
+def site_ids(x: np.ndarray, y: np.ndarray, resolution: float) -> list[str]:
+    """Stable ids from each cell's south-west corner in km, e.g. ``E530N180`` at 1 km."""
+    h = resolution / 2
+    return [f"E{(xi - h) / 1000:g}N{(yi - h) / 1000:g}" for xi, yi in zip(x, y)]
+
+
+def name_places(places: pd.DataFrame, x: np.ndarray, y: np.ndarray, *,
+                radius_km: float = 15.0) -> list[str]:
+    """Name each point after the most populous place within ``radius_km``, else the nearest.
+
+    Parameters
+    ----------
+    places
+        ``name``, ``population``, ``easting``, ``northing`` (EPSG:27700).
+    x, y
+        Points in EPSG:27700 metres.
+    """
+    from scipy.spatial import cKDTree
+
+    pxy = places[["easting", "northing"]].to_numpy(float)
+    pop = places["population"].to_numpy(float)
+    names = places["name"].to_numpy()
+    x, y = np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float))
+    if x.size == 0:
+        return []
+    tree = cKDTree(pxy)
+    pts = np.column_stack([x, y])
+    # All sites in one batched query; then, over the flattened (site, place) pairs, prefer
+    # a town close by: population discounted by distance (first of equals wins).
+    near = tree.query_ball_point(pts, radius_km * 1000)
+    counts = np.fromiter((len(n) for n in near), dtype=np.int64, count=len(near))
+    best = np.empty(len(x), dtype=np.int64)
+    if counts.sum():
+        site = np.repeat(np.arange(len(x)), counts)
+        cand = np.fromiter((i for n in near for i in n), dtype=np.int64, count=int(counts.sum()))
+        d = np.hypot(pxy[cand, 0] - x[site], pxy[cand, 1] - y[site]) / 1000 + 1
+        w = pop[cand] / d ** 2
+        order = np.lexsort((np.arange(len(cand)), -w, site))
+        first = order[np.r_[0, np.flatnonzero(np.diff(site[order])) + 1]]
+        best[site[first]] = cand[first]
+    none = counts == 0
+    if none.any():  # nothing within the radius: the nearest place still names it
+        best[none] = tree.query(pts[none])[1]
+    return [f"near {n}" for n in names[best]]

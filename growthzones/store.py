@@ -91,7 +91,6 @@ class LayerStore:
     #: Optional ``name -> land vector`` source used instead of ``layers`` (e.g. a derived grid).
     reader: Callable[[str], np.ndarray] | None = field(default=None, repr=False)
     _vectors: dict = field(default_factory=dict, repr=False)
-    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def meta(self) -> dict[str, dict]:
@@ -122,7 +121,8 @@ class LayerStore:
     def read_vector(self, name: str) -> np.ndarray:
         """Raw values of one layer on land cells, without keeping them in memory.
 
-        Scoring caches what it derives (transformed values, masks), so the raw layers need
+        Scoring caches what it derives (transformed values, masks; see
+        :func:`growthzones.scoring.cache_for`), so the raw layers need
         not stay resident: at 100 m each is ~92 MB as a vector and ~350 MB as a raster.
         """
         if name in self._vectors:

@@ -249,7 +249,7 @@ def test_excluded_cells_never_rank(store, default_scenario):
     res = gz.score(store, sc)
     assert res.excluded.any() and np.all(np.isnan(res.ranked[res.excluded]))
     assert not np.isnan(res.score[res.excluded]).all()   # the score before exclusion is kept
-    from growthzones.sites import top_sites
+    from growthzones.ranking import top_sites
 
     picked = top_sites(res, top=20)
     assert not res.excluded[picked["pos"]].any()

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 import growthzones.cli as cli
 from growthzones import GrowthZonesError, ScenarioError
 from growthzones.layers import REGISTRY
-from growthzones.ranking import MAX_CONCENTRATION, MAX_DRAWS
+from growthzones.stability import MAX_CONCENTRATION, MAX_DRAWS
 from growthzones.scenario import (MAX_SEPARATION_KM, MAX_TOP, Scenario, load_scenario,
                                   parse_scenario)
 from growthzones.transforms import TRANSFORMS

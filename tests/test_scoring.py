@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import growthzones as gz
+from growthzones import scoring as S
 from growthzones.scenario import parse_scenario
 
 from conftest import make_fixture_store
@@ -73,10 +74,10 @@ def test_missing_data_is_neither_good_nor_bad():
 def test_rescoring_reuses_cached_transforms():
     store = three_sites()
     gz.score(store, scenario(3, 1))
-    cached = dict(store._cache)
+    cached = dict(S.cache_for(store))
     gz.score(store, scenario(1, 3))
-    assert store._cache.keys() == cached.keys()
-    assert all(store._cache[k] is cached[k] for k in cached)
+    assert S.cache_for(store).keys() == cached.keys()
+    assert all(S.cache_for(store)[k] is cached[k] for k in cached)
 
 
 def test_explain_reports_values_weights_and_exclusion():

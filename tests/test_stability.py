@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 import growthzones as gz
-from growthzones import ranking as R
-from growthzones.grid import GridSpec
+from growthzones import stability as R
 from growthzones.scenario import parse_scenario
 from growthzones.store import LayerStore
 
@@ -173,40 +172,6 @@ def test_tornado_orders_criteria_by_swing(sweep):
     low = sweep[(sweep["criterion"] == t.index[0]) & (sweep["site_id"] == site)
                 & (sweep["factor"] == 0.0)]["rank"].iloc[0]
     assert t.iloc[0]["rank_low"] == low
-
-
-# --- fast site extraction --------------------------------------------------------------------
-
-def test_pick_separated_matches_a_brute_force_greedy():
-    from growthzones.sites import pick_separated_fast
-
-    rng = np.random.default_rng(2)
-    xy = np.round(rng.random((3000, 2)) * 200) * 1000   # whole km, so exact ties of distance
-    want = []                                          # independent, quadratic greedy
-    for i, p in enumerate(xy):
-        if all(np.hypot(*(p - xy[j])) > 25_000 for j in want):
-            want.append(i)
-        if len(want) == 40:
-            break
-    assert pick_separated_fast(xy[:, 0], xy[:, 1], top=40, min_separation_m=25_000) == want
-
-
-def test_region_areas_match_a_brute_force_count():
-    from scipy import ndimage
-
-    from growthzones.sites import region_areas_km2
-
-    rng = np.random.default_rng(1)
-    mask = rng.random((60, 80)) > 0.4
-    labels, _ = ndimage.label(mask)
-    grid = GridSpec(resolution=1000.0, bounds=(0, 0, 80_000, 60_000))
-    rows, cols = np.nonzero(mask)
-    pick = rng.choice(len(rows), 15, replace=False)
-    got = region_areas_km2(labels, rows[pick], cols[pick], grid, 12_500)
-    rr, cc = np.indices(mask.shape)
-    for g, r, c in zip(got, rows[pick], cols[pick]):
-        near = (rr - r) ** 2 + (cc - c) ** 2 <= 12.5 ** 2
-        assert g == ((labels == labels[r, c]) & near).sum()
 
 
 # --- issue #9: bad arguments are InputErrors naming the parameter ------------------------------

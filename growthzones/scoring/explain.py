@@ -1,0 +1,98 @@
+"""Why a cell scores what it does: :func:`explain`, :func:`explain_sites`, :func:`cell_at`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+from .._validate import number
+from .result import ScoreResult
+
+
+def cell_at(result: ScoreResult, x: float, y: float) -> int:
+    """Position in the land vectors of the cell containing BNG point (x, y)."""
+    x, y = number(x, "easting"), number(y, "northing")
+    rows, cols = result.grid.rowcol(np.array([x]), np.array([y]))
+    if rows[0] < 0:
+        raise InputError(f"point ({x:.0f}, {y:.0f}) is outside the GB grid; give "
+                         f"EPSG:27700 metres")
+    flat = rows[0] * result.grid.width + cols[0]
+    pos = np.searchsorted(result.store.land_index, flat)
+    if pos >= len(result.store.land_index) or result.store.land_index[pos] != flat:
+        raise InputError(f"point ({x:.0f}, {y:.0f}) is not on GB land in this grid")
+    return int(pos)
+
+
+def _xy(x, y):
+    if y is not None:
+        return float(x), float(y)
+    get = x.get if hasattr(x, "get") else (lambda k: getattr(x, k, None))
+    e, n = get("easting"), get("northing")
+    if e is None or n is None:
+        raise TypeError("explain() takes x and y in EPSG:27700 metres, or one site (a row "
+                        "with 'easting' and 'northing')")
+    return float(e), float(n)
+
+
+def explain(result: ScoreResult, x, y: float | None = None) -> pd.DataFrame:
+    """Why a cell scores what it does: one row per criterion, exclusion and constraint.
+
+    Parameters
+    ----------
+    result
+        Output of :func:`score`.
+    x, y
+        A point in EPSG:27700 metres; or pass one site (a ``rank_sites`` row, or any
+        mapping with ``easting`` and ``northing``) as ``x`` alone.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by name: ``kind`` (criterion / exclusion / constraint), ``raw`` (in
+        ``unit``), ``unit``, ``direction``, ``transform``, ``value`` (transformed),
+        ``weight`` (normalised), ``contribution`` (its part of the score), ``status``
+        (for an exclusion or constraint: ``excluded``, ``clear`` or ``not assessed: no
+        data here``), ``reason`` (why it excludes the cell, e.g. ``fails constraint
+        dist_substation_132kv_km <= 10 km``). ``attrs`` holds ``score``, ``score_all``,
+        ``excluded``, ``reasons``, ``coverage`` and ``method``.
+    """
+    x, y = _xy(x, y)
+    i = cell_at(result, x, y)
+    rows = []
+    meta = result.store.meta
+    for name, w in result.weights.items():
+        c = result.scenario.criterion(name)
+        raw = float(result.store.values_at(name, [i])[0])
+        rows.append({"name": name, "kind": "criterion", "raw": raw,
+                     "unit": meta[name]["unit"], "direction": c.direction,
+                     "transform": c.transform["type"], "value": float(result.values[name][i]),
+                     "weight": w, "contribution": float(result.contributions[name][i]),
+                     "status": "no data: weight shared by the others" if np.isnan(raw) else "ok",
+                     "reason": ""})
+    for key, bad in result.excluded_by.items():
+        kind = "exclusion" if key in result.scenario.exclusions else "constraint"
+        name = key if kind == "exclusion" else next(c.name for c in result.scenario.constraints
+                                                     if c.label == key)
+        status = ("excluded" if bad[i] else
+                  "not assessed: no data here" if result.unassessed[key][i] else "clear")
+        rows.append({"name": key, "kind": kind, "raw": float(result.store.values_at(name, [i])[0]),
+                     "unit": "flag" if kind == "exclusion" else meta[name]["unit"],
+                     "direction": None, "transform": None, "value": np.nan, "weight": np.nan,
+                     "contribution": np.nan, "status": status,
+                     "reason": result.reasons[key] if bad[i] else ""})
+    df = pd.DataFrame(rows).set_index("name")
+    df.attrs.update(score=float(result.ranked[i]), score_all=float(result.score[i]),
+                    excluded=bool(result.excluded[i]), reasons=result.why_excluded(i)[0],
+                    coverage=float(result.coverage[i]), method=result.method)
+    return df
+
+
+def explain_sites(result: ScoreResult, sites: pd.DataFrame) -> pd.DataFrame:
+    """:func:`explain` for every site (rows with ``easting``/``northing``), stacked.
+
+    The index is (``site_id`` or the row label, name).
+    """
+    ids = sites.get("site_id", sites.index)
+    parts = {sid: explain(result, row) for sid, (_, row) in zip(ids, sites.iterrows())}
+    return pd.concat(parts, names=["site_id", "name"])

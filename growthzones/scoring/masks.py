@@ -1,0 +1,81 @@
+"""Exclusions and constraints: which cells are ruled out, applied after aggregation.
+
+``score`` is the surface before them, ``ranked`` has excluded cells set to NaN. Where an
+exclusion or a constraint has no data the cell is not excluded (unless a constraint says
+``missing = "exclude"``) but is flagged ``unassessed`` for it.
+
+:func:`excluded_area` and :func:`fails_constraint` are the rules, on NumPy or dask raw
+values alike (the store path and :func:`~growthzones.scoring.dataset.score_dataset` both
+use them); :func:`exclusion_masks` caches their vectors for a store.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .matrix import cache_for
+
+
+def excluded_area(raw):
+    """True where an exclusion layer (1 inside the excluded area) rules a cell out."""
+    return raw == 1
+
+
+def fails_constraint(raw, constraint):
+    """True where raw values break ``constraint`` (its ``min``/``max``; NaN passes unless
+    ``missing = "exclude"``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as C
+    >>> fails_constraint(np.array([5.0, 12.0, np.nan]), C(min=None, max=10, missing="keep"))
+    array([False,  True, False])
+    """
+    with np.errstate(invalid="ignore"):
+        bad = np.isnan(raw) & (constraint.missing == "exclude")
+        if constraint.min is not None:
+            bad = bad | (raw < constraint.min)
+        if constraint.max is not None:
+            bad = bad | (raw > constraint.max)
+    return bad
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)  # cached and shared between results
+    return a
+
+
+def exclusion_masks(store, scenario) -> dict[str, tuple[np.ndarray, np.ndarray, str]]:
+    """Per exclusion (by name) and constraint (by label): (excluded, unassessed, why).
+
+    The vectors are over the store's land cells, read-only and cached for the store.
+    """
+    cache = cache_for(store)
+    out = {}
+    for name in scenario.exclusions:
+        key = ("exclusion", name)
+        if key not in cache:
+            raw = store.read_vector(name)
+            cache[key] = (_frozen(excluded_area(raw)), _frozen(np.isnan(raw)))
+        out[name] = (*cache[key], f"in an excluded area: {name}")
+    for c in scenario.constraints:
+        key = ("constraint", c)
+        if key not in cache:
+            raw = store.read_vector(c.name)
+            cache[key] = (_frozen(np.asarray(fails_constraint(raw, c))), _frozen(np.isnan(raw)))
+        unit = store.meta.get(c.name, {}).get("unit", "")
+        why = f"fails constraint {c.label} {unit}".rstrip()
+        out[c.label] = (*cache[key], why)
+    return out
+
+
+def combined_mask(store, scenario, per_reason: dict) -> np.ndarray:
+    """True where any of ``per_reason`` (the output of :func:`exclusion_masks`) excludes a cell."""
+    cache = cache_for(store)
+    key = ("excluded", tuple(scenario.exclusions), tuple(scenario.constraints))
+    if key not in cache:
+        excluded = np.zeros(len(store.land_index), dtype=bool)
+        for bad, _, _ in per_reason.values():
+            excluded |= bad
+        cache[key] = _frozen(excluded)
+    return cache[key]

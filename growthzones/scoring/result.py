@@ -1,0 +1,220 @@
+"""The result of scoring, and :func:`score`, which makes one.
+
+Pure and fast: :func:`score` reads no files after the first call for a store and
+scenario (the transformed criteria and masks are cached by :mod:`.matrix`), so a
+re-score with new weights is the kernels on the cached :class:`~.matrix.CriteriaMatrix`.
+Each cell's ``coverage`` (the share of the scenario's weight that had data) is reported,
+so a gap is never silently read as good or bad.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+from ..scenario import Scenario
+from ..store import LayerStore
+from . import kernels as K
+from .masks import combined_mask, exclusion_masks
+from .matrix import CriteriaMatrix, criteria_matrix, transformed
+
+
+class _LazyMap(Mapping):
+    """A read-only mapping whose values are computed on first access."""
+
+    def __init__(self, names, compute):
+        self._names, self._compute, self._done = list(names), compute, {}
+
+    def __getitem__(self, name):
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._done:
+            self._done[name] = self._compute(name)
+        return self._done[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self):
+        return len(self._names)
+
+    def __repr__(self):
+        return f"<{len(self)} criteria: {', '.join(self._names)}>"
+
+
+@dataclass
+class ScoreResult:
+    """The outcome of scoring: everything as 1-D vectors over land cells (float32 by default).
+
+    Attributes
+    ----------
+    score
+        Aggregated score in [0, 1] before exclusions (NaN if no criterion has data).
+    ranked
+        ``score`` with excluded cells set to NaN: what ranking uses.
+    values
+        Transformed value in [0, 1] per weighted criterion.
+    contributions
+        Per weighted criterion, its part of ``score`` (they sum to ``score``; see the
+        :mod:`.kernels` docstring for TOPSIS and OWA). Computed on first access.
+    coverage
+        Share of the total weight whose criterion has data in the cell.
+    excluded
+        True where any exclusion or constraint rules the cell out.
+    excluded_by
+        Boolean vector per active exclusion (by name) and constraint (by its label, e.g.
+        ``dist_substation_132kv_km <= 10``); ``unassessed`` likewise where it has no data.
+    reasons
+        The same keys -> a sentence saying why a cell is excluded.
+    method
+        The aggregation used.
+    """
+
+    store: LayerStore
+    scenario: Scenario
+    weights: dict[str, float]
+    score: np.ndarray
+    ranked: np.ndarray
+    values: Mapping[str, np.ndarray]
+    contributions: Mapping[str, np.ndarray]
+    coverage: np.ndarray
+    excluded: np.ndarray
+    excluded_by: dict[str, np.ndarray] = field(default_factory=dict)
+    unassessed: dict[str, np.ndarray] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    method: str = "wlc"
+    matrix: CriteriaMatrix | None = field(default=None, repr=False)
+
+    @property
+    def grid(self):
+        return self.store.grid
+
+    def surface(self, what: str = "score") -> np.ndarray:
+        """A 2-D array on the grid, NaN off land.
+
+        ``what`` is ``"score"`` (excluded cells NaN), ``"score_all"`` (before exclusions),
+        ``"coverage"``, ``"excluded"`` (1.0 where excluded), or a criterion name (its
+        transformed value).
+        """
+        if what == "score":
+            v = self.ranked
+        elif what == "score_all":
+            v = self.score
+        elif what == "coverage":
+            v = self.coverage
+        elif what == "excluded":
+            v = self.excluded.astype(np.float32)
+        elif what in self.values:
+            v = self.values[what]
+        else:
+            raise KeyError(f"no surface {what!r}; use 'score', 'score_all', 'coverage', "
+                           f"'excluded' or a weighted criterion ({', '.join(self.values)})")
+        return self.store.unflatten(v)
+
+    def why_excluded(self, positions) -> list[list[str]]:
+        """For land-vector positions, the reasons (sentences) each cell is excluded."""
+        pos = np.atleast_1d(np.asarray(positions))
+        return [[self.reasons[k] for k, bad in self.excluded_by.items() if bad[p]] for p in pos]
+
+    def exclusion_summary(self) -> pd.DataFrame:
+        """Per exclusion or constraint: cells excluded, of which by it alone, and unassessed."""
+        n = len(self.score)
+        count = np.zeros(n, dtype=np.int16)
+        for bad in self.excluded_by.values():
+            count += bad
+        rows = []
+        for k, bad in self.excluded_by.items():
+            rows.append({"reason": k, "why": self.reasons[k], "cells": int(bad.sum()),
+                         "share_of_land": round(float(bad.sum()) / n, 4),
+                         "only_reason": int((bad & (count == 1)).sum()),
+                         "unassessed": int(self.unassessed[k].sum())})
+        cols = ["reason", "why", "cells", "share_of_land", "only_reason", "unassessed"]
+        return pd.DataFrame(rows, columns=cols).set_index("reason")
+
+
+def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32) -> ScoreResult:
+    """Score every land cell of ``store`` under ``scenario``.
+
+    Parameters
+    ----------
+    store
+        The layer store; its transformed criteria are cached (see :func:`.matrix.cache_for`).
+    scenario
+        Weights, transforms, aggregation, constraints and exclusions.
+    dtype
+        ``numpy.float32`` (default, fast) or ``numpy.float64`` (for exact comparisons
+        with other MCDA libraries); each has its own cache.
+
+    Examples
+    --------
+    >>> import growthzones as gz                                    # doctest: +SKIP
+    >>> result = gz.score(gz.load_layers(), gz.load_scenario())     # doctest: +SKIP
+
+    Raises
+    ------
+    InputError
+        ``store`` is not a :class:`LayerStore` or ``scenario`` not a :class:`Scenario`
+        (including the two swapped), or ``dtype`` is not float32/float64.
+    """
+    check_score_args(store, scenario, dtype)
+    dtype = np.dtype(dtype)
+    weights = scenario.weights
+    cm = criteria_matrix(store, scenario, dtype)
+    w = cm.weights_vector(weights)
+    method, params = scenario.aggregation.method, scenario.aggregation.params
+    total, cov, aux = cm.run(w, method, **params)
+    coverage = K.share(cov, w, cm.n)
+
+    per_reason = exclusion_masks(store, scenario)
+    excluded = combined_mask(store, scenario, per_reason)
+    ranked = np.where(excluded, dtype.type(np.nan), total) if excluded.any() else total
+    for a in (total, ranked, coverage):
+        a.setflags(write=False)  # results share arrays (ranked is score if nothing is excluded)
+    names = list(weights)
+    crit = {c.name: c for c in scenario.criteria}
+    values = _LazyMap(names, lambda n: transformed(store, n, crit[n].direction,
+                                                   crit[n].transform, dtype))
+    part = K.contribution_fn(cm, w, method, total, cov, aux)
+    rows = {n: i for i, n in enumerate(cm.names)}
+    contrib = _LazyMap(names, lambda n: part(rows[n]))
+    return ScoreResult(
+        store=store, scenario=scenario, weights=weights, score=total, ranked=ranked,
+        values=values, contributions=contrib, coverage=coverage, excluded=excluded,
+        excluded_by={k: m[0] for k, m in per_reason.items()},
+        unassessed={k: m[1] for k, m in per_reason.items()},
+        reasons={k: m[2] for k, m in per_reason.items()}, method=method, matrix=cm)
+
+
+# --- argument checks --------------------------------------------------------------------------
+
+def check_score_args(store, scenario, dtype=np.float32) -> None:
+    """InputError unless ``score(store, scenario, dtype=dtype)`` has arguments it can use."""
+    if isinstance(store, Scenario) and isinstance(scenario, LayerStore):
+        raise InputError("score(store, scenario) got the scenario first and the layer store "
+                         "second; swap them: score(layers, scenario)")
+    if not isinstance(store, LayerStore):
+        raise InputError(f"store is a {type(store).__name__} ({str(store)[:40]!r}); give the "
+                         f"layer store: score(gz.load_layers(), scenario)")
+    if not isinstance(scenario, Scenario):
+        kind = type(scenario).__name__
+        raise InputError(f"scenario is {'an' if kind[0] in 'aeiou' else 'a'} {kind} "
+                         f"({str(scenario)[:40]!r}); "
+                         f"give a Scenario: score(layers, gz.load_scenario('my.toml'))")
+    try:
+        ok = np.dtype(dtype) in (np.float32, np.float64)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise InputError(f"dtype is {dtype!r}; use numpy.float32 (default) or numpy.float64")
+
+
+def check_result(result, what: str = "result") -> ScoreResult:
+    """``result`` if it is a :class:`ScoreResult`, else an InputError saying how to get one."""
+    if not isinstance(result, ScoreResult):
+        raise InputError(f"{what} is a {type(result).__name__}; give the output of "
+                         f"growthzones.score(layers, scenario)")
+    return result

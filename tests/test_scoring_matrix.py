@@ -1,0 +1,82 @@
+"""The criteria matrix and scoring's cache: owned by scoring, the same kernels as NumPy."""
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import growthzones as gz
+from growthzones import scoring as S
+from growthzones.scenario import parse_scenario
+
+from conftest import make_fixture_store
+
+SUB, EMP, IXP = "dist_substation_132kv_km", "employment_deprivation_pct", "dist_ixp_km"
+
+
+def gappy_store(seed=3):
+    # FIXTURE: random 12 x 15 layers with ~25 % gaps, so cells have several data patterns.
+    rng = np.random.default_rng(seed)
+    layers = {}
+    for n in (SUB, EMP, IXP):
+        a = rng.random((12, 15)) * 40
+        a[rng.random(a.shape) < 0.25] = np.nan
+        layers[n] = a
+    return make_fixture_store(layers)
+
+
+def test_the_store_holds_no_scoring_cache_and_scorings_cache_dies_with_it():
+    store = gappy_store()
+    res = gz.score(store, parse_scenario({"criteria": {SUB: 2, EMP: 1}}))
+    assert not hasattr(store, "_cache")
+    assert res.matrix in S.cache_for(store)["_matrices"].values()
+    matrix = weakref.ref(res.matrix)
+    del res, store
+    gc.collect()
+    assert matrix() is None, "scoring kept a store's matrix alive after the store was gone"
+
+
+def test_clear_cache_forgets_and_the_next_score_rebuilds_the_same_matrix():
+    store = gappy_store()
+    sc = parse_scenario({"criteria": {SUB: 2, EMP: 1}})
+    first = gz.score(store, sc)
+    S.clear_cache(store)
+    assert S.cache_for(store) == {}
+    again = gz.score(store, sc)
+    assert again.matrix is not first.matrix
+    np.testing.assert_array_equal(again.score, first.score)
+
+
+@pytest.mark.parametrize("agg", [{"method": "wlc"}, {"method": "topsis"},
+                                 {"method": "topsis", "ideal": "fixed"},
+                                 {"method": "owa", "orness": 0.3},
+                                 {"method": "owa", "order_weights": [0.5, 0.3, 0.2]}])
+def test_many_weights_at_some_cells_equal_one_score_per_weight_vector(agg):
+    # score_cells (Monte-Carlo draws at candidate sites) against whole-surface re-scores.
+    store = gappy_store()
+    sc = parse_scenario({"criteria": {SUB: 3, EMP: 2, IXP: 1}, "aggregation": agg})
+    cm = gz.score(store, sc, dtype=np.float64).matrix
+    assert cm.pattern is not None and cm.patterns.shape[0] > 2
+    params = {k: v for k, v in agg.items() if k != "method"}
+    W = np.random.default_rng(0).dirichlet(np.ones(cm.k), size=6)
+    cells = np.arange(0, cm.n, 7)
+    got = cm.score_cells(W, cells, agg["method"], **params)
+    want = np.stack([cm.score(w, agg["method"], **params)[0][cells] for w in W])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+
+
+def test_the_matrix_and_the_numpy_kernels_agree_on_a_dask_split():
+    dask = pytest.importorskip("dask.array")
+    store = gappy_store(seed=5)
+    sc = parse_scenario({"criteria": {SUB: 3, EMP: 2, IXP: 1},
+                         "aggregation": {"method": "owa", "orness": 0.7}})
+    res = gz.score(store, sc, dtype=np.float64)
+    m = np.stack([S.transformed(store, n, sc.criterion(n).direction, sc.criterion(n).transform,
+                                np.float64) for n in sc.weights])
+    w = np.array(list(sc.weights.values()))
+    s_np, _ = S.owa(m, w, orness=0.7)
+    s_da, _ = S.owa(dask.from_array(m, chunks=(1, 37)), w, orness=0.7)
+    np.testing.assert_allclose(s_da.compute(), s_np, rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(res.score, s_np, rtol=1e-12, equal_nan=True)
