@@ -1,0 +1,83 @@
+"""growthzones.maps.raster: the shared reprojection index and the PNG encoding."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+from growthzones.grid import GridSpec
+from growthzones.maps import raster
+from growthzones.maps.raster import WEB_MERCATOR, _MercatorWarp
+
+
+def reproject_nearest(index: np.ndarray, nodata: int, warp: _MercatorWarp) -> np.ndarray:
+    """The independent computation: rasterio's own nearest reprojection of ``index``,
+    the way every overlay was reprojected before the shared index."""
+    from rasterio.warp import Resampling, reproject
+
+    out = np.full((warp.height, warp.width), nodata, dtype=np.uint8)
+    reproject(source=index, destination=out, src_transform=warp.grid.transform,
+              src_crs=warp.grid.crs, src_nodata=nodata, dst_transform=warp.transform,
+              dst_crs=WEB_MERCATOR, dst_nodata=nodata, resampling=Resampling.nearest)
+    return out
+
+
+@pytest.fixture(scope="module")
+def gb_warp(store):
+    return _MercatorWarp(store.grid)
+
+
+@pytest.mark.parametrize("name", ["dist_substation_132kv_km", "latency_london_ms"])
+def test_gather_is_bit_identical_to_reprojecting_a_real_criterion(store, gb_warp, name):
+    layer = np.asarray(store.layer(name), dtype=np.float64)
+    index = raster._scale_index(layer / np.nanmax(layer))
+    index[::97, ::89] = 255  # nodata cells inside the grid too
+    expected = reproject_nearest(index, 255, gb_warp)
+    got = gb_warp.warp(index, 255)
+    assert got.dtype == np.uint8 and got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)
+    # not a vacuous comparison: the image holds many classes and nodata outside GB
+    assert len(np.unique(got)) > 50 and (got == 255).any()
+
+
+def test_gather_is_bit_identical_for_a_real_exclusion_mask(store, gb_warp):
+    index = raster._mask_index(store.layer("national_parks"))
+    assert index.any()
+    np.testing.assert_array_equal(gb_warp.warp(index, 0), reproject_nearest(index, 0, gb_warp))
+
+
+def test_the_index_is_computed_once_and_reused(gb_warp, monkeypatch):
+    gather = gb_warp.gather
+    calls = []
+    monkeypatch.setattr(raster, "_reproject_nearest", lambda *a: calls.append(a))
+    gb_warp.warp(np.zeros(gb_warp.grid.shape, np.uint8), 0)
+    assert gb_warp.gather is gather and calls == []
+    # -1 marks pixels outside the grid, every other entry is a cell of it
+    assert gather.min() == -1 and gather.max() < gb_warp.grid.width * gb_warp.grid.height
+
+
+def test_gather_on_a_small_grid_matches_rasterio_for_random_classes():
+    grid = GridSpec(resolution=10_000, bounds=(300e3, 100e3, 600e3, 400e3))
+    warp = _MercatorWarp(grid)
+    rng = np.random.default_rng(7)
+    index = rng.integers(0, 256, grid.shape, dtype=np.uint8)
+    np.testing.assert_array_equal(warp.warp(index, 255), reproject_nearest(index, 255, warp))
+
+
+def test_png_uses_the_zlib_level_it_is_given():
+    index = np.tile(np.arange(256, dtype=np.uint8), (64, 1))
+    pal = raster._viridis_palette()
+    fast, small = raster._png_indexed(index, pal, level=1), raster._png_indexed(index, pal)
+    assert raster.PNG_ZLIB_LEVEL == 6
+
+    def idat(png: bytes) -> bytes:
+        start = png.index(b"IDAT") + 4
+        return png[start:start + int.from_bytes(png[start - 8:start - 4], "big")]
+
+    # both decode to the same rows (filter byte 0, then the indices)
+    for png in (fast, small):
+        rows = np.frombuffer(zlib.decompress(idat(png)), np.uint8).reshape(64, 257)
+        np.testing.assert_array_equal(rows[:, 1:], index)
+    assert idat(small)[:2] == b"\x78\x9c" and idat(fast)[:2] == b"\x78\x01"  # zlib headers
