@@ -67,7 +67,8 @@ def test_gather_on_a_small_grid_matches_rasterio_for_random_classes():
 
 
 def test_png_uses_the_zlib_level_it_is_given():
-    index = np.tile(np.arange(256, dtype=np.uint8), (64, 1))
+    rng = np.random.default_rng(3)
+    index = rng.integers(0, 256, (64, 256), dtype=np.uint8)
     pal = raster._viridis_palette()
     fast, small = raster._png_indexed(index, pal, level=1), raster._png_indexed(index, pal)
     assert raster.PNG_ZLIB_LEVEL == 6
@@ -76,8 +77,27 @@ def test_png_uses_the_zlib_level_it_is_given():
         start = png.index(b"IDAT") + 4
         return png[start:start + int.from_bytes(png[start - 8:start - 4], "big")]
 
-    # both decode to the same rows (filter byte 0, then the indices)
+    # both decode to the same rows: filter byte 2 ("Up"), then each row minus the one
+    # above modulo 256 (the row above the first is zeros)
     for png in (fast, small):
         rows = np.frombuffer(zlib.decompress(idat(png)), np.uint8).reshape(64, 257)
-        np.testing.assert_array_equal(rows[:, 1:], index)
+        assert (rows[:, 0] == 2).all()
+        np.testing.assert_array_equal(np.cumsum(rows[:, 1:], axis=0, dtype=np.uint8), index)
     assert idat(small)[:2] == b"\x78\x9c" and idat(fast)[:2] == b"\x78\x01"  # zlib headers
+
+
+def test_scale_and_mask_indices_match_their_definition():
+    rng = np.random.default_rng(11)
+    v = rng.uniform(-0.5, 1.5, (40, 50)).astype(np.float32)
+    v[rng.random(v.shape) < 0.2] = np.nan
+    v[0, :3] = [np.inf, -np.inf, 0.5]
+    ok = np.isfinite(v)
+    expected = np.full(v.shape, 255, np.uint8)
+    # float32 arithmetic, rounded half to even (as np.rint and Python's round)
+    expected[ok] = [round(float(np.float32(min(max(x, 0.0), 1.0)) * np.float32(254.0)))
+                    for x in v[ok]]
+    got = raster._scale_index(v)
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.uint8 and got[0, 2] == 127
+    mask = raster._mask_index(v)
+    np.testing.assert_array_equal(mask, (np.nan_to_num(v, nan=0.0) >= 0.5).astype(np.uint8))
