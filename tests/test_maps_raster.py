@@ -101,3 +101,28 @@ def test_scale_and_mask_indices_match_their_definition():
     assert got.dtype == np.uint8 and got[0, 2] == 127
     mask = raster._mask_index(v)
     np.testing.assert_array_equal(mask, (np.nan_to_num(v, nan=0.0) >= 0.5).astype(np.uint8))
+
+
+def test_overlays_encoded_in_threads_keep_their_order_and_pixels():
+    import re
+
+    from test_maps import fixture_result
+
+    from growthzones import maps
+    from growthzones.maps import page
+
+    result = fixture_result()
+    html = maps.map_html(maps.render_map(result, None))
+    layers = re.findall(r'L\.imageOverlay\("(data:image/png;base64,[\w+/=]+)"', html)
+    names = re.findall(r'"([^"]+)" : image_overlay_\w+,', html)
+    warp = _MercatorWarp(result.grid)
+    viridis, mask = raster._viridis_palette(), raster._mask_palette()
+    expected = {
+        "Suitability score": (raster._scale_index(result.surface("score")), viridis),
+        "Excluded land": (raster._mask_index(result.surface("excluded")), mask),
+        "Exclusion: Green belt": (raster._mask_index(result.store.layer("green_belt")), mask),
+    }
+    assert len(layers) == len(names) == 5
+    for name, (index, palette) in expected.items():
+        # the same URL as encoding that one overlay on its own, in this thread
+        assert layers[names.index(name)] == page._overlay_url(warp, index, palette), name

@@ -38,6 +38,7 @@ import base64
 import difflib
 import os
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
@@ -170,26 +171,29 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     if basemap and basemap.get("features"):
         _basemap_layer(basemap).add_to(m)
 
-    warp = _MercatorWarp(result.grid)  # one reprojection index for every overlay
-    m.add_child(_overlay(warp, _scale_index(result.surface("score")), _viridis_palette(),
-                         name="Suitability score", show=True, opacity=SCORE_OPACITY))
-    for name in criteria:
-        theme = _THEMES.get(meta[name].get("layer"), "")
-        label = f"{theme}: {meta[name].get('title', name)}" if theme else meta[name].get(
-            "title", name)
-        if name not in weights:
-            label += " (not in scenario)"
-        m.add_child(_overlay(warp, _scale_index(_criterion_surface(result, name)),
-                             _viridis_palette(), name=label, show=False,
-                             opacity=SCORE_OPACITY))
-    m.add_child(_overlay(warp, _mask_index(result.surface("excluded")), _mask_palette(),
-                         name="Excluded land", show=False, opacity=EXCLUDED_OPACITY))
-    for name, info in meta.items():
-        if info.get("kind") == "exclusion":
-            m.add_child(_overlay(warp, _mask_index(result.store.layer(name)),
-                                 _mask_palette(),
-                                 name=f"Exclusion: {info.get('title', name)}", show=False,
-                                 opacity=EXCLUDED_OPACITY))
+    # One reprojection index for every overlay; each is a gather, then a PNG, encoded in
+    # worker threads (numpy and zlib release the GIL) while the next index is computed.
+    warp = _MercatorWarp(result.grid)
+    with _Overlays(warp) as overlays:
+        overlays.add(_scale_index(result.surface("score")), _viridis_palette(),
+                     name="Suitability score", show=True, opacity=SCORE_OPACITY)
+        for name in criteria:
+            theme = _THEMES.get(meta[name].get("layer"), "")
+            label = f"{theme}: {meta[name].get('title', name)}" if theme else meta[name].get(
+                "title", name)
+            if name not in weights:
+                label += " (not in scenario)"
+            overlays.add(_scale_index(_criterion_surface(result, name)), _viridis_palette(),
+                         name=label, show=False, opacity=SCORE_OPACITY)
+        overlays.add(_mask_index(result.surface("excluded")), _mask_palette(),
+                     name="Excluded land", show=False, opacity=EXCLUDED_OPACITY)
+        for name, info in meta.items():
+            if info.get("kind") == "exclusion":
+                overlays.add(_mask_index(result.store.layer(name)), _mask_palette(),
+                             name=f"Exclusion: {info.get('title', name)}", show=False,
+                             opacity=EXCLUDED_OPACITY)
+    for layer in overlays.layers():
+        m.add_child(layer)
 
     drawn = None
     if sites is not None:
@@ -314,14 +318,43 @@ def _criterion_surface(result, name: str) -> np.ndarray:
     return result.store.unflatten(values)
 
 
-def _overlay(warp: _MercatorWarp, index: np.ndarray, palette: np.ndarray, *, name: str,
-             show: bool, opacity: float):
-    """An image overlay of a palette-index raster on ``warp.grid``; the palette's
-    transparent entry is nodata."""
+class _Overlays:
+    """Image overlays of palette-index rasters on ``warp.grid``, encoded in a thread pool.
+
+    ``add`` hands one raster to a worker (the palette's transparent entry is nodata);
+    after the ``with`` block, ``layers()`` gives the overlay elements in the order added.
+    """
+
+    def __init__(self, warp: _MercatorWarp):
+        self.warp = warp
+        self._jobs: list = []
+
+    def __enter__(self) -> Self:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.warp.gather  # noqa: B018 (built once here, not raced for by the workers)
+        self._pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1),
+                                        thread_name_prefix="gz-overlay")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+
+    def add(self, index: np.ndarray, palette: np.ndarray, *, name: str, show: bool,
+            opacity: float) -> None:
+        job = self._pool.submit(_overlay_url, self.warp, index, palette)
+        self._jobs.append((job, {"name": name, "show": show, "opacity": opacity}))
+
+    def layers(self) -> list:
+        overlay = _elements().ImageOverlay
+        return [overlay(job.result(), self.warp.bounds, **kw) for job, kw in self._jobs]
+
+
+def _overlay_url(warp: _MercatorWarp, index: np.ndarray, palette: np.ndarray) -> str:
+    """A palette-index raster on ``warp.grid`` as a ``data:`` URL of a Mercator PNG."""
     nodata = int(np.flatnonzero(palette[:, 3] == 0)[0])
     png = _png_indexed(warp.warp(index, nodata), palette)
-    url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return _elements().ImageOverlay(url, warp.bounds, name=name, show=show, opacity=opacity)
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 # --------------------------------------------------------------------------- vectors
