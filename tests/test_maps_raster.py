@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -71,7 +72,7 @@ def test_png_uses_the_zlib_level_it_is_given():
     index = rng.integers(0, 256, (64, 256), dtype=np.uint8)
     pal = raster._viridis_palette()
     fast, small = raster._png_indexed(index, pal, level=1), raster._png_indexed(index, pal)
-    assert raster.PNG_ZLIB_LEVEL == 6
+    assert raster.PNG_ZLIB_LEVEL == 4
 
     def idat(png: bytes) -> bytes:
         start = png.index(b"IDAT") + 4
@@ -83,7 +84,8 @@ def test_png_uses_the_zlib_level_it_is_given():
         rows = np.frombuffer(zlib.decompress(idat(png)), np.uint8).reshape(64, 257)
         assert (rows[:, 0] == 2).all()
         np.testing.assert_array_equal(np.cumsum(rows[:, 1:], axis=0, dtype=np.uint8), index)
-    assert idat(small)[:2] == b"\x78\x9c" and idat(fast)[:2] == b"\x78\x01"  # zlib headers
+    # the zlib header names the level class: 0x01 fastest (0-1), 0x5e fast (2-5)
+    assert idat(small)[:2] == b"\x78\x5e" and idat(fast)[:2] == b"\x78\x01"
 
 
 def test_scale_and_mask_indices_match_their_definition():
@@ -126,3 +128,18 @@ def test_overlays_encoded_in_threads_keep_their_order_and_pixels():
     for name, (index, palette) in expected.items():
         # the same URL as encoding that one overlay on its own, in this thread
         assert layers[names.index(name)] == page._overlay_url(warp, index, palette), name
+
+
+def test_criterion_index_is_the_index_of_the_criterion_surface(store):
+    import growthzones as gz
+    from growthzones.maps import page
+
+    scenario = Path(__file__).resolve().parent.parent / "scenarios" / "default.toml"
+    result = gz.score(store, gz.load_scenario(scenario))
+    left_out = [n for n, i in store.meta.items()
+                if i.get("kind", "criterion") == "criterion" and n not in result.weights]
+    assert left_out, "the default scenario leaves some criteria out"
+    weighted = next(iter(result.weights))
+    for name in [*left_out[:3], weighted]:
+        np.testing.assert_array_equal(page._criterion_index(result, name),
+                                      raster._scale_index(page._criterion_surface(result, name)))

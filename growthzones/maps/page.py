@@ -183,7 +183,7 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
                 "title", name)
             if name not in weights:
                 label += " (not in scenario)"
-            overlays.add(_scale_index(_criterion_surface(result, name)), _viridis_palette(),
+            overlays.add(_criterion_index(result, name), _viridis_palette(),
                          name=label, show=False, opacity=SCORE_OPACITY)
         overlays.add(_mask_index(result.surface("excluded")), _mask_palette(),
                      name="Excluded land", show=False, opacity=EXCLUDED_OPACITY)
@@ -316,6 +316,23 @@ def _criterion_surface(result, name: str) -> np.ndarray:
     values = transformed(result.store, name, info["direction"],
                          info.get("default_transform", {"type": "linear"}))
     return result.store.unflatten(values)
+
+
+def _criterion_index(result, name: str) -> np.ndarray:
+    """``_scale_index(_criterion_surface(result, name))``, without the float surface for
+    a criterion the scenario leaves out: its land-cell values are indexed, then placed on
+    a grid of 255 (NaN), a quarter of the work at 1 km."""
+    if name in result.weights:
+        return _scale_index(result.surface(name))
+    from ..scoring import transformed
+
+    store = result.store
+    info = store.meta[name]
+    values = transformed(store, name, info["direction"],
+                         info.get("default_transform", {"type": "linear"}))
+    index = np.full(store.grid.height * store.grid.width, 255, dtype=np.uint8)
+    index[store.land_index] = _scale_index(values)
+    return index.reshape(store.grid.shape)
 
 
 class _Overlays:

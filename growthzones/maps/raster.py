@@ -22,11 +22,11 @@ WEB_MERCATOR = "EPSG:3857"
 EXCLUDED_RGBA = (178, 24, 43, 255)
 #: Longest side of an overlay image in pixels (GB at 1 km is ~1,900 in Web Mercator).
 MAX_OVERLAY_PX = 2400
-#: zlib level of the overlay PNGs. Measured (CPU time) on the 39 overlays of the 1 km
-#: map, filter byte "Up": level 6 takes ~20 ms an overlay and 2.11 MB in all; level 9
-#: ~145 ms for 1.97 MB; level 3 ~10 ms for 2.44 MB. Without a filter (what was written
-#: before) level 9 took ~81 ms for 2.29 MB, level 6 ~18 ms for 2.42 MB.
-PNG_ZLIB_LEVEL = 6
+#: zlib level of the overlay PNGs, the measured best. CPU time per overlay and total
+#: size of the 39 overlays of the 1 km map, rows filtered "Up": level 4 12 ms, 2.21 MB;
+#: level 6 17 ms, 2.14 MB; level 3 9 ms, 2.48 MB; level 9 ~145 ms, 1.97 MB. Unfiltered
+#: level 9, as written before, took ~81 ms an overlay for 2.29 MB.
+PNG_ZLIB_LEVEL = 4
 
 #: Viridis sampled at 0, 1/8, ..., 1; enough anchors to rebuild it by linear
 #: interpolation without matplotlib.
@@ -55,9 +55,13 @@ def _mask_palette() -> np.ndarray:
 def _scale_index(values: np.ndarray) -> np.ndarray:
     """Palette index of values in [0, 1]: 0..254 along the scale, 255 where NaN."""
     v = np.asarray(values, dtype=np.float32)
-    scaled = np.clip(v, 0.0, 1.0) * np.float32(254.0)
-    scaled[~np.isfinite(v)] = 255.0
-    return np.rint(scaled, out=scaled).astype(np.uint8)
+    scaled = np.clip(v, 0.0, 1.0)
+    scaled *= np.float32(254.0)
+    np.rint(scaled, out=scaled)
+    with np.errstate(invalid="ignore"):  # NaN casts to an arbitrary byte, replaced below
+        index = scaled.astype(np.uint8)
+    index[~np.isfinite(v)] = 255
+    return index
 
 
 def _mask_index(values: np.ndarray) -> np.ndarray:
@@ -76,7 +80,7 @@ def _png_indexed(index: np.ndarray, palette: np.ndarray, *,
     level (0..9), :data:`PNG_ZLIB_LEVEL` by default. Every row uses PNG filter 2
     ("Up", the difference to the row above, modulo 256): neighbouring rows of a
     raster are alike, so the filtered rows are mostly zeros and compress ~13 %
-    smaller than unfiltered ones at the same speed.
+    smaller than unfiltered ones at about the same speed.
     """
     index = np.ascontiguousarray(index, dtype=np.uint8)
     h, w = index.shape
