@@ -143,3 +143,19 @@ def test_criterion_index_is_the_index_of_the_criterion_surface(store):
     for name in [*left_out[:3], weighted]:
         np.testing.assert_array_equal(page._criterion_index(result, name),
                                       raster._scale_index(page._criterion_surface(result, name)))
+
+
+def test_an_error_while_making_an_overlay_reaches_the_caller():
+    from test_maps import fixture_result
+
+    from growthzones import maps
+    from growthzones._errors import LayerStoreError
+
+    result = fixture_result()
+
+    def missing(name):
+        raise LayerStoreError(f"layer {name!r} is not in the store")
+
+    result.store.layer = missing
+    with pytest.raises(LayerStoreError, match="layer 'green_belt' is not in the store"):
+        maps.render_map(result, None)

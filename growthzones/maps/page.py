@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import base64
 import difflib
+import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Self
 
@@ -171,11 +173,12 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     if basemap and basemap.get("features"):
         _basemap_layer(basemap).add_to(m)
 
-    # One reprojection index for every overlay; each is a gather, then a PNG, encoded in
-    # worker threads (numpy and zlib release the GIL) while the next index is computed.
+    # One reprojection index for every overlay; each overlay (its values, a gather, a
+    # PNG) is made in a worker thread: reading a layer, numpy and zlib release the GIL.
     warp = _MercatorWarp(result.grid)
+    store = result.store
     with _Overlays(warp) as overlays:
-        overlays.add(_scale_index(result.surface("score")), _viridis_palette(),
+        overlays.add(lambda: _scale_index(result.surface("score")), _viridis_palette(),
                      name="Suitability score", show=True, opacity=SCORE_OPACITY)
         for name in criteria:
             theme = _THEMES.get(meta[name].get("layer"), "")
@@ -183,15 +186,15 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
                 "title", name)
             if name not in weights:
                 label += " (not in scenario)"
-            overlays.add(_criterion_index(result, name), _viridis_palette(),
-                         name=label, show=False, opacity=SCORE_OPACITY)
-        overlays.add(_mask_index(result.surface("excluded")), _mask_palette(),
+            overlays.add(functools.partial(_criterion_index, result, name),
+                         _viridis_palette(), name=label, show=False, opacity=SCORE_OPACITY)
+        overlays.add(lambda: _mask_index(result.surface("excluded")), _mask_palette(),
                      name="Excluded land", show=False, opacity=EXCLUDED_OPACITY)
         for name, info in meta.items():
             if info.get("kind") == "exclusion":
-                overlays.add(_mask_index(result.store.layer(name)), _mask_palette(),
-                             name=f"Exclusion: {info.get('title', name)}", show=False,
-                             opacity=EXCLUDED_OPACITY)
+                overlays.add(lambda name=name: _mask_index(store.layer(name)),
+                             _mask_palette(), name=f"Exclusion: {info.get('title', name)}",
+                             show=False, opacity=EXCLUDED_OPACITY)
     for layer in overlays.layers():
         m.add_child(layer)
 
@@ -336,10 +339,14 @@ def _criterion_index(result, name: str) -> np.ndarray:
 
 
 class _Overlays:
-    """Image overlays of palette-index rasters on ``warp.grid``, encoded in a thread pool.
+    """Image overlays of palette-index rasters on ``warp.grid``, made in a thread pool.
 
-    ``add`` hands one raster to a worker (the palette's transparent entry is nodata);
-    after the ``with`` block, ``layers()`` gives the overlay elements in the order added.
+    ``add(make_index, palette, ...)`` hands one overlay to a worker, which calls
+    ``make_index()`` for the raster (the palette's transparent entry is nodata), so no
+    raster waits in the queue: at 100 m each is 90 MB. After the ``with`` block,
+    ``layers()`` gives the overlay elements in the order added (and raises what a
+    worker raised). Two workers: the machine this was tuned on has two cores, and each
+    worker holds one layer in memory.
     """
 
     def __init__(self, warp: _MercatorWarp):
@@ -350,16 +357,16 @@ class _Overlays:
         from concurrent.futures import ThreadPoolExecutor
 
         self.warp.gather  # noqa: B018 (built once here, not raced for by the workers)
-        self._pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1),
+        self._pool = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1),
                                         thread_name_prefix="gz-overlay")
         return self
 
     def __exit__(self, *exc) -> None:
         self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
 
-    def add(self, index: np.ndarray, palette: np.ndarray, *, name: str, show: bool,
-            opacity: float) -> None:
-        job = self._pool.submit(_overlay_url, self.warp, index, palette)
+    def add(self, make_index: Callable[[], np.ndarray], palette: np.ndarray, *, name: str,
+            show: bool, opacity: float) -> None:
+        job = self._pool.submit(lambda: _overlay_url(self.warp, make_index(), palette))
         self._jobs.append((job, {"name": name, "show": show, "opacity": opacity}))
 
     def layers(self) -> list:
