@@ -14,6 +14,10 @@ import numpy as np
 
 from .grid import GridSpec
 
+#: Deflate level of written GeoTIFFs. Level 9 wrote the 100 m ``score.tif`` in 39 s,
+#: level 6 in 7 s, for a few per cent more bytes (issue #17); 6 is also zlib's default.
+RASTER_ZLIB_LEVEL = 6
+
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -73,7 +77,7 @@ def write_raster(path: str | os.PathLike, array: np.ndarray, grid: GridSpec, *,
     profile = {
         "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1,
         "dtype": array.dtype.name, "crs": grid.crs, "transform": grid.transform,
-        "compress": "deflate", "zlevel": 9, "predictor": 3 if floating else 2,
+        "compress": "deflate", "zlevel": RASTER_ZLIB_LEVEL, "predictor": 3 if floating else 2,
         "tiled": True, "blockxsize": 256, "blockysize": 256,
         "nodata": (np.nan if floating and nodata is None else nodata),
     }

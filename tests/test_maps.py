@@ -20,6 +20,8 @@ import pytest
 
 from growthzones import maps
 from growthzones.grid import GridSpec
+from growthzones.maps import _browser
+from growthzones.maps import page as map_page
 
 XSS_NAME = "<script>alert(1)</script>"
 TEMPLATE_NAME = "Back`tick ${alert(2)}"
@@ -340,7 +342,7 @@ def test_save_map_is_atomic(result, sites, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("render failed")
 
-    monkeypatch.setattr(maps, "map_html", broken)
+    monkeypatch.setattr(map_page, "map_html", broken)
     with pytest.raises(RuntimeError, match="render failed"):
         maps.save_map(m, path)
     assert path.read_text(encoding="utf-8") == "old map"
@@ -358,8 +360,8 @@ def test_rendering_twice_inlines_leaflet_once(result, sites):
 def test_screenshot_without_chromium_says_how_to_install(tmp_path, monkeypatch):
     page = tmp_path / "map.html"
     page.write_text("<html></html>", encoding="utf-8")
-    monkeypatch.setattr(maps.shutil, "which", lambda name: None)
-    monkeypatch.setattr(maps.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(_browser.shutil, "which", lambda name: None)
+    monkeypatch.setattr(_browser.os, "access", lambda path, mode: False)
     with pytest.raises(maps.BrowserError, match="apt-get install chromium"):
         maps.screenshot(page, tmp_path / "map.png")
     assert not (tmp_path / "map.png").exists()
@@ -390,21 +392,21 @@ def no_browser(*args, **kwargs):
 
 
 def test_screenshot_of_a_missing_page_says_how_to_make_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(maps, "_run_chromium", no_browser)
+    monkeypatch.setattr(_browser, "_run_chromium", no_browser)
     with pytest.raises(maps.InputError, match=r"no HTML page to screenshot at .*nope\.html; "
                                               r"write it first with save_map"):
         maps.screenshot(tmp_path / "nope.html", tmp_path / "map.png")
 
 
 def test_screenshot_of_a_folder_names_the_file_to_give(tmp_path, monkeypatch):
-    monkeypatch.setattr(maps, "_run_chromium", no_browser)
+    monkeypatch.setattr(_browser, "_run_chromium", no_browser)
     with pytest.raises(maps.InputError, match=r"is a folder; give the HTML file in it, "
                                               r"e\.g\. .*map\.html"):
         maps.screenshot(tmp_path, tmp_path / "map.png")
 
 
 def test_screenshot_into_a_folder_is_refused(tiny_page, tmp_path, monkeypatch):
-    monkeypatch.setattr(maps, "_run_chromium", no_browser)
+    monkeypatch.setattr(_browser, "_run_chromium", no_browser)
     with pytest.raises(maps.InputError, match="screenshot path .* is a folder; give a .png"):
         maps.screenshot(tiny_page, tmp_path)
 
@@ -418,7 +420,7 @@ def test_screenshot_into_a_folder_is_refused(tiny_page, tmp_path, monkeypatch):
 ])
 def test_screenshot_sizes_must_be_whole_positive_numbers(tiny_page, tmp_path, monkeypatch,
                                                          size, message):
-    monkeypatch.setattr(maps, "_run_chromium", no_browser)
+    monkeypatch.setattr(_browser, "_run_chromium", no_browser)
     with pytest.raises(maps.InputError, match=re.escape(message)) as info:
         maps.screenshot(tiny_page, tmp_path / "map.png", **size)
     assert "\n" not in info.value.one_line()
@@ -427,8 +429,8 @@ def test_screenshot_sizes_must_be_whole_positive_numbers(tiny_page, tmp_path, mo
 def test_screenshot_when_chromium_fails_is_a_browser_error(tiny_page, tmp_path, monkeypatch):
     import subprocess
 
-    monkeypatch.setattr(maps, "_find_chromium", lambda: "/usr/bin/false")
-    monkeypatch.setattr(maps.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
+    monkeypatch.setattr(_browser, "_find_chromium", lambda: "/usr/bin/false")
+    monkeypatch.setattr(_browser.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
         a, 134, "", "line 1\nFATAL: cannot open display\n"))
     with pytest.raises(maps.BrowserError, match=r"exited with code 134: line 1 \| FATAL: "
                                                 r"cannot open display; check that it runs"):
@@ -442,8 +444,8 @@ def test_screenshot_timeout_is_a_browser_error(tiny_page, tmp_path, monkeypatch)
     def slow(cmd, **kwargs):
         raise subprocess.TimeoutExpired(cmd, kwargs["timeout"])
 
-    monkeypatch.setattr(maps, "_find_chromium", lambda: "/usr/bin/chromium")
-    monkeypatch.setattr(maps.subprocess, "run", slow)
+    monkeypatch.setattr(_browser, "_find_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(_browser.subprocess, "run", slow)
     with pytest.raises(maps.BrowserError, match="did not finish within 61 s"):
         maps.screenshot(tiny_page, tmp_path / "map.png", wait_ms=1000)
 

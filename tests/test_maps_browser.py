@@ -290,8 +290,8 @@ def test_hostile_strings_show_as_text_and_run_nothing(chromium, tmp_path):
 def test_hostile_strings_on_the_canvas_site_layer(chromium, tmp_path, monkeypatch):
     from test_maps_hostile import hostile_result, hostile_sites, hostile_strings
 
-    monkeypatch.setattr(maps, "SITE_MARKER_LIMIT", 0)     # the many-sites drawing
-    monkeypatch.setattr(maps, "MAX_DRAWN_SITES", 8)        # ... and its cap
+    monkeypatch.setattr(maps.page, "SITE_MARKER_LIMIT", 0)     # the many-sites drawing
+    monkeypatch.setattr(maps.page, "MAX_DRAWN_SITES", 8)        # ... and its cap
     bad = hostile_strings(tmp_path)
     page = maps.save_map(maps.render_map(hostile_result(tmp_path), hostile_sites(tmp_path)),
                          tmp_path / "hostile.html")

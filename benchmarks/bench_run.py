@@ -1,0 +1,181 @@
+"""`growthzones run` benchmark (issue #17): the whole command at 1 km and its map overlays.
+
+Run from the repository root::
+
+    python benchmarks/bench_run.py                 # 5 runs of the command + the overlay figures
+    python benchmarks/bench_run.py --runs 9
+    python benchmarks/bench_run.py --tif-100m      # also score.tif at 100 m, level 6 vs 9 (~1 min)
+
+What is measured
+----------------
+1. ``python -m growthzones.cli run --out <tmp>`` (default scenario, map included) from
+   this checkout, ``--runs`` times in a fresh subprocess each: the median wall time
+   against the target (<= 3 s), the median CPU time of the child (user + system; less
+   sensitive to other load on the machine) and the load average before and after. The
+   page size is that of the ``map.html`` written.
+2. In this process, on the same result: the median time per overlay of the map as built
+   now (one shared reprojection index, a gather, PNG at ``PNG_ZLIB_LEVEL``) beside the
+   old way (rasterio reprojection of every overlay, unfiltered PNG at zlib level 9), and
+   ``render_map`` + ``map_html`` as a whole.
+3. ``score.tif``: ``io.write_raster`` at the level it uses now and at level 9, at 1 km,
+   and with ``--tif-100m`` on the 1 km score upsampled 10 x 10 (the size of a 100 m grid).
+
+All times are medians; the machine is shared, so the load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import growthzones as gz
+from growthzones import io
+from growthzones.maps import page, raster
+
+TARGET_RUN_S = 3.0
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _median(fn, repeats: int) -> float:
+    """Median wall seconds of ``fn()`` over ``repeats`` calls (after one warm-up)."""
+    fn()
+    ts = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return float(np.median(ts))
+
+
+def bench_command(runs: int) -> None:
+    walls, cpus, size = [], [], 0
+    print(f"growthzones run at 1 km, {runs} runs; load average before: {_load()}")
+    for i in range(runs):
+        with tempfile.TemporaryDirectory(prefix="gz-bench-run-") as out:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "growthzones.cli", "run", "--out",
+                                   out], cwd=REPO, capture_output=True, text=True,
+                                  check=False)
+            walls.append(time.perf_counter() - t)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if proc.returncode != 0:
+                sys.exit(f"growthzones run failed ({proc.returncode}):\n{proc.stderr}")
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+            size = (Path(out) / "map.html").stat().st_size
+        print(f"  run {i + 1}: {walls[-1]:6.2f} s wall, {cpus[-1]:6.2f} s CPU")
+    wall = float(np.median(walls))
+    print(f"  median wall {wall:.2f} s  (target <= {TARGET_RUN_S:.1f} s: "
+          f"{'met' if wall <= TARGET_RUN_S else 'NOT met'}); median CPU "
+          f"{float(np.median(cpus)):.2f} s; map.html {size / 1e6:.2f} MB")
+    print(f"  load average after: {_load()}")
+
+
+def _old_overlay(warp, index: np.ndarray, nodata: int) -> bytes:
+    """An overlay as built before #17: its own reprojection, unfiltered PNG at level 9."""
+    out = raster._reproject_nearest(index, nodata, warp)
+    raw = np.zeros((out.shape[0], out.shape[1] + 1), np.uint8)
+    raw[:, 1:] = out
+    return zlib.compress(raw.tobytes(), 9)
+
+
+def bench_overlays(repeats: int) -> None:
+    store = gz.load_layers()
+    result = gz.score(store, gz.load_scenario(REPO / "scenarios" / "default.toml"))
+    sites = gz.rank_sites(result, top=20)
+    warp = raster._MercatorWarp(result.grid)
+    t = time.perf_counter()
+    warp.gather  # noqa: B018 (built once per map)
+    index_s = time.perf_counter() - t
+    indices = [(raster._scale_index(result.surface("score")), 255)]
+    for name, info in store.meta.items():
+        if info.get("kind", "criterion") == "criterion":
+            indices.append((raster._scale_index(page._criterion_surface(result, name)), 255))
+        elif info.get("kind") == "exclusion":
+            indices.append((raster._mask_index(store.layer(name)), 0))
+    palettes = {255: raster._viridis_palette(), 0: raster._mask_palette()}
+
+    def new_all() -> int:
+        return sum(len(raster._png_indexed(warp.warp(i, nd), palettes[nd]))
+                   for i, nd in indices)
+
+    def old_all() -> int:
+        return sum(len(_old_overlay(warp, i, nd)) for i, nd in indices)
+
+    n = len(indices)
+    new_s, old_s = _median(new_all, repeats), _median(old_all, max(1, repeats // 2))
+    gather_s = _median(lambda: [warp.warp(i, nd) for i, nd in indices], repeats)
+    print(f"\nmap overlays at 1 km ({n}, {warp.width} x {warp.height} px); load {_load()}")
+    print(f"  shared reprojection index, built once: {index_s * 1e3:7.1f} ms")
+    print(f"  per overlay now (gather + PNG level {raster.PNG_ZLIB_LEVEL}, filter Up): "
+          f"{new_s / n * 1e3:6.1f} ms  (gather alone {gather_s / n * 1e3:.1f} ms); "
+          f"PNGs {new_all() * 4 / 3 / 1e6:.2f} MB as base64")
+    print(f"  per overlay before (reproject + PNG level 9, no filter): "
+          f"{old_s / n * 1e3:6.1f} ms; PNGs {old_all() * 4 / 3 / 1e6:.2f} MB as base64")
+
+    def whole_map() -> int:
+        return len(page.map_html(page.render_map(result, sites)))
+
+    print(f"  render_map + map_html: {_median(whole_map, max(1, repeats // 2)):.2f} s; "
+          f"page {whole_map() / 1e6:.2f} MB")
+    bench_tif(result.surface("score"), result.grid, "1 km", repeats)
+
+
+def bench_tif(array: np.ndarray, grid, label: str, repeats: int) -> None:
+    now = io.RASTER_ZLIB_LEVEL
+    with tempfile.TemporaryDirectory(prefix="gz-bench-tif-") as tmp:
+        out = {}
+        for level in (now, 9):
+            io.RASTER_ZLIB_LEVEL = level
+            path = Path(tmp) / f"score_{level}.tif"
+            try:
+                out[level] = (_median(lambda p=path: io.write_raster(p, array, grid), repeats),
+                              path.stat().st_size)
+            finally:
+                io.RASTER_ZLIB_LEVEL = now
+    print(f"\nscore.tif at {label} ({array.shape[1]} x {array.shape[0]}); load {_load()}")
+    for level, (s, size) in out.items():
+        print(f"  zlib level {level}: {s:6.2f} s, {size / 1e6:7.2f} MB")
+
+
+def bench_tif_100m(repeats: int) -> None:
+    from growthzones.grid import GridSpec
+
+    store = gz.load_layers()
+    result = gz.score(store, gz.load_scenario(REPO / "scenarios" / "default.toml"))
+    g = result.grid
+    fine = GridSpec(resolution=g.resolution / 10, bounds=g.bounds, crs=g.crs)
+    score = np.repeat(np.repeat(result.surface("score"), 10, axis=0), 10, axis=1)
+    bench_tif(score, fine, "100 m (1 km upsampled 10 x 10)", repeats)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5, help="runs of the command (default 5)")
+    ap.add_argument("--repeats", type=int, default=5, help="repeats of the in-process timings")
+    ap.add_argument("--tif-100m", action="store_true", help="also score.tif at 100 m")
+    args = ap.parse_args(argv)
+    bench_command(args.runs)
+    bench_overlays(args.repeats)
+    if args.tif_100m:
+        bench_tif_100m(max(1, args.repeats // 2))
+    print(f"\nload average at the end: {_load()} (2 cores, shared)")
+
+
+if __name__ == "__main__":
+    main()
