@@ -33,7 +33,7 @@ no tile server offline, nothing is lost by leaving Mercator.
 
 Scoring in the page mirrors :mod:`growthzones.scoring` (WLC and TOPSIS; OWA is refused)
 with the same missing-data rule (weights renormalised over the criteria with data in the
-cell), and the sites mirror :func:`growthzones.sites.top_sites` (score descending, ties
+cell), and the sites mirror :func:`growthzones.ranking.top_sites` (score descending, ties
 north-west first, greedy separation, inclusive). :func:`page_scores` is the Python twin
 of the page's kernel, operation for operation in float64 on the same quantised values,
 so tests can require the same cells in the same order.
@@ -485,11 +485,11 @@ def page_scores(result, weights: dict[str, float] | None = None, *, method: str 
 
 def page_top_sites(result, weights: dict[str, float] | None = None, *, top: int | None = None,
                    excluded: np.ndarray | None = None, **kwargs):
-    """:func:`growthzones.sites.top_sites` on :func:`page_scores`: the page's sites in Python.
+    """:func:`growthzones.ranking.top_sites` on :func:`page_scores`: the page's sites in Python.
 
     ``excluded`` (bool land vector) defaults to the result's exclusions and constraints.
     """
-    from .sites import top_sites
+    from .ranking import top_sites
 
     s = page_scores(result, weights, **kwargs)
     excluded = result.excluded if excluded is None else excluded

@@ -86,7 +86,7 @@ def test_scenario_name_is_data_not_markup(result):
 def test_page_scores_match_python_scores_within_the_quantisation_step(result):
     mine = explorer.page_scores(result)
     assert np.nanmax(np.abs(mine - result.score)) <= explorer.QUANT_STEP
-    from growthzones.sites import top_sites
+    from growthzones.ranking import top_sites
 
     page_top = explorer.page_top_sites(result, top=20)
     python_top = top_sites(result, top=20)
@@ -119,7 +119,7 @@ def test_write_explorer_refuses_a_folder(result, tmp_path):
 
 def test_explore_writes_explorer_html_in_the_out_folder(tmp_path):
     (tmp_path / "file").write_text("x")
-    with pytest.raises(OutputError, match="is a file; give a folder"):
+    with pytest.raises(OutputError, match="is a file, not a folder"):
         explorer.explore(out=tmp_path / "file")
     path = explorer.explore(out=tmp_path / "out")
     assert path == tmp_path / "out" / "explorer.html" and path.stat().st_size > 1_000_000

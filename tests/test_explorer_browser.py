@@ -20,7 +20,7 @@ import pytest
 
 import growthzones as gz
 from growthzones import explorer
-from growthzones.sites import top_sites
+from growthzones.ranking import top_sites
 
 pytestmark = pytest.mark.browser
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
