@@ -51,6 +51,7 @@ nearest element, the count within :data:`DATA_CENTRE_RADIUS_KM` counts facilitie
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -356,7 +357,9 @@ def merge_register(closures: pd.DataFrame, table: pd.DataFrame, coal: pd.DataFra
         gp = t.get(r.station)
         if gp is not None and gp in gem.index:
             before = float(gem.loc[gp, "before_2010_mw"])
-        rows.append({"name": r.sites, "kind": power_kind(r.fuels),
+        names = (re.sub(r"\s*\(Reactor \d+\)", "", n).replace("\u2019", "'")
+                 for n in str(r.sites).split("; "))
+        rows.append({"name": "; ".join(dict.fromkeys(names)), "kind": power_kind(r.fuels),
                      "capacity": float(r.retired_mw) + before, "capacity_unit": "MW",
                      "status": "closed" if r.present_mw == 0 else "partly closed",
                      "closure_year": year, "x": r.x, "y": r.y, "position": r.position,
