@@ -141,16 +141,17 @@ _GRID_CAPACITY = {
         name="retired_capacity_mw", layer="grid_capacity",
         title="Retired power-station capacity within 5 km", unit="MW", direction="max",
         description="Largest generating capacity retired since 2010 (coal, oil, gas, "
-                    "nuclear; >= 100 MW) at a transmission substation within 5 km of the "
-                    "cell, from the DUKES 5.11 changes table (peak minus present capacity "
-                    "per station, so conversions and re-use are netted). Stations are "
-                    "matched to ETYS sites by name, else placed with GPPD or DUKES "
-                    "coordinates and joined to the nearest ETYS site within 5 km.",
-        sources=("dukes_5_11", "gppd_gbr") + _PLACE,
+                    "nuclear; >= 100 MW) at a power station within 5 km of the cell, from "
+                    "the DUKES 5.11 changes table (peak minus present capacity per station, "
+                    "so conversions and re-use are netted), placed by the industrial "
+                    "register (the same stations, MW and points as "
+                    "dist_closed_power_station_km).",
+        sources=("dukes_5_11", "gem_coal_units", "gem_nuclear_units", "osm_power_plants_2026",
+                 "fes2024_gsp", "etys_coords_pypsagb"),
         coverage="GB closures since 2010 in DUKES; 0 (not NaN) where no retired station is "
-                 "within 5 km. Closures before 2010 are not counted, and a few gas "
-                 "closures without coordinates (Teesside 1,875 MW, Deeside, Barry, "
-                 "Shotton, Roosecote, Derwent, Fife) cannot be placed and are missing.",
+                 "within 5 km. Closures before 2010 are not counted here "
+                 "(retired_generation_mw_10km counts them); gas closures that no source "
+                 "places are missing (the build's figures follow).",
         default_transform={"type": "piecewise", "points": [[0, 0], [500, 0.6], [1000, 0.85],
                                                            [2000, 1]]}),
     "tec_queue_mw": Criterion(
@@ -334,7 +335,19 @@ _LAND = {
 _IMD = ("uk_composite_imd",)
 _IMD_COVERAGE = ("GB: every LSOA and Data Zone (England IoD2019, Wales WIMD2019, Scotland "
                  "SIMD2020v2); 0 of the 41,729 GB codes are unmatched.")
-_STATIONS = ("dukes_5_11", "gppd_gbr", "fes2024_gsp", "etys_coords_pypsagb")
+#: The closed-station sources of the register (growthzones.layers.industry).
+_STATIONS = ("dukes_5_11", "gem_coal_units", "gem_nuclear_units", "osm_power_plants_2026",
+             "fes2024_gsp", "etys_coords_pypsagb")
+_REGISTER = _STATIONS + ("gem_steel_plants", "hotmaps_industrial_sites")
+_REGISTER_COVERAGE = (
+    "GB. Covered: power stations closed since 2010 (DUKES, thermal, >= 100 MW retired), "
+    "coal stations closed 2000-2009 and nuclear stations closed at any date (GEM); "
+    "steelworks GEM tracks (2025); energy-intensive works reporting to the EU ETS or "
+    "E-PRTR in 2014 (Hotmaps: steel, aluminium and other smelters, refineries, "
+    "chemicals, cement, glass, paper, brick and lime; many since closed, no closure "
+    "dates; operator-office points dropped). Not covered: collieries, car plants, "
+    "shipyards, coal stations closed before 2000, gas and oil closures before 2010, "
+    "coalfields (gaps).")
 
 _POST_INDUSTRIAL = {
     "employment_deprivation_pct": Criterion(
@@ -380,15 +393,16 @@ _POST_INDUSTRIAL = {
     "dist_closed_power_station_km": Criterion(
         name="dist_closed_power_station_km", layer="post_industrial",
         title="Distance to a closed power station", unit="km", direction="min",
-        description="Straight-line distance to the nearest GB power station that closed at "
-                    "least 200 MW of generation since 2010 (DUKES 5.11 closures, e.g. "
-                    "Longannet, Cockenzie, Ferrybridge C, Fiddler's Ferry, Cottam, Aberthaw "
-                    "B, Ratcliffe), located from DUKES, GPPD or the ETYS substation that "
-                    "served it.",
+        description="Straight-line distance to the nearest GB power station that retired at "
+                    "least 200 MW of generation since 2010 (DUKES 5.11 closures, peak minus "
+                    "present capacity per station, e.g. Longannet, Cockenzie, Ferrybridge C, "
+                    "Fiddler's Ferry, Cottam, Aberthaw B, Ratcliffe), placed by the industrial "
+                    "register (GEM plant points first, then DUKES, OSM 2026, and the ETYS "
+                    "substation that served it last).",
         sources=_STATIONS,
-        coverage="GB: 27 of the 32 GB sites are located; Barry, Deeside, Derwent, Roosecote "
-                 "and Shotton have no location in the shared data and are left out; "
-                 "closures before 2010 (e.g. Blyth) are not in the data.",
+        coverage="GB closures since 2010; stations no source places are left out (the "
+                 "build's figures follow); closures before 2010 count in "
+                 "dist_former_industry_km and retired_generation_mw_10km.",
         default_transform={"type": "decay", "half_distance": 10}),
     "post_industrial": Criterion(
         name="post_industrial", layer="post_industrial", title="Post-industrial status",
@@ -398,9 +412,63 @@ _POST_INDUSTRIAL = {
                     "2010: high only where a place is both deprived and a former "
                     "industrial site.",
         sources=_IMD + ("lsoa_ew", "datazones_scotland") + _STATIONS,
-        coverage="GB: complete. Coalfields, collieries, steelworks and priority-place "
-                 "lists are not in the shared data (gaps), so former industry other than "
-                 "power generation counts only through deprivation."),
+        coverage="GB: complete. Its station term counts power stations closed since 2010 "
+                 "only; other former industry is scored by dist_former_industry_km, "
+                 "retired_generation_mw_10km and previously_developed. Coalfields, "
+                 "collieries and priority-place lists are not in the shared data (gaps)."),
+    "dist_former_industry_km": Criterion(
+        name="dist_former_industry_km", layer="post_industrial",
+        title="Distance to a former heavy-industry site", unit="km", direction="min",
+        description="Straight-line distance to the nearest placed site of the industrial "
+                    "register other than airfields: closed power stations (since 2000 for "
+                    "coal, any date for nuclear), steelworks, and the smelters, refineries, "
+                    "chemical, cement, glass, paper and brick works of 2014 (Hotmaps).",
+        sources=_REGISTER, coverage=_REGISTER_COVERAGE,
+        default_transform={"type": "decay", "half_distance": 5}),
+    "retired_generation_mw_10km": Criterion(
+        name="retired_generation_mw_10km", layer="post_industrial",
+        title="Retired generating capacity within 10 km", unit="MW", direction="max",
+        description="Sum of the generating capacity retired at the register's power stations "
+                    "within 10 km: DUKES closures since 2010 (peak minus present MW) plus "
+                    "GEM units retired before 2010 (coal since 2000, e.g. Methil, Drakelow C, "
+                    "High Marnham; nuclear at any date, e.g. Berkeley, Hunterston A, "
+                    "Bradwell): the connections and cooling water such sites once had.",
+        sources=_STATIONS,
+        coverage="GB; 0 (not NaN) where no placed retired station is within 10 km. Coal "
+                 "stations closed before 2000 and gas and oil closures before 2010 are not "
+                 "in the data.",
+        default_transform={"type": "piecewise", "points": [[0, 0], [500, 0.5], [2000, 1]]}),
+    "previously_developed": Criterion(
+        name="previously_developed", layer="post_industrial",
+        title="On or next to a former industrial site", unit="flag", direction="max",
+        description="1 where a placed site of the industrial register (any kind, closed "
+                    "airfields included) lies within 1 km of the cell centre, else 0: a "
+                    "screen for previously developed land, from points (site footprints "
+                    "are not in the data).",
+        sources=_REGISTER + ("ourairports_closed",),
+        coverage=_REGISTER_COVERAGE + " Closed airfields: those OurAirports lists (2022).",
+        default_transform={"type": "linear"}),
+    "dist_data_centre_km": Criterion(
+        name="dist_data_centre_km", layer="post_industrial",
+        title="Distance to an existing data centre", unit="km", direction="min",
+        description="Straight-line distance to the nearest OpenStreetMap element tagged as a "
+                    "data centre (operating or under construction; proposals left out), "
+                    "August 2026: the existing data-centre base.",
+        sources=("osm_data_centres",),
+        coverage="GB where mappers tagged data centres (uneven: hyperscale campuses under "
+                 "construction are often untagged; city-centre carrier buildings in Leeds, "
+                 "Liverpool and Cardiff are missing). No capacity data.",
+        default_transform={"type": "decay", "half_distance": 30}),
+    "data_centres_20km": Criterion(
+        name="data_centres_20km", layer="post_industrial",
+        title="Data-centre facilities within 20 km", unit="count", direction="max",
+        description="Number of data-centre facilities whose centre lies within 20 km: "
+                    "OpenStreetMap elements (operating or under construction) grouped into "
+                    "one facility when within 300 m of each other (single linkage), since "
+                    "one campus is several building elements.",
+        sources=("osm_data_centres",),
+        coverage="GB, as dist_data_centre_km; 0 (not NaN) where none is within 20 km.",
+        default_transform={"type": "piecewise", "points": [[0, 0], [3, 0.5], [15, 1]]}),
 }
 
 

@@ -57,29 +57,6 @@ def test_post_industrial_index_by_hand():
     assert np.isnan(pi.post_industrial_index(np.array([np.nan]), np.array([1.0]))[0])
 
 
-def test_closed_capacity_counts_closures_and_final_mothballing():
-    ch = pd.DataFrame([
-        (2011, "A", "Coal", "Partially Closed", 1000, 600),
-        (2014, "A", "Coal", "Closed", 600, 0),
-        (2013, "B", "CCGT", "Mothballed", 700, 0),
-        (2015, "B", "CCGT", "Re-opened", 0, 700),
-        (2017, "C", "Coal", "Mothballed", 220, 0),
-        (2013, "D", "Coal", "Converted", 1000, 0),
-        (2013, "D", "Biomass", "Converted", 0, 900),
-    ], columns=["year", "site", "fuel", "status", "previous_mw", "new_mw"])
-    got = pi.closed_capacity_mw(ch).set_index("site")
-    assert got["closed_mw"].to_dict() == {"A": 1000.0, "C": 220.0}
-    assert got.loc["A", "last_closure"] == 2014
-
-
-def test_an_unknown_closed_station_is_an_error_naming_it():
-    sites = pd.DataFrame({"site": ["Nowhere B"], "closed_mw": [500.0],
-                          "last_closure": [2030], "fuels": ["Coal"]})
-    empty = pd.DataFrame({"site_name": [], "name": [], "site_code": [], "x": [], "y": []})
-    with pytest.raises(KeyError, match="'Nowhere B' has no entry in CLOSED_STATION_LOCATORS"):
-        pi.locate_stations(sites, dukes=empty, gppd=empty, etys=empty)
-
-
 def test_criteria_declare_units_directions_and_catalogued_sources():
     cat = catalog()
     for crit in pi.CRITERIA.values():
@@ -152,34 +129,36 @@ def test_place_deprivation_falls_back_to_the_own_small_area(pi_1km, base_1km, so
 
 
 def test_closed_stations_are_located_or_listed_as_not_located(stations):
-    assert set(stations.loc[stations["x"].isna(), "site"]) == {
-        "Barry", "Deeside", "Derwent", "Roosecote", "Shotton"}
+    # Barry and Roosecote are now placed from OpenStreetMap (2026), Teesside at the Wilton
+    # substation; three small CCGTs remain without a position in any source.
+    assert set(stations.loc[stations["x"].isna(), "name"]) == {"Deeside", "Derwent", "Shotton"}
     located = stations.dropna(subset=["x"])
-    assert len(located) == 27
     assert {"Longannet", "Cockenzie", "Ferrybridge C", "Fiddler's Ferry", "Cottam",
-            "Aberthaw B", "Ratcliffe-on-Soar", "Wylfa", "Drax"} <= set(located["site"])
-    assert (stations["closed_mw"] >= pi.MIN_CLOSED_MW).all()
-    assert stations.set_index("site").loc["Wylfa", "closed_mw"] == 980   # both reactors
-    assert not {"Ballylumford B", "EP Kilroot"} & set(stations["site"])  # Northern Ireland
+            "Aberthaw B; Aberthaw GT", "Ratcliffe-on-Soar", "Wylfa", "Drax", "Teesside",
+            "Oldbury", "Barry", "Roosecote"} <= set(located["name"])
+    assert (stations["retired_mw_since_2010"] >= pi.MIN_CLOSED_MW).all()
+    by = stations.set_index("name")
+    assert by.loc["Wylfa", "retired_mw_since_2010"] == 980   # both reactors
+    assert by.loc["Tilbury B", "retired_mw_since_2010"] == 1063  # coal peak, not the biomass 750
+    assert not {"Ballylumford B", "EP Kilroot"} & set(stations["name"])  # Northern Ireland
 
 
-def test_substation_locations_agree_with_plant_coordinates(sources):
-    # The ETYS substation stands in for a station's own coordinates where GPPD and DUKES
-    # lack them; where both exist they agree within 2.5 km.
-    etys = pi.read_etys_locations(sources.path("fes2024_gsp"),
-                                  sources.path("etys_coords_pypsagb")).set_index("site_code")
-    gppd = pi.read_gppd_locations(sources.path("gppd_gbr")).set_index("name")
-    dukes = pi.read_dukes_locations(sources.path("dukes_5_11")).set_index("site_name")
-    pairs = [(gppd.loc["Cottam"], etys.loc["COTT"]), (gppd.loc["Eggborough"], etys.loc["EGGB"]),
-             (gppd.loc["Aberthaw B"], etys.loc["ABTH"]),
-             (dukes.loc["Ratcliffe (Steam)"], etys.loc["RATS"]),
-             (dukes.loc["West Burton"], etys.loc["WBUR"])]
-    for a, b in pairs:
-        assert np.hypot(a["x"] - b["x"], a["y"] - b["y"]) < 2500
+def test_plant_positions_agree_with_the_substations_that_served_them(sources, stations):
+    # Plant points (GEM, DUKES lists) and the ETYS substation beside the station agree
+    # within 2.5 km, so a station placed by its substation (Teesside) is fairly placed.
+    from growthzones.layers import industry
+
+    etys = industry.read_etys_points(sources)
+    by = stations.set_index("name")
+    for name, code in [("Cottam", "COTT"), ("Eggborough", "EGGB"),
+                       ("Aberthaw B; Aberthaw GT", "ABTH"), ("Ratcliffe-on-Soar", "RATS"),
+                       ("West Burton", "WBUR"), ("Longannet", "LOAN"), ("Tilbury B", "TILB")]:
+        a, b = by.loc[name], etys.loc[code]
+        assert np.hypot(a["x"] - b["x"], a["y"] - b["y"]) < 2500, name
 
 
 def test_closed_station_distance_and_index_at_longannet(pi_1km, base_1km, stations):
-    lon = stations.set_index("site").loc["Longannet"]
+    lon = stations.set_index("name").loc["Longannet"]
     d = at(pi_1km, base_1km, "dist_closed_power_station_km", lon["x"], lon["y"])
     assert d < 0.71   # the cell holding the station: at most half a diagonal away
     e10 = at(pi_1km, base_1km, "employment_deprivation_10km_pct", lon["x"], lon["y"])

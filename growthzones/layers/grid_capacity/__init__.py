@@ -38,11 +38,11 @@ Node quantities are put on cells by these rules (each criterion states its own):
 - the **nearest transmission node** (a placed 400/275 kV site) gives its circuit and
   transformer MVA to every land cell, so the value is defined everywhere and the
   distance to that node is scored separately (``dist_transmission_km``);
-- **retired capacity** is the largest MW retired at a substation within
+- **retired capacity** is the largest MW retired since 2010 at a power station within
   :data:`RETIRED_RADIUS_KM` of the cell, 0 where none is (a true zero: DUKES lists every
-  closure since 2010). Coal, oil and nuclear closures are all placed except Oldbury (its
-  name is also a West Midlands GSP's); gas closures are counted too, because a closed
-  CCGT leaves the same kind of 400/275 kV bay, but most lack coordinates;
+  closure since 2010). Stations, MW and points come from the industrial register
+  (:mod:`growthzones.layers.industry`), which ``post_industrial`` reads too; gas closures
+  are counted, because a closed CCGT leaves the same kind of 400/275 kV bay;
 - **queues** are sums over connection sites within :data:`QUEUE_RADIUS_KM` (TEC) or the
   queue of the nearest NGED Grid Supply Point (inside NGED's area only). They are kept
   apart so that NGED's area is not penalised merely for publishing its queue;
@@ -81,6 +81,7 @@ from ...grid import (
     to_bng,
     value_of_nearest,
 )
+from .. import industry
 from .boundaries import LONDON_XY, boundary_crossings
 from .headroom import (
     DNO_AREA_KM,
@@ -254,6 +255,8 @@ def read_sources(sources: SourceFiles) -> dict:
         "nged_queue": pd.read_csv(sources.path("nged_queue_2025"), encoding="utf-8-sig"),
         "boundaries": gpd.read_file(sources.path("etys_boundaries_2025")).to_crs(BNG)
                          .geometry.values,
+        # closed stations: the industrial register, which post_industrial reads too
+        "register": industry.read_register(sources)[0],
     }
 
 
@@ -272,9 +275,9 @@ def network_features(raw: dict, *, year: int = NETWORK_YEAR) -> dict:
     nged_hv, ukpn_hv = nged_hv_sites(nged), ukpn_hv_sites(ukpn)
     nged_sg = nged[nged["kind"] == "super grid substation"]
 
-    plants = plant_points(raw["gppd"], [raw["dukes"][s] for s in DUKES_LIST_SHEETS])
-    retired = locate_retired(retired_capacity_by_station(raw["dukes"][DUKES_CHANGES_SHEET]),
-                             sites, plants, info["links"])
+    # Retired stations, their MW and their points come from the industrial register, as
+    # for post_industrial's dist_closed_power_station_km (one list, so the two agree).
+    retired = industry.closed_power_stations(raw["register"])
     ok = retired["x"].notna()
 
     locate = name_locator(sites, placements)
@@ -297,7 +300,7 @@ def network_features(raw: dict, *, year: int = NETWORK_YEAR) -> dict:
         "node_xy": tx_xy, "node_circuit_mva": tx["circuit_mva"].to_numpy(float),
         "node_transformer_mva": tx["transformer_mva"].to_numpy(float),
         "retired_xy": retired.loc[ok, ["x", "y"]].to_numpy(float),
-        "retired_mw": retired.loc[ok, "retired_mw"].to_numpy(float),
+        "retired_mw": retired.loc[ok, "retired_mw_since_2010"].to_numpy(float),
         "tec_xy": q[["x", "y"]].to_numpy(float), "tec_queued_mw": q["queued_mw"].to_numpy(float),
         "nged_xy": nged[["x", "y"]].to_numpy(float),
         "ukpn_xy": ukpn[["Easting", "Northing"]].to_numpy(float),
@@ -343,4 +346,8 @@ def features_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.
 
 def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
     """Read the grid sources once and put every grid-capacity criterion on ``grid``."""
-    return features_on_grid(network_features(read_sources(sources)), grid, base.land)
+    raw = read_sources(sources)
+    out = features_on_grid(network_features(raw), grid, base.land)
+    counts = industry.coverage_counts(raw["register"])
+    industry.record_coverage({"retired_capacity_mw": counts["retired_capacity_mw"]})
+    return out
