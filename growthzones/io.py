@@ -60,7 +60,7 @@ def write_json(path: str | os.PathLike, obj: Any, *, compact: bool = False) -> P
 
 
 def write_raster(path: str | os.PathLike, array: np.ndarray, grid: GridSpec, *,
-                 nodata: float | int | None = None, tags: dict[str, Any] | None = None,
+                 nodata: float | None = None, tags: dict[str, Any] | None = None,
                  cog: bool = False, description: str | None = None) -> Path:
     """Write one band on ``grid`` as a compressed, tiled GeoTIFF in EPSG:27700, atomically.
 
@@ -107,13 +107,12 @@ def write_raster(path: str | os.PathLike, array: np.ndarray, grid: GridSpec, *,
     text_tags = {str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False,
                                                                  default=str)
                  for k, v in (tags or {}).items()}
-    with atomic_path(path) as tmp:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(array, 1)
-            if description is not None:
-                dst.set_band_description(1, description)
-            if text_tags:
-                dst.update_tags(**text_tags)
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(array, 1)
+        if description is not None:
+            dst.set_band_description(1, description)
+        if text_tags:
+            dst.update_tags(**text_tags)
     return Path(path)
 
 

@@ -9,14 +9,16 @@ every cell excluded, an all-NaN score) and publishes its files as one set with
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
 import numpy as np
 
-from ._errors import ResultError
 from . import fileset
+from ._errors import ResultError
 from .fileset import STDERR, _say, check_out_folder, write_set
+
 
 def check_result(result, sites=None) -> None:
     """Refuse a scoring result that has nothing valid to write; say why and what to change.
@@ -199,7 +201,7 @@ def style_qml(kind: str, *, graduated: bool = True) -> str:
     edges = np.linspace(0, 1, len(_VIRIDIS5) + 1)
     ranges = "".join(f'<range lower="{lo:g}" upper="{hi:g}" symbol="{i}" '
                      f'label="{lo:g} - {hi:g}" render="true"/>'
-                     for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])))
+                     for i, (lo, hi) in enumerate(itertools.pairwise(edges)))
     symbols = "".join(_symbol(kind, i, c) for i, c in enumerate(_VIRIDIS5))
     return (head + '<renderer-v2 type="graduatedSymbol" attr="score" '
             'graduatedMethod="GraduatedColor" symbollevels="0" enableorderby="0" '

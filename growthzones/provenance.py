@@ -169,6 +169,17 @@ def layers_used(scenario) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def map_layers(store) -> list[str]:
+    """The layers ``render_map`` embeds by default: every criterion and exclusion in ``store``."""
+    return [n for n, m in store.meta.items() if m.get("kind", "criterion") in
+            ("criterion", "exclusion")]
+
+
+def exclusion_layers(store) -> list[str]:
+    """The exclusion layers in ``store`` (the explorer embeds them all)."""
+    return [n for n, m in store.meta.items() if m.get("kind") == "exclusion"]
+
+
 def _layer_commercial(store, name: str) -> bool:
     meta = store.meta.get(name, {})
     sources = store.manifest.get("sources", {})
@@ -258,9 +269,9 @@ def commercial_scenario(scenario, store):
                                if k not in dropped}
     if not any(v.get("weight", 0) > 0 for v in data["criteria"].values()):
         raise ScenarioError(scenario.source, [
-            f"--commercial drops every weighted criterion ({', '.join(dropped)} are "
-            f"non-commercial); weight a commercial criterion (see 'growthzones criteria') "
-            f"or run without --commercial"])
+            (f"--commercial drops every weighted criterion ({', '.join(dropped)} are "
+             f"non-commercial); weight a commercial criterion (see 'growthzones criteria') "
+             f"or run without --commercial")])
     # keep the file's name as the source: run.json records the drop separately
     return parse_scenario(data, source=scenario.source), dropped
 
@@ -307,7 +318,7 @@ def scenario_record(scenario) -> dict:
 
 
 def run_record(*, command: str, argv: list[str] | None, scenarios, store, timings=None,
-               commercial: bool = False, dropped=(), files=()) -> dict:
+               commercial: bool = False, dropped=(), files=(), extra_layers=()) -> dict:
     """The ``run.json`` of one command, as a JSON-able dict (user strings stay data).
 
     Parameters
@@ -326,10 +337,15 @@ def run_record(*, command: str, argv: list[str] | None, scenarios, store, timing
         Whether ``--commercial`` was given; ``dropped`` lists what it left out.
     files
         Names of the files written beside ``run.json``.
+    extra_layers
+        Layers the outputs embed beyond the scenario's (the map's overlays, see
+        :func:`map_layers`); their sources count towards ``sources`` and ``terms``, because
+        the outputs as a whole carry them.
     """
     if not isinstance(scenarios, (list, tuple)):
         scenarios = [scenarios]
-    names = list(dict.fromkeys(n for sc in scenarios for n in layers_used(sc)))
+    names = list(dict.fromkeys([n for sc in scenarios for n in layers_used(sc)]
+                               + list(extra_layers)))
     sources = sources_used(store, names)
     manifest = store.manifest
     rec = {
