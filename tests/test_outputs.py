@@ -309,7 +309,7 @@ def test_geopackage_has_named_layers_with_default_qgis_styles(written):
     import geopandas as gpd
     import pyogrio
 
-    result, sites, out = written
+    _, sites, out = written
     layers = dict(pyogrio.list_layers(out / "results.gpkg"))
     assert layers["sites"] == "Point" and layers["site_regions"] in ("Polygon", "MultiPolygon")
     styles = _styles(out / "results.gpkg")
