@@ -73,8 +73,8 @@ def check_args(args: argparse.Namespace) -> argparse.Namespace:
     InputError
         Naming the flag, its value and a valid example.
     """
-    from .grid import GB_BOUNDS
     from ._validate import grid_size
+    from .grid import GB_BOUNDS
     from .stability import MAX_CONCENTRATION, MAX_DRAWS
     from .scenario import check_min_separation_km, check_top
 
@@ -107,38 +107,107 @@ def check_args(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
+def _prepare(args, scenarios, store, timings):
+    """The scored store and scenarios (``--commercial``: commercial only) and what was dropped.
+
+    Says on stderr which criteria, exclusions and constraints ``--commercial`` left out.
+    """
+    from .provenance import commercial_scenario, commercial_store
+
+    if not getattr(args, "commercial", False):
+        return store, scenarios, []
+    with timings.step("commercial"):
+        kept, dropped = [], []
+        for sc in scenarios:
+            sc2, gone = commercial_scenario(sc, store)
+            kept.append(sc2)
+            dropped += [n for n in gone if n not in dropped]
+        view = commercial_store(store)
+    if dropped:
+        _say(f"--commercial: left out {len(dropped)} non-commercial layer(s): "
+             f"{', '.join(dropped)}")
+    else:
+        _say("--commercial: every layer of the scenario is for commercial use")
+    return view, kept, dropped
+
+
+def _out(args, scenario_name: str):
+    """The folder to write (``--out``, else a new run folder) and whether it is new.
+
+    Checked before the slow part; ``write_set`` checks again before writing.
+    """
+    from .fileset import check_out_folder
+    from .provenance import DEFAULT_PARENT, out_folder
+
+    out, new = out_folder(args.out, scenario_name)
+    check_out_folder(out if args.out is not None else DEFAULT_PARENT,
+                     what="--out" if args.out is not None else "the outputs folder")
+    return out, new
+
+
+def _provenance(args, command, scenarios, store, timings, dropped, *, extra_layers=()):
+    from .provenance import run_record
+
+    def record(files):
+        return run_record(command=command, argv=["growthzones", *args.argv],
+                          scenarios=scenarios, store=store, timings=timings,
+                          commercial=getattr(args, "commercial", False), dropped=dropped,
+                          files=files, extra_layers=extra_layers)
+    return record
+
+
+def _published(out, new: bool) -> None:
+    """After a new run folder is written: point ``outputs/latest`` at it."""
+    if new:
+        from .provenance import point_latest
+
+        _say(f"{point_latest(out)} -> {out.name}")
+
+
 def cmd_run(args) -> int:
     import pandas as pd
 
     import growthzones as gz
-    from .fileset import check_out_folder
+
     from .outputs import check_result, write_outputs
+    from .provenance import Timings, map_layers
     from .scenario import with_sites
 
     t0 = time.perf_counter()
-    check_out_folder(args.out)  # before the slow part; checked again before writing
-    scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
-    scenario = with_sites(scenario, top=args.top, min_separation_km=args.min_separation_km)
+    timings = Timings()
+    if args.out is not None:
+        _out(args, "")  # a bad --out fails before the slow part
+    with timings.step("load"):
+        scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
+        scenario = with_sites(scenario, top=args.top, min_separation_km=args.min_separation_km)
+        full_store = gz.load_layers(args.store)
+    store, (scenario,), dropped = _prepare(args, [scenario], full_store, timings)
+    out, new = _out(args, scenario.name)
     _say(f"scenario {scenario.name!r}: " + ", ".join(
         f"{n} {w:.2f}" for n, w in scenario.weights.items())
         + (f"; excluding {', '.join(scenario.exclusions)}" if scenario.exclusions else ""))
-    store = gz.load_layers(args.store)
     _say(f"loaded layer store {store.path} ({store.grid.resolution:g} m grid, "
          f"{len(store.land_index):,} land cells, built {store.manifest['built'][:10]})")
-    result = gz.score(store, scenario)
+    with timings.step("score"):
+        result = gz.score(store, scenario)
     if not args.sites:  # user sites in excluded cells are still listed, with the reason
         check_result(result)  # nothing to pick: say why before trying
     n_ex = int(result.excluded.sum())
     _say(f"scored {len(result.score):,} cells; {n_ex:,} excluded "
          f"({100 * n_ex / len(result.score):.1f} % of land)")
-    if args.sites:
-        sites = gz.score_sites(result, gz.read_sites(args.sites))
-        _say(f"scored {len(sites)} sites from {args.sites}")
-    else:
-        sites = gz.rank_sites(result)
-        _say(f"picked {len(sites)} sites at least {scenario.min_separation_km:g} km apart")
+    with timings.step("sites"):
+        if args.sites:
+            sites = gz.score_sites(result, gz.read_sites(args.sites))
+            _say(f"scored {len(sites)} sites from {args.sites}")
+        else:
+            sites = gz.rank_sites(result)
+            _say(f"picked {len(sites)} sites at least {scenario.min_separation_km:g} km apart")
 
-    written = write_outputs(result, sites, args.out, offline=not args.online_map, log=sys.stderr)
+    record = _provenance(args, "run", [scenario], full_store, timings, dropped,
+                         extra_layers=map_layers(store))
+    written = write_outputs(result, sites, out, offline=not args.online_map, log=sys.stderr,
+                            provenance=record, user_sites=bool(args.sites))
+    _published(out, new)
     for f in written:
         _say(f"wrote {f}")
     _say(f"top sites ({time.perf_counter() - t0:.1f}s):")
@@ -151,21 +220,32 @@ def cmd_run(args) -> int:
 
 def cmd_stability(args) -> int:
     import growthzones as gz
-    from .fileset import check_out_folder
-    from .outputs import check_result, write_stability
 
-    check_out_folder(args.out)
-    scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
-    store = gz.load_layers(args.store)
-    result = gz.score(store, scenario)
+    from .outputs import check_result, write_stability
+    from .provenance import Timings
+
+    timings = Timings()
+    if args.out is not None:
+        _out(args, "")
+    with timings.step("load"):
+        scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
+        full_store = gz.load_layers(args.store)
+    store, (scenario,), dropped = _prepare(args, [scenario], full_store, timings)
+    out, new = _out(args, scenario.name)
+    with timings.step("score"):
+        result = gz.score(store, scenario)
     check_result(result)
     _say(f"scenario {scenario.name!r}: {args.draws} Dirichlet weight draws "
          f"(concentration {args.concentration:g}, seed {args.seed}) ...")
-    table = gz.rank_stability(result, top=args.top, draws=args.draws,
-                              concentration=args.concentration, seed=args.seed)
-    (out,) = write_stability(table, args.out, log=sys.stderr)
+    with timings.step("stability"):
+        table = gz.rank_stability(result, top=args.top, draws=args.draws,
+                                  concentration=args.concentration, seed=args.seed)
+    record = _provenance(args, "stability", [scenario], full_store, timings, dropped)
+    written = write_stability(table, out, log=sys.stderr, provenance=record)
+    _published(out, new)
     top = table.attrs["top"]
-    _say(f"wrote {out}; P(in top {top}) and {100 * 0.9:.0f} % rank interval:")
+    _say(f"wrote {', '.join(map(str, written))}; P(in top {top}) and {100 * 0.9:.0f} % rank "
+         f"interval:")
     for row in table.head(top).itertuples():
         _say(f"  {int(row.rank):>2}. p={row.p_top:.2f}  ranks {row.rank_lo:.0f}-{row.rank_hi:.0f}  "
              f"{getattr(row, 'name', row.site_id)}")
@@ -174,31 +254,60 @@ def cmd_stability(args) -> int:
 
 def cmd_compare(args) -> int:
     import growthzones as gz
-    from .fileset import check_out_folder
-    from .outputs import check_result, write_comparison
 
-    check_out_folder(args.out)
-    a, b = gz.load_scenario(args.a), gz.load_scenario(args.b)
-    store = gz.load_layers(args.store)
+    from .outputs import check_result, write_comparison
+    from .provenance import Timings
+
+    timings = Timings()
+    if args.out is not None:
+        _out(args, "")
+    with timings.step("load"):
+        a, b = gz.load_scenario(args.a), gz.load_scenario(args.b)
+        full_store = gz.load_layers(args.store)
+    store, (a, b), dropped = _prepare(args, [a, b], full_store, timings)
+    out, new = _out(args, f"{a.name} vs {b.name}")
     _say(f"comparing {b.name!r} with {a.name!r} ...")
-    ra, rb = gz.score(store, a), gz.score(store, b)
+    with timings.step("score"):
+        ra, rb = gz.score(store, a), gz.score(store, b)
     check_result(ra)
     check_result(rb)
-    cmp = gz.compare_scenarios(store, ra, rb, top=args.top)
-    csv, tif = write_comparison(cmp, args.out, log=sys.stderr)
+    with timings.step("compare"):
+        cmp = gz.compare_scenarios(store, ra, rb, top=args.top)
+    record = _provenance(args, "compare", [a, b], full_store, timings, dropped)
+    written = write_comparison(cmp, out, log=sys.stderr, provenance=record)
+    _published(out, new)
     _say(cmp.summary())
-    _say(f"wrote {csv} and {tif}")
+    _say(f"wrote {', '.join(map(str, written))}")
     return 0
 
 
 def cmd_explore(args) -> int:
-    from .explorer import explore
+    import growthzones as gz
 
+    from .explorer import render_explorer
+    from .fileset import write_set
+    from .provenance import Timings, exclusion_layers, write_record
+
+    timings = Timings()
+    if args.out is not None:
+        _out(args, "")
+    with timings.step("load"):
+        scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
+        full_store = gz.load_layers(args.store)
+    store, (scenario,), dropped = _prepare(args, [scenario], full_store, timings)
+    out, new = _out(args, scenario.name)
     _say("writing the explorer page (every land cell's criteria, quantised) ...")
-    page = explore(scenario=args.scenario, out=args.out, store=args.store,
-                   weights=_parse_weights(args.weight))
-    _say(f"wrote {page} ({page.stat().st_size / 1e6:.1f} MB); open it in any browser, "
-         f"no network needed")
+    with timings.step("render"):
+        text = render_explorer(store, scenario)
+    record = _provenance(args, "explore", [scenario], full_store, timings, dropped,
+                         extra_layers=exclusion_layers(store))
+    with write_set(out, log=sys.stderr) as staged:  # the page and its run.json, as one set
+        staged.write_text("explorer.html", text)
+        write_record(staged, record(["explorer.html"]))
+    _published(out, new)
+    page = out / "explorer.html"
+    _say(f"wrote {page} ({page.stat().st_size / 1e6:.1f} MB) and {out / 'run.json'}; open it "
+         f"in any browser, no network needed")
     return 0
 
 
@@ -270,6 +379,12 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2)
 
 
+_OUT_HELP = ("output folder, written exactly (default: a new run folder "
+             "outputs/<scenario>-<YYYYmmdd-HHMMSS>/, with outputs/latest pointing at it)")
+_COMMERCIAL_HELP = ("leave out every non-commercial layer (CC BY-NC-SA sources) from the "
+                    "scores, map and explorer; run.json records what was left out")
+
+
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog="growthzones",
                        description="Rank places in Great Britain for AI Growth Zones.")
@@ -289,10 +404,12 @@ def build_parser() -> ArgumentParser:
     r.add_argument("--sites", type=Path, default=None,
                    help="rank your own candidate sites (GeoPackage, GeoJSON or CSV with "
                         "easting,northing or lon,lat) instead of picking them")
-    r.add_argument("--out", type=Path, default=Path("outputs"), help="output folder")
+    r.add_argument("--out", type=Path, default=None,
+                   help=_OUT_HELP)
     r.add_argument("--store", type=Path, default=None,
                    help="layer store folder (default: $GROWTHZONES_STORE, else the "
                         "embedded 1 km store shipped in the package)")
+    r.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
     r.add_argument("--online-map", action="store_true",
                    help="load Leaflet from its CDN and add OpenStreetMap tiles instead of the "
                         "self-contained offline map")
@@ -309,7 +426,8 @@ def build_parser() -> ArgumentParser:
                     help="Dirichlet concentration, > 0 and <= 1e9: larger = weights closer "
                          "to the scenario's (default 50)")
     st.add_argument("--seed", default=0, metavar="N", help="random seed >= 0 (default 0)")
-    st.add_argument("--out", type=Path, default=Path("outputs"))
+    st.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
+    st.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
     st.add_argument("--store", type=Path, default=None)
     st.set_defaults(func=cmd_stability)
 
@@ -318,7 +436,8 @@ def build_parser() -> ArgumentParser:
     cp.add_argument("a", type=Path, help="reference scenario")
     cp.add_argument("b", type=Path, help="scenario to compare with it")
     cp.add_argument("--top", default=None, metavar="N")
-    cp.add_argument("--out", type=Path, default=Path("outputs"))
+    cp.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
+    cp.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
     cp.add_argument("--store", type=Path, default=None)
     cp.set_defaults(func=cmd_compare)
 
@@ -328,7 +447,8 @@ def build_parser() -> ArgumentParser:
                     help="scenario TOML file or built-in name (default: default)")
     ex.add_argument("--weight", action="append", metavar="NAME=VALUE",
                     help="override one criterion's starting weight; repeatable")
-    ex.add_argument("--out", type=Path, default=Path("outputs"), help="output folder")
+    ex.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
+    ex.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
     ex.add_argument("--store", type=Path, default=None)
     ex.set_defaults(func=cmd_explore)
 

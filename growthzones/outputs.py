@@ -9,14 +9,16 @@ every cell excluded, an all-NaN score) and publishes its files as one set with
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
 import numpy as np
 
-from ._errors import ResultError
 from . import fileset
+from ._errors import ResultError
 from .fileset import STDERR, _say, check_out_folder, write_set
+
 
 def check_result(result, sites=None) -> None:
     """Refuse a scoring result that has nothing valid to write; say why and what to change.
@@ -61,11 +63,33 @@ def check_result(result, sites=None) -> None:
                           f"[constraints] or drop [exclusions] in the scenario")
 
 
-RUN_FILES = ("ranking.csv", "sites.geojson", "score.tif", "map.html")
+RUN_FILES = ("ranking.csv", "sites.geojson", "results.gpkg", "score.tif", "map.html")
+#: Band description of ``score.tif``.
+SCORE_DESCRIPTION = "suitability score (0-1)"
+#: The file each command records its provenance in (see :mod:`growthzones.provenance`).
+RECORD = "run.json"
+
+
+def _record(staged, provenance, names) -> None:
+    """Write ``run.json`` last, so its timings cover the other files."""
+    if provenance is None:
+        return
+    from .provenance import write_record
+
+    rec = provenance(list(names)) if callable(provenance) else dict(provenance)
+    write_record(staged, rec)
+
+
+def score_tags(scenario) -> dict:
+    """Tags of ``score.tif``: scenario name, normalised weights, exclusions (JSON values)."""
+    return {"scenario": scenario.name, "weights": dict(scenario.weights),
+            "exclusions": list(scenario.exclusions),
+            "constraints": [c.label for c in scenario.constraints]}
 
 
 def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
-                  offline: bool = True, log=STDERR) -> list[Path]:
+                  offline: bool = True, log=STDERR, provenance=None,
+                  user_sites: bool | None = None) -> list[Path]:
     """Write what ``growthzones run`` writes, from one result, as one set.
 
     Parameters
@@ -83,11 +107,26 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
         Self-contained map (see :func:`growthzones.map_html`).
     log
         Progress and clean-up lines (None: silent).
+    provenance
+        A ``run.json`` record (dict), or a callable taking the list of file names
+        written and returning it (see :func:`growthzones.provenance.run_record`);
+        None writes no ``run.json``.
+    user_sites
+        The sites are the user's own (``score_sites``): the GeoPackage gets
+        ``user_sites`` and ``user_sites_excluded`` instead of ``sites`` and
+        ``site_regions``. Default: True when ``sites`` has no ``region_area_km2``.
 
     Returns
     -------
     list of pathlib.Path
-        ``ranking.csv``, ``sites.geojson``, ``score.tif`` and ``map.html`` in ``folder``.
+        ``ranking.csv``, ``sites.geojson``, ``results.gpkg``, ``score.tif``, ``map.html``
+        (and ``run.json``) in ``folder``.
+
+    Notes
+    -----
+    ``score.tif`` is a float32 Cloud-Optimised GeoTIFF with overviews, band description
+    :data:`SCORE_DESCRIPTION` and JSON tags (:func:`score_tags`). ``results.gpkg`` is
+    described in :func:`write_geopackage`. ``sites.geojson`` (WGS84) is kept for the web.
 
     Raises
     ------
@@ -101,15 +140,18 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
     check_result(result, sites)
     folder = check_out_folder(folder)
     sc = result.scenario
-    names = list(RUN_FILES if map else RUN_FILES[:3])
+    if user_sites is None:
+        user_sites = "region_area_km2" not in sites.columns
+    names = list(RUN_FILES if map else RUN_FILES[:4])
     with write_set(folder, log=log) as staged:
         staged.write_csv("ranking.csv", sites.drop(columns="geometry"))
         # written under its final name, so the GeoJSON layer is called "sites"
         sites.to_crs(4326).to_file(staged.path("sites.geojson"), driver="GeoJSON",
                                    layer="sites")
-        write_raster(staged.path("score.tif"), result.surface("score"), result.grid,
-                     tags={"scenario": sc.name, "weights": sc.weights,
-                           "exclusions": ",".join(sc.exclusions)})
+        write_geopackage(staged.path("results.gpkg"), result, sites, user_sites=user_sites)
+        write_raster(staged.path("score.tif"), result.surface("score").astype(np.float32),
+                     result.grid, cog=True, description=SCORE_DESCRIPTION,
+                     tags=score_tags(sc))
         if map:
             from .maps import map_html, render_map
 
@@ -117,31 +159,209 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
             fileset._hook("map")
             page = map_html(render_map(result, sites, offline=offline), offline=offline)
             staged.write_text("map.html", page)
+        _record(staged, provenance, names)
+    if provenance is not None:
+        names.append(RECORD)
     return [folder / n for n in names]
 
 
-def write_comparison(cmp, folder: str | os.PathLike, *, log=STDERR) -> list[Path]:
-    """Write ``comparison.csv`` and ``difference.tif`` of a scenario comparison as one set."""
+# --- GeoPackage -------------------------------------------------------------------------------
+
+#: viridis at five steps, for the score classes of the QGIS styles.
+_VIRIDIS5 = ("68,1,84", "59,82,139", "33,145,140", "94,201,98", "253,231,37")
+
+
+def _symbol(kind: str, index: int, color: str) -> str:
+    if kind == "marker":
+        opts = {"color": f"{color},255", "name": "circle", "size": "3.2",
+                "outline_color": "35,35,35,255", "outline_width": "0.3"}
+        cls = "SimpleMarker"
+    else:
+        opts = {"color": f"{color},150", "style": "solid", "outline_color": f"{color},255",
+                "outline_width": "0.4"}
+        cls = "SimpleFill"
+    options = "".join(f'<Option name="{k}" type="QString" value="{v}"/>'
+                      for k, v in opts.items())
+    return (f'<symbol type="{kind}" name="{index}" alpha="1" clip_to_extent="1" '
+            f'force_rhr="0"><layer class="{cls}" enabled="1" pass="0" locked="0">'
+            f'<Option type="Map">{options}</Option></layer></symbol>')
+
+
+def style_qml(kind: str, *, graduated: bool = True) -> str:
+    """A minimal QGIS style (QML): graduated viridis by ``score`` in 0-1, or one grey symbol.
+
+    ``kind`` is ``"marker"`` (points) or ``"fill"`` (polygons).
+    """
+    head = ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
+            '<qgis version="3.28.0" styleCategories="Symbology">')
+    if not graduated:
+        return (head + '<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" '
+                'forceraster="0"><symbols>' + _symbol(kind, 0, "150,150,150")
+                + "</symbols></renderer-v2></qgis>")
+    edges = np.linspace(0, 1, len(_VIRIDIS5) + 1)
+    ranges = "".join(f'<range lower="{lo:g}" upper="{hi:g}" symbol="{i}" '
+                     f'label="{lo:g} - {hi:g}" render="true"/>'
+                     for i, (lo, hi) in enumerate(itertools.pairwise(edges)))
+    symbols = "".join(_symbol(kind, i, c) for i, c in enumerate(_VIRIDIS5))
+    return (head + '<renderer-v2 type="graduatedSymbol" attr="score" '
+            'graduatedMethod="GraduatedColor" symbollevels="0" enableorderby="0" '
+            f'forceraster="0"><ranges>{ranges}</ranges><symbols>{symbols}</symbols>'
+            "</renderer-v2></qgis>")
+
+
+def site_regions(result, sites, *, region_quantile: float = 0.98):
+    """The high-score region around each ranked site, as polygons (EPSG:27700).
+
+    The same region ``rank_sites`` measures in ``region_area_km2``: the connected cells
+    scoring in the top ``region_quantile`` of ranked cells that contain the site, within
+    half the scenario's minimum separation of it; vectorised with
+    ``rasterio.features.shapes``. A site outside any region gets its own cell.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``rank``, ``name``, ``score``, ``region_area_km2``, geometry (one (multi)polygon
+        per site), in the order of ``sites``.
+    """
+    import geopandas as gpd
+    from rasterio import features
+    from scipy import ndimage
+    from shapely.geometry import box, shape
+    from shapely.ops import unary_union
+
+    grid, store = result.grid, result.store
+    s = np.asarray(result.ranked)
+    ok = ~np.isnan(s)
+    res = grid.resolution
+    radius = 500.0 * result.scenario.min_separation_km
+    geoms = []
+    if ok.any() and len(sites):
+        thr = np.quantile(s[ok], region_quantile)
+        labels, _ = ndimage.label(store.unflatten(s) >= thr)
+        h, w = labels.shape
+        half = int(np.ceil(radius / res))
+        x0, y1 = grid.bounds[0], grid.bounds[3]
+        for x, y in zip(sites.geometry.x, sites.geometry.y):
+            r, c = int((y1 - y) // res), int((x - x0) // res)
+            lab = labels[r, c] if 0 <= r < h and 0 <= c < w else 0
+            cell = box(x0 + c * res, y1 - (r + 1) * res, x0 + (c + 1) * res, y1 - r * res)
+            if lab == 0:
+                geoms.append(cell)
+                continue
+            r0, r1, c0, c1 = max(r - half, 0), min(r + half + 1, h), max(c - half, 0), \
+                min(c + half + 1, w)
+            dy = (np.arange(r0, r1) - r)[:, None] * res
+            dx = (np.arange(c0, c1) - c)[None, :] * res
+            win = (labels[r0:r1, c0:c1] == lab) & (dx * dx + dy * dy <= radius ** 2)
+            tr = grid.transform @ grid.transform.translation(c0, r0)
+            parts = [shape(g) for g, v in features.shapes(win.astype(np.uint8), mask=win,
+                                                          transform=tr) if v == 1]
+            geoms.append(unary_union(parts) if parts else cell)
+    cols = [c for c in ("rank", "name", "local_authority", "score", "region_area_km2")
+            if c in sites.columns]
+    return gpd.GeoDataFrame(sites[cols].reset_index(drop=True), geometry=geoms, crs=grid.crs)
+
+
+#: QGIS's own layer_styles table (what QGIS reads for a layer's default style).
+_LAYER_STYLES_DDL = """CREATE TABLE IF NOT EXISTS layer_styles (
+ id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256),
+ f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT,
+ styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30),
+ update_time DATETIME DEFAULT CURRENT_TIMESTAMP)"""
+
+
+def _add_styles(path, styles: dict[str, str]) -> None:
+    """Store ``{layer: QML}`` as each layer's default style in the GeoPackage."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        with con:
+            con.execute(_LAYER_STYLES_DDL)
+            con.execute("INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, "
+                        "identifier, description, last_change) VALUES ('layer_styles', "
+                        "'attributes', 'layer_styles', 'QGIS default styles', "
+                        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
+            for layer, qml in styles.items():
+                geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE "
+                                   "table_name = ?", (layer,)).fetchone()
+                con.execute("INSERT INTO layer_styles (f_table_catalog, f_table_schema, "
+                            "f_table_name, f_geometry_column, styleName, styleQML, "
+                            "styleSLD, useAsDefault, description, owner, ui) "
+                            "VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '')",
+                            (layer, geom[0] if geom else "geom", layer, qml,
+                             "growthzones default style"))
+    finally:
+        con.close()
+
+
+def write_geopackage(path, result, sites, *, user_sites: bool = False) -> Path:
+    """Write the sites as a QGIS-ready GeoPackage (EPSG:27700), each layer styled.
+
+    Layers: ``sites`` (points) and ``site_regions`` (polygons, :func:`site_regions`) for
+    picked sites; for the user's own sites (``user_sites=True``) ``user_sites`` (the ranked
+    ones, in the geometry the reader gave) and ``user_sites_excluded`` (those in excluded
+    cells, with ``excluded_by``), each written only when not empty. A ``layer_styles``
+    table (the one QGIS reads) holds a default style per layer: viridis graduated by
+    ``score``, grey for excluded sites, so QGIS opens the file coloured. Text cells are
+    data: names go in as values, never into SQL or the style.
+    """
+    path = Path(path)
+    layers: dict[str, tuple] = {}
+    if user_sites:
+        excl = sites["excluded_by"].fillna("").astype(str) != "" if "excluded_by" in \
+            sites.columns else np.zeros(len(sites), bool)
+        if (~excl).any():
+            layers["user_sites"] = (sites[~np.asarray(excl)], True)
+        if np.asarray(excl).any():
+            layers["user_sites_excluded"] = (sites[np.asarray(excl)], False)
+    else:
+        layers["sites"] = (sites, True)
+        layers["site_regions"] = (site_regions(result, sites), True)
+    styles = {}
+    for name, (gdf, graduated) in layers.items():
+        gdf.to_file(path, driver="GPKG", layer=name, engine="pyogrio")
+        kind = "fill" if gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all() else "marker"
+        styles[name] = style_qml(kind, graduated=graduated)
+    _add_styles(path, styles)
+    return path
+
+
+def write_comparison(cmp, folder: str | os.PathLike, *, log=STDERR,
+                     provenance=None) -> list[Path]:
+    """Write ``comparison.csv`` and ``difference.tif`` (float32 COG) as one set.
+
+    ``provenance`` as :func:`write_outputs` (adds ``run.json``).
+    """
     from .io import write_raster
 
     if len(cmp.sites) == 0:
         raise ResultError("the comparison has no site in either top list; loosen the "
                           "scenarios' exclusions or constraints")
     folder = check_out_folder(folder)
+    names = ["comparison.csv", "difference.tif"]
     with write_set(folder, log=log) as staged:
         staged.write_csv("comparison.csv", cmp.sites)
-        write_raster(staged.path("difference.tif"), cmp.surface("difference"), cmp.a.grid,
+        write_raster(staged.path("difference.tif"),
+                     cmp.surface("difference").astype(np.float32), cmp.a.grid, cog=True,
+                     description="score B minus score A",
                      tags={"a": cmp.a.scenario.name, "b": cmp.b.scenario.name,
                            "meaning": "score B minus score A"})
-    return [folder / "comparison.csv", folder / "difference.tif"]
+        _record(staged, provenance, names)
+    return [folder / n for n in names] + ([folder / RECORD] if provenance is not None else [])
 
 
-def write_stability(table, folder: str | os.PathLike, *, log=STDERR) -> list[Path]:
-    """Write ``stability.csv`` (from :func:`growthzones.rank_stability`) as one set."""
+def write_stability(table, folder: str | os.PathLike, *, log=STDERR,
+                    provenance=None) -> list[Path]:
+    """Write ``stability.csv`` (from :func:`growthzones.rank_stability`) as one set.
+
+    ``provenance`` as :func:`write_outputs` (adds ``run.json``).
+    """
     if len(table) == 0:
         raise ResultError("the stability table is empty: no site was ranked; loosen the "
                           "scenario's exclusions or constraints")
     folder = check_out_folder(folder)
     with write_set(folder, log=log) as staged:
         staged.write_csv("stability.csv", table)
-    return [folder / "stability.csv"]
+        _record(staged, provenance, ["stability.csv"])
+    return [folder / "stability.csv"] + ([folder / RECORD] if provenance is not None else [])

@@ -260,3 +260,88 @@ def test_all_nan_score_and_empty_sites_are_result_errors(tmp_path):
     with pytest.raises(ResultError, match="no site to write"):
         outputs.write_outputs(good, pd.DataFrame(), tmp_path / "out", log=None)
     assert os.listdir(tmp_path) == []
+
+
+# --- QGIS-ready files: score.tif as a COG, results.gpkg with styles ----------------------------
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    st = gz.load_layers()
+    result = gz.score(st, gz.load_scenario())
+    sites = gz.rank_sites(result, top=6)
+    out = tmp_path_factory.mktemp("qgis")
+    outputs.write_outputs(result, sites, out, map=False, log=None)
+    return result, sites, out
+
+
+def test_score_tif_is_a_float32_cog_with_description_and_json_tags(written):
+    import rasterio
+    from rio_cogeo.cogeo import cog_validate
+
+    result, _, out = written
+    valid, errors, _warnings = cog_validate(str(out / "score.tif"))
+    assert valid, errors
+    with rasterio.open(out / "score.tif") as src:
+        assert src.dtypes == ("float32",) and src.overviews(1)  # overviews for zooming out
+        assert src.descriptions == (outputs.SCORE_DESCRIPTION,)
+        tags = src.tags()
+        band = src.read(1)
+    assert tags["scenario"] == result.scenario.name
+    assert json.loads(tags["weights"]) == pytest.approx(result.scenario.weights)
+    assert json.loads(tags["exclusions"]) == list(result.scenario.exclusions)
+    ref = result.surface("score")
+    np.testing.assert_array_equal(np.isnan(band), np.isnan(ref))
+    np.testing.assert_allclose(band[~np.isnan(band)], ref[~np.isnan(ref)], rtol=1e-6)
+
+
+def _styles(path):
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        return {r[0]: r[1:] for r in con.execute(
+            "SELECT f_table_name, useAsDefault, styleQML FROM layer_styles")}
+    finally:
+        con.close()
+
+
+def test_geopackage_has_named_layers_with_default_qgis_styles(written):
+    import geopandas as gpd
+    import pyogrio
+
+    _, sites, out = written
+    layers = dict(pyogrio.list_layers(out / "results.gpkg"))
+    assert layers["sites"] == "Point" and layers["site_regions"] in ("Polygon", "MultiPolygon")
+    styles = _styles(out / "results.gpkg")
+    assert set(styles) == {"sites", "site_regions"}
+    assert all(use == 1 and 'attr="score"' in qml for use, qml in styles.values())
+    pts = gpd.read_file(out / "results.gpkg", layer="sites")
+    assert pts.crs.to_epsg() == 27700 and pts["name"].tolist() == sites["name"].tolist()
+    regions = gpd.read_file(out / "results.gpkg", layer="site_regions")
+    # the polygons are the regions rank_sites measured: the same area, and each holds its site
+    np.testing.assert_allclose(regions.area / 1e6, sites["region_area_km2"], rtol=1e-9)
+    assert regions.geometry.contains(pts.geometry).all()
+
+
+def test_user_sites_and_excluded_ones_are_their_own_layers_names_kept_as_data(tmp_path, store):
+    import geopandas as gpd
+    import pyogrio
+
+    result = gz.score(store, gz.load_scenario())
+    excl = np.flatnonzero(np.asarray(result.excluded))[:2]
+    ok = np.flatnonzero(~np.isnan(np.asarray(result.ranked)))[:2]
+    rows, cols = np.divmod(store.land_index[np.r_[ok, excl]], store.grid.width)
+    x, y = store.grid.xy(rows, cols)
+    names = ["'); DROP TABLE layer_styles; --", "=1+1", "<b>x</b>", "Leeds"]
+    pd.DataFrame({"name": names, "easting": x, "northing": y}).to_csv(tmp_path / "s.csv",
+                                                                      index=False)
+    sites = gz.score_sites(result, gz.read_sites(tmp_path / "s.csv"))
+    outputs.write_outputs(result, sites, tmp_path / "out", map=False, log=None)
+    gpkg = tmp_path / "out" / "results.gpkg"
+    assert {n for n, _ in pyogrio.list_layers(gpkg)} == {"user_sites", "user_sites_excluded",
+                                                         "layer_styles"}
+    assert set(_styles(gpkg)) == {"user_sites", "user_sites_excluded"}
+    kept = gpd.read_file(gpkg, layer="user_sites")
+    gone = gpd.read_file(gpkg, layer="user_sites_excluded")
+    assert sorted(kept["name"]) == sorted(names[:2])  # hostile text stays data
+    assert sorted(gone["name"]) == sorted(names[2:]) and gone["excluded_by"].str.len().gt(0).all()
