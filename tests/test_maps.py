@@ -537,3 +537,19 @@ def test_a_hundred_thousand_sites_with_every_overlay_stay_under_10_mb(real, tmp_
     page = path.read_text(encoding="utf-8")
     assert page.count("L.imageOverlay(") > 10                 # the real, full page
     assert "of 100,000 sites; the full ranking table lists them all" in page
+
+
+def test_licence_box_flags_non_commercial_data_from_the_manifest_flag(store):
+    import growthzones as gz
+    from growthzones.maps.page import _sources_html
+    from growthzones.provenance import commercial_store
+
+    every = _sources_html(store.attributions(), noncommercial=True)
+    assert "includes non-commercial data" in every
+    view = commercial_store(store)
+    assert all(s["commercial"] is True for s in view.manifest["sources"].values())
+    # JNCC's SAC data is commercial: its name must not raise the flag as "NC" once did
+    assert any("JNCC" in a for a in view.attributions())
+    result = gz.score(view, gz.load_scenario())
+    page = gz.map_html(gz.render_map(result, None))
+    assert "includes non-commercial data" not in page

@@ -205,8 +205,11 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
 
     folium.LayerControl(collapsed=False).add_to(m)
     # Bottom corners stack upwards: the sources line first, the legend above it.
-    m.add_child(el.Control(_sources_html(result.store.attributions()), "bottomleft",
-                           "gz-sources"))
+    sources = (getattr(result.store, "manifest", None) or {}).get("sources", {}).values()
+    m.add_child(el.Control(_sources_html(result.store.attributions(),
+                                         noncommercial=any(s.get("commercial") is False
+                                                           for s in sources)),
+                           "bottomleft", "gz-sources"))
     m.add_child(el.Control(_legend_html(scenario_name, drawn), "bottomleft", "gz-legend"))
     m.add_child(el.Control(f"<h1>{_html_text(title)}</h1>", "topleft", "gz-title"))
     m.fit_bounds(GB_LATLON_BOUNDS)
@@ -516,12 +519,12 @@ def _legend_html(scenario_name: str, drawn: tuple[int, int] | None = None) -> st
         f'<div class="gz-scenario">Scenario: {_html_text(scenario_name)}</div>')
 
 
-def _sources_html(attributions) -> str:
+def _sources_html(attributions, *, noncommercial: bool) -> str:
     # Every licence is in the page; folded so it does not cover the map. The summary
-    # says at once when some source is non-commercial.
+    # says at once when some source is non-commercial (the manifest's flag, not a guess
+    # from the licence text: "JNCC" is not "NC").
     items = "".join(f"<li>{_html_text(a)}</li>" for a in attributions)
-    nc = any("NC" in str(a) for a in attributions)
-    warn = " — includes non-commercial (CC BY-NC-SA) data" if nc else ""
+    warn = " — includes non-commercial data" if noncommercial else ""
     return (f"<details><summary><b>Data sources and licences ({len(attributions)})</b>"
             f"{warn}</summary><ul>{items}</ul></details>")
 
