@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from ..criteria import REGISTRY, Criterion, Direction
 from . import connectivity, grid_capacity, land, post_industrial, water
+from . import designations, flood  # noqa: E402 - issue 11 themes
 
-LAYER_MODULES = (grid_capacity, land, post_industrial, water, connectivity)
+LAYER_MODULES = (grid_capacity, land, post_industrial, water, connectivity, flood, designations)
 
 __all__ = ["LAYER_MODULES", "REGISTRY", "Criterion", "Direction"]

@@ -84,11 +84,26 @@ from ...grid import (
 from .boundaries import LONDON_XY, boundary_crossings
 from .headroom import (
     DNO_AREA_KM,
+    DNO_MEASURES,
     HEADROOM_RADIUS_KM,
+    LEVEL_REACH_KM,
+    LIMIT_AREAS,
     dno_area,
+    dno_headroom_points,
+    enwl_headroom,
     firm_headroom,
+    highest_level,
+    licence_area_index,
+    nged_limits,
+    npg_headroom,
     parse_ratings,
+    read_dno_sources,
+    spd_group_name,
+    spd_headroom,
+    spm_limits,
+    ssen_headroom,
     ukpn_headroom,
+    value_by_area,
 )
 from .names import _in_gb, _same_place, normalise_site_name, station_key
 from .network import (
@@ -152,6 +167,9 @@ CRITERIA = theme_criteria("grid_capacity")
 __all__ = [
     "CRITERIA",
     "DNO_AREA_KM",
+    "DNO_MEASURES",
+    "LEVEL_REACH_KM",
+    "LIMIT_AREAS",
     "DUKES_CHANGES_SHEET",
     "DUKES_LIST_SHEETS",
     "HEADROOM_RADIUS_KM",
@@ -175,7 +193,20 @@ __all__ = [
     "clean_ukpn_sites",
     "distance_to_lines",
     "distance_to_points",
+    "dno_headroom_on_grid",
     "dno_area",
+    "dno_headroom_points",
+    "enwl_headroom",
+    "highest_level",
+    "licence_area_index",
+    "nged_limits",
+    "npg_headroom",
+    "read_dno_sources",
+    "spd_group_name",
+    "spd_headroom",
+    "spm_limits",
+    "ssen_headroom",
+    "value_by_area",
     "features_on_grid",
     "firm_headroom",
     "fuel_family",
@@ -254,6 +285,7 @@ def read_sources(sources: SourceFiles) -> dict:
         "nged_queue": pd.read_csv(sources.path("nged_queue_2025"), encoding="utf-8-sig"),
         "boundaries": gpd.read_file(sources.path("etys_boundaries_2025")).to_crs(BNG)
                          .geometry.values,
+        **read_dno_sources(sources),
     }
 
 
@@ -305,6 +337,7 @@ def network_features(raw: dict, *, year: int = NETWORK_YEAR) -> dict:
         "headroom_xy": head[["x", "y"]].to_numpy(float),
         "headroom_mva": head["headroom_mva"].to_numpy(float),
         "boundaries": raw["boundaries"],
+        **dno_headroom_points(raw, head, sites, locate),
     }
 
 
@@ -338,6 +371,17 @@ def features_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.
         "dno_queue_mw": np.where(in_nged, dq, np.nan).astype(np.float32),
         "distribution_headroom_mva": np.where(in_ukpn, hr, np.nan).astype(np.float32),
         "boundaries_to_london": count,
+        **dno_headroom_on_grid(f, grid, land),
+    }
+
+
+def dno_headroom_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.ndarray]:
+    """``dno_demand_headroom_mva`` and ``gsp_import_limit_mw`` on ``grid`` (pure)."""
+    area_index, names = licence_area_index(f["dno_areas"], grid)
+    return {
+        "dno_demand_headroom_mva": value_by_area(f["dno_headroom"], area_index, names, grid,
+                                                 land),
+        "gsp_import_limit_mw": value_by_area(f["dno_limits"], area_index, names, grid, land),
     }
 
 
