@@ -181,14 +181,15 @@ def council_share_on_grid(area_ha: pd.Series, base) -> np.ndarray:
 
     The council's land area is its land cells on the grid; shares are capped at 100 %
     (a council's SSSIs can include intertidal land beyond the mean-high-water outline).
-    NaN outside Scotland and in councils the list does not name.
+    A Scottish council the list gives no SSSI is 0 (the list is NatureScot's complete
+    register); NaN outside Scotland.
     """
     las = base.las.reset_index(drop=True)
     cell_ha = base.grid.cell_area_km2 * 100.0
     counts = np.bincount(base.la_index[base.land].ravel(), minlength=len(las) + 1)[1:]
     land_ha = pd.Series(counts * cell_ha, index=las["la_name"].values)
     scot = (las["nation"] == "S").to_numpy()
-    share = (100.0 * las["la_name"].map(area_ha) / land_ha.values).clip(upper=100.0)
+    share = (100.0 * las["la_name"].map(area_ha).fillna(0.0) / land_ha.values).clip(upper=100.0)
     lut = np.concatenate([[np.nan], np.where(scot, share, np.nan)]).astype(np.float32)
     return lut[base.la_index]
 

@@ -102,6 +102,7 @@ from .headroom import (
     spd_headroom,
     spm_limits,
     ssen_headroom,
+    substation_points,
     ukpn_headroom,
     value_by_area,
 )
@@ -206,6 +207,7 @@ __all__ = [
     "spd_headroom",
     "spm_limits",
     "ssen_headroom",
+    "substation_points",
     "value_by_area",
     "features_on_grid",
     "firm_headroom",

@@ -115,7 +115,9 @@ LIMIT_AREAS = ("_B", "_D", "_E", "_K", "_L")
 _LEVEL_RANK = {"primary": 1, "BSP": 2, "grid": 2, "GSP": 3}
 
 
-def _points(name, level, x, y, value, operator) -> pd.DataFrame:
+def substation_points(name, level, x, y, value, operator) -> pd.DataFrame:
+    """Substations as rows ``name``, ``level``, ``x``, ``y`` (EPSG:27700), ``value``,
+    ``operator``; rows without a position or a figure are dropped."""
     out = pd.DataFrame({"name": np.asarray(name, dtype=object), "level": level,
                         "x": np.asarray(x, float), "y": np.asarray(y, float),
                         "value": np.asarray(value, float), "operator": operator})
@@ -143,20 +145,20 @@ def ssen_headroom(ssen: pd.DataFrame, area: str) -> pd.DataFrame:
     s = ssen[ssen["Map / License Area"].str.endswith("/ " + area)]
     xy = to_bng(s["Location Longitude"].to_numpy(float), s["Location Latitude"].to_numpy(float))
     level = s["Substation Type"].map({"GSP": "GSP", "BSP": "BSP", "Primary": "primary"})
-    return _points(s["Substation"], level.to_numpy(), xy[:, 0], xy[:, 1],
+    return substation_points(s["Substation"], level.to_numpy(), xy[:, 0], xy[:, 1],
                    pd.to_numeric(s["Estimated Demand Headroom (MVA)"], errors="coerce"), "SSEN")
 
 
 def npg_headroom(npg: pd.DataFrame) -> pd.DataFrame:
     """Northern Powergrid substations with their demand headroom (``demhr``, MVA)."""
     level = npg["typetable"].map({"GSP": "GSP", "Supply Point": "BSP", "Primary": "primary"})
-    return _points(npg["psp_name"], level.to_numpy(), npg["grid_easting"], npg["grid_northing"],
+    return substation_points(npg["psp_name"], level.to_numpy(), npg["grid_easting"], npg["grid_northing"],
                    pd.to_numeric(npg["demhr"], errors="coerce"), "NPG")
 
 
 def enwl_headroom(enwl: pd.DataFrame) -> pd.DataFrame:
     """ENWL GSPs with their firm demand headroom (``headroom_mw``; negative: over-committed)."""
-    return _points(enwl["gsp_raw_name"], "GSP", enwl["easting"], enwl["northing"],
+    return substation_points(enwl["gsp_raw_name"], "GSP", enwl["easting"], enwl["northing"],
                    pd.to_numeric(enwl["headroom_mw"], errors="coerce"), "ENWL")
 
 
@@ -185,7 +187,7 @@ def spd_headroom(spd: pd.DataFrame, locate, *, year: int = 2024) -> pd.DataFrame
         hit = locate(g) or locate(spd_group_name(g))
         xs.append(hit[0] if hit else np.nan)
         ys.append(hit[1] if hit else np.nan)
-    return _points(best.index, "primary", xs, ys, best.to_numpy(), "SPEN")
+    return substation_points(best.index, "primary", xs, ys, best.to_numpy(), "SPEN")
 
 
 def spm_limits(spm: pd.DataFrame, locate) -> pd.DataFrame:
@@ -193,7 +195,7 @@ def spm_limits(spm: pd.DataFrame, locate) -> pd.DataFrame:
     v = -pd.to_numeric(spm["gsp_technical_import_limit_winter_mw_01_dec_28_feb"],
                        errors="coerce")
     hits = [locate(n) for n in spm["gsp_name"]]
-    return _points(spm["gsp_name"], "GSP", [h[0] if h else np.nan for h in hits],
+    return substation_points(spm["gsp_name"], "GSP", [h[0] if h else np.nan for h in hits],
                    [h[1] if h else np.nan for h in hits], v, "SPEN")
 
 
@@ -215,9 +217,9 @@ def nged_limits(nged: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
                 rows.append((gsp, placed.at[c, "x"], placed.at[c, "y"], lim))
                 break
     if not rows:
-        return _points([], "GSP", [], [], [], "NGED")
+        return substation_points([], "GSP", [], [], [], "NGED")
     n, x, y, v = zip(*rows)
-    return _points(n, "GSP", x, y, v, "NGED")
+    return substation_points(n, "GSP", x, y, v, "NGED")
 
 
 def licence_area_index(areas, grid: GridSpec) -> tuple[np.ndarray, list[str]]:
@@ -276,7 +278,7 @@ def dno_headroom_points(raw: dict, ukpn: pd.DataFrame, sites: pd.DataFrame, loca
     Returns ``dno_headroom`` and ``dno_limits`` (``{area name: points}``, see
     :data:`DNO_MEASURES` and :data:`LIMIT_AREAS`) and ``dno_areas`` (the polygons).
     """
-    ukpn_pts = _points(ukpn["name"], "grid", ukpn["x"], ukpn["y"], ukpn["headroom_mva"], "UKPN")
+    ukpn_pts = substation_points(ukpn["name"], "grid", ukpn["x"], ukpn["y"], ukpn["headroom_mva"], "UKPN")
     npg = npg_headroom(raw["npg"])
     head = {"_A": ukpn_pts, "_C": ukpn_pts, "_J": ukpn_pts,
             "_H": ssen_headroom(raw["ssen"], "SEPD"), "_P": ssen_headroom(raw["ssen"], "SHEPD"),
