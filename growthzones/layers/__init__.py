@@ -17,8 +17,15 @@ the names should import them from there, which loads no build code.
 from __future__ import annotations
 
 from ..criteria import REGISTRY, Criterion, Direction
-from . import connectivity, grid_capacity, land, post_industrial, water
-from . import designations, flood  # noqa: E402 - issue 11 themes
+from . import (
+    connectivity,
+    designations,
+    flood,
+    grid_capacity,
+    land,
+    post_industrial,
+    water,
+)
 
 LAYER_MODULES = (grid_capacity, land, post_industrial, water, connectivity, flood, designations)
 

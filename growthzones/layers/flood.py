@@ -68,7 +68,8 @@ def _in1d(ar1, ar2, assume_unique=False, invert=False):
 
 
 def height_above_drainage(dem: np.ndarray, *, cell_m: float = DEM_RESOLUTION,
-                          stream_km2: float = STREAM_KM2) -> np.ndarray:
+                          stream_km2: float = STREAM_KM2,
+                          outlet_m: float | None = 0.0) -> np.ndarray:
     """Height (m) of each cell above the stream cell it drains to, with ``pysheds``.
 
     Parameters
@@ -79,17 +80,21 @@ def height_above_drainage(dem: np.ndarray, *, cell_m: float = DEM_RESOLUTION,
         Cell size in metres.
     stream_km2
         Upstream area (km²) at which a cell is a stream.
+    outlet_m
+        Height of the nodata outlet. A cell whose flow path leaves through nodata (the
+        sea, when the sea is masked) without meeting a stream drains to the sea itself,
+        so its HAND is its height above ``outlet_m`` (0: mean sea level, about Ordnance
+        Datum). None leaves those cells NaN, as pysheds does.
 
     Returns
     -------
     numpy.ndarray
-        float32, NaN where ``dem`` is NaN or where the cell's flow path never reaches a
-        stream before leaving the array.
+        float32, NaN where ``dem`` is NaN (and, with ``outlet_m=None``, where the flow
+        path never meets a stream).
     """
     from affine import Affine
-    from pysheds.sview import Raster, ViewFinder
-
     from pysheds.grid import Grid
+    from pysheds.sview import Raster, ViewFinder
 
     if not hasattr(np, "in1d"):  # pysheds 0.5 still calls np.in1d, removed in NumPy 2.4
         np.in1d = _in1d
@@ -110,6 +115,9 @@ def height_above_drainage(dem: np.ndarray, *, cell_m: float = DEM_RESOLUTION,
     streams = acc >= stream_km2 / (cell_m / 1000.0) ** 2  # a Raster, as pysheds needs
     hand = np.asarray(g.compute_hand(fdir, r, streams, nodata_out=np.float64(np.nan)),
                       dtype=np.float32)
+    if outlet_m is not None:
+        to_sea = np.isnan(hand) & ~nodata
+        hand[to_sea] = np.maximum(dem[to_sea] - outlet_m, 0.0)
     hand[nodata] = np.nan
     return hand
 
@@ -125,8 +133,8 @@ def hand_by_tiles(dem: np.ndarray, *, cell_m: float = DEM_RESOLUTION,
     import time
 
     dem = np.asarray(dem)
-    n = int(round(tile_km * 1000 / cell_m))
-    h = int(round(halo_km * 1000 / cell_m))
+    n = round(tile_km * 1000 / cell_m)
+    h = round(halo_km * 1000 / cell_m)
     out = np.full(dem.shape, np.nan, dtype=np.float32)
     rows, cols = dem.shape
     for r0 in range(0, rows, n):
@@ -205,7 +213,7 @@ def _factor(grid: GridSpec) -> int:
         raise ValueError(f"the flood proxies need a grid whose resolution is a whole multiple "
                          f"of {DEM_RESOLUTION:g} m aligned to the DEM, got "
                          f"{grid.resolution:g} m; build at 100 m, 1 km or another multiple")
-    return int(round(f))
+    return round(f)
 
 
 def _window(grid: GridSpec):

@@ -22,8 +22,8 @@ def test_hand_is_the_height_above_the_valley_floor():
     mid = dem.shape[1] // 2
     # below the stream head the floor is the stream: HAND 0 there, and on the slopes the
     # height above the floor cell beside it (side slopes 50x steeper than the valley)
-    # (the array's outer ring drains off the array, so it has no stream to measure from)
-    assert np.allclose(hand[10:-1, mid], 0.0) and np.isnan(hand[-1]).all()
+    # (the outer ring drains off the array: it is measured from outlet_m, not checked)
+    assert np.allclose(hand[10:-1, mid], 0.0)
     lateral = np.abs(np.arange(dem.shape[1]) - mid).astype(float)
     assert np.allclose(hand[10:-1, 1:-1], lateral[None, 1:-1], atol=0.05 * lateral.max())
 
@@ -34,6 +34,17 @@ def test_hand_treats_nan_as_outlet_and_nodata():
     hand = fl.height_above_drainage(dem, cell_m=100.0, stream_km2=0.3)
     assert np.isnan(hand[:, :3]).all() and np.isfinite(hand[10:-1, 4:-1]).all()
     assert np.isnan(fl.height_above_drainage(np.full((5, 5), np.nan))).all()
+
+
+def test_land_draining_straight_to_the_sea_is_measured_from_sea_level():
+    r, c = np.mgrid[0:20, 0:20]
+    dem = 0.5 * c + 0.01 * r + 1.0  # a coastal slope falling west to the sea
+    dem[:, :2] = np.nan             # the sea, masked: nodata
+    got = fl.height_above_drainage(dem, cell_m=100.0, stream_km2=50.0)  # no stream at all
+    inner = (slice(1, -1), slice(2, -1))
+    assert np.allclose(got[inner], dem[inner])
+    assert np.isnan(fl.height_above_drainage(dem, cell_m=100.0, stream_km2=50.0,
+                                             outlet_m=None)[inner]).all()
 
 
 def test_tiles_with_a_halo_agree_with_one_pass():

@@ -99,14 +99,14 @@ DNO_MEASURES = {
     "_C": ("UKPN", "grid", "firm (N-1) transformer capacity less winter max demand, MVA"),
     "_J": ("UKPN", "grid", "firm (N-1) transformer capacity less winter max demand, MVA"),
     "_H": ("SSEN", "BSP", "SSEN estimated demand headroom (BSP), MVA"),
-    "_P": ("SSEN", "primary", "SSEN estimated demand headroom (primary; SHEPD publishes "
-                              "no BSP and no GSP figure), MVA"),
+    "_P": ("SSEN", "primary", ("SSEN estimated demand headroom (primary; SHEPD publishes "
+                              "no BSP and no GSP figure), MVA")),
     "_F": ("NPG", "GSP", "Northern Powergrid demand headroom demhr (GSP), MVA"),
     "_M": ("NPG", "GSP", "Northern Powergrid demand headroom demhr (GSP), MVA"),
     "_G": ("ENWL", "GSP", "ENWL firm demand headroom (GSP), MW taken as MVA"),
-    "_N": ("SPEN", "primary", "SP Distribution 2024 available capacity (firm less "
+    "_N": ("SPEN", "primary", ("SP Distribution 2024 available capacity (firm less "
                               "utilisation) of the group's best primary, placed at its "
-                              "grid group's site by name, MVA"),
+                              "grid group's site by name, MVA")),
     "_D": None, "_B": None, "_E": None, "_K": None, "_L": None,
 }
 #: Licence areas whose operator publishes GSP technical import limits (NGED, SP Manweb).
@@ -170,7 +170,7 @@ def spd_group_name(name: str) -> str:
     """
     import re
 
-    s = re.sub(r"\s+33\s*kv$", "", str(name).strip(), flags=re.I)
+    s = re.sub(r"\s+33\s*kv$", "", str(name).strip(), flags=re.IGNORECASE)
     return re.sub(r"\s+[A-Z](/[A-Z])*$", "", s)
 
 
