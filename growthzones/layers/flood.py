@@ -38,6 +38,9 @@ form one giant flat.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -225,6 +228,51 @@ def _window(grid: GridSpec):
         .round_lengths()
 
 
+#: Bump when the HAND method changes, so that cached results are not reused.
+HAND_VERSION = 1
+
+
+def cache_dir() -> Path:
+    """``$GROWTHZONES_CACHE`` if set, else ``~/.cache/growthzones``."""
+    env = os.environ.get("GROWTHZONES_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "growthzones"
+
+
+def near_drainage_cached(dem: np.ndarray, land: np.ndarray, dem_path, *, log=None
+                         ) -> np.ndarray:
+    """``HAND <= HAND_M`` on the DEM pixels, from the cache when the inputs are unchanged.
+
+    HAND for all GB takes about 20 minutes on two cores, so the boolean result is kept
+    (bit-packed, about 11 MB) in :func:`cache_dir`, keyed by a hash of the DEM file's
+    name, size and modification time, the land mask, the constants and
+    :data:`HAND_VERSION`. Delete the folder to force a recomputation.
+    """
+    import hashlib
+
+    st = Path(dem_path).stat()
+    h = hashlib.sha256(f"{Path(dem_path).name}|{st.st_size}|{st.st_mtime_ns}|{HAND_M}|"
+                       f"{STREAM_KM2}|{TILE_KM}|{HALO_KM}|{HAND_VERSION}|{dem.shape}".encode())
+    h.update(np.packbits(land).tobytes())
+    path = cache_dir() / f"near_drainage_{h.hexdigest()[:20]}.npy"
+    if path.exists():
+        try:
+            return np.unpackbits(np.load(path), count=dem.size).reshape(dem.shape).astype(bool)
+        except (OSError, ValueError):
+            pass  # a damaged cache file is recomputed
+    hand = hand_by_tiles(dem, log=log)
+    near = np.isfinite(hand) & (hand <= HAND_M)
+    del hand
+    try:
+        from ..io import atomic_path
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            np.save(f, np.packbits(near))
+    except OSError:
+        pass  # a read-only home: the build still succeeds, uncached
+    return near
+
+
 def build(sources: SourceFiles, grid: GridSpec, base, *, log=None) -> dict[str, np.ndarray]:
     """The two terrain proxies and the FZ3 residents share on ``grid``."""
     import rasterio
@@ -238,10 +286,8 @@ def build(sources: SourceFiles, grid: GridSpec, base, *, log=None) -> dict[str, 
     with rasterio.open(sources.path("os_terrain50_dem")) as src:
         dem = src.read(1, window=win, boundless=True, fill_value=_NODATA).astype(np.float32)
     dem[(dem == _NODATA) | ~land100] = np.nan
-    hand = hand_by_tiles(dem, log=log)
+    near = near_drainage_cached(dem, land100, sources.path("os_terrain50_dem"), log=log)
     del dem
-    near = np.isfinite(hand) & (hand <= HAND_M)
-    del hand
     table = pd.read_csv(sources.path("flood_zone3_lsoa_ew"))
     return {
         "flood_proxy_low_ground_pct": share_within(low, land100, factor),
