@@ -112,3 +112,22 @@ def test_real_fz3_table(sources, base_1km):
     grid = base_1km.map_values(got)
     scot = np.concatenate([[False], (base_1km.areas["nation"] == "S").to_numpy()])
     assert np.isnan(grid[scot[base_1km.area_index]]).all()
+
+
+def test_near_drainage_is_cached_by_its_inputs(tmp_path, monkeypatch):
+    monkeypatch.setenv("GROWTHZONES_CACHE", str(tmp_path / "cache"))
+    dem_file = tmp_path / "dem.tif"
+    dem_file.write_bytes(b"FIXTURE")
+    dem = valley(30, 31).astype(np.float32)
+    land = np.ones(dem.shape, bool)
+    first = fl.near_drainage_cached(dem, land, dem_file)
+    assert first.any() and len(list((tmp_path / "cache").iterdir())) == 1
+
+    def boom(*a, **k):
+        raise AssertionError("recomputed although cached")
+
+    monkeypatch.setattr(fl, "hand_by_tiles", boom)
+    assert (fl.near_drainage_cached(dem, land, dem_file) == first).all()
+    land[0, 0] = False  # another land mask is another key
+    with pytest.raises(AssertionError, match="recomputed"):
+        fl.near_drainage_cached(dem, land, dem_file)
