@@ -19,7 +19,8 @@ from typing import Literal
 Direction = Literal["max", "min"]
 
 #: Theme modules of :mod:`growthzones.layers`, in registry order.
-THEMES = ("grid_capacity", "land", "post_industrial", "water", "connectivity")
+THEMES = ("grid_capacity", "land", "post_industrial", "water", "connectivity",
+          "flood", "designations")
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,43 @@ _GRID_CAPACITY = {
         sources=("etys_boundaries_2025",),
         coverage="GB: every land cell.",
         default_transform={"type": "linear"}),
+    "dno_demand_headroom_mva": Criterion(
+        name="dno_demand_headroom_mva", layer="grid_capacity",
+        title="DNO demand headroom at the nearest substation", unit="MVA",
+        direction="max",
+        description="Demand headroom published by the cell's distribution operator (licence "
+                    "area from NESO's polygons) for the nearest substation of the highest "
+                    "level at which that operator publishes a figure; NaN beyond the level's "
+                    "reach (GSP 30 km, BSP 15 km, primary 10 km). Measure and level by "
+                    "area: UKPN (East, London, South East) 132 kV grid substations, firm "
+                    "N-1 capacity less winter maximum demand (2023); SSEN SEPD BSP and "
+                    "SHEPD primary estimated demand headroom (2025/26; SSEN gives no GSP "
+                    "figure, SHEPD no BSP); Northern Powergrid (North East, Yorkshire) GSP "
+                    "demand headroom; ENWL GSP firm demand headroom (May 2026, published in "
+                    "MW, taken as MVA; negative where over-committed); SP Distribution the "
+                    "best primary's 2024 available capacity in each grid group, placed at "
+                    "the group's ETYS site by name.",
+        sources=("dno_licence_areas", "ukpn_sites", "ssen_headroom", "npg_heatmap",
+                 "enwl_gsp_headroom", "spen_spd_utilisation") + _PLACE,
+        coverage="UKPN, SSEN, Northern Powergrid, ENWL and SP Distribution areas, within "
+                 "each level's reach. NaN in NGED's four areas (East and West Midlands, "
+                 "South Wales, South West) and SP Manweb: they publish GSP technical limits "
+                 "(gsp_import_limit_mw), not headroom, here.",
+        default_transform={"type": "piecewise", "points": [[0, 0], [30, 0.5], [80, 1]]}),
+    "gsp_import_limit_mw": Criterion(
+        name="gsp_import_limit_mw", layer="grid_capacity",
+        title="GSP technical import limit (winter), NGED and SP Manweb", unit="MW",
+        direction="max",
+        description="Winter import (demand) technical limit agreed with NESO for the "
+                    "nearest Grid Supply Point, within 30 km: NGED's binding (smallest) "
+                    "supergrid-transformer limit per GSP group, placed by the ETYS site "
+                    "code in its bus names, and SP Manweb's GSP limits, placed by name. A "
+                    "limit on the transmission interface, not headroom: it is an upper "
+                    "bound on the demand the GSP can take, before existing load.",
+        sources=("dno_licence_areas", "nged_gsp_limits", "spen_spm_limits") + _PLACE,
+        coverage="NGED (East and West Midlands, South Wales, South West) and SP Manweb "
+                 "(Merseyside, Cheshire, North Wales) areas only; NaN elsewhere.",
+        default_transform={"type": "piecewise", "points": [[0, 0], [200, 0.5], [500, 1]]}),
 }
 
 
@@ -583,11 +621,124 @@ _CONNECTIVITY = {
 }
 
 
+# --------------------------------------------------------------------------- flood
+
+_FLOOD_PROXY = ("Terrain proxy, not a flood zone: it ignores defences, tide levels and "
+                "rainfall, and the official EA / NRW / SEPA zones are not held here.")
+
+_FLOOD = {
+    "flood_proxy_low_ground_pct": Criterion(
+        name="flood_proxy_low_ground_pct", layer="flood",
+        title="Low ground near sea level (flood proxy)", unit="% of cell", direction="min",
+        description="Share of the cell's 100 m land pixels whose lowest OS Terrain 50 post "
+                    "is at or below 5 m above Ordnance Datum: tidal and estuarine flood "
+                    "plains (Thames estuary, Fens, Humber, Somerset Levels); inland river "
+                    "plains sit higher and are missed. " + _FLOOD_PROXY,
+        sources=("os_terrain50_lowlying", "lsoa_ew", "datazones_scotland"),
+        coverage="GB: every land cell (OS Terrain 50, 2013; about 4 m vertical RMSE).",
+        default_transform={"type": "piecewise", "points": [[0, 1], [10, 0.8], [50, 0.2],
+                                                           [100, 0]]}),
+    "flood_proxy_hand_pct": Criterion(
+        name="flood_proxy_hand_pct", layer="flood",
+        title="Ground near drainage, HAND <= 2 m (flood proxy)", unit="% of cell",
+        direction="min",
+        description="Share of the cell's 100 m land pixels within 2 m of the stream they "
+                    "drain to (height above nearest drainage from the OS Terrain 50 100 m "
+                    "DEM with pysheds: depressions filled, flats resolved, D8 flow, streams "
+                    "from 5 km2 upstream, computed by the build in 200 km tiles with a "
+                    "15 km halo). Finds river flood plains, and also flat vales and "
+                    "plateaux that do not flood. " + _FLOOD_PROXY,
+        sources=("os_terrain50_dem", "lsoa_ew", "datazones_scotland"),
+        coverage="GB: every land cell (OS Terrain 50, 2013).",
+        default_transform={"type": "piecewise", "points": [[0, 1], [10, 0.8], [50, 0.2],
+                                                           [100, 0]]}),
+    "flood_zone3_residents_pct": Criterion(
+        name="flood_zone3_residents_pct", layer="flood",
+        title="Residents in Flood Zone 3 (LSOA)", unit="% of residents", direction="min",
+        description="Share of the LSOA's residents whose Output Area centroid lies in EA "
+                    "Flood Map for Planning / NRW Flood Map Flood Zone 3 (British Red "
+                    "Cross, 2020; mid-2019 populations). It measures where people live, "
+                    "not land: an unpopulated flood plain scores 0.",
+        sources=("flood_zone3_lsoa_ew", "lookup_lsoa_lad"),
+        coverage="England and Wales: every LSOA (absent from the table = 0). NaN in "
+                 "Scotland: no SEPA equivalent is held.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [10, 0.7], [50, 0]]}),
+}
+
+
+# --------------------------------------------------------------------------- designations
+
+_OFFICIAL = ("Built only when the official file is in its folder under the source folder "
+             "(see the catalogue); absent from the store otherwise: not assessed. ")
+
+
+def _official(name, title, description, source, coverage):
+    return Criterion(name=name, layer="designations", title=title, unit="flag",
+                     direction=None, kind="exclusion", description=description,
+                     sources=(source,), coverage=_OFFICIAL + coverage)
+
+
+_DESIGNATIONS: dict[str, Criterion] = {
+    "national_landscapes_england": _official(
+        "national_landscapes_england", "National Landscapes / AONB (England)",
+        "Cell centre inside one of England's National Landscapes (Areas of Outstanding "
+        "Natural Beauty), Natural England's official polygons.",
+        "ne_national_landscapes", "England; NaN in Wales and Scotland."),
+    "sssi_england": _official(
+        "sssi_england", "SSSI (England)",
+        "Cell centre inside a Site of Special Scientific Interest, Natural England's "
+        "official polygons.", "ne_sssi", "England; NaN in Wales and Scotland."),
+    "spa_england": _official(
+        "spa_england", "Special Protection Areas (England)",
+        "Cell centre inside a Special Protection Area, Natural England's official "
+        "polygons.", "ne_spa", "England; NaN in Wales and Scotland."),
+    "ramsar_england": _official(
+        "ramsar_england", "Ramsar sites (England)",
+        "Cell centre inside a Ramsar wetland, Natural England's official polygons.",
+        "ne_ramsar", "England; NaN in Wales and Scotland."),
+    "green_belt_england": _official(
+        "green_belt_england", "Green Belt (England)",
+        "Cell centre inside Green Belt land (planning.data.gov.uk green-belt dataset, "
+        "entries without an end date).", "green_belt_planning_data",
+        "England; NaN in Wales and Scotland."),
+    "flood_zone3_england": _official(
+        "flood_zone3_england", "Flood Zone 3 (EA, England)",
+        "Cell centre inside Flood Zone 3 of the Environment Agency's Flood Map for "
+        "Planning (Rivers and Sea), rows with flood_zone = FZ3.", "ea_flood_zones",
+        "England; NaN in Wales and Scotland."),
+    "flood_zone3_wales": _official(
+        "flood_zone3_wales", "Flood Zone 3 (NRW, Wales)",
+        "Cell centre inside a polygon of Natural Resources Wales's Flood Zone 3 layer "
+        "(Flood Map for Planning, rivers and sea; NRW issues one layer per zone, so every "
+        "polygon counts).", "nrw_flood_zone3", "Wales; NaN in England and Scotland."),
+    "flood_medium_likelihood_scotland": _official(
+        "flood_medium_likelihood_scotland", "Flood extent, medium likelihood (SEPA)",
+        "Cell centre inside SEPA's medium-likelihood (1 in 200 year) flood extent, the "
+        "planning benchmark in Scotland (SEPA issues one layer per likelihood and source; "
+        "every polygon of the file counts).", "sepa_flood_medium",
+        "Scotland; NaN in England and Wales."),
+    "sssi_share_council_scotland_pct": Criterion(
+        name="sssi_share_council_scotland_pct", layer="designations",
+        title="SSSI share of the council's land (Scotland)", unit="% of council land",
+        direction="min",
+        description="Published area of the SSSIs that NatureScot's SiteLink list gives to "
+                    "the cell's council, over the council's land on the grid (capped at "
+                    "100 %). The list has no shapes: this is council-wide context for how "
+                    "constrained land is, never a mask, and it says nothing about the cell "
+                    "itself.",
+        sources=("naturescot_sitelink", "lookup_dz_council"),
+        coverage="Scotland: all 32 councils (a site spanning several councils is counted "
+                 "in the one the list names). NaN in England and Wales.",
+        default_transform={"type": "piecewise", "points": [[0, 1], [10, 0.7], [30, 0]]}),
+}
+
+
 # --------------------------------------------------------------------------- registry
 
 _BY_THEME: dict[str, dict[str, Criterion]] = {
     "grid_capacity": _GRID_CAPACITY, "land": _LAND, "post_industrial": _POST_INDUSTRIAL,
-    "water": _WATER, "connectivity": _CONNECTIVITY}
+    "water": _WATER, "connectivity": _CONNECTIVITY,
+    "flood": _FLOOD, "designations": _DESIGNATIONS}
 
 
 def _collect() -> dict[str, Criterion]:

@@ -17,8 +17,16 @@ the names should import them from there, which loads no build code.
 from __future__ import annotations
 
 from ..criteria import REGISTRY, Criterion, Direction
-from . import connectivity, grid_capacity, land, post_industrial, water
+from . import (
+    connectivity,
+    designations,
+    flood,
+    grid_capacity,
+    land,
+    post_industrial,
+    water,
+)
 
-LAYER_MODULES = (grid_capacity, land, post_industrial, water, connectivity)
+LAYER_MODULES = (grid_capacity, land, post_industrial, water, connectivity, flood, designations)
 
 __all__ = ["LAYER_MODULES", "REGISTRY", "Criterion", "Direction"]

@@ -85,11 +85,27 @@ from .. import industry
 from .boundaries import LONDON_XY, boundary_crossings
 from .headroom import (
     DNO_AREA_KM,
+    DNO_MEASURES,
     HEADROOM_RADIUS_KM,
+    LEVEL_REACH_KM,
+    LIMIT_AREAS,
     dno_area,
+    dno_headroom_points,
+    enwl_headroom,
     firm_headroom,
+    highest_level,
+    licence_area_index,
+    nged_limits,
+    npg_headroom,
     parse_ratings,
+    read_dno_sources,
+    spd_group_name,
+    spd_headroom,
+    spm_limits,
+    ssen_headroom,
+    substation_points,
     ukpn_headroom,
+    value_by_area,
 )
 from .names import _in_gb, _same_place, normalise_site_name, station_key
 from .network import (
@@ -153,9 +169,12 @@ CRITERIA = theme_criteria("grid_capacity")
 __all__ = [
     "CRITERIA",
     "DNO_AREA_KM",
+    "DNO_MEASURES",
     "DUKES_CHANGES_SHEET",
     "DUKES_LIST_SHEETS",
     "HEADROOM_RADIUS_KM",
+    "LEVEL_REACH_KM",
+    "LIMIT_AREAS",
     "LONDON_XY",
     "MIN_RETIRED_MW",
     "NETWORK_YEAR",
@@ -177,10 +196,15 @@ __all__ = [
     "distance_to_lines",
     "distance_to_points",
     "dno_area",
+    "dno_headroom_on_grid",
+    "dno_headroom_points",
+    "enwl_headroom",
     "features_on_grid",
     "firm_headroom",
     "fuel_family",
+    "highest_level",
     "in_northern_ireland",
+    "licence_area_index",
     "locate_network_sites",
     "locate_retired",
     "locate_sites",
@@ -188,10 +212,12 @@ __all__ = [
     "network_features",
     "network_sites",
     "nged_hv_sites",
+    "nged_limits",
     "nged_queue_by_gsp",
     "node_circuit_mva",
     "node_transformer_mva",
     "normalise_site_name",
+    "npg_headroom",
     "parse_ratings",
     "parse_voltages_kv",
     "place_by_name",
@@ -200,6 +226,7 @@ __all__ = [
     "plant_points",
     "points_by_code",
     "points_by_name",
+    "read_dno_sources",
     "read_dukes",
     "read_etys",
     "read_nged_sites",
@@ -213,12 +240,18 @@ __all__ = [
     "reduce_within",
     "retired_capacity_by_station",
     "site_links",
+    "spd_group_name",
+    "spd_headroom",
+    "spm_limits",
+    "ssen_headroom",
     "station_key",
+    "substation_points",
     "summarise_sites",
     "tec_projects",
     "to_bng",
     "ukpn_headroom",
     "ukpn_hv_sites",
+    "value_by_area",
     "value_of_nearest"
 ]
 
@@ -257,6 +290,7 @@ def read_sources(sources: SourceFiles) -> dict:
                          .geometry.values,
         # closed stations: the industrial register, which post_industrial reads too
         "register": industry.read_register(sources)[0],
+        **read_dno_sources(sources),
     }
 
 
@@ -308,6 +342,7 @@ def network_features(raw: dict, *, year: int = NETWORK_YEAR) -> dict:
         "headroom_xy": head[["x", "y"]].to_numpy(float),
         "headroom_mva": head["headroom_mva"].to_numpy(float),
         "boundaries": raw["boundaries"],
+        **dno_headroom_points(raw, head, sites, locate),
     }
 
 
@@ -341,6 +376,17 @@ def features_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.
         "dno_queue_mw": np.where(in_nged, dq, np.nan).astype(np.float32),
         "distribution_headroom_mva": np.where(in_ukpn, hr, np.nan).astype(np.float32),
         "boundaries_to_london": count,
+        **dno_headroom_on_grid(f, grid, land),
+    }
+
+
+def dno_headroom_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.ndarray]:
+    """``dno_demand_headroom_mva`` and ``gsp_import_limit_mw`` on ``grid`` (pure)."""
+    area_index, names = licence_area_index(f["dno_areas"], grid)
+    return {
+        "dno_demand_headroom_mva": value_by_area(f["dno_headroom"], area_index, names, grid,
+                                                 land),
+        "gsp_import_limit_mw": value_by_area(f["dno_limits"], area_index, names, grid, land),
     }
 
 
