@@ -224,8 +224,8 @@ _GRID_CAPACITY = {
                     "MW, taken as MVA; negative where over-committed); SP Distribution the "
                     "best primary's 2024 available capacity in each grid group, placed at "
                     "the group's ETYS site by name.",
-        sources=("dno_licence_areas", "ukpn_sites", "ssen_headroom", "npg_heatmap",
-                 "enwl_gsp_headroom", "spen_spd_utilisation") + _PLACE,
+        sources=("dno_licence_areas", "ssen_headroom", "npg_heatmap", "enwl_gsp_headroom",
+                 "spen_spd_utilisation") + _PLACE,  # _PLACE holds ukpn_sites
         coverage="UKPN, SSEN, Northern Powergrid, ENWL and SP Distribution areas, within "
                  "each level's reach. NaN in NGED's four areas (East and West Midlands, "
                  "South Wales, South West) and SP Manweb: they publish GSP technical limits "
