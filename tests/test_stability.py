@@ -340,3 +340,39 @@ def test_outside_share_is_that_of_the_reference_implementation(small_pool_refere
     got = R.rank_stability(res, top=20, draws=300, seed=0, pool=25)
     _assert_same_table(got, want)
     assert got.attrs["outside_share"] == want_share
+
+
+@pytest.mark.parametrize("agg", [{"method": "owa", "orness": 0.3},
+                                 {"method": "owa", "orness": 0.8},
+                                 {"method": "topsis"}, {"method": "topsis", "ideal": "fixed"}])
+def test_outside_share_bounds_hold_for_every_aggregation(store, agg):
+    # The pruning relies on every aggregation being monotone in the values: checked here
+    # against the reference, which scores every outside cell under every draw.
+    sc = gz.load_scenario()
+    sc = parse_scenario({"criteria": {n: sc.weights[n] for n in sc.weights},
+                         "aggregation": agg})
+    res = gz.score(store, sc)
+    draws = 12 if agg["method"] == "owa" else 24  # the reference scores OWA draw by draw
+    want, want_share = _reference_rank_stability(res, top=20, draws=draws, seed=3, pool=22)
+    assert 0 < want_share < 1
+    got = R.rank_stability(res, top=20, draws=draws, seed=3, pool=22)
+    _assert_same_table(got, want)
+    assert got.attrs["outside_share"] == want_share
+
+
+def test_progress_reports_every_batch_and_can_be_switched_off(result, monkeypatch, capsys):
+    monkeypatch.setattr(R, "_BATCH", 64)
+    seen = []
+    t = R.rank_stability(result, draws=150, seed=0, pool=30,
+                         progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(64, 150), (128, 150), (150, 150)]
+    assert "outside_share" in t.attrs
+    seen.clear()
+    t = R.rank_stability(result, draws=150, seed=0, pool=30, check_outside=False,
+                         progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(64, 150), (128, 150), (150, 150)] and "outside_share" not in t.attrs
+    R.rank_stability(result, draws=150, seed=0, pool=30, progress=True)
+    err = capsys.readouterr().err
+    assert "\rdraws 64/150" in err and err.endswith("draws 150/150\n")
+    with pytest.raises(InputError, match="progress is 'yes'; give True, False or a function"):
+        R.rank_stability(result, draws=5, progress="yes")
