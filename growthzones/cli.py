@@ -162,7 +162,8 @@ def cmd_stability(args) -> int:
     _say(f"scenario {scenario.name!r}: {args.draws} Dirichlet weight draws "
          f"(concentration {args.concentration:g}, seed {args.seed}) ...")
     table = gz.rank_stability(result, top=args.top, draws=args.draws,
-                              concentration=args.concentration, seed=args.seed)
+                              concentration=args.concentration, seed=args.seed,
+                              check_outside=not args.no_outside_share, progress=True)
     (out,) = write_stability(table, args.out, log=sys.stderr)
     top = table.attrs["top"]
     _say(f"wrote {out}; P(in top {top}) and {100 * 0.9:.0f} % rank interval:")
@@ -309,6 +310,9 @@ def build_parser() -> ArgumentParser:
                     help="Dirichlet concentration, > 0 and <= 1e9: larger = weights closer "
                          "to the scenario's (default 50)")
     st.add_argument("--seed", default=0, metavar="N", help="random seed >= 0 (default 0)")
+    st.add_argument("--no-outside-share", action="store_true",
+                    help="skip the check of whether places outside the candidate pool beat "
+                         "the N-th candidate under some draws (the outside_share diagnostic)")
     st.add_argument("--out", type=Path, default=Path("outputs"))
     st.add_argument("--store", type=Path, default=None)
     st.set_defaults(func=cmd_stability)

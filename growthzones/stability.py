@@ -21,7 +21,9 @@ kept in the baseline order. Under the baseline weights their ranks are the ranks
 ``rank_sites``. A place outside the pool could in principle overtake them under some
 draw; ``attrs["outside_share"]`` reports the share of draws in which some cell farther
 than the separation distance from every candidate scored above the N-th candidate, so
-a too-small pool shows itself.
+a too-small pool shows itself. It is exact but need not score every cell under every
+draw (see :func:`_outside_share`); ``check_outside=False`` (the CLI's
+``--no-outside-share``) skips it.
 
 Re-scoring reads no files: it uses the cached transformed criteria of the result
 (:class:`growthzones.scoring.CriteriaMatrix`) and scores only the candidate cells, all

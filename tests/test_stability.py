@@ -376,3 +376,16 @@ def test_progress_reports_every_batch_and_can_be_switched_off(result, monkeypatc
     assert "\rdraws 64/150" in err and err.endswith("draws 150/150\n")
     with pytest.raises(InputError, match="progress is 'yes'; give True, False or a function"):
         R.rank_stability(result, draws=5, progress="yes")
+
+
+def test_cli_stability_shows_progress_and_can_skip_the_diagnostic(tmp_path, capsys, monkeypatch):
+    from growthzones.cli import main
+
+    calls = []
+    real = R.rank_stability
+    monkeypatch.setattr(gz, "rank_stability", lambda *a, **kw: calls.append(kw) or real(*a, **kw))
+    assert main(["stability", "--draws", "20", "--top", "5", "--no-outside-share",
+                 "--out", str(tmp_path)]) == 0
+    assert calls[0]["check_outside"] is False
+    assert "draws 20/20" in capsys.readouterr().err
+    assert len(pd.read_csv(tmp_path / "stability.csv")) > 0
