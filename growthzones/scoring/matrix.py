@@ -146,9 +146,9 @@ class CriteriaMatrix:
         return self._parts[key]
 
     def orderings(self):
-        """The OWA orderings of :func:`.kernels.owa_orderings` (cached)."""
+        """The :class:`.kernels.OwaOrderings` of the matrix (cached: weights do not change it)."""
         if "owa" not in self._parts:
-            self._parts["owa"] = K.owa_orderings(self.filled, self.have_matrix())
+            self._parts["owa"] = K.OwaOrderings(self.filled, self.have_matrix())
         return self._parts["owa"]
 
     # --- scoring -----------------------------------------------------------------------------
