@@ -4,6 +4,7 @@ import gc
 import weakref
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import growthzones as gz
@@ -89,8 +90,6 @@ def _reference_owa(filled, have, w, q):
 
     Returns (score, contributions (k, n)).
     """
-    import pandas as pd
-
     k, n = filled.shape
     order = np.argsort(np.where(have, -filled, np.inf), axis=0, kind="stable").astype(np.int8)
     vs = np.take_along_axis(filled, order, axis=0)
@@ -157,3 +156,40 @@ def test_owa_rescore_equals_the_reference_with_gaps_and_zero_weights():
     for n in res.contributions:  # the weighted criteria
         np.testing.assert_allclose(res.contributions[n], want_parts[cm.names.index(n)],
                                    rtol=0, atol=1e-12)
+
+
+# --- issue #17: a ranking and an explanation read only the cells they need --------------------
+
+@pytest.mark.parametrize("agg", [{"method": "wlc"}, {"method": "topsis"},
+                                 {"method": "owa", "orness": 0.3}])
+def test_contributions_and_values_at_some_cells_equal_the_national_vectors(agg):
+    store = gappy_store(seed=11)
+    sc = parse_scenario({"criteria": {SUB: 3, EMP: 2, IXP: 1}, "aggregation": agg})
+    res = gz.score(store, sc)
+    cells = np.array([0, 5, 17, 17, res.matrix.n - 1])
+    for lazy in (res.contributions, res.values):
+        got = {n: lazy.at(n, cells) for n in lazy}
+        assert lazy._done == {}, "reading some cells computed a national vector"
+        for n in lazy:
+            np.testing.assert_array_equal(got[n], np.asarray(lazy[n])[cells])
+
+
+@pytest.mark.parametrize("agg", [{"method": "wlc"}, {"method": "owa", "orness": 0.3}])
+def test_rank_sites_and_explain_compute_no_national_contribution_vector(store, agg):
+    from growthzones.ranking import rank_sites
+    from growthzones.scoring import explain
+
+    sc0 = gz.load_scenario()
+    sc = parse_scenario({"criteria": dict(sc0.weights), "aggregation": agg})
+    res = gz.score(store, sc)
+    sites = rank_sites(res, top=20)
+    one = explain(res, sites.iloc[3])
+    assert res.contributions._done == {}, "rank_sites or explain computed a national vector"
+    full = gz.score(store, sc)
+    for n in full.contributions:  # the national vectors, computed, give the same table
+        full.contributions[n], full.values[n]
+    pd_sites = rank_sites(full, top=20)
+    assert len(full.contributions._done) == len(full.weights)
+    pd.testing.assert_frame_equal(sites.drop(columns="geometry"),
+                                  pd_sites.drop(columns="geometry"))
+    pd.testing.assert_frame_equal(one, explain(full, sites.iloc[3]))

@@ -117,6 +117,11 @@ class CriteriaMatrix:
         pat = self.pattern if cells is None else self.pattern[cells]
         return self.patterns[:, i][pat]
 
+    def values_at(self, i: int, cells) -> np.ndarray:
+        """Transformed values of criterion ``i`` at ``cells`` (NaN = no data)."""
+        cells = np.asarray(cells, dtype=np.intp)
+        return np.where(self.have(i, cells), self.filled[i][cells], self.dtype.type(np.nan))
+
     def have_matrix(self, cells=None) -> np.ndarray:
         """(k, n or len(cells)) bool: where each criterion has data."""
         if self.pattern is None:
