@@ -239,7 +239,8 @@ def cmd_stability(args) -> int:
          f"(concentration {args.concentration:g}, seed {args.seed}) ...")
     with timings.step("stability"):
         table = gz.rank_stability(result, top=args.top, draws=args.draws,
-                                  concentration=args.concentration, seed=args.seed)
+                                  concentration=args.concentration, seed=args.seed,
+                                  check_outside=not args.no_outside_share, progress=True)
     record = _provenance(args, "stability", [scenario], full_store, timings, dropped)
     written = write_stability(table, out, log=sys.stderr, provenance=record)
     _published(out, new)
@@ -426,6 +427,9 @@ def build_parser() -> ArgumentParser:
                     help="Dirichlet concentration, > 0 and <= 1e9: larger = weights closer "
                          "to the scenario's (default 50)")
     st.add_argument("--seed", default=0, metavar="N", help="random seed >= 0 (default 0)")
+    st.add_argument("--no-outside-share", action="store_true",
+                    help="skip the check of whether places outside the candidate pool beat "
+                         "the N-th candidate under some draws (the outside_share diagnostic)")
     st.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
     st.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
     st.add_argument("--store", type=Path, default=None)

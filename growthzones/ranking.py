@@ -302,14 +302,20 @@ def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float =
     for name in result.weights:
         raw = store.values_at(name, pos).astype(float)
         df[f"{name}_raw"] = np.round(raw, 4)
-        df[f"{name}_value"] = np.round(result.values[name][pos].astype(float), 4)
-        df[f"{name}_contrib"] = np.round(result.contributions[name][pos].astype(float), 6)
+        # Only these cells: at 100 m a national vector is 92 MB per criterion.
+        df[f"{name}_value"] = np.round(_at(result.values, name, pos).astype(float), 4)
+        df[f"{name}_contrib"] = np.round(_at(result.contributions, name, pos).astype(float), 6)
         missing[name] = np.isnan(raw)
     df["missing"] = _join_flags(missing, len(pos))
     df["excluded_by"] = _join_flags({n: e[pos] for n, e in result.excluded_by.items()}, len(pos))
     df["unassessed_exclusions"] = _join_flags({n: u[pos] for n, u in result.unassessed.items()},
                                               len(pos))
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=BNG)
+
+
+def _at(vectors, name: str, pos: np.ndarray) -> np.ndarray:
+    """``vectors[name][pos]`` without computing the whole vector when it is lazy."""
+    return vectors.at(name, pos) if hasattr(vectors, "at") else np.asarray(vectors[name])[pos]
 
 
 def _join_flags(flags: dict[str, np.ndarray], n: int) -> list[str]:

@@ -21,7 +21,9 @@ kept in the baseline order. Under the baseline weights their ranks are the ranks
 ``rank_sites``. A place outside the pool could in principle overtake them under some
 draw; ``attrs["outside_share"]`` reports the share of draws in which some cell farther
 than the separation distance from every candidate scored above the N-th candidate, so
-a too-small pool shows itself.
+a too-small pool shows itself. It is exact but need not score every cell under every
+draw (see :func:`_outside_share`); ``check_outside=False`` (the CLI's
+``--no-outside-share``) skips it.
 
 Re-scoring reads no files: it uses the cached transformed criteria of the result
 (:class:`growthzones.scoring.CriteriaMatrix`) and scores only the candidate cells, all
@@ -40,6 +42,7 @@ from ._validate import number, positive_int, whole_number
 from .ranking import rank_sites, site_ids
 from .scenario import MAX_SEPARATION_KM, MAX_TOP, check_top
 from .scoring import ScoreResult, cell_at, check_result
+from .scoring import kernels as K
 
 #: Most Monte-Carlo draws: beyond 100,000 the standard error of ``p_top`` is under 0.002,
 #: and the (draws x sites) rank table would grow past a few hundred MB.
@@ -47,6 +50,14 @@ MAX_DRAWS = 100_000
 #: Largest Dirichlet concentration: beyond 1e9 every draw equals the weights to 5 digits,
 #: and ``c * w`` must stay finite.
 MAX_CONCENTRATION = 1e9
+#: Draws per batch: candidate scores and the outside check run a batch at a time.
+_BATCH = 1024
+#: At most this many (draw, cell) scores at once for the candidates (e.g. with a radius).
+_BATCH_VALUES = 4_000_000
+#: Cells per box of similar values in the outside check (see :func:`_outside_share`).
+_BOX_CELLS = 64
+#: Rounding margin when a box's upper corner is compared with the N-th candidate.
+_MARGIN = 1e-9
 
 
 def _check_common(result, sites, top, pool, place_radius_km) -> tuple[int, int, float]:
@@ -115,11 +126,16 @@ def _places(result: ScoreResult, sites, pool: int, place_radius_km: float):
     return sites, np.concatenate(cells), np.array(starts), centre
 
 
-def _place_scores(result: ScoreResult, W: np.ndarray, cells, starts) -> np.ndarray:
-    """(d, sites) scores: the best candidate cell of each site under each weight vector."""
+def _place_scores(result: ScoreResult, W: np.ndarray, cells, starts, sub=None) -> np.ndarray:
+    """(d, sites) scores: the best candidate cell of each site under each weight vector.
+
+    ``sub``: the cells already gathered (``result.matrix.gather(cells)``), to score many
+    batches of weights without gathering them again.
+    """
     cm = result.matrix
     agg = result.scenario.aggregation
-    s = cm.score_cells(W, cells, agg.method, **agg.params)
+    sub = cm.gather(cells) if sub is None else sub
+    s = cm.score_gathered(sub, W, agg.method, **agg.params)
     s[:, result.excluded[cells]] = np.nan
     if len(starts) == len(cells):
         return s
@@ -173,7 +189,8 @@ def dirichlet_weights(weights: dict[str, float], *, draws: int, concentration: f
 def rank_stability(result: ScoreResult, sites: pd.DataFrame | None = None, *,
                    top: int | None = None, draws: int = 1000, concentration: float = 50.0,
                    seed: int | None = 0, pool: int | None = None, interval: float = 0.9,
-                   place_radius_km: float = 0.0, check_outside: bool = True) -> pd.DataFrame:
+                   place_radius_km: float = 0.0, check_outside: bool = True,
+                   progress=False) -> pd.DataFrame:
     """How stable the ranking is when the weights are uncertain (Monte-Carlo).
 
     Parameters
@@ -199,7 +216,12 @@ def rank_stability(result: ScoreResult, sites: pd.DataFrame | None = None, *,
     place_radius_km
         Score each site as its best non-excluded cell within this radius (0: its own cell).
     check_outside
-        Also score every other land cell under each draw to report ``outside_share``.
+        Also check, under each draw, whether a place outside the pool beats the N-th
+        candidate, and report the share of draws where one does as ``outside_share`` (see
+        the module docstring). False skips it (``attrs["outside_share"]`` is then absent).
+    progress
+        True: write ``draws 2048/10000`` to stderr as the draws are checked (one line,
+        updated in place); or a function ``f(done, total)`` called after each batch.
 
     Returns
     -------
@@ -220,19 +242,28 @@ def rank_stability(result: ScoreResult, sites: pd.DataFrame | None = None, *,
     top, pool, place_radius_km = _check_common(result, sites, top, pool, place_radius_km)
     check_stability_args(draws, concentration, seed, interval)
     draws = int(draws)
+    report = _progress_fn(progress)
     sites, cells, starts, _ = _places(result, sites, pool, place_radius_km)
+    sub = result.matrix.gather(cells)
     base_w = _weights_rows(result, np.array([list(result.weights.values())]))
-    base = _place_scores(result, base_w, cells, starts)[0]
+    base = _place_scores(result, base_w, cells, starts, sub)[0]
     base_rank = _ranks(base[None, :])[0]
     Wd = dirichlet_weights(result.weights, draws=draws, concentration=concentration, seed=seed)
     W = _weights_rows(result, Wd)
     ranks = np.empty((draws, len(sites)))
     nth = np.full(draws, np.nan)
-    for lo in range(0, draws, 256):  # batches keep (draws x cells) small
-        sc = _place_scores(result, W[lo:lo + 256], cells, starts)
-        ranks[lo:lo + 256] = _ranks(sc)
+    # Batches keep (draws x cells) small; with 100 sites a batch is 0.4 MB.
+    step = max(1, min(_BATCH, _BATCH_VALUES // max(len(cells), 1)))
+    for lo in range(0, draws, step):
+        sc = _place_scores(result, W[lo:lo + step], cells, starts, sub)
+        ranks[lo:lo + step] = _ranks(sc)
         srt = -np.sort(-np.where(np.isnan(sc), -np.inf, sc), axis=1)
-        nth[lo:lo + 256] = srt[:, min(top, sc.shape[1]) - 1]
+        nth[lo:lo + step] = srt[:, min(top, sc.shape[1]) - 1]
+        if report is not None and not check_outside:
+            report(min(lo + step, draws), draws)
+    outside = _outside_share(result, sites, W, nth, report) if check_outside else None
+    if report is not None:
+        report(draws, draws, done=True)
     q = (1 - interval) / 2
     with np.errstate(invalid="ignore"):
         table = pd.DataFrame({
@@ -251,7 +282,7 @@ def rank_stability(result: ScoreResult, sites: pd.DataFrame | None = None, *,
                        weight_sd=dict(zip(result.weights, np.sqrt(w * (1 - w) /
                                                                   (concentration + 1)))))
     if check_outside:
-        table.attrs["outside_share"] = _outside_share(result, sites, W, nth)
+        table.attrs["outside_share"] = outside
     return table
 
 
@@ -270,9 +301,26 @@ def _nanreduce(fn, a):
     return out
 
 
-def _outside_share(result: ScoreResult, sites, W: np.ndarray, nth: np.ndarray) -> float:
-    """Share of draws where a cell farther than the separation from every candidate, and
-    not excluded, scores above the N-th candidate: a place missing from the pool."""
+def _progress_fn(progress):
+    """``report(done, total, done=False)`` for the ``progress`` argument, or None."""
+    if progress is None or progress is False:
+        return None
+    if callable(progress):
+        return lambda n, total, done=False: None if done else progress(n, total)
+    if progress is not True:
+        raise InputError(f"progress is {progress!r}; give True, False or a function "
+                         f"f(done, total)")
+    import sys
+
+    def report(n, total, done=False):
+        sys.stderr.write("\n" if done else f"\rdraws {n}/{total}")
+        sys.stderr.flush()
+
+    return report
+
+
+def _outside_cells(result: ScoreResult, sites) -> np.ndarray:
+    """Scored, non-excluded land cells farther than the separation from every candidate."""
     from scipy.spatial import cKDTree
 
     store, grid = result.store, result.grid
@@ -280,23 +328,96 @@ def _outside_share(result: ScoreResult, sites, W: np.ndarray, nth: np.ndarray) -
     xs, ys = grid.xy(rows, cols)
     d, _ = cKDTree(sites[["easting", "northing"]].to_numpy(float)).query(
         np.column_stack([xs, ys]))
-    out = np.flatnonzero((d > 1000 * result.scenario.min_separation_km) & ~result.excluded
-                         & ~np.isnan(result.score))
+    return np.flatnonzero((d > 1000 * result.scenario.min_separation_km) & ~result.excluded
+                          & ~np.isnan(result.score))
+
+
+def _value_boxes(cm, cells: np.ndarray, size: int = _BOX_CELLS):
+    """``cells`` grouped into small boxes of similar values, one data pattern per box.
+
+    Returns ``order`` (``cells`` reordered so each box is a contiguous run) and
+    ``starts`` (where each box begins in ``order``). The boxes are the leaves of a k-d
+    tree over the cells' values (built per data pattern).
+    """
+    from scipy.spatial import cKDTree
+
+    pat = (np.zeros(len(cells), dtype=np.int64) if cm.pattern is None
+           else cm.pattern[cells].astype(np.int64))
+    order, starts = [], []
+    for p in np.unique(pat):
+        group = cells[pat == p]
+        base = sum(map(len, order))
+        if group.size <= size:
+            order.append(group)
+            starts.append(np.array([base]))
+            continue
+        tree = cKDTree(cm.filled[:, group].T, leafsize=size, balanced_tree=False)
+        leaf_starts, stack = [], [tree.tree]
+        while stack:
+            node = stack.pop()
+            if node.lesser is None:
+                leaf_starts.append(node.start_idx)
+            else:
+                stack += [node.lesser, node.greater]
+        order.append(group[tree.indices])
+        starts.append(base + np.sort(np.array(leaf_starts)))
+    return np.concatenate(order), np.concatenate(starts)
+
+
+def _corner_scores(cm, corners, W: np.ndarray, agg) -> np.ndarray:
+    """(d, boxes) scores of the boxes' upper corners: bounds, so rounding may differ.
+
+    WLC takes one BLAS product per batch (einsum is 10 x slower on these shapes).
+    """
+    if agg.method == "wlc":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (W @ corners.filled) / (W @ corners.mask.astype(W.dtype))
+    return cm.score_gathered(corners, W, agg.method, **agg.params)
+
+
+def _outside_share(result: ScoreResult, sites, W: np.ndarray, nth: np.ndarray,
+                   report=None) -> float:
+    """Share of draws where a cell farther than the separation from every candidate, and
+    not excluded, scores above the N-th candidate: a place missing from the pool.
+
+    Exact, without scoring every cell under every draw: the cells are grouped into
+    boxes of similar values (:func:`_value_boxes`). Every aggregation is monotone in
+    the values (WLC and OWA are weighted means / Choquet integrals, TOPSIS's closeness
+    grows as a value moves from the anti-ideal towards the ideal), so no cell of a box
+    scores above the box's upper corner (the largest value of each criterion in it,
+    same data pattern). A draw scores a box's cells only when that corner beats its
+    N-th candidate, the boxes most likely to beat it first, and stops at the first cell
+    that does. At 1 km with the default scenario this scores about 300 cells per draw
+    instead of 90,000.
+    """
+    out = _outside_cells(result, sites)
     if out.size == 0:
+        if report is not None:
+            report(len(W), len(W))
         return 0.0
-    agg = result.scenario.aggregation
-    cm = result.matrix
-    if agg.method in ("wlc", "owa"):
-        # Both are averages of the cell's values, so no weights lift a cell above its best
-        # criterion: cells whose best value is below every draw's N-th score cannot enter.
-        best = cm.filled[:, out].max(axis=0)  # values are >= 0; missing ones are 0
-        out = out[best >= np.nanmin(nth)]
+    cm, agg = result.matrix, result.scenario.aggregation
+    order, starts = _value_boxes(cm, out)
+    ends = np.r_[starts[1:], len(order)]
+    sub = cm.gather(order)
+    corners = K.Dense(np.maximum.reduceat(sub.filled, starts, axis=1), sub.mask[:, starts])
     beats = np.zeros(len(W), dtype=bool)
-    for lo in range(0, len(W), 64):
-        for hi in range(0, out.size, 200_000):
-            s = cm.score_cells(W[lo:lo + 64], out[hi:hi + 200_000], agg.method, **agg.params)
-            best_out = np.nanmax(np.where(np.isnan(s), -np.inf, s), axis=1)
-            beats[lo:lo + 64] |= best_out > nth[lo:lo + 64]
+    for lo in range(0, len(W), _BATCH):
+        Wb, nb, hit = W[lo:lo + _BATCH], nth[lo:lo + _BATCH], beats[lo:lo + _BATCH]
+        bound = _corner_scores(cm, corners, Wb, agg)  # (batch, boxes)
+        # A box can hold a winner unless its corner is below the N-th candidate (with a
+        # margin for rounding; a NaN corner is checked too).
+        maybe = ~(bound < nb[:, None] - _MARGIN)
+        some = np.flatnonzero(maybe.any(axis=0))
+        lead = np.where(np.isnan(bound[:, some]), np.inf, bound[:, some]).max(axis=0)
+        for b in some[np.argsort(-lead, kind="stable")]:
+            ds = np.flatnonzero(maybe[:, b] & ~hit)
+            if ds.size == 0:
+                continue
+            box = K.Dense(sub.filled[:, starts[b]:ends[b]], sub.mask[:, starts[b]:ends[b]])
+            s = cm.score_gathered(box, Wb[ds], agg.method, **agg.params)
+            hit[ds] = np.nanmax(np.where(np.isnan(s), -np.inf, s), axis=1) > nb[ds]
+        if report is not None:
+            report(min(lo + _BATCH, len(W)), len(W))
     return float(beats.mean())
 
 

@@ -4,6 +4,7 @@ import gc
 import weakref
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import growthzones as gz
@@ -80,3 +81,115 @@ def test_the_matrix_and_the_numpy_kernels_agree_on_a_dask_split():
     s_da, _ = S.owa(dask.from_array(m, chunks=(1, 37)), w, orness=0.7)
     np.testing.assert_allclose(s_da.compute(), s_np, rtol=1e-12, equal_nan=True)
     np.testing.assert_allclose(res.score, s_np, rtol=1e-12, equal_nan=True)
+
+
+# --- issue #17: the OWA re-score without a cache per ordering gives the same values ----------
+
+def _reference_owa(filled, have, w, q):
+    """TEST ORACLE: the OWA kernel before issue #17 (weights per distinct ordering).
+
+    Returns (score, contributions (k, n)).
+    """
+    k, n = filled.shape
+    order = np.argsort(np.where(have, -filled, np.inf), axis=0, kind="stable").astype(np.int8)
+    vs = np.take_along_axis(filled, order, axis=0)
+    hs = np.take_along_axis(have, order, axis=0)
+    key = np.ascontiguousarray(np.where(hs, order, -1).astype(np.int8).T)
+    pat, codes = pd.factorize(key.view(np.dtype((np.void, k))).ravel())
+    rows = np.frombuffer(np.asarray(codes).tobytes(), dtype=np.int8).reshape(-1, k)
+    ws = np.where(rows >= 0, w[np.maximum(rows, 0)], 0).T.astype(filled.dtype)
+    cov_p = ws.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.clip(np.cumsum(ws, axis=0) / cov_p, 0, 1)
+    qt = q(t)
+    omega = np.diff(qt, axis=0, prepend=np.zeros((1,) + qt.shape[1:], dtype=qt.dtype))
+    s = omega[0][pat] * vs[0]
+    for r in range(1, k):
+        s += omega[r][pat] * vs[r]
+    cov = cov_p[pat]
+    s = np.where(cov > 0, s, np.nan)
+    parts = np.zeros((k, n), dtype=filled.dtype)
+    for r in range(k):
+        crit = order[r]
+        part = omega[r][pat] * vs[r]
+        np.put_along_axis(parts, crit[None, :], np.where(hs[r], part, 0)[None, :], axis=0)
+    return s, np.where(cov > 0, np.nan_to_num(parts), 0)
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-9), (np.float32, 2e-6)])
+@pytest.mark.parametrize("agg", [{"orness": 0.3}, {"orness": 0.85},
+                                 {"order_weights": [4, 3, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]}])
+def test_owa_rescore_equals_the_reference_on_the_real_store(store, dtype, tol, agg):
+    from growthzones.scoring import kernels as K
+
+    sc0 = gz.load_scenario()
+    sc = parse_scenario({"criteria": dict(sc0.weights), "aggregation": {"method": "owa", **agg}})
+    res = gz.score(store, sc, dtype=dtype)
+    cm = res.matrix
+    q = K.owa_quantifier(orness=agg.get("orness"), order_weights=agg.get("order_weights"))
+    for seed in range(2):  # the cached orderings serve any weights
+        w = cm.weights_vector(sc.weights) * np.random.default_rng(seed).uniform(
+            0.2, 2, cm.k).astype(dtype)
+        want, want_parts = _reference_owa(cm.filled, cm.have_matrix(), w, q)
+        got, _ = cm.owa(w, **agg)
+        np.testing.assert_allclose(got, want, rtol=0, atol=tol)
+        assert np.array_equal(np.isnan(got), np.isnan(want))
+    w = cm.weights_vector(sc.weights)
+    want_parts = _reference_owa(cm.filled, cm.have_matrix(), w, q)[1]
+    for n in res.contributions:
+        np.testing.assert_allclose(res.contributions[n], want_parts[cm.names.index(n)],
+                                   rtol=0, atol=tol)
+
+
+def test_owa_rescore_equals_the_reference_with_gaps_and_zero_weights():
+    from growthzones.scoring import kernels as K
+
+    store = gappy_store(seed=7)
+    sc = parse_scenario({"criteria": {SUB: 3, EMP: 0, IXP: 1},
+                         "aggregation": {"method": "owa", "orness": 0.35}})
+    res = gz.score(store, sc, dtype=np.float64)
+    cm = res.matrix
+    assert cm.pattern is not None
+    w = cm.weights_vector(sc.weights)
+    want, want_parts = _reference_owa(cm.filled, cm.have_matrix(), w, K.owa_quantifier(orness=0.35))
+    np.testing.assert_allclose(res.score, want, rtol=0, atol=1e-12, equal_nan=True)
+    for n in res.contributions:  # the weighted criteria
+        np.testing.assert_allclose(res.contributions[n], want_parts[cm.names.index(n)],
+                                   rtol=0, atol=1e-12)
+
+
+# --- issue #17: a ranking and an explanation read only the cells they need --------------------
+
+@pytest.mark.parametrize("agg", [{"method": "wlc"}, {"method": "topsis"},
+                                 {"method": "owa", "orness": 0.3}])
+def test_contributions_and_values_at_some_cells_equal_the_national_vectors(agg):
+    store = gappy_store(seed=11)
+    sc = parse_scenario({"criteria": {SUB: 3, EMP: 2, IXP: 1}, "aggregation": agg})
+    res = gz.score(store, sc)
+    cells = np.array([0, 5, 17, 17, res.matrix.n - 1])
+    for lazy in (res.contributions, res.values):
+        got = {n: lazy.at(n, cells) for n in lazy}
+        assert lazy._done == {}, "reading some cells computed a national vector"
+        for n in lazy:
+            np.testing.assert_array_equal(got[n], np.asarray(lazy[n])[cells])
+
+
+@pytest.mark.parametrize("agg", [{"method": "wlc"}, {"method": "owa", "orness": 0.3}])
+def test_rank_sites_and_explain_compute_no_national_contribution_vector(store, agg):
+    from growthzones.ranking import rank_sites
+    from growthzones.scoring import explain
+
+    sc0 = gz.load_scenario()
+    sc = parse_scenario({"criteria": dict(sc0.weights), "aggregation": agg})
+    res = gz.score(store, sc)
+    sites = rank_sites(res, top=20)
+    one = explain(res, sites.iloc[3])
+    assert res.contributions._done == {}, "rank_sites or explain computed a national vector"
+    full = gz.score(store, sc)
+    for n in full.contributions:  # the national vectors, computed, give the same table
+        full.contributions[n], full.values[n]
+    pd_sites = rank_sites(full, top=20)
+    assert len(full.contributions._done) == len(full.weights)
+    pd.testing.assert_frame_equal(sites.drop(columns="geometry"),
+                                  pd_sites.drop(columns="geometry"))
+    pd.testing.assert_frame_equal(one, explain(full, sites.iloc[3]))

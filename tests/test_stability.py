@@ -229,3 +229,163 @@ def test_sweep_and_tornado_bad_arguments(tiny_result):
         R.tornado(pd.DataFrame({"x": [1]}))
     with pytest.raises(InputError, match="dict of criterion name to weight > 0"):
         R.dirichlet_weights({"a": math.inf}, draws=3, concentration=5)
+
+
+# --- issue #17: the fast Monte-Carlo gives the same table as the implementation it replaced --
+
+def _reference_score_cells(cm, W, cells, method, **params):
+    """TEST ORACLE: ``CriteriaMatrix.score_cells`` as it was before issue #17 (gather per call)."""
+    from growthzones.scoring import kernels as K
+
+    W = np.atleast_2d(np.asarray(W, dtype=np.float64))
+    sub = K.Dense(cm.filled[:, cells].astype(np.float64), cm.have_matrix(cells))
+    ideals = None
+    if method == "topsis":
+        ideals = tuple(b.astype(np.float64) for b in cm.ideals(params.get("ideal", "data")))
+    if method == "owa":
+        return np.stack([K.run_kernel(sub, w, method, params)[0] for w in W])
+    return K.run_kernel(sub, W, method, params, ideals)[0]
+
+
+def _reference_place_scores(result, W, cells, starts):
+    agg = result.scenario.aggregation
+    s = _reference_score_cells(result.matrix, W, cells, agg.method, **agg.params)
+    s[:, result.excluded[cells]] = np.nan
+    if len(starts) == len(cells):
+        return s
+    with np.errstate(invalid="ignore"):
+        return np.fmax.reduceat(s, starts, axis=1)
+
+
+def _reference_outside_share(result, sites, W, nth):
+    """TEST ORACLE: ``_outside_share`` before issue #17 (per 64 draws, re-gathering the cells)."""
+    from scipy.spatial import cKDTree
+
+    store, grid = result.store, result.grid
+    rows, cols = np.divmod(store.land_index, grid.width)
+    xs, ys = grid.xy(rows, cols)
+    d, _ = cKDTree(sites[["easting", "northing"]].to_numpy(float)).query(
+        np.column_stack([xs, ys]))
+    out = np.flatnonzero((d > 1000 * result.scenario.min_separation_km) & ~result.excluded
+                         & ~np.isnan(result.score))
+    if out.size == 0:
+        return 0.0
+    agg, cm = result.scenario.aggregation, result.matrix
+    if agg.method in ("wlc", "owa"):
+        best = cm.filled[:, out].max(axis=0)
+        out = out[best >= np.nanmin(nth)]
+    beats = np.zeros(len(W), dtype=bool)
+    for lo in range(0, len(W), 64):
+        for hi in range(0, out.size, 200_000):
+            s = _reference_score_cells(cm, W[lo:lo + 64], out[hi:hi + 200_000], agg.method,
+                                       **agg.params)
+            best_out = np.nanmax(np.where(np.isnan(s), -np.inf, s), axis=1)
+            beats[lo:lo + 64] |= best_out > nth[lo:lo + 64]
+    return float(beats.mean())
+
+
+def _reference_rank_stability(result, *, top, draws, concentration=50.0, seed=0, pool,
+                              interval=0.9, place_radius_km=0.0):
+    """TEST ORACLE: ``rank_stability`` as it was before issue #17 (batches of 256 draws)."""
+    sites, cells, starts, _ = R._places(result, None, pool, place_radius_km)
+    base_w = R._weights_rows(result, np.array([list(result.weights.values())]))
+    base = _reference_place_scores(result, base_w, cells, starts)[0]
+    base_rank = R._ranks(base[None, :])[0]
+    W = R._weights_rows(result, R.dirichlet_weights(result.weights, draws=draws,
+                                                    concentration=concentration, seed=seed))
+    ranks = np.empty((draws, len(sites)))
+    nth = np.full(draws, np.nan)
+    for lo in range(0, draws, 256):
+        sc = _reference_place_scores(result, W[lo:lo + 256], cells, starts)
+        ranks[lo:lo + 256] = R._ranks(sc)
+        srt = -np.sort(-np.where(np.isnan(sc), -np.inf, sc), axis=1)
+        nth[lo:lo + 256] = srt[:, min(top, sc.shape[1]) - 1]
+    q = (1 - interval) / 2
+    with np.errstate(invalid="ignore"):
+        table = pd.DataFrame({
+            "site_id": sites["site_id"].to_numpy(),
+            "rank": base_rank, "score": base,
+            "p_top": np.mean(np.nan_to_num(ranks, nan=np.inf) <= top, axis=0),
+            "rank_median": R._nanreduce(np.nanmedian, ranks),
+            "rank_lo": R._nanquantile(ranks, q), "rank_hi": R._nanquantile(ranks, 1 - q),
+            "rank_best": R._nanreduce(np.nanmin, ranks),
+            "rank_worst": R._nanreduce(np.nanmax, ranks)})
+    return table, _reference_outside_share(result, sites, W, nth)
+
+
+def _assert_same_table(got, want):
+    pd.testing.assert_frame_equal(got[want.columns], want, check_exact=False, rtol=0, atol=1e-12)
+
+
+def test_the_table_is_that_of_the_reference_implementation(result):
+    # The default pool (100 sites); no place outside it scores into the top 20 here.
+    want, _ = _reference_rank_stability(result, top=20, draws=300, seed=0, pool=100)
+    got = R.rank_stability(result, draws=300, seed=0, check_outside=False)
+    _assert_same_table(got, want)
+
+
+@pytest.fixture(scope="module")
+def small_pool_reference(store):
+    # A pool barely larger than the top 20, so places outside it often score into it.
+    res = gz.score(store, gz.load_scenario())
+    return res, _reference_rank_stability(res, top=20, draws=300, seed=0, pool=25)
+
+
+@pytest.mark.parametrize("batch", [512, 70])  # one batch, and several (with a short last one)
+def test_outside_share_is_that_of_the_reference_implementation(small_pool_reference, batch,
+                                                                monkeypatch):
+    res, (want, want_share) = small_pool_reference
+    assert 0.05 < want_share < 0.95  # the diagnostic has something to find
+    monkeypatch.setattr(R, "_BATCH", batch, raising=False)
+    got = R.rank_stability(res, top=20, draws=300, seed=0, pool=25)
+    _assert_same_table(got, want)
+    assert got.attrs["outside_share"] == want_share
+
+
+@pytest.mark.parametrize("agg", [{"method": "owa", "orness": 0.3},
+                                 {"method": "owa", "orness": 0.8},
+                                 {"method": "topsis"}, {"method": "topsis", "ideal": "fixed"}])
+def test_outside_share_bounds_hold_for_every_aggregation(store, agg):
+    # The pruning relies on every aggregation being monotone in the values: checked here
+    # against the reference, which scores every outside cell under every draw.
+    sc = gz.load_scenario()
+    sc = parse_scenario({"criteria": {n: sc.weights[n] for n in sc.weights},
+                         "aggregation": agg})
+    res = gz.score(store, sc)
+    draws = 12 if agg["method"] == "owa" else 24  # the reference scores OWA draw by draw
+    want, want_share = _reference_rank_stability(res, top=20, draws=draws, seed=3, pool=22)
+    assert 0 < want_share < 1
+    got = R.rank_stability(res, top=20, draws=draws, seed=3, pool=22)
+    _assert_same_table(got, want)
+    assert got.attrs["outside_share"] == want_share
+
+
+def test_progress_reports_every_batch_and_can_be_switched_off(result, monkeypatch, capsys):
+    monkeypatch.setattr(R, "_BATCH", 64)
+    seen = []
+    t = R.rank_stability(result, draws=150, seed=0, pool=30,
+                         progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(64, 150), (128, 150), (150, 150)]
+    assert "outside_share" in t.attrs
+    seen.clear()
+    t = R.rank_stability(result, draws=150, seed=0, pool=30, check_outside=False,
+                         progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(64, 150), (128, 150), (150, 150)] and "outside_share" not in t.attrs
+    R.rank_stability(result, draws=150, seed=0, pool=30, progress=True)
+    err = capsys.readouterr().err
+    assert "\rdraws 64/150" in err and err.endswith("draws 150/150\n")
+    with pytest.raises(InputError, match="progress is 'yes'; give True, False or a function"):
+        R.rank_stability(result, draws=5, progress="yes")
+
+
+def test_cli_stability_shows_progress_and_can_skip_the_diagnostic(tmp_path, capsys, monkeypatch):
+    from growthzones.cli import main
+
+    calls = []
+    real = R.rank_stability
+    monkeypatch.setattr(gz, "rank_stability", lambda *a, **kw: calls.append(kw) or real(*a, **kw))
+    assert main(["stability", "--draws", "20", "--top", "5", "--no-outside-share",
+                 "--out", str(tmp_path)]) == 0
+    assert calls[0]["check_outside"] is False
+    assert "draws 20/20" in capsys.readouterr().err
+    assert len(pd.read_csv(tmp_path / "stability.csv")) > 0

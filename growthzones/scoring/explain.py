@@ -24,6 +24,13 @@ def cell_at(result: ScoreResult, x: float, y: float) -> int:
     return int(pos)
 
 
+def _at(vectors, name: str, i: int) -> float:
+    """``vectors[name][i]``, computing only cell ``i`` of a lazy vector."""
+    if hasattr(vectors, "at"):
+        return vectors.at(name, np.array([i]))[0]
+    return vectors[name][i]
+
+
 def _xy(x, y):
     if y is not None:
         return float(x), float(y)
@@ -66,8 +73,8 @@ def explain(result: ScoreResult, x, y: float | None = None) -> pd.DataFrame:
         raw = float(result.store.values_at(name, [i])[0])
         rows.append({"name": name, "kind": "criterion", "raw": raw,
                      "unit": meta[name]["unit"], "direction": c.direction,
-                     "transform": c.transform["type"], "value": float(result.values[name][i]),
-                     "weight": w, "contribution": float(result.contributions[name][i]),
+                     "transform": c.transform["type"], "value": float(_at(result.values, name, i)),
+                     "weight": w, "contribution": float(_at(result.contributions, name, i)),
                      "status": "no data: weight shared by the others" if np.isnan(raw) else "ok",
                      "reason": ""})
     for key, bad in result.excluded_by.items():

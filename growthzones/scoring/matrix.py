@@ -117,6 +117,11 @@ class CriteriaMatrix:
         pat = self.pattern if cells is None else self.pattern[cells]
         return self.patterns[:, i][pat]
 
+    def values_at(self, i: int, cells) -> np.ndarray:
+        """Transformed values of criterion ``i`` at ``cells`` (NaN = no data)."""
+        cells = np.asarray(cells, dtype=np.intp)
+        return np.where(self.have(i, cells), self.filled[i][cells], self.dtype.type(np.nan))
+
     def have_matrix(self, cells=None) -> np.ndarray:
         """(k, n or len(cells)) bool: where each criterion has data."""
         if self.pattern is None:
@@ -146,9 +151,9 @@ class CriteriaMatrix:
         return self._parts[key]
 
     def orderings(self):
-        """The OWA orderings of :func:`.kernels.owa_orderings` (cached)."""
+        """The :class:`.kernels.OwaOrderings` of the matrix (cached: weights do not change it)."""
         if "owa" not in self._parts:
-            self._parts["owa"] = K.owa_orderings(self.filled, self.have_matrix())
+            self._parts["owa"] = K.OwaOrderings(self.filled, self.have_matrix())
         return self._parts["owa"]
 
     # --- scoring -----------------------------------------------------------------------------
@@ -210,12 +215,23 @@ class CriteriaMatrix:
         numpy.ndarray
             (d, len(cells)) float64 scores.
         """
+        return self.score_gathered(self.gather(cells), weights, method, **params)
+
+    def gather(self, cells: np.ndarray) -> K.Dense:
+        """The criteria of some cells as float64 prepared criteria, to score many times.
+
+        A Monte-Carlo run gathers its cells once and scores every batch of draws on them
+        with :meth:`score_gathered` (the same numbers as :meth:`score_cells`).
+        """
+        cells = np.asarray(cells)
+        return K.Dense(self.filled[:, cells].astype(np.float64), self.have_matrix(cells))
+
+    def score_gathered(self, sub: K.Dense, weights, method: str = "wlc", **params) -> np.ndarray:
+        """(d, sub.n) float64 scores of gathered cells (see :meth:`gather`)."""
         if method not in K.AGGREGATIONS:
             raise ValueError(f"unknown aggregation {method!r}; use one of "
                              f"{', '.join(K.AGGREGATIONS)}")
         W = np.atleast_2d(np.asarray(weights, dtype=np.float64))
-        cells = np.asarray(cells)
-        sub = K.Dense(self.filled[:, cells].astype(np.float64), self.have_matrix(cells))
         ideals = None
         if method == "topsis":
             ideals = tuple(b.astype(np.float64) for b in self.ideals(params.get("ideal", "data")))

@@ -24,10 +24,23 @@ from .matrix import CriteriaMatrix, criteria_matrix, transformed
 
 
 class _LazyMap(Mapping):
-    """A read-only mapping whose values are computed on first access."""
+    """A read-only mapping whose values are computed on first access.
 
-    def __init__(self, names, compute):
+    ``at(name, positions)`` reads some cells without computing the whole vector (when a
+    ``compute_at`` is given and the vector is not computed yet).
+    """
+
+    def __init__(self, names, compute, compute_at=None):
         self._names, self._compute, self._done = list(names), compute, {}
+        self._compute_at = compute_at
+
+    def at(self, name, positions) -> np.ndarray:
+        """``self[name][positions]``, computing only those cells if it can."""
+        if name not in self._names:
+            raise KeyError(name)
+        if name in self._done or self._compute_at is None:
+            return self[name][positions]
+        return self._compute_at(name, positions)
 
     def __getitem__(self, name):
         if name not in self._names:
@@ -176,11 +189,12 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32) -> ScoreRe
         a.setflags(write=False)  # results share arrays (ranked is score if nothing is excluded)
     names = list(weights)
     crit = {c.name: c for c in scenario.criteria}
-    values = _LazyMap(names, lambda n: transformed(store, n, crit[n].direction,
-                                                   crit[n].transform, dtype))
-    part = K.contribution_fn(cm, w, method, total, cov, aux)
     rows = {n: i for i, n in enumerate(cm.names)}
-    contrib = _LazyMap(names, lambda n: part(rows[n]))
+    values = _LazyMap(names, lambda n: transformed(store, n, crit[n].direction,
+                                                   crit[n].transform, dtype),
+                      lambda n, pos: cm.values_at(rows[n], pos))
+    part = K.contribution_fn(cm, w, method, total, cov, aux)
+    contrib = _LazyMap(names, lambda n: part(rows[n]), lambda n, pos: part(rows[n], pos))
     return ScoreResult(
         store=store, scenario=scenario, weights=weights, score=total, ranked=ranked,
         values=values, contributions=contrib, coverage=coverage, excluded=excluded,
