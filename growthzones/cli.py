@@ -333,7 +333,9 @@ def cmd_criteria(args) -> int:
             print(f"| `{c.name}` | {c.layer} | {c.unit} | {better} | {c.coverage}{share} | "
                   f"{', '.join(c.sources)} |")
         return 0
-    for layer in ("grid_capacity", "land", "post_industrial", "water", "connectivity"):
+    from .criteria import THEMES
+
+    for layer in THEMES:
         print(f"\n{layer}")
         for c in (c for c in REGISTRY.values() if c.layer == layer):
             share = meta.get(c.name, {}).get("coverage_fraction")

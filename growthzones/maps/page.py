@@ -65,7 +65,8 @@ GB_LATLON_BOUNDS = [[49.85, -8.3], [60.9, 1.8]]
 
 #: Short labels of the layer themes, in display order.
 _THEMES = {"grid_capacity": "Grid", "post_industrial": "Post-industrial", "land": "Land",
-           "water": "Water", "connectivity": "Connectivity"}
+           "flood": "Flood proxy", "water": "Water", "connectivity": "Connectivity",
+           "designations": "Designations"}
 
 SEA_COLOUR = "#d4e4ef"
 LAND_STYLE = {"color": "#9a9a9a", "weight": 0.5, "opacity": 0.8,
