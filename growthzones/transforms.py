@@ -35,6 +35,7 @@ global sort, so on dask it raises :class:`NotImplementedError`; use ``linear`` o
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import numbers
 
@@ -123,7 +124,7 @@ def check_transform(spec: dict) -> list[str]:
         pts = _points(spec["points"])
         if isinstance(pts, str):
             problems.append(pts)
-        elif any(b[0] <= a[0] for a, b in zip(pts, pts[1:])):
+        elif any(b[0] <= a[0] for a, b in itertools.pairwise(pts)):
             problems.append("piecewise points must have strictly increasing x")
         elif any(not 0 <= y <= 1 for _, y in pts):
             problems.append("piecewise values must lie in [0, 1]")

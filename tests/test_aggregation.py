@@ -10,14 +10,13 @@ import textwrap
 
 import numpy as np
 import pytest
+from conftest import foundation_scenario, make_fixture_store
 
 import growthzones as gz
 from growthzones import scoring as S
 from growthzones.layers import REGISTRY
-from growthzones.scenario import (AHPResult, ahp_weights, load_scenario, parse_scenario)
+from growthzones.scenario import AHPResult, ahp_weights, load_scenario, parse_scenario
 from growthzones.store import LayerStore
-
-from conftest import make_fixture_store, foundation_scenario
 
 NAN = np.nan
 SUB, TRANS, EMP, IXP = ("dist_substation_132kv_km", "dist_transmission_km",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import foundation_scenario
 
 import growthzones as gz
 from growthzones.compare import compare_scenarios
-
-from conftest import foundation_scenario
 
 SUB, IXP = "dist_substation_132kv_km", "dist_ixp_km"
 

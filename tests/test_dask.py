@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import foundation_scenario
 
 import growthzones as gz
 from growthzones.scoring import score_dataset, store_dataset
-
-from conftest import foundation_scenario
 
 dask = pytest.importorskip("dask")
 pytest.importorskip("xarray")

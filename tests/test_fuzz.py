@@ -31,9 +31,8 @@ from hypothesis import strategies as st
 import growthzones.cli as cli
 from growthzones import GrowthZonesError, ScenarioError
 from growthzones.layers import REGISTRY
+from growthzones.scenario import MAX_SEPARATION_KM, MAX_TOP, Scenario, load_scenario, parse_scenario
 from growthzones.stability import MAX_CONCENTRATION, MAX_DRAWS
-from growthzones.scenario import (MAX_SEPARATION_KM, MAX_TOP, Scenario, load_scenario,
-                                  parse_scenario)
 from growthzones.transforms import TRANSFORMS
 
 CRITERIA = sorted(n for n, c in REGISTRY.items() if c.kind == "criterion")
@@ -54,7 +53,7 @@ scalars = st.one_of(
     st.sampled_from([1e308, -1e308, 5e-324, 10**30, -(10**30), 2**63 - 1, 0, 0.0, -0.0]),
     st.booleans(), st.text(max_size=6),
     st.dates(), st.datetimes(), st.times(),
-    st.datetimes(timezones=st.just(dt.timezone.utc)),
+    st.datetimes(timezones=st.just(dt.UTC)),
 )
 values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)),

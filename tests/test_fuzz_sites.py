@@ -25,7 +25,6 @@ import growthzones as gz
 from growthzones.grid import GB_BOUNDS
 
 
-
 def bounded(max_examples: int):
     """Settings for one test: the conftest profile's example count when it registers the
     project's profiles (``long`` is ours; Hypothesis itself ships a ``ci`` one), else

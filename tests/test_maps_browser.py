@@ -15,9 +15,9 @@ import zlib
 
 import numpy as np
 import pytest
+from test_maps import XSS_NAME, fixture_result, fixture_sites
 
 from growthzones import maps
-from test_maps import XSS_NAME, fixture_result, fixture_sites
 
 pytestmark = pytest.mark.browser
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -16,9 +16,9 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from test_maps import fixture_result, fixture_sites
 
 from growthzones import maps
-from test_maps import fixture_result, fixture_sites
 
 
 def hostile_strings(folder) -> list[str]:

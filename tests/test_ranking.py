@@ -3,13 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import make_fixture_store
 
 import growthzones as gz
 from growthzones.grid import GridSpec
-from growthzones.ranking import (name_places, pick_separated, pick_separated_fast,
-                                 region_areas_km2)
-
-from conftest import make_fixture_store
+from growthzones.ranking import name_places, pick_separated, pick_separated_fast, region_areas_km2
 
 
 def test_pick_separated_skips_near_neighbours():
@@ -70,7 +68,7 @@ def test_site_breakdown_adds_up_and_matches_explain(default_sites):
 
 
 def test_no_site_in_an_excluded_cell(default_sites, store):
-    result, sites = default_sites
+    _result, sites = default_sites
     parks = store.grid.sample(store.layer("national_parks"), sites.easting, sites.northing)
     assert (parks == 0).all()
 

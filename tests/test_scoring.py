@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import make_fixture_store
 
 import growthzones as gz
 from growthzones import scoring as S
 from growthzones.scenario import parse_scenario
-
-from conftest import make_fixture_store
 
 NAN = np.nan
 

@@ -6,12 +6,11 @@ import weakref
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import make_fixture_store
 
 import growthzones as gz
 from growthzones import scoring as S
 from growthzones.scenario import parse_scenario
-
-from conftest import make_fixture_store
 
 SUB, EMP, IXP = "dist_substation_132kv_km", "employment_deprivation_pct", "dist_ixp_km"
 

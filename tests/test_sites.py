@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from conftest import foundation_scenario, make_fixture_store
 
 import growthzones as gz
 from growthzones._errors import InputError
-
-from conftest import foundation_scenario, make_fixture_store
 
 
 def test_read_sites_errors_name_the_problem(tmp_path):
@@ -101,7 +100,7 @@ def test_many_bad_rows_are_capped_in_one_line(tmp_path):
 def test_site_row_problems_is_one_per_row():
     from growthzones.sites import site_row_problems
 
-    problems, x, y = site_row_problems(["a", "b", "c", "d"], ["-1.5", "", "2.35", "x"],
+    problems, x, _y = site_row_problems(["a", "b", "c", "d"], ["-1.5", "", "2.35", "x"],
                                        ["53.8", "53.8", "48.86", "53"], crs="EPSG:4326",
                                        labels=("longitude", "latitude"))
     assert problems[0] is None and 400_000 < x[0] < 450_000

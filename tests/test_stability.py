@@ -8,13 +8,12 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import foundation_scenario, make_fixture_store
 
 import growthzones as gz
 from growthzones import stability as R
 from growthzones.scenario import parse_scenario
 from growthzones.store import LayerStore
-
-from conftest import make_fixture_store, foundation_scenario
 
 SUB, EMP = "dist_substation_132kv_km", "employment_deprivation_pct"
 

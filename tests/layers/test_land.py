@@ -262,7 +262,9 @@ def test_lake_district_is_excluded_and_cambridge_is_not(land_1km, base_1km):
 
 
 def test_aonb_wales_covers_wales_only(land_1km, base_1km):
-    v = lambda x, y: at(land_1km, base_1km, "aonb_wales", x, y)
+    def v(x, y):
+        return at(land_1km, base_1km, "aonb_wales", x, y)
+
     assert v(242_000, 188_500) == 1            # Rhossili, Gower AONB
     assert v(356_000, 215_800) == 1            # Symonds Yat, Wye Valley AONB (English part)
     assert v(318_500, 176_500) == 0            # Cardiff: assessed, clear
