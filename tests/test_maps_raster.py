@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -134,8 +133,7 @@ def test_criterion_index_is_the_index_of_the_criterion_surface(store):
     import growthzones as gz
     from growthzones.maps import page
 
-    scenario = Path(__file__).resolve().parent.parent / "scenarios" / "default.toml"
-    result = gz.score(store, gz.load_scenario(scenario))
+    result = gz.score(store, gz.load_scenario("default"))
     left_out = [n for n, i in store.meta.items()
                 if i.get("kind", "criterion") == "criterion" and n not in result.weights]
     assert left_out, "the default scenario leaves some criteria out"

@@ -140,6 +140,7 @@ def gem_plants(units: pd.DataFrame, *, name_col: str, retired_col: str) -> pd.Da
     ...                   "Capacity (MW)": [100.0, 50.0, 30.0], "r": [2003, None, 2015],
     ...                   "x": [1.0, 2.0, 3.0], "y": [1.0, 2.0, 3.0]})
     >>> gem_plants(u, name_col="p", retired_col="r")[["before_2010_mw", "since_2010_mw"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
        before_2010_mw  since_2010_mw
     p
     A           100.0            0.0
