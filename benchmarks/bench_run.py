@@ -26,7 +26,6 @@ All times are medians; the machine is shared, so the load average is printed wit
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import subprocess
 import sys
@@ -40,6 +39,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from _timing import load_average, median_time  # noqa: E402  (this folder)
+
 import growthzones as gz  # noqa: E402  (after the sys.path line above)
 from growthzones import io  # noqa: E402
 from growthzones.maps import page, raster  # noqa: E402
@@ -47,24 +48,9 @@ from growthzones.maps import page, raster  # noqa: E402
 TARGET_RUN_S = 3.0
 
 
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def _median(fn, repeats: int) -> float:
-    """Median wall seconds of ``fn()`` over ``repeats`` calls (after one warm-up)."""
-    fn()
-    ts = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
-
-
 def bench_command(runs: int) -> None:
     walls, cpus, size = [], [], 0
-    print(f"growthzones run at 1 km, {runs} runs; load average before: {_load()}")
+    print(f"growthzones run at 1 km, {runs} runs; load average before: {load_average()}")
     for i in range(runs):
         with tempfile.TemporaryDirectory(prefix="gz-bench-run-") as out:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -83,7 +69,7 @@ def bench_command(runs: int) -> None:
     print(f"  median wall {wall:.2f} s  (target <= {TARGET_RUN_S:.1f} s: "
           f"{'met' if wall <= TARGET_RUN_S else 'NOT met'}); median CPU "
           f"{float(np.median(cpus)):.2f} s; map.html {size / 1e6:.2f} MB")
-    print(f"  load average after: {_load()}")
+    print(f"  load average after: {load_average()}")
 
 
 def _old_overlay(warp, index: np.ndarray, nodata: int) -> bytes:
@@ -118,9 +104,9 @@ def bench_overlays(repeats: int) -> None:
         return sum(len(_old_overlay(warp, i, nd)) for i, nd in indices)
 
     n = len(indices)
-    new_s, old_s = _median(new_all, repeats), _median(old_all, max(1, repeats // 2))
-    gather_s = _median(lambda: [warp.warp(i, nd) for i, nd in indices], repeats)
-    print(f"\nmap overlays at 1 km ({n}, {warp.width} x {warp.height} px); load {_load()}")
+    new_s, old_s = median_time(new_all, repeats), median_time(old_all, max(1, repeats // 2))
+    gather_s = median_time(lambda: [warp.warp(i, nd) for i, nd in indices], repeats)
+    print(f"\nmap overlays at 1 km ({n}, {warp.width} x {warp.height} px); load {load_average()}")
     print(f"  shared reprojection index, built once: {index_s * 1e3:7.1f} ms")
     print(f"  per overlay now (gather + PNG level {raster.PNG_ZLIB_LEVEL}, filter Up): "
           f"{new_s / n * 1e3:6.1f} ms  (gather alone {gather_s / n * 1e3:.1f} ms); "
@@ -131,7 +117,7 @@ def bench_overlays(repeats: int) -> None:
     def whole_map() -> int:
         return len(page.map_html(page.render_map(result, sites)))
 
-    print(f"  render_map + map_html: {_median(whole_map, max(1, repeats // 2)):.2f} s; "
+    print(f"  render_map + map_html: {median_time(whole_map, max(1, repeats // 2)):.2f} s; "
           f"page {whole_map() / 1e6:.2f} MB")
     bench_tif(result.surface("score"), result.grid, "1 km", repeats)
 
@@ -144,11 +130,11 @@ def bench_tif(array: np.ndarray, grid, label: str, repeats: int) -> None:
             io.RASTER_ZLIB_LEVEL = level
             path = Path(tmp) / f"score_{level}.tif"
             try:
-                out[level] = (_median(lambda p=path: io.write_raster(p, array, grid), repeats),
+                out[level] = (median_time(lambda p=path: io.write_raster(p, array, grid), repeats),
                               path.stat().st_size)
             finally:
                 io.RASTER_ZLIB_LEVEL = now
-    print(f"\nscore.tif at {label} ({array.shape[1]} x {array.shape[0]}); load {_load()}")
+    print(f"\nscore.tif at {label} ({array.shape[1]} x {array.shape[0]}); load {load_average()}")
     for level, (s, size) in out.items():
         print(f"  zlib level {level}: {s:6.2f} s, {size / 1e6:7.2f} MB")
 
@@ -174,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     bench_overlays(args.repeats)
     if args.tif_100m:
         bench_tif_100m(max(1, args.repeats // 2))
-    print(f"\nload average at the end: {_load()} (2 cores, shared)")
+    print(f"\nload average at the end: {load_average()} (2 cores, shared)")
 
 
 if __name__ == "__main__":

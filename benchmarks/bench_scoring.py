@@ -50,6 +50,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from _timing import median_time  # noqa: E402  (this folder)
+
 import growthzones as gz  # noqa: E402
 from growthzones import ranking, scoring, stability  # noqa: E402
 from growthzones.grid import GridSpec  # noqa: E402
@@ -57,17 +59,6 @@ from growthzones.store import LayerStore  # noqa: E402
 
 TARGETS = {"rescore_1km_ms": 10.0, "rescore_sites_1km_ms": 50.0, "rescore_100m_s": 1.5,
            "peak_100m_gib": 4.0}
-
-
-def _median_time(fn, repeats: int) -> float:
-    """Median wall time of ``fn()`` in seconds over ``repeats`` calls (after one warm-up)."""
-    fn()
-    ts = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
 
 
 def _peak_rss_gib() -> float:
@@ -138,13 +129,13 @@ def _compare_one(label, ours, ours_reset, sk_model, pm_model, dm, matrix, w, bui
     t = time.perf_counter()
     s_gz = ours()
     cold = build_s + time.perf_counter() - t
-    warm = _median_time(ours, repeats)
+    warm = median_time(ours, repeats)
     rk = sk_model.evaluate(dm)
-    t_sk = _median_time(partial(sk_model.evaluate, dm), max(1, repeats // 10))
+    t_sk = median_time(partial(sk_model.evaluate, dm), max(1, repeats // 10))
     s_sk = np.asarray(rk.e_.score if label.startswith("WSM") else rk.e_.similarity)
     pm_call = partial(pm_model, matrix, w, np.ones(k), validation=False)
     s_pm = pm_call()
-    t_pm = _median_time(pm_call, max(1, repeats // 10))
+    t_pm = median_time(pm_call, max(1, repeats // 10))
     r_gz, r_sk, r_pm = dense_rank(s_gz), dense_rank(s_sk), dense_rank(s_pm)
     return {"method": label, "cells": matrix.shape[0], "criteria": k,
             "growthzones_warm_ms": 1e3 * warm, "growthzones_cold_ms": 1e3 * cold,
@@ -214,7 +205,7 @@ def _rescore_median(store, scenarios, repeats: int, *, parse=False, then=None) -
         if then is not None:
             then(res)
 
-    return _median_time(once, repeats)
+    return median_time(once, repeats)
 
 
 def bench_1km(store_path, scenario_path, repeats: int) -> None:
@@ -253,10 +244,10 @@ def bench_1km(store_path, scenario_path, repeats: int) -> None:
         print(f"  wlc    re-score + top-20 sites and regions re-extracted (ranking.top_sites): "
               f"{_fmt_target(1e3 * t_sites, TARGETS['rescore_sites_1km_ms'], 'ms')}")
         res = gz.score(store, draws[0])
-        t_rs = _median_time(partial(gz.rank_sites, res, top=20), 10)
+        t_rs = median_time(partial(gz.rank_sites, res, top=20), 10)
         print(f"         for reference, current ranking.rank_sites(top=20) alone (names, "
               f"councils, lat/lon, GeoDataFrame): {1e3 * t_rs:.1f} ms")
-        t_stab = _median_time(partial(stability.rank_stability, res, draws=1000, seed=0), 2)
+        t_stab = median_time(partial(stability.rank_stability, res, draws=1000, seed=0), 2)
         print(f"         rank_stability(1000 Dirichlet draws, pool 100): {t_stab:.2f} s")
 
 

@@ -164,6 +164,29 @@ def _published(out, new: bool) -> None:
         _say(f"{point_latest(out)} -> {out.name}")
 
 
+def _start(args, timings, *, adjust=None):
+    """The common start of a one-scenario command: check ``--out`` before the slow part,
+    load the scenario (``--weight`` applied, then ``adjust``) and the store, apply
+    ``--commercial``, and choose the output folder.
+
+    Returns
+    -------
+    scenario, full_store, store, dropped, out, new
+    """
+    import growthzones as gz
+
+    if args.out is not None:
+        _out(args, "")  # a bad --out fails before the slow part
+    with timings.step("load"):
+        scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
+        if adjust is not None:
+            scenario = adjust(scenario)
+        full_store = gz.load_layers(args.store)
+    store, (scenario,), dropped = _prepare(args, [scenario], full_store, timings)
+    out, new = _out(args, scenario.name)
+    return scenario, full_store, store, dropped, out, new
+
+
 def cmd_run(args) -> int:
     import pandas as pd
 
@@ -175,14 +198,9 @@ def cmd_run(args) -> int:
 
     t0 = time.perf_counter()
     timings = Timings()
-    if args.out is not None:
-        _out(args, "")  # a bad --out fails before the slow part
-    with timings.step("load"):
-        scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
-        scenario = with_sites(scenario, top=args.top, min_separation_km=args.min_separation_km)
-        full_store = gz.load_layers(args.store)
-    store, (scenario,), dropped = _prepare(args, [scenario], full_store, timings)
-    out, new = _out(args, scenario.name)
+    scenario, full_store, store, dropped, out, new = _start(
+        args, timings, adjust=lambda sc: with_sites(sc, top=args.top,
+                                                    min_separation_km=args.min_separation_km))
     _say(f"scenario {scenario.name!r}: " + ", ".join(
         f"{n} {w:.2f}" for n, w in scenario.weights.items())
         + (f"; excluding {', '.join(scenario.exclusions)}" if scenario.exclusions else ""))
@@ -225,13 +243,7 @@ def cmd_stability(args) -> int:
     from .provenance import Timings
 
     timings = Timings()
-    if args.out is not None:
-        _out(args, "")
-    with timings.step("load"):
-        scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
-        full_store = gz.load_layers(args.store)
-    store, (scenario,), dropped = _prepare(args, [scenario], full_store, timings)
-    out, new = _out(args, scenario.name)
+    scenario, full_store, store, dropped, out, new = _start(args, timings)
     with timings.step("score"):
         result = gz.score(store, scenario)
     check_result(result)
@@ -283,20 +295,13 @@ def cmd_compare(args) -> int:
 
 
 def cmd_explore(args) -> int:
-    import growthzones as gz
 
     from .explorer import render_explorer
     from .fileset import write_set
     from .provenance import Timings, exclusion_layers, write_record
 
     timings = Timings()
-    if args.out is not None:
-        _out(args, "")
-    with timings.step("load"):
-        scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
-        full_store = gz.load_layers(args.store)
-    store, (scenario,), dropped = _prepare(args, [scenario], full_store, timings)
-    out, new = _out(args, scenario.name)
+    scenario, full_store, store, dropped, out, new = _start(args, timings)
     _say("writing the explorer page (every land cell's criteria, quantised) ...")
     with timings.step("render"):
         text = render_explorer(store, scenario)
