@@ -82,7 +82,7 @@ def _old_overlay(warp, index: np.ndarray, nodata: int) -> bytes:
 
 def bench_overlays(repeats: int) -> None:
     store = gz.load_layers()
-    result = gz.score(store, gz.load_scenario(REPO / "scenarios" / "default.toml"))
+    result = gz.score(store, gz.load_scenario("default"))
     sites = gz.rank_sites(result, top=20)
     warp = raster._MercatorWarp(result.grid)
     t = time.perf_counter()
@@ -143,7 +143,7 @@ def bench_tif_100m(repeats: int) -> None:
     from growthzones.grid import GridSpec
 
     store = gz.load_layers()
-    result = gz.score(store, gz.load_scenario(REPO / "scenarios" / "default.toml"))
+    result = gz.score(store, gz.load_scenario("default"))
     g = result.grid
     fine = GridSpec(resolution=g.resolution / 10, bounds=g.bounds, crs=g.crs)
     score = np.repeat(np.repeat(result.surface("score"), 10, axis=0), 10, axis=1)

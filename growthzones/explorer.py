@@ -321,7 +321,7 @@ def render_explorer(result_or_store, scenario=None, *, title: str | None = None)
         :class:`~growthzones.store.LayerStore` to score under ``scenario``.
     scenario
         A :class:`~growthzones.scenario.Scenario` or a path to a scenario TOML; None:
-        the result's scenario, or ``scenarios/default.toml`` for a store.
+        the result's scenario, or the built-in ``default`` for a store.
     title
         Page title (default ``"AI Growth Zones explorer — <scenario name>"``).
 
