@@ -166,6 +166,8 @@ def layers_used(scenario) -> list[str]:
     """Names of the store layers a scenario reads: criteria, exclusions, constraints."""
     names = [c.name for c in scenario.criteria] + list(scenario.exclusions)
     names += [c.name for c in scenario.constraints]
+    if getattr(scenario, "except_previously_developed", ()):
+        names.append("previously_developed")  # the flag that lifts an excepted exclusion
     return list(dict.fromkeys(names))
 
 

@@ -20,6 +20,7 @@ A scenario is a TOML file (or a built-in one by name: ``load_scenario("default")
 
     [exclusions]
     national_parks = true
+    except_previously_developed = ["national_parks"]  # lifted on previously developed land
 
     [sites]
     top = 20
@@ -54,6 +55,14 @@ one per weighted criterion, best-valued first). See :mod:`growthzones.scoring`.
 criterion's raw value (its unit), inclusive; cells outside are excluded after
 aggregation and report the constraint as the reason. Where the criterion has no data the
 cell is kept and flagged unassessed (``missing = "keep"``, the default) or excluded.
+
+**Exclusion exceptions.** ``except_previously_developed`` in ``[exclusions]`` lists
+exclusions (each turned on in the same table) that do not apply where a cell is
+previously developed (the ``previously_developed`` flag: a site of the industrial register
+within 1 km). National policy gives such land priority, and large former works inside
+designations (Trawsfynydd in Snowdonia, Hunterston beside the Clyde) do get redeveloped.
+A cell let through is not excluded; :func:`growthzones.explain` and the map say which
+exclusion it is inside and why it was allowed. Off unless listed.
 
 The loader checks everything and reports all problems at once (:class:`ScenarioError`);
 unknown names and keys are errors with a suggestion, never silently remapped. Every value

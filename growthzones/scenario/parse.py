@@ -38,6 +38,8 @@ _SITE_KEYS = {"top", "min_separation_km"}
 _WEIGHT_KEYS = {"method", "pairwise"}
 _AGG_KEYS = {"method", "orness", "order_weights", "ideal"}
 _CONSTRAINT_KEYS = {"min", "max", "missing"}
+#: The [exclusions] key listing exclusions that do not apply on previously developed land.
+EXCEPT_PREVIOUSLY_DEVELOPED = "except_previously_developed"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Scenario:
     ahp: AHPResult | None = None
     aggregation: Aggregation = field(default_factory=Aggregation)
     constraints: tuple[Constraint, ...] = ()
+    #: exclusions lifted where a cell is previously developed (see :mod:`..scoring.masks`)
+    except_previously_developed: tuple[str, ...] = ()
 
     @property
     def weights(self) -> dict[str, float]:
@@ -139,6 +143,9 @@ class Scenario:
         if self.constraints:
             data["constraints"] = {c.name: c.to_dict() for c in self.constraints}
         data["exclusions"] = {e: True for e in self.exclusions}
+        if self.except_previously_developed:
+            data["exclusions"][EXCEPT_PREVIOUSLY_DEVELOPED] = list(
+                self.except_previously_developed)
         data["sites"] = {"top": self.top, "min_separation_km": self.min_separation_km}
         return data
 
@@ -246,6 +253,32 @@ def _parse_constraints(raw, scored: set[str], excl_names: set[str],
             out.append(Constraint(name, None if lo is None else float(lo),
                                   None if hi is None else float(hi), missing))
     return out
+
+
+def _parse_exceptions(raw, exclusions: list[str], excl_names: set[str],
+                      problems: list[str]) -> tuple[str, ...]:
+    """The ``[exclusions] except_previously_developed`` list, checked: names of exclusions
+    this scenario turns on (each once, in the order given)."""
+    if raw is None:
+        return ()
+    where = f"[exclusions] {EXCEPT_PREVIOUSLY_DEVELOPED}"
+    example = f'{EXCEPT_PREVIOUSLY_DEVELOPED} = ["national_parks"]'
+    if not isinstance(raw, (list, tuple)) or not all(isinstance(n, str) for n in raw):
+        problems.append(f"{where} is {_toml_type(raw)} ({_show(raw)}); it must be a list of "
+                        f"exclusion names, e.g. {example}")
+        return ()
+    out = []
+    for name in raw:
+        if name not in excl_names:
+            hint = _suggest(name, excl_names) or (
+                f" Valid exclusions: {', '.join(sorted(excl_names))}.")
+            problems.append(f"{where} names {name!r}, an unknown exclusion.{hint}")
+        elif name not in exclusions:
+            problems.append(f"{where} names {name!r}, which this scenario does not exclude; "
+                            f"add {name} = true or drop it from the list")
+        elif name not in out:
+            out.append(name)
+    return tuple(out)
 
 
 def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
@@ -374,18 +407,20 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
     constraints = _parse_constraints(data.get("constraints", {}), scored, excl_names, problems)
 
     exclusions = []
-    raw_ex = _table(data, "exclusions", problems, "[exclusions] national_parks = true")
+    raw_ex = dict(_table(data, "exclusions", problems, "[exclusions] national_parks = true"))
+    excepted = raw_ex.pop(EXCEPT_PREVIOUSLY_DEVELOPED, None)
     for name, on in raw_ex.items():
         if name not in excl_names:
             hint = (" It is a criterion; give it a weight under [criteria], or a threshold "
                     "under [constraints]." if name in scored else
-                    _suggest(name, excl_names) or
+                    _suggest(name, excl_names | {EXCEPT_PREVIOUSLY_DEVELOPED}) or
                     f" Valid exclusions: {', '.join(sorted(excl_names))}.")
             problems.append(f"[exclusions.{name}] unknown exclusion.{hint}")
         elif not isinstance(on, bool):
             problems.append(f"[exclusions.{name}] must be true or false, got {on!r}")
         elif on:
             exclusions.append(name)
+    excepted = _parse_exceptions(excepted, exclusions, excl_names, problems)
 
     sites = _table(data, "sites", problems, "[sites] top = 20")
     for k in sites:
@@ -401,4 +436,4 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
                     exclusions=tuple(exclusions), top=top, min_separation_km=sep,
                     description=str(data.get("description", "")), source=source,
                     weighting=method, ahp=ahp, aggregation=aggregation,
-                    constraints=tuple(constraints))
+                    constraints=tuple(constraints), except_previously_developed=excepted)

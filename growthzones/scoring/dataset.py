@@ -13,7 +13,7 @@ from .. import transforms
 from ..scenario import Scenario
 from ..store import LayerStore
 from .kernels import aggregate
-from .masks import excluded_area, fails_constraint
+from .masks import PREVIOUSLY_DEVELOPED, excepted_area, excluded_area, fails_constraint
 
 
 def score_dataset(ds, scenario: Scenario, *, dtype=np.float32):
@@ -46,6 +46,8 @@ def score_dataset(ds, scenario: Scenario, *, dtype=np.float32):
     weights = scenario.weights
     names = list(weights)
     needed = names + list(scenario.exclusions) + [c.name for c in scenario.constraints]
+    if scenario.except_previously_developed:
+        needed.append(PREVIOUSLY_DEVELOPED)
     missing = [n for n in dict.fromkeys(needed) if n not in ds.data_vars]
     if missing:
         raise KeyError(f"the dataset lacks {', '.join(missing)} (it has: "
@@ -60,7 +62,10 @@ def score_dataset(ds, scenario: Scenario, *, dtype=np.float32):
     total, coverage = aggregate(stacked, w, scenario.aggregation.method,
                                 **scenario.aggregation.params)
     excluded = None
-    rules = ([excluded_area(ds[n].data) for n in scenario.exclusions]
+    rules = ([excluded_area(ds[n].data) & ~excepted_area(ds[n].data,
+                                                         ds[PREVIOUSLY_DEVELOPED].data)
+              if n in scenario.except_previously_developed else excluded_area(ds[n].data)
+              for n in scenario.exclusions]
              + [fails_constraint(ds[c.name].data, c) for c in scenario.constraints])
     for bad in rules:
         excluded = bad if excluded is None else excluded | bad

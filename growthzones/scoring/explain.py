@@ -7,6 +7,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._validate import number
+from .masks import PREVIOUSLY_DEVELOPED_KM, allowed_text
 from .result import ScoreResult
 
 
@@ -62,7 +63,11 @@ def explain(result: ScoreResult, x, y: float | None = None) -> pd.DataFrame:
         (for an exclusion or constraint: ``excluded``, ``clear`` or ``not assessed: no
         data here``), ``reason`` (why it excludes the cell, e.g. ``fails constraint
         dist_substation_132kv_km <= 10 km``). ``attrs`` holds ``score``, ``score_all``,
-        ``excluded``, ``reasons``, ``coverage`` and ``method``.
+        ``excluded``, ``reasons``, ``allowed`` (a sentence per exclusion the cell is
+        inside but was let through by the previously-developed exception, e.g. ``inside
+        National Parks (national_parks), allowed: previously developed land (former
+        heavy-industry site 0.4 km from the cell centre)``), ``coverage`` and ``method``.
+        Such an exclusion's ``status`` is ``allowed: previously developed land``.
     """
     x, y = _xy(x, y)
     i = cell_at(result, x, y)
@@ -77,22 +82,45 @@ def explain(result: ScoreResult, x, y: float | None = None) -> pd.DataFrame:
                      "weight": w, "contribution": float(_at(result.contributions, name, i)),
                      "status": "no data: weight shared by the others" if np.isnan(raw) else "ok",
                      "reason": ""})
+    allowed = []
     for key, bad in result.excluded_by.items():
         kind = "exclusion" if key in result.scenario.exclusions else "constraint"
         name = key if kind == "exclusion" else next(c.name for c in result.scenario.constraints
                                                      if c.label == key)
+        let = key in result.allowed_by and bool(result.allowed_by[key][i])
         status = ("excluded" if bad[i] else
+                  "allowed: previously developed land" if let else
                   "not assessed: no data here" if result.unassessed[key][i] else "clear")
+        reason = result.reasons[key] if bad[i] else ""
+        if let:
+            reason = f"{allowed_text(result.store, key)} ({previously_developed_detail(result.store, i)})"
+            allowed.append(reason)
         rows.append({"name": key, "kind": kind, "raw": float(result.store.values_at(name, [i])[0]),
                      "unit": "flag" if kind == "exclusion" else meta[name]["unit"],
                      "direction": None, "transform": None, "value": np.nan, "weight": np.nan,
-                     "contribution": np.nan, "status": status,
-                     "reason": result.reasons[key] if bad[i] else ""})
+                     "contribution": np.nan, "status": status, "reason": reason})
     df = pd.DataFrame(rows).set_index("name")
     df.attrs.update(score=float(result.ranked[i]), score_all=float(result.score[i]),
                     excluded=bool(result.excluded[i]), reasons=result.why_excluded(i)[0],
-                    coverage=float(result.coverage[i]), method=result.method)
+                    allowed=allowed, coverage=float(result.coverage[i]), method=result.method)
     return df
+
+
+def previously_developed_detail(store, i: int) -> str:
+    """What made cell ``i`` previously developed, from the store's former-industry layers.
+
+    The flag counts any site of the industrial register within
+    :data:`~.masks.PREVIOUSLY_DEVELOPED_KM` (closed airfields included);
+    ``dist_former_industry_km`` measures heavy industry only, so a flagged cell farther
+    than that from heavy industry was flagged by a closed airfield.
+    """
+    if "dist_former_industry_km" not in store.meta:
+        return f"a site of the industrial register within {PREVIOUSLY_DEVELOPED_KM:g} km"
+    d = float(store.values_at("dist_former_industry_km", [i])[0])
+    if d <= PREVIOUSLY_DEVELOPED_KM:
+        return f"former heavy-industry site {d:.1f} km from the cell centre"
+    return (f"a closed airfield within {PREVIOUSLY_DEVELOPED_KM:g} km; nearest former "
+            f"heavy-industry site {d:.1f} km")
 
 
 def explain_sites(result: ScoreResult, sites: pd.DataFrame) -> pd.DataFrame:

@@ -4,6 +4,12 @@
 exclusion or a constraint has no data the cell is not excluded (unless a constraint says
 ``missing = "exclude"``) but is flagged ``unassessed`` for it.
 
+An exclusion the scenario lists in ``[exclusions] except_previously_developed`` does not
+apply where the ``previously_developed`` flag is 1 (:func:`excepted_area`): those cells
+are let through, and :func:`exception_masks` keeps which ones, so the explanation and the
+map can say so. Where the flag has no data the exclusion applies (an exception needs
+evidence).
+
 :func:`excluded_area` and :func:`fails_constraint` are the rules, on NumPy or dask raw
 values alike (the store path and :func:`~growthzones.scoring.dataset.score_dataset` both
 use them); :func:`exclusion_masks` caches their vectors for a store.
@@ -19,6 +25,24 @@ from .matrix import cache_for
 def excluded_area(raw):
     """True where an exclusion layer (1 inside the excluded area) rules a cell out."""
     return raw == 1
+
+
+#: The layer whose 1 lifts an excepted exclusion.
+PREVIOUSLY_DEVELOPED = "previously_developed"
+#: Its radius (km): :data:`growthzones.layers.industry.PREVIOUSLY_DEVELOPED_KM`, repeated so
+#: scoring imports no build code (a test pins the two equal).
+PREVIOUSLY_DEVELOPED_KM = 1.0
+
+
+def excepted_area(raw, previously_developed):
+    """True inside an exclusion layer where the cell is previously developed (flag 1).
+
+    Examples
+    --------
+    >>> excepted_area(np.array([1.0, 1.0, 0.0, 1.0]), np.array([1.0, 0.0, 1.0, np.nan]))
+    array([ True, False, False, False])
+    """
+    return excluded_area(raw) & (previously_developed == 1)
 
 
 def fails_constraint(raw, constraint):
@@ -52,11 +76,15 @@ def exclusion_masks(store, scenario) -> dict[str, tuple[np.ndarray, np.ndarray, 
     """
     cache = cache_for(store)
     out = {}
+    allowed = exception_masks(store, scenario)
     for name in scenario.exclusions:
-        key = ("exclusion", name)
+        key = ("exclusion", name, name in allowed)
         if key not in cache:
             raw = store.read_vector(name)
-            cache[key] = (_frozen(excluded_area(raw)), _frozen(np.isnan(raw)))
+            bad = excluded_area(raw)
+            if name in allowed:
+                bad = bad & ~allowed[name]
+            cache[key] = (_frozen(bad), _frozen(np.isnan(raw)))
         out[name] = (*cache[key], f"in an excluded area: {name}")
     for c in scenario.constraints:
         key = ("constraint", c)
@@ -69,10 +97,31 @@ def exclusion_masks(store, scenario) -> dict[str, tuple[np.ndarray, np.ndarray, 
     return out
 
 
+def exception_masks(store, scenario) -> dict[str, np.ndarray]:
+    """Per excepted exclusion (by name): True where it covers the cell but previously
+    developed land lets the cell through. Read-only, cached for the store."""
+    cache = cache_for(store)
+    out = {}
+    for name in scenario.except_previously_developed:
+        key = ("exception", name)
+        if key not in cache:
+            cache[key] = _frozen(np.asarray(excepted_area(
+                store.read_vector(name), store.read_vector(PREVIOUSLY_DEVELOPED))))
+        out[name] = cache[key]
+    return out
+
+
+def allowed_text(store, name: str) -> str:
+    """The sentence for a cell inside exclusion ``name`` let through by the exception."""
+    title = store.meta.get(name, {}).get("title", name)
+    return f"inside {title} ({name}), allowed: previously developed land"
+
+
 def combined_mask(store, scenario, per_reason: dict) -> np.ndarray:
     """True where any of ``per_reason`` (the output of :func:`exclusion_masks`) excludes a cell."""
     cache = cache_for(store)
-    key = ("excluded", tuple(scenario.exclusions), tuple(scenario.constraints))
+    key = ("excluded", tuple(scenario.exclusions), tuple(scenario.constraints),
+           tuple(scenario.except_previously_developed))
     if key not in cache:
         excluded = np.zeros(len(store.land_index), dtype=bool)
         for bad, _, _ in per_reason.values():

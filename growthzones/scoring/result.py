@@ -19,7 +19,7 @@ from .._errors import InputError
 from ..scenario import Scenario
 from ..store import LayerStore
 from . import kernels as K
-from .masks import combined_mask, exclusion_masks
+from .masks import allowed_text, combined_mask, exception_masks, exclusion_masks
 from .matrix import CriteriaMatrix, criteria_matrix, transformed
 
 
@@ -83,6 +83,10 @@ class ScoreResult:
         ``dist_substation_132kv_km <= 10``); ``unassessed`` likewise where it has no data.
     reasons
         The same keys -> a sentence saying why a cell is excluded.
+    allowed_by
+        Per exclusion the scenario lifts on previously developed land
+        (``except_previously_developed``): True where it covers the cell but the
+        exception let the cell through (those cells are not in ``excluded_by``).
     method
         The aggregation used.
     """
@@ -99,6 +103,7 @@ class ScoreResult:
     excluded_by: dict[str, np.ndarray] = field(default_factory=dict)
     unassessed: dict[str, np.ndarray] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
+    allowed_by: dict[str, np.ndarray] = field(default_factory=dict)
     method: str = "wlc"
     matrix: CriteriaMatrix | None = field(default=None, repr=False)
 
@@ -133,6 +138,13 @@ class ScoreResult:
         pos = np.atleast_1d(np.asarray(positions))
         return [[self.reasons[k] for k, bad in self.excluded_by.items() if bad[p]] for p in pos]
 
+    def why_allowed(self, positions) -> list[list[str]]:
+        """For land-vector positions, the exclusions each cell is inside but let through by
+        the previously-developed exception (sentences)."""
+        pos = np.atleast_1d(np.asarray(positions))
+        return [[allowed_text(self.store, k) for k, ok in self.allowed_by.items() if ok[p]]
+                for p in pos]
+
     def exclusion_summary(self) -> pd.DataFrame:
         """Per exclusion or constraint: cells excluded, of which by it alone, and unassessed."""
         n = len(self.score)
@@ -141,11 +153,14 @@ class ScoreResult:
             count += bad
         rows = []
         for k, bad in self.excluded_by.items():
+            ok = self.allowed_by.get(k)
             rows.append({"reason": k, "why": self.reasons[k], "cells": int(bad.sum()),
                          "share_of_land": round(float(bad.sum()) / n, 4),
                          "only_reason": int((bad & (count == 1)).sum()),
-                         "unassessed": int(self.unassessed[k].sum())})
-        cols = ["reason", "why", "cells", "share_of_land", "only_reason", "unassessed"]
+                         "unassessed": int(self.unassessed[k].sum()),
+                         "allowed_previously_developed": 0 if ok is None else int(ok.sum())})
+        cols = ["reason", "why", "cells", "share_of_land", "only_reason", "unassessed",
+                "allowed_previously_developed"]
         return pd.DataFrame(rows, columns=cols).set_index("reason")
 
 
@@ -200,7 +215,8 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32) -> ScoreRe
         values=values, contributions=contrib, coverage=coverage, excluded=excluded,
         excluded_by={k: m[0] for k, m in per_reason.items()},
         unassessed={k: m[1] for k, m in per_reason.items()},
-        reasons={k: m[2] for k, m in per_reason.items()}, method=method, matrix=cm)
+        reasons={k: m[2] for k, m in per_reason.items()},
+        allowed_by=exception_masks(store, scenario), method=method, matrix=cm)
 
 
 # --- argument checks --------------------------------------------------------------------------
