@@ -310,6 +310,9 @@ def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float =
     df["excluded_by"] = _join_flags({n: e[pos] for n, e in result.excluded_by.items()}, len(pos))
     df["unassessed_exclusions"] = _join_flags({n: u[pos] for n, u in result.unassessed.items()},
                                               len(pos))
+    # exclusions the cell is inside but the previously-developed exception let through
+    df["allowed_in_exclusions"] = _join_flags(
+        {n: a[pos] for n, a in getattr(result, "allowed_by", {}).items()}, len(pos))
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=BNG)
 
 

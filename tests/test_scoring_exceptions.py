@@ -191,3 +191,16 @@ def test_dataset_path_applies_the_exception_like_the_store_path():
     ds = gz.scoring.score_dataset(gz.scoring.store_dataset(store), sc)
     assert (ds["excluded"].values.ravel() == 1).tolist() == \
         gz.score(store, sc).excluded.tolist()
+
+
+def test_sites_table_and_map_say_which_exclusion_was_lifted():
+    from growthzones import maps
+
+    r = gz.score(park_store(), park_scenario(["national_parks"]))
+    sites = gz.rank_sites(r, top=4, min_separation_km=0.1)
+    flags = dict(zip(sites["site_id"], sites["allowed_in_exclusions"]))
+    assert flags["E2N0"] == "national_parks" and flags["E0N0"] == ""
+    page = maps.map_html(maps.render_map(r, sites))
+    assert "Allowed inside an exclusion: previously developed land (national_parks)" in page
+    plain = maps.map_html(maps.render_map(gz.score(park_store(), park_scenario()), None))
+    assert "Allowed inside an exclusion" not in plain

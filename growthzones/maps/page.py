@@ -75,6 +75,9 @@ LAND_STYLE = {"color": "#9a9a9a", "weight": 0.5, "opacity": 0.8,
 #: the score.
 EXCLUDED_OPACITY = 0.55
 SCORE_OPACITY = 0.75
+#: Transparent, then amber: cells inside an exclusion that the scenario's
+#: previously-developed exception let through (not the excluded red).
+ALLOWED_PALETTE = np.array([(0, 0, 0, 0), (230, 159, 0, 230)], dtype=np.uint8)
 SITE_STYLE = {"radius": 10, "color": "#1a1a1a", "weight": 1.5,
               "fill_color": "#ffffff", "fill_opacity": 0.95}
 #: Most sites drawn as numbered SVG circles with bound popups; more are drawn on a canvas.
@@ -191,6 +194,12 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
                          _viridis_palette(), name=label, show=False, opacity=SCORE_OPACITY)
         overlays.add(lambda: _mask_index(result.surface("excluded")), _mask_palette(),
                      name="Excluded land", show=False, opacity=EXCLUDED_OPACITY)
+        allowed = getattr(result, "allowed_by", {})
+        if allowed:  # cells inside an exclusion let through by the scenario's exception
+            overlays.add(lambda: _mask_index(store.unflatten(
+                np.logical_or.reduce(list(allowed.values())).astype(np.float32))),
+                ALLOWED_PALETTE, name="Allowed inside an exclusion: previously developed "
+                f"land ({', '.join(allowed)})", show=False, opacity=EXCLUDED_OPACITY)
         for name, info in meta.items():
             if info.get("kind") == "exclusion":
                 overlays.add(lambda name=name: _mask_index(store.layer(name)),
