@@ -16,7 +16,10 @@ What the page holds, for every land cell of the store
   constraint thresholds: exact through a table of its distinct values when it has at most
   :data:`MAX_CODEBOOK` of them (e.g. ``campus_room_ha``), else quantised linearly on
   16 bits between its national minimum and maximum;
-- every exclusion layer of the store as two bits (excluded, no data);
+- every exclusion layer of the store as two bits (excluded, no data), and the
+  ``previously_developed`` flag as one byte, so that each exclusion's "except on
+  previously developed land" box (the scenario's ``except_previously_developed``) works
+  as :mod:`growthzones.scoring.masks` does;
 - the council of each cell, the GeoNames places (to name sites as
   :func:`growthzones.sites.name_places` does) and the council outlines (reprojected to
   British National Grid and simplified to :data:`BASEMAP_TOLERANCE_M`).
@@ -59,6 +62,7 @@ from pathlib import Path
 import numpy as np
 
 from ._errors import InputError, OutputError
+from .scoring.masks import PREVIOUSLY_DEVELOPED
 
 #: Quantisation step of the transformed values (16 bits, 65535 = no data).
 QUANT_MAX = 65534
@@ -262,8 +266,14 @@ def explorer_payload(result) -> tuple[dict, bytes]:
         nodata |= np.isnan(raw).astype(np.uint16) << i
     add("excl", _delta_planes(bad), "u16d", n)
     add("excl_nodata", _delta_planes(nodata), "u16d", n)
-    exclusions = [{"name": k, "title": meta[k].get("title", k), "on": k in sc.exclusions}
-                  for k in excl_names]
+    # The previously-developed flag, for the exclusion exceptions (1 = flag set; no data
+    # is 0, as in growthzones.scoring.masks: an exception needs evidence).
+    has_flag = PREVIOUSLY_DEVELOPED in meta
+    if has_flag:
+        add("prevdev", (store.read_vector(PREVIOUSLY_DEVELOPED) == 1).astype(np.uint8)
+            .tobytes(), "u8", n)
+    exclusions = [{"name": k, "title": meta[k].get("title", k), "on": k in sc.exclusions,
+                   "exceptPD": k in sc.except_previously_developed} for k in excl_names]
 
     rows, cols = np.divmod(store.land_index, grid.width)
     add("la", _delta_planes(np.asarray(store.la_index[rows, cols], dtype=np.uint16)), "u16d", n)
@@ -281,6 +291,7 @@ def explorer_payload(result) -> tuple[dict, bytes]:
                  "res": grid.resolution, "crs": grid.crs},
         "n": n, "quantMax": QUANT_MAX, "nodataQ": NODATA_Q,
         "criteria": criteria, "raw": raws, "exclusions": exclusions,
+        "hasPrevDev": has_flag,
         "constraints": [{"name": c.name, "min": c.min, "max": c.max, "missing": c.missing,
                          "unit": meta[c.name].get("unit", ""),
                          "title": meta[c.name].get("title", c.name)} for c in sc.constraints],

@@ -88,13 +88,16 @@ def test_page_loads_offline_with_no_errors(browser, result):
     assert browser.requests == [browser.path.resolve().as_uri()]
     counts = browser.eval("""({
         sliders: document.querySelectorAll('#gz-weights input[type=range]').length,
-        checks: document.querySelectorAll('#gz-exclusions input[type=checkbox]').length,
+        checks: document.querySelectorAll('#gz-exclusions input[id^="gz-x-"]').length,
+        excepts: document.querySelectorAll('#gz-exclusions input[id^="gz-xe-"]').length,
         rows: document.querySelectorAll('#gz-table tbody tr:not([hidden])').length,
         markers: document.querySelectorAll('.gz-rank').length,
         title: document.getElementById('gz-title').textContent})""")
     themes = {result.store.meta[c.name]["layer"] for c in result.scenario.criteria}
     assert counts["sliders"] == len(result.scenario.criteria) + len(themes)
-    assert counts["checks"] == sum(m["kind"] == "exclusion" for m in result.store.meta.values())
+    n_excl = sum(m["kind"] == "exclusion" for m in result.store.meta.values())
+    assert counts["checks"] == n_excl
+    assert counts["excepts"] == n_excl  # one "except on previously developed land" each
     assert counts["rows"] == counts["markers"] == result.scenario.top
     png = browser.screenshot()
     from test_maps_browser import decode_png
@@ -137,6 +140,40 @@ def test_exclusion_toggle_and_constraint_match_python(browser, result):
     finally:
         browser.eval("gzExplorer.setExclusion('built_up', true)")
         browser.eval("gzExplorer.setConstraint('campus_room_ha', {min: 50})")
+
+
+def test_exclusion_exception_matches_python_and_exports(browser, result, tmp_path):
+    # Lift National Parks and built-up land on previously developed cells, as the scenario
+    # key except_previously_developed does; the page's sites, scores and explanation must
+    # follow Python's, and the exported TOML must carry the exception.
+    lifted = ["national_parks", "built_up"]
+    for name in lifted:
+        browser.eval(f"gzExplorer.setException('{name}', true)")
+    try:
+        ex = {e: True for e in result.scenario.exclusions}
+        sc = result.scenario.updated({"exclusions": {**ex,
+                                                     "except_previously_developed": lifted}})
+        real = gz.score(result.store, sc)
+        assert (real.excluded != result.excluded).any()  # the exception changes something
+        _check_parity(browser, result, {c.name: c.weight for c in result.scenario.criteria},
+                      scenario=sc)
+        pos = int(np.flatnonzero(real.allowed_by["built_up"] & ~real.excluded)[0])
+        rows, cols = np.divmod(result.store.land_index[pos], result.grid.width)
+        x, y = result.grid.xy(rows, cols)
+        info = browser.eval(f"gzExplorer.explainAt({float(x)}, {float(y)})")
+        assert not info["excluded"]
+        assert info["allowed"] == ["inside Built-up land (built_up), allowed: previously "
+                                   "developed land"]
+        assert real.why_allowed(pos)[0] == info["allowed"]
+        toml = browser.eval("gzExplorer.exportScenario()")
+        path = tmp_path / "exported.toml"
+        path.write_text(toml, encoding="utf-8")
+        back = gz.load_scenario(path)
+        assert back.except_previously_developed == tuple(lifted)
+        assert (gz.score(result.store, back).excluded == real.excluded).all()
+    finally:
+        for name in lifted:
+            browser.eval(f"gzExplorer.setException('{name}', false)")
 
 
 def test_a_slider_moved_by_a_key_press_changes_sites_as_python_does(browser, result):

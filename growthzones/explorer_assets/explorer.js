@@ -25,6 +25,7 @@
     raw: D.criteria.map(function (c) { return c.weight; }),      // criterion sliders
     themeFactor: {},                                               // theme sliders
     exclusionOn: D.exclusions.map(function (e) { return e.on; }),
+    exceptOn: D.exclusions.map(function (e) { return !!e.exceptPD; }),  // lifted on previously developed land
     constraints: D.constraints.map(function (c) { return {min: c.min, max: c.max, missing: c.missing}; }),
     top: D.scenario.top,
     sepKm: D.scenario.minSeparationKm,
@@ -68,7 +69,7 @@
   var haveMask = [];   // per criterion Uint8Array (null when complete)
   var pattern, patHave = [];
   var Qr, Qcol = [];          // quantised values, cell-major (cell i, criterion j at i*K + j): 0 / 65535 where no data
-  var landIdx, cx, cy, la, exclBits, exclNodata, raws = {}, rawQ = {};
+  var landIdx, cx, cy, la, exclBits, exclNodata, prevDev = null, raws = {}, rawQ = {};
   var best = new Float64Array(K), worst = new Float64Array(K);
   D.raw.forEach(function (r) { raws[r.name] = r; });
 
@@ -123,7 +124,7 @@
       }
       pattern[i] = id;
     }
-    la = A.la; exclBits = A.excl; exclNodata = A.excl_nodata;
+    la = A.la; exclBits = A.excl; exclNodata = A.excl_nodata; prevDev = A.prevdev || null;
     D.raw.forEach(function (r) { rawQ[r.name] = A["r:" + r.name]; });
   }
 
@@ -215,12 +216,14 @@
     return name + " >= " + gfmt(c.min);
   }
   function excludedMask() {
-    var key = JSON.stringify([S.exclusionOn, S.constraints]);
+    var key = JSON.stringify([S.exclusionOn, S.exceptOn, S.constraints]);
     if (key === exclCacheKey) return S.excluded;
-    var mask = 0;
+    var mask = 0, lifted = 0;
     S.exclusionOn.forEach(function (on, b) { if (on) mask |= (1 << b); });
+    if (prevDev) S.exceptOn.forEach(function (on, b) { if (on) lifted |= (1 << b); });
+    var keep = mask & ~lifted;   // the exclusions that still apply on previously developed land
     var ex = new Uint8Array(N), i;
-    for (i = 0; i < N; i++) ex[i] = (exclBits[i] & mask) ? 1 : 0;
+    for (i = 0; i < N; i++) ex[i] = (exclBits[i] & (prevDev && prevDev[i] ? keep : mask)) ? 1 : 0;
     S.constraints.forEach(function (c, k) {
       if (c.min === null && c.max === null) return;
       var name = D.constraints[k].name;
@@ -237,10 +240,12 @@
     return ex;
   }
   function reasonsAt(i) {
-    var out = [], unassessed = [];
+    var out = [], unassessed = [], allowed = [];
     D.exclusions.forEach(function (e, b) {
       if (!S.exclusionOn[b]) return;
-      if (exclBits[i] & (1 << b)) out.push("in an excluded area: " + e.name + " (" + e.title + ")");
+      if ((exclBits[i] & (1 << b)) && S.exceptOn[b] && prevDev && prevDev[i])
+        allowed.push("inside " + e.title + " (" + e.name + "), allowed: previously developed land");
+      else if (exclBits[i] & (1 << b)) out.push("in an excluded area: " + e.name + " (" + e.title + ")");
       else if (exclNodata[i] & (1 << b)) unassessed.push(e.name);
     });
     S.constraints.forEach(function (c, k) {
@@ -255,7 +260,7 @@
         out.push(("fails constraint " + constraintLabel(c, k) + " " + unit).trim());
       }
     });
-    return {excluded: out, unassessed: unassessed};
+    return {excluded: out, unassessed: unassessed, allowed: allowed};
   }
 
   // ------------------------------------------------------------------ sites
@@ -463,7 +468,7 @@
     return {pos: i, easting: cx[i], northing: cy[i], score: S.ranked[i] === S.ranked[i] ? S.ranked[i] : null,
             scoreBeforeExclusions: S.score[i] === S.score[i] ? S.score[i] : null,
             percentile: percentile(i), coverage: cov, excluded: why.excluded.length > 0,
-            reasons: why.excluded, unassessed: why.unassessed, criteria: rows,
+            reasons: why.excluded, unassessed: why.unassessed, allowed: why.allowed, criteria: rows,
             localAuthority: council(i), place: placeName(cx[i], cy[i]),
             constraints: D.constraints.map(function (c) { return {name: c.name, raw: rawValue(c.name, i), unit: c.unit}; })};
   }
@@ -480,6 +485,7 @@
       + " · coverage " + fmt(100 * e.coverage, 1) + "%";
     f.appendChild(p);
     e.reasons.forEach(function (r) { var q = document.createElement("p"); q.className = "gz-excluded"; q.textContent = "Excluded: " + r; f.appendChild(q); });
+    e.allowed.forEach(function (r) { var q = document.createElement("p"); q.textContent = "Exception: " + r; f.appendChild(q); });
     if (e.unassessed.length) { var u = document.createElement("p"); u.textContent = "Not assessed (no data): " + e.unassessed.join(", "); f.appendChild(u); }
     var t = document.createElement("table"), hr = document.createElement("tr");
     ["Criterion", "Raw", "Unit", "Value", "Weight", "Contribution"].forEach(function (h) { var th = document.createElement("th"); th.textContent = h; hr.appendChild(th); });
@@ -555,6 +561,13 @@
       lab.appendChild(cb); lab.appendChild(document.createTextNode(" " + e.title));
       lab.title = e.name;
       ex.appendChild(lab);
+      if (!D.hasPrevDev) return;
+      var lx = document.createElement("label"); lx.className = "gz-check gz-except";
+      var cx2 = document.createElement("input"); cx2.type = "checkbox"; cx2.id = "gz-xe-" + e.name; cx2.checked = !!e.exceptPD;
+      cx2.addEventListener("change", function (ev) { S.exceptOn[b] = ev.target.checked; changed(ev); });
+      lx.appendChild(cx2); lx.appendChild(document.createTextNode(" except on previously developed land"));
+      lx.title = "except_previously_developed: " + e.name;
+      ex.appendChild(lx);
     });
     var cs = el("gz-constraints");
     if (!D.constraints.length) cs.appendChild(document.createTextNode("None in this scenario."));
@@ -630,6 +643,9 @@
     }
     lines.push(""); lines.push("[exclusions]");
     D.exclusions.forEach(function (e, b) { lines.push(tomlKey(e.name) + " = " + (S.exclusionOn[b] ? "true" : "false")); });
+    var lifted = D.exclusions.filter(function (e, b) { return S.exclusionOn[b] && S.exceptOn[b]; })
+                             .map(function (e) { return tomlString(e.name); });
+    if (lifted.length && D.hasPrevDev) lines.push("except_previously_developed = [" + lifted.join(", ") + "]");
     lines.push(""); lines.push("[sites]");
     lines.push("top = " + String(Math.round(S.top)));
     lines.push("min_separation_km = " + tomlValue(S.sepKm));
@@ -676,6 +692,7 @@
     D.criteria.forEach(function (c, j) { var s = el("gz-w-" + j); if (s) s.value = String(S.raw[j]); });
     Object.keys(S.themeFactor).forEach(function (t) { var s = el("gz-t-" + t); if (s) s.value = String(S.themeFactor[t]); });
     D.exclusions.forEach(function (e, b) { var s = el("gz-x-" + e.name); if (s) s.checked = S.exclusionOn[b]; });
+    D.exclusions.forEach(function (e, b) { var s = el("gz-xe-" + e.name); if (s) s.checked = S.exceptOn[b]; });
     el("gz-method").value = S.method;
   }
   var resolveReady, rejectReady;
@@ -707,6 +724,14 @@
       var b = api.exclusions.indexOf(name);
       if (b < 0) throw new Error("unknown exclusion '" + name + "'; this page has: " + api.exclusions.join(", "));
       S.exclusionOn[b] = !!on; syncSliders(); update();
+    },
+    /** Lift (or not) an exclusion where a cell is previously developed, as the scenario
+     * key [exclusions] except_previously_developed does. */
+    setException: function (name, on) {
+      var b = api.exclusions.indexOf(name);
+      if (b < 0) throw new Error("unknown exclusion '" + name + "'; this page has: " + api.exclusions.join(", "));
+      if (!D.hasPrevDev) throw new Error("this store has no previously_developed layer");
+      S.exceptOn[b] = !!on; syncSliders(); update();
     },
     /** Change a constraint's bounds, e.g. setConstraint("campus_room_ha", {min: 100}). */
     setConstraint: function (name, bounds) {
