@@ -259,3 +259,12 @@ def test_an_unknown_exclusion_with_no_close_name_lists_the_valid_ones():
     msg = err.value.one_line()
     assert "[exclusions.zzzz] unknown exclusion. Valid exclusions:" in msg
     assert all(n in msg for n, c in REGISTRY.items() if c.kind == "exclusion")
+
+
+def test_with_latency_is_the_default_plus_two_latency_criteria():
+    default, latency = gz.load_scenario("default"), gz.load_scenario("with_latency")
+    assert set(latency.weights) - set(default.weights) == {"latency_london_ms",
+                                                           "dist_major_ixp_km"}
+    assert all(latency.criterion(c.name) == c for c in default.criteria)
+    assert (latency.exclusions, latency.constraints, latency.except_previously_developed) == \
+        (default.exclusions, default.constraints, default.except_previously_developed)
