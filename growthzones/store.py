@@ -8,6 +8,9 @@ default)::
     la_index.tif           int16, 1-based row of local_authorities.csv
     local_authorities.csv  la_code, la_name, nation
     places.csv             GeoNames places for naming sites
+    industrial_sites.csv   placed sites of the industrial register (name, kind, closure
+                           year, x, y): explanations name the works that makes a cell
+                           previously developed (optional: older stores lack it)
     basemap.geojson        simplified council outlines (offline map background)
     layers/<name>.tif      float32, NaN where the layer has no data
 
@@ -49,6 +52,9 @@ STORE_FORMAT = 1
 #: Raw land vectors up to this size stay in memory once read (1 km GB: 229k cells, ~1 MB
 #: each); larger ones (100 m: 23M cells, ~92 MB each) are read when needed and not kept.
 RESIDENT_CELLS = 2_000_000
+#: The industrial register's placed sites, for naming former works in explanations.
+SITES_FILE = "industrial_sites.csv"
+SITES_COLUMNS = {"name": str, "kind": str, "closure_year": float, "x": float, "y": float}
 
 
 def default_store_path() -> Path:
@@ -88,6 +94,8 @@ class LayerStore:
     manifest: dict
     layers: Mapping[str, np.ndarray]
     basemap: dict | None = None
+    #: Placed sites of the industrial register (``industrial_sites.csv``), or None.
+    industrial_sites: pd.DataFrame | None = None
     #: Optional ``name -> land vector`` source used instead of ``layers`` (e.g. a derived grid).
     reader: Callable[[str], np.ndarray] | None = field(default=None, repr=False)
     _vectors: dict = field(default_factory=dict, repr=False)
@@ -231,7 +239,9 @@ def load_layers(path: str | os.PathLike | None = None) -> LayerStore:
                                                          "nation": str}),
         places=_read_table(path / "places.csv", {"name": str, "population": float,
                                                  "easting": float, "northing": float}),
-        manifest=manifest, layers=layers, basemap=basemap)
+        manifest=manifest, layers=layers, basemap=basemap,
+        industrial_sites=(_read_table(path / SITES_FILE, SITES_COLUMNS)
+                          if (path / SITES_FILE).exists() else None))
 
 
 _REBUILD = "rebuild the store with 'growthzones data build' (or pass --store DIR)"
@@ -447,6 +457,10 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
         for mod in LAYER_MODULES:
             t = time.perf_counter()
             arrays = mod.build(sources, grid, base)
+            # A theme may also give small tables for the store (e.g. the industrial
+            # register's sites, SITES_FILE): file name -> DataFrame.
+            for fname, table in (mod.tables(sources) if hasattr(mod, "tables") else {}).items():
+                table.to_csv(tmp / fname, index=False)
             for name, arr in arrays.items():
                 crit = REGISTRY[name]
                 arr = np.where(base.land, arr, np.nan).astype(np.float32)

@@ -70,6 +70,21 @@ def test_explain_says_an_exception_let_the_cell_through():
     assert gz.explain(r, 1500, 500).attrs["allowed"] == []
 
 
+def test_explain_names_the_former_works_when_the_store_has_the_register():
+    import pandas as pd
+
+    store = park_store()
+    # FIXTURE register: a closed station 400 m east of cell C's centre (2500, 500), and a
+    # works 3 km away that must not be named.
+    store.industrial_sites = pd.DataFrame({
+        "name": ["Fixture A", "Far Works"], "kind": ["coal power station", "cement works"],
+        "closure_year": [1994.0, np.nan], "x": [2900.0, 2500.0], "y": [500.0, 3500.0]})
+    r = gz.score(store, park_scenario(["national_parks"]))
+    assert gz.explain(r, 2500, 500).loc["national_parks", "reason"].endswith(
+        "allowed: previously developed land (Fixture A, coal power station, closed 1994, "
+        "0.4 km from the cell centre)")
+
+
 def test_airfield_only_flag_is_described_as_such():
     from growthzones.scoring.explain import previously_developed_detail
 
@@ -204,3 +219,39 @@ def test_sites_table_and_map_say_which_exclusion_was_lifted():
     assert "Allowed inside an exclusion: previously developed land (national_parks)" in page
     plain = maps.map_html(maps.render_map(gz.score(park_store(), park_scenario()), None))
     assert "Allowed inside an exclusion" not in plain
+
+
+def test_store_carries_the_register_sites_it_was_built_with(sources):
+    # The table post_industrial.tables writes is what load_layers reads (columns, placed
+    # sites only), and the embedded store ships it.
+    from growthzones.layers import post_industrial
+    from growthzones.store import SITES_COLUMNS, SITES_FILE
+
+    table = post_industrial.tables(sources)[SITES_FILE]
+    assert list(table.columns) == list(SITES_COLUMNS)
+    assert table[["x", "y"]].notna().all().all() and len(table) > 400
+    emb = gz.load_layers().industrial_sites
+    assert emb is not None and list(emb.columns) == list(SITES_COLUMNS)
+    assert "Trawsfynydd" in " ".join(emb["name"])
+
+
+def test_a_store_without_the_register_table_loads_and_explains_by_distance(tmp_path):
+    import shutil
+
+    from growthzones.store import SITES_FILE
+
+    src = gz.catalog.embedded_store_dir() / "gb_1000m"
+    copy = tmp_path / "gb_1000m"
+    (copy / "layers").mkdir(parents=True)
+    for f in src.iterdir():
+        if f.is_file() and f.name != SITES_FILE:
+            shutil.copy(f, copy / f.name)
+    for f in (src / "layers").iterdir():
+        (copy / "layers" / f.name).symlink_to(f)
+    store = gz.load_layers(copy)
+    assert store.industrial_sites is None
+    from growthzones.scoring.explain import previously_developed_detail
+
+    i = int(np.flatnonzero(store.read_vector("previously_developed") == 1)[0])
+    assert previously_developed_detail(store, i).startswith(("former heavy-industry site",
+                                                             "a closed airfield"))

@@ -107,13 +107,27 @@ def explain(result: ScoreResult, x, y: float | None = None) -> pd.DataFrame:
 
 
 def previously_developed_detail(store, i: int) -> str:
-    """What made cell ``i`` previously developed, from the store's former-industry layers.
+    """What made cell ``i`` previously developed: the nearest site of the store's
+    industrial register (``industrial_sites.csv``) within the flag's radius, by name; in a
+    store without that table, from the former-industry layers.
 
     The flag counts any site of the industrial register within
     :data:`~.masks.PREVIOUSLY_DEVELOPED_KM` (closed airfields included);
     ``dist_former_industry_km`` measures heavy industry only, so a flagged cell farther
     than that from heavy industry was flagged by a closed airfield.
     """
+    sites = getattr(store, "industrial_sites", None)
+    if sites is not None and len(sites):
+        rows, cols = np.divmod(store.land_index[i], store.grid.width)
+        x, y = store.grid.xy(rows, cols)
+        d = np.hypot(sites["x"].to_numpy(float) - x, sites["y"].to_numpy(float) - y) / 1000
+        j = int(np.argmin(d))
+        if d[j] <= PREVIOUSLY_DEVELOPED_KM:
+            site = sites.iloc[j]
+            year = site["closure_year"]
+            closed = f", closed {int(year)}" if np.isfinite(year) else ""
+            return (f"{site['name']}, {site['kind']}{closed}, {d[j]:.1f} km from the cell "
+                    f"centre")
     if "dist_former_industry_km" not in store.meta:
         return f"a site of the industrial register within {PREVIOUSLY_DEVELOPED_KM:g} km"
     d = float(store.values_at("dist_former_industry_km", [i])[0])
