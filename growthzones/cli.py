@@ -203,7 +203,10 @@ def cmd_run(args) -> int:
                                                     min_separation_km=args.min_separation_km))
     _say(f"scenario {scenario.name!r}: " + ", ".join(
         f"{n} {w:.2f}" for n, w in scenario.weights.items())
-        + (f"; excluding {', '.join(scenario.exclusions)}" if scenario.exclusions else ""))
+        + (f"; excluding {', '.join(scenario.exclusions)}" if scenario.exclusions else "")
+        + (f" (not on previously developed land: "
+           f"{', '.join(scenario.except_previously_developed)})"
+           if scenario.except_previously_developed else ""))
     _say(f"loaded layer store {store.path} ({store.grid.resolution:g} m grid, "
          f"{len(store.land_index):,} land cells, built {store.manifest['built'][:10]})")
     with timings.step("score"):

@@ -84,6 +84,7 @@ def score_tags(scenario) -> dict:
     """Tags of ``score.tif``: scenario name, normalised weights, exclusions (JSON values)."""
     return {"scenario": scenario.name, "weights": dict(scenario.weights),
             "exclusions": list(scenario.exclusions),
+            "except_previously_developed": list(scenario.except_previously_developed),
             "constraints": [c.label for c in scenario.constraints]}
 
 
