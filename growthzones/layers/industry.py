@@ -594,24 +594,6 @@ def _read_register(root: str) -> tuple[pd.DataFrame, dict]:
     return reg, dropped
 
 
-def record_coverage(counts: dict[str, str]) -> None:
-    """Append build-time figures to the coverage text of criteria in the registry.
-
-    The store writes each layer's manifest entry from :data:`~growthzones.criteria.REGISTRY`
-    right after its theme builds, and has no field for build-time counts yet, so the
-    figures (computed from the data, :func:`coverage_counts`) are appended to the
-    registry's entry for this process. The base text is the module's spec, so repeated
-    builds do not append twice.
-    """
-    import dataclasses
-
-    from ..criteria import REGISTRY, theme_criteria
-
-    base = {**theme_criteria("post_industrial"), **theme_criteria("grid_capacity")}
-    for name, text in counts.items():
-        REGISTRY[name] = dataclasses.replace(base[name], coverage=f"{base[name].coverage} {text}")
-
-
 def read_etys_points(sources: SourceFiles) -> pd.DataFrame:
     """ETYS site codes -> ``x``, ``y``: FES 2024 GSP coordinates first, PyPSA-GB second."""
     fes = pd.read_csv(sources.path("fes2024_gsp"))
@@ -627,37 +609,34 @@ def read_etys_points(sources: SourceFiles) -> pd.DataFrame:
 
 
 def coverage_counts(register: pd.DataFrame, dropped: dict | None = None,
-                    data_centres: pd.DataFrame | None = None) -> dict[str, str]:
+                    data_centres: pd.DataFrame | None = None) -> dict[str, dict]:
     """Build-time figures for the coverage texts of the criteria built from the register
-    (and, given ``data_centres``, from the data centres), by criterion name."""
+    (and, given ``data_centres``, from the data centres): criterion -> placeholder -> value
+    (see :meth:`growthzones.criteria.Criterion.coverage_text`)."""
     dropped = dropped or {}
     if data_centres is None:
         data_centres = pd.DataFrame({"lifecycle": [], "x": [], "y": []})
     s = register_summary(register)
-    kinds = "; ".join(f"{k} {r.placed} of {r.sites}" for k, r in s.iterrows())
     power = s.loc[s.index.isin(POWER_KINDS)]
     dc = data_centres[data_centres["lifecycle"].isin(DATA_CENTRE_LIFECYCLES)]
     n_fac = int(group_facilities(dc[["x", "y"]].to_numpy(float)).max() + 1) if len(dc) else 0
-    drops = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in dropped.items())
-    reg_text = f"This build placed, by kind: {kinds}. Hotmaps rows dropped: {drops}."
-    closed = closed_power_stations(register, min_since_2010_mw=200.0)
-    unplaced = ", ".join(closed.loc[closed["x"].isna(), "name"]) or "none"
-    retired = closed_power_stations(register)
-    unplaced_r = ", ".join(retired.loc[retired["x"].isna(), "name"]) or "none"
+    reg = {"placed_by_kind": "; ".join(f"{k} {r.placed} of {r.sites}" for k, r in s.iterrows()),
+           "hotmaps_dropped": ", ".join(f"{v} {k.replace('_', ' ')}"
+                                        for k, v in dropped.items()) or "none"}
+    centres = {"elements": len(dc), "facilities": n_fac}
+
+    def stations(table: pd.DataFrame) -> dict:
+        return {"placed": int(table["x"].notna().sum()), "stations": len(table),
+                "unplaced": ", ".join(table.loc[table["x"].isna(), "name"]) or "none"}
+
     return {
-        "dist_former_industry_km": reg_text,
-        "previously_developed": reg_text,
-        "retired_generation_mw_10km": (
-            f"This build placed {int(power['placed'].sum())} of {int(power['sites'].sum())} "
-            f"retired stations."),
-        "dist_data_centre_km": (f"This build: {len(dc)} GB elements grouped into {n_fac} "
-                                f"facilities."),
-        "data_centres_20km": (f"This build: {len(dc)} GB elements grouped into {n_fac} "
-                              f"facilities."),
-        "dist_closed_power_station_km": (
-            f"This build placed {int(closed['x'].notna().sum())} of {len(closed)} GB "
-            f"stations; not located: {unplaced}."),
-        "retired_capacity_mw": (
-            f"This build placed {int(retired['x'].notna().sum())} of {len(retired)} GB "
-            f"stations; not located: {unplaced_r}."),
+        "dist_former_industry_km": reg,
+        "previously_developed": reg,
+        "retired_generation_mw_10km": {"placed": int(power["placed"].sum()),
+                                       "stations": int(power["sites"].sum())},
+        "dist_data_centre_km": centres,
+        "data_centres_20km": centres,
+        "dist_closed_power_station_km": stations(
+            closed_power_stations(register, min_since_2010_mw=200.0)),
+        "retired_capacity_mw": stations(closed_power_stations(register)),
     }
