@@ -70,9 +70,9 @@ class Criterion:
         ``counts`` is the layer's ``counts`` entry of a store manifest; a figure it lacks
         (no store, or a store built before the figure existed) reads ``…``.
 
-        >>> c = Criterion("x", "land", "X", "km", "min", "", (), "{placed} of {sites} placed.")
-        >>> c.coverage_text({"placed": 3, "sites": 4}), c.coverage_text()
-        ('3 of 4 placed.', '… of … placed.')
+        >>> c = Criterion("x", "land", "X", "km", "min", "", (), "{placed} of {sites:,} placed.")
+        >>> c.coverage_text({"placed": 3, "sites": 4000}), c.coverage_text()
+        ('3 of 4,000 placed.', '… of … placed.')
         """
         return self.coverage.format_map(_Figures(counts or {}))
 
@@ -87,7 +87,14 @@ class _Figures(dict):
     """Build figures for :meth:`Criterion.coverage_text`; a missing one reads ``…``."""
 
     def __missing__(self, key: str) -> str:
-        return "…"
+        return _Missing("…")
+
+
+class _Missing(str):
+    """A missing figure: shown as it is, whatever the field's format (``{n:,}``)."""
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
 
 
 # --------------------------------------------------------------------------- grid_capacity
