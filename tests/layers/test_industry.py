@@ -244,5 +244,7 @@ def test_former_industry_rasters_at_known_places(pi_1km, base_1km):
 def test_docstring_examples_run():
     import doctest
 
-    result = doctest.testmod(industry, optionflags=doctest.NORMALIZE_WHITESPACE)
+    from growthzones.layers.industry import register
+
+    result = doctest.testmod(register, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
