@@ -141,8 +141,6 @@ class Chromium:
         self._proc = None
 
     def __enter__(self) -> Chromium:
-
-
         try:
             exe = _find_chromium()
         except RuntimeError as err:
@@ -225,7 +223,6 @@ class Chromium:
 
     def call(self, method: str, *, session: bool = False, **params) -> dict:
         """Send one DevTools command and wait for its result."""
-
         self._id += 1
         msg = {"id": self._id, "method": method, "params": params}
         if session:
@@ -251,7 +248,6 @@ class Chromium:
     def open(self, path: str | os.PathLike, *, ready: str | None = "gzExplorer.ready"
              ) -> float:
         """Load a local file and wait for ``ready`` (a promise); returns seconds taken."""
-
         t0 = time.perf_counter()
         self.send("Page.navigate", url=Path(path).resolve().as_uri())
         self.wait_for("Page.loadEventFired")
@@ -260,7 +256,6 @@ class Chromium:
         return time.perf_counter() - t0
 
     def wait_for(self, method: str) -> dict:
-
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -273,7 +268,6 @@ class Chromium:
 
     def eval(self, expression: str):
         """Evaluate JavaScript in the page (promises awaited); returns the value as JSON."""
-
         res = self.send("Runtime.evaluate", expression=expression, awaitPromise=True,
                         returnByValue=True)
         if "exceptionDetails" in res:
@@ -292,7 +286,6 @@ class Chromium:
         return base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"])
 
     def __exit__(self, *exc):
-
         try:
             self.call("Browser.close")
         except Exception:
