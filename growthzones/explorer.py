@@ -165,16 +165,13 @@ def _basemap_bng(basemap: dict | None) -> list[list[int]]:
     if not basemap:
         return []
     import shapely
-    from pyproj import Transformer
     from shapely.geometry import shape
 
-    tr = Transformer.from_crs(4326, 27700, always_xy=True)
-
-    def to_bng(xy):
-        return np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+    from .grid import to_bng
 
     geoms = shapely.transform(np.array([shape(f["geometry"]) for f in
-                                        basemap.get("features", [])], dtype=object), to_bng)
+                                        basemap.get("features", [])], dtype=object),
+                              lambda c: to_bng(c[:, 0], c[:, 1]))
     rings = []
     for geom in shapely.simplify(geoms, BASEMAP_TOLERANCE_M):
         for poly in getattr(geom, "geoms", [geom]):
