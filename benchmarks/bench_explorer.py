@@ -35,11 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import growthzones as gz
 from growthzones import explorer
+from growthzones.maps._browser import Chromium
 
 
 def measure(path: Path, *, events: int = 40, method: str = "wlc") -> dict:
     """Open the page in Chromium and time ``events`` slider key presses."""
-    with explorer.Chromium() as browser:
+    with Chromium() as browser:
         load_s = browser.open(path)
         load = browser.eval("gzExplorer.loadTimings")
         browser.eval(f"gzExplorer.setMethod({method!r})")

@@ -48,27 +48,45 @@ from growthzones.maps import page, raster  # noqa: E402
 TARGET_RUN_S = 3.0
 
 
-def bench_command(runs: int) -> None:
-    walls, cpus, size = [], [], 0
-    print(f"growthzones run at 1 km, {runs} runs; load average before: {load_average()}")
-    for i in range(runs):
+#: The child: the CLI, reporting its own peak RSS (KiB) on its last stderr line.
+_CHILD = ("import atexit, resource, sys\n"
+          "atexit.register(lambda: print('peak-kib', resource.getrusage("
+          "resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr))\n"
+          "from growthzones.cli import main\n"
+          "sys.exit(main(sys.argv[1:]))\n")
+
+
+def run_command(runs: int, *extra: str) -> dict:
+    """``growthzones run --out <tmp> *extra`` ``runs`` times in fresh subprocesses.
+
+    Returns the median wall and CPU seconds (user + system of the child), the largest
+    peak RSS of a run (MB), the ``map.html`` size (MB) of the last run and every wall time.
+    """
+    walls, cpus, peaks, size = [], [], [], 0
+    for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="gz-bench-run-") as out:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "growthzones.cli", "run", "--out",
-                                   out], cwd=REPO, capture_output=True, text=True,
-                                  check=False)
+            proc = subprocess.run([sys.executable, "-c", _CHILD, "run", "--out", out, *extra],
+                                  cwd=REPO, capture_output=True, text=True, check=False)
             walls.append(time.perf_counter() - t)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if proc.returncode != 0:
                 sys.exit(f"growthzones run failed ({proc.returncode}):\n{proc.stderr}")
             cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-            size = (Path(out) / "map.html").stat().st_size
-        print(f"  run {i + 1}: {walls[-1]:6.2f} s wall, {cpus[-1]:6.2f} s CPU")
-    wall = float(np.median(walls))
-    print(f"  median wall {wall:.2f} s  (target <= {TARGET_RUN_S:.1f} s: "
-          f"{'met' if wall <= TARGET_RUN_S else 'NOT met'}); median CPU "
-          f"{float(np.median(cpus)):.2f} s; map.html {size / 1e6:.2f} MB")
+            peaks.append(int(proc.stderr.split("peak-kib")[-1]) / 1024)
+            size = (Path(out) / "map.html").stat().st_size / 1e6
+    return {"wall": float(np.median(walls)), "cpu": float(np.median(cpus)),
+            "peak_mb": max(peaks), "map_mb": size, "walls": walls}
+
+
+def bench_command(runs: int) -> None:
+    print(f"growthzones run at 1 km, {runs} runs; load average before: {load_average()}")
+    r = run_command(runs)
+    print("  wall per run: " + ", ".join(f"{w:.2f} s" for w in r["walls"]))
+    print(f"  median wall {r['wall']:.2f} s  (target <= {TARGET_RUN_S:.1f} s: "
+          f"{'met' if r['wall'] <= TARGET_RUN_S else 'NOT met'}); median CPU "
+          f"{r['cpu']:.2f} s; map.html {r['map_mb']:.2f} MB")
     print(f"  load average after: {load_average()}")
 
 

@@ -332,13 +332,16 @@ def cmd_criteria(args) -> int:
         if args.store is not None:
             raise  # a store the user named must load; only the default may be absent
         # the list still comes from the registry; coverage shares need a store
+
+    def coverage(c):  # the store's text carries its build's figures
+        return meta.get(c.name, {}).get("coverage") or c.coverage_text()
     if args.markdown:
         print("| criterion | theme | unit | better | coverage | sources |\n|---|---|---|---|---|---|")
         for c in REGISTRY.values():
             share = meta.get(c.name, {}).get("coverage_fraction")
             share = f" ({100 * share:.0f} % of GB land)" if share is not None else ""
             better = "exclusion" if c.kind == "exclusion" else c.direction
-            print(f"| `{c.name}` | {c.layer} | {c.unit} | {better} | {c.coverage}{share} | "
+            print(f"| `{c.name}` | {c.layer} | {c.unit} | {better} | {coverage(c)}{share} | "
                   f"{', '.join(c.sources)} |")
         return 0
     from .criteria import THEMES
@@ -350,7 +353,7 @@ def cmd_criteria(args) -> int:
             share = f"{100 * share:.1f} % of GB land" if share is not None else "not built"
             kind = "exclusion" if c.kind == "exclusion" else f"{c.direction} is better"
             print(f"  {c.name}  [{c.unit}; {kind}]\n    {c.title}. {c.description}\n"
-                  f"    sources: {', '.join(c.sources)}\n    coverage: {c.coverage} "
+                  f"    sources: {', '.join(c.sources)}\n    coverage: {coverage(c)} "
                   f"(data on {share})")
     return 0
 

@@ -44,7 +44,9 @@ class Criterion:
     sources
         Catalogue ids it is built from.
     coverage
-        Where the data exists; cells outside it are NaN, never a silent 0.
+        Where the data exists; cells outside it are NaN, never a silent 0. Figures that
+        come from the data are ``{field}`` placeholders, filled from the counts the build
+        records in the store's manifest (:meth:`coverage_text`), so they cannot go stale.
     kind
         ``criterion`` (scored) or ``exclusion`` (boolean mask: 1 excluded, 0 not, NaN unknown).
     default_transform
@@ -62,11 +64,37 @@ class Criterion:
     kind: Literal["criterion", "exclusion"] = "criterion"
     default_transform: dict = field(default_factory=lambda: {"type": "linear"})
 
+    def coverage_text(self, counts: dict | None = None) -> str:
+        """The coverage text with a build's figures in place of its ``{field}`` placeholders.
+
+        ``counts`` is the layer's ``counts`` entry of a store manifest; a figure it lacks
+        (no store, or a store built before the figure existed) reads ``…``.
+
+        >>> c = Criterion("x", "land", "X", "km", "min", "", (), "{placed} of {sites:,} placed.")
+        >>> c.coverage_text({"placed": 3, "sites": 4000}), c.coverage_text()
+        ('3 of 4,000 placed.', '… of … placed.')
+        """
+        return self.coverage.format_map(_Figures(counts or {}))
+
     def to_dict(self) -> dict:
         return {"name": self.name, "layer": self.layer, "title": self.title, "unit": self.unit,
                 "direction": self.direction, "description": self.description,
                 "sources": list(self.sources), "coverage": self.coverage, "kind": self.kind,
                 "default_transform": dict(self.default_transform)}
+
+
+class _Figures(dict):
+    """Build figures for :meth:`Criterion.coverage_text`; a missing one reads ``…``."""
+
+    def __missing__(self, key: str) -> str:
+        return _Missing("…")
+
+
+class _Missing(str):
+    """A missing figure: shown as it is, whatever the field's format (``{n:,}``)."""
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
 
 
 # --------------------------------------------------------------------------- grid_capacity
@@ -152,7 +180,8 @@ _GRID_CAPACITY = {
         coverage="GB closures since 2010 in DUKES; 0 (not NaN) where no retired station is "
                  "within 5 km. Closures before 2010 are not counted here "
                  "(retired_generation_mw_10km counts them); gas closures that no source "
-                 "places are missing (the build's figures follow).",
+                 "places are missing: this build placed {placed} of {stations} GB stations; "
+                 "not located: {unplaced}.",
         default_transform={"type": "piecewise", "points": [[0, 0], [500, 0.6], [1000, 0.85],
                                                            [2000, 1]]}),
     "tec_queue_mw": Criterion(
@@ -372,7 +401,7 @@ _LAND = {
 
 _IMD = ("uk_composite_imd",)
 _IMD_COVERAGE = ("GB: every LSOA and Data Zone (England IoD2019, Wales WIMD2019, Scotland "
-                 "SIMD2020v2); 0 of the 41,729 GB codes are unmatched.")
+                 "SIMD2020v2); {unmatched:,} of the {codes:,} GB codes are unmatched.")
 #: The closed-station sources of the register (growthzones.layers.industry).
 _STATIONS = ("dukes_5_11", "gem_coal_units", "gem_nuclear_units", "osm_power_plants_2026",
              "fes2024_gsp", "etys_coords_pypsagb")
@@ -385,7 +414,8 @@ _REGISTER_COVERAGE = (
     "chemicals, cement, glass, paper, brick and lime; many since closed, no closure "
     "dates; operator-office points dropped). Not covered: collieries, car plants, "
     "shipyards, coal stations closed before 2000, gas and oil closures before 2010, "
-    "coalfields (gaps).")
+    "coalfields (gaps). This build placed, by kind: {placed_by_kind}. Hotmaps rows "
+    "dropped: {hotmaps_dropped}.")
 
 _POST_INDUSTRIAL = {
     "employment_deprivation_pct": Criterion(
@@ -426,8 +456,8 @@ _POST_INDUSTRIAL = {
                     "the place and its commuting neighbourhood, not of one small area. Each "
                     "small area counts once (they hold similar populations).",
         sources=_IMD + ("lsoa_ew", "datazones_scotland"),
-        coverage="GB: complete. Where no centroid lies within 10 km (5 % of GB land: remote "
-                 "uplands and islands) the cell's own small area is used."),
+        coverage="GB: complete. Where no centroid lies within 10 km ({own_area_pct} % of GB "
+                 "land: remote uplands and islands) the cell's own small area is used."),
     "dist_closed_power_station_km": Criterion(
         name="dist_closed_power_station_km", layer="post_industrial",
         title="Distance to a closed power station", unit="km", direction="min",
@@ -438,9 +468,10 @@ _POST_INDUSTRIAL = {
                     "register (GEM plant points first, then DUKES, OSM 2026, and the ETYS "
                     "substation that served it last).",
         sources=_STATIONS,
-        coverage="GB closures since 2010; stations no source places are left out (the "
-                 "build's figures follow); closures before 2010 count in "
-                 "dist_former_industry_km and retired_generation_mw_10km.",
+        coverage="GB closures since 2010; stations no source places are left out (this "
+                 "build placed {placed} of {stations} GB stations; not located: {unplaced}); "
+                 "closures before 2010 count in dist_former_industry_km and "
+                 "retired_generation_mw_10km.",
         default_transform={"type": "decay", "half_distance": 10}),
     "post_industrial": Criterion(
         name="post_industrial", layer="post_industrial", title="Post-industrial status",
@@ -474,7 +505,7 @@ _POST_INDUSTRIAL = {
         sources=_STATIONS,
         coverage="GB; 0 (not NaN) where no placed retired station is within 10 km. Coal "
                  "stations closed before 2000 and gas and oil closures before 2010 are not "
-                 "in the data.",
+                 "in the data. This build placed {placed} of {stations} retired stations.",
         default_transform={"type": "piecewise", "points": [[0, 0], [500, 0.5], [2000, 1]]}),
     "previously_developed": Criterion(
         name="previously_developed", layer="post_industrial",
@@ -495,7 +526,8 @@ _POST_INDUSTRIAL = {
         sources=("osm_data_centres",),
         coverage="GB where mappers tagged data centres (uneven: hyperscale campuses under "
                  "construction are often untagged; city-centre carrier buildings in Leeds, "
-                 "Liverpool and Cardiff are missing). No capacity data.",
+                 "Liverpool and Cardiff are missing). No capacity data. This build: {elements} GB "
+                 "elements grouped into {facilities} facilities.",
         default_transform={"type": "decay", "half_distance": 30}),
     "data_centres_20km": Criterion(
         name="data_centres_20km", layer="post_industrial",
@@ -505,7 +537,8 @@ _POST_INDUSTRIAL = {
                     "one facility when within 300 m of each other (single linkage), since "
                     "one campus is several building elements.",
         sources=("osm_data_centres",),
-        coverage="GB, as dist_data_centre_km; 0 (not NaN) where none is within 20 km.",
+        coverage="GB, as dist_data_centre_km; 0 (not NaN) where none is within 20 km. This "
+                 "build: {elements} GB elements grouped into {facilities} facilities.",
         default_transform={"type": "piecewise", "points": [[0, 0], [3, 0.5], [15, 1]]}),
 }
 

@@ -193,6 +193,25 @@ def to_bng(lon, lat) -> np.ndarray:
     return np.column_stack([x, y])
 
 
+@functools.cache
+def _bng_to_wgs84():
+    from pyproj import Transformer
+
+    return Transformer.from_crs(BNG, 4326, always_xy=True)
+
+
+def to_wgs84(x, y) -> np.ndarray:
+    """(n, 2) array of WGS84 lon, lat in degrees from EPSG:27700 x, y in metres.
+
+    The inverse of :func:`to_bng`, and the one grid -> lon/lat transform of the package.
+
+    >>> to_wgs84([530000.0], [180400.0]).round(2).tolist()
+    [[-0.13, 51.51]]
+    """
+    lon, lat = _bng_to_wgs84().transform(np.asarray(x, float), np.asarray(y, float))
+    return np.column_stack([lon, lat])
+
+
 
 def nearest_point_index(points_xy: np.ndarray, grid: GridSpec, land: np.ndarray) -> np.ndarray:
     """Index of the nearest of ``points_xy`` for each land cell; -1 off land (int32)."""

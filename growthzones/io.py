@@ -106,7 +106,8 @@ def write_raster(path: str | os.PathLike, array: np.ndarray, grid: GridSpec, *,
     if cog:
         profile = {k: v for k, v in profile.items() if k not in ("tiled", "blockxsize",
                                                                   "blockysize", "zlevel")}
-        profile.update(driver="COG", blocksize=256, level=9, overview_resampling="average",
+        profile.update(driver="COG", blocksize=256, level=RASTER_ZLIB_LEVEL,
+                       overview_resampling="average",
                        overviews="AUTO")
     text_tags = {str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False,
                                                                  default=str)

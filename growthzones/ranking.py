@@ -16,14 +16,13 @@ ranking is under uncertain weights is :mod:`growthzones.stability`.
 
 from __future__ import annotations
 
-import functools
 import numbers
 
 import numpy as np
 import pandas as pd
 
 from . import _validate as V
-from .grid import BNG
+from .grid import BNG, to_wgs84
 from .scoring import ScoreResult
 
 _RESULT_FIX = "give the ScoreResult of gz.score(layers, scenario)"
@@ -50,13 +49,6 @@ def _check_site_args(top, min_separation_km, region_quantile):
         lambda v, w, example: V.number(v, w, min=0, max=1, strict_min=True, strict_max=True,
                                        example=example))
     return top, min_separation_km, region_quantile
-
-
-@functools.lru_cache(maxsize=1)
-def _to_wgs84():
-    from pyproj import Transformer
-
-    return Transformer.from_crs(BNG, 4326, always_xy=True)
 
 
 def pick_separated(xy: np.ndarray, order: np.ndarray, *, top: int, min_separation_m: float
@@ -285,7 +277,7 @@ def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float =
     x, y = grid.xy(rows, cols)
     la = store.la_index[rows, cols].astype(int)
     las = store.las.set_index(pd.RangeIndex(1, len(store.las) + 1))
-    lon, lat = _to_wgs84().transform(x, y)
+    lon, lat = to_wgs84(x, y).T
     df = pd.DataFrame({
         "site_id": site_ids(x, y, grid.resolution),
         "name": (list(names) if names is not None

@@ -467,6 +467,10 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
                 write_raster(tmp / "layers" / f"{name}.tif", arr, grid)
                 have = np.isfinite(arr) & base.land
                 meta = crit.to_dict()
+                counts = getattr(arrays, "counts", {}).get(name, {})
+                meta["coverage"] = crit.coverage_text(counts)
+                if counts:
+                    meta["counts"] = counts
                 meta["coverage_fraction"] = round(float(have.sum()) / land_cells, 4)
                 vals = arr[have]
                 meta["stats"] = ({"min": float(vals.min()), "max": float(vals.max()),

@@ -165,12 +165,14 @@ def _once(key, compute):
 def _build_each_layer_once():
     from growthzones.layers import LAYER_MODULES
     from growthzones.layers import grid_capacity as gc
+    from growthzones.layers.base import Built
 
     def memo_build(mod, real):
         def build(sources, grid, base):
             arrays = _once((mod.__name__, str(sources.root), grid),
                            lambda: real(sources, grid, base))
-            return {name: arr.copy() for name, arr in arrays.items()}
+            return Built({name: arr.copy() for name, arr in arrays.items()},
+                         getattr(arrays, "counts", {}))
         return build
 
     read, features = gc.read_sources, gc.network_features

@@ -20,6 +20,7 @@ import pytest
 
 import growthzones as gz
 from growthzones import explorer
+from growthzones.maps._browser import Chromium
 from growthzones.ranking import top_sites
 
 pytestmark = pytest.mark.browser
@@ -44,7 +45,7 @@ def browser(result, tmp_path_factory):
         pytest.skip(str(err))
     folder = tmp_path_factory.mktemp("explorer")
     path = explorer.write_explorer(result, path=folder / "explorer.html")
-    with explorer.Chromium() as b:
+    with Chromium() as b:
         b.path = path
         b.load_s = b.open(path)
         yield b

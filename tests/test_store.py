@@ -32,6 +32,11 @@ def test_build_on_real_data_writes_every_layer(built):
             assert key in meta, (name, key)
         arr = store.layer(name)
         assert np.isnan(arr[~store.land]).all()  # nothing off land
+        # coverage figures come from this build's data, every placeholder filled
+        assert meta["coverage"] == REGISTRY[name].coverage_text(meta.get("counts"))
+        assert "…" not in meta["coverage"] and "{" not in meta["coverage"], name
+    counts = store.meta["employment_deprivation_pct"]["counts"]
+    assert counts["codes"] == 34_753 + 6_976  # every LSOA and Data Zone
     src = (out / "SOURCES.md").read_text()
     assert "test build" in src and "CC-BY-NC-SA-3.0" in src
     assert "Not covered here" in src and "Green Belt" in src
@@ -45,6 +50,9 @@ def test_embedded_store_matches_the_registry(store):
     assert m["grid"]["resolution"] == 1000 and m["grid"]["crs"] == "EPSG:27700"
     assert m["command"].startswith("growthzones data build")
     assert all(s["licence"] for s in m["sources"].values())
+    for name, meta in store.meta.items():  # built with today's coverage texts
+        assert meta["coverage"] == REGISTRY[name].coverage_text(meta.get("counts")), \
+            f"{name}: rebuild with: growthzones data build --out growthzones/data"
 
 
 def test_known_places_on_real_layers(store):

@@ -21,6 +21,20 @@ from ..grid import BNG, GridSpec, rasterize_index, to_bng
 NATIONS = {"E": "England", "W": "Wales", "S": "Scotland"}
 
 
+class Built(dict):
+    """A theme's criteria arrays by name, with the figures its coverage texts quote.
+
+    A plain ``dict`` of arrays to every caller; ``counts`` maps a criterion name to the
+    values of its coverage text's ``{field}`` placeholders, computed from this build's
+    data. The store writes both into the manifest
+    (:meth:`growthzones.criteria.Criterion.coverage_text`).
+    """
+
+    def __init__(self, arrays=(), counts: dict[str, dict] | None = None):
+        super().__init__(arrays)
+        self.counts = dict(counts or {})
+
+
 @dataclass
 class Base:
     """Land mask and area lookups on one grid.

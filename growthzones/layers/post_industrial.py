@@ -38,6 +38,7 @@ from ..catalog import SourceFiles
 from ..criteria import theme_criteria
 from ..grid import GridSpec, distance_to_points
 from . import industry
+from .base import Built
 
 #: Radius (m) of the place-level employment deprivation.
 PLACE_RADIUS_M = 10_000.0
@@ -181,7 +182,7 @@ def tables(sources: SourceFiles) -> dict[str, pd.DataFrame]:
     return {"industrial_sites.csv": reg[cols].reset_index(drop=True)}
 
 
-def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
+def build(sources: SourceFiles, grid: GridSpec, base) -> Built:
     """Read the deprivation and power-station sources and put every criterion on ``grid``."""
     imd = read_composite_imd(sources.path("uk_composite_imd"))
     out = {
@@ -212,5 +213,11 @@ def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
     dc = dc[dc["lifecycle"].isin(industry.DATA_CENTRE_LIFECYCLES)]
     out.update(industry.data_centres_on_grid(dc[["x", "y"]].to_numpy(float), grid, base.land))
     counts = industry.coverage_counts(reg, dropped, dc)
-    industry.record_coverage({k: v for k, v in counts.items() if k in out})
-    return out
+    unmatched = {"unmatched": int((~base.areas["code"].isin(imd.index)).sum()),
+                 "codes": len(base.areas)}
+    counts.update({k: unmatched for k in ("employment_deprivation_pct", "income_deprivation_pct",
+                                          "uk_imd_score", "uk_imd_decile")})
+    own = np.isnan(mean) & base.land
+    counts["employment_deprivation_10km_pct"] = {
+        "own_area_pct": round(100 * float(own.sum()) / max(int(base.land.sum()), 1))}
+    return Built(out, {k: v for k, v in counts.items() if k in out})

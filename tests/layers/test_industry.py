@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from conftest import value_at as at
 
+from growthzones.criteria import REGISTRY
 from growthzones.grid import GridSpec
 from growthzones.layers import industry
 from growthzones.layers import post_industrial as pi
@@ -197,8 +198,10 @@ def test_summary_counts_every_site_once(register):
     reg, _ = register
     s = industry.register_summary(reg)
     assert s["sites"].sum() == len(reg) and (s["placed"] <= s["sites"]).all()
-    text = industry.coverage_counts(reg, {})["dist_former_industry_km"]
+    counts = industry.coverage_counts(reg, {})["dist_former_industry_km"]
+    text = REGISTRY["dist_former_industry_km"].coverage_text(counts)
     assert f"airfield {s.loc['airfield', 'placed']} of {s.loc['airfield', 'sites']}" in text
+    assert "…" not in text  # every placeholder of the coverage text has its figure
 
 
 def test_both_layers_read_the_same_closed_stations(grid_capacity_features, sources):
@@ -241,5 +244,7 @@ def test_former_industry_rasters_at_known_places(pi_1km, base_1km):
 def test_docstring_examples_run():
     import doctest
 
-    result = doctest.testmod(industry, optionflags=doctest.NORMALIZE_WHITESPACE)
+    from growthzones.layers.industry import register
+
+    result = doctest.testmod(register, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

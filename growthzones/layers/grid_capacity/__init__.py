@@ -82,6 +82,7 @@ from ...grid import (
     value_of_nearest,
 )
 from .. import industry
+from ..base import Built
 from .boundaries import LONDON_XY, boundary_crossings
 from .headroom import (
     DNO_AREA_KM,
@@ -390,10 +391,9 @@ def dno_headroom_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str,
     }
 
 
-def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
+def build(sources: SourceFiles, grid: GridSpec, base) -> Built:
     """Read the grid sources once and put every grid-capacity criterion on ``grid``."""
     raw = read_sources(sources)
     out = features_on_grid(network_features(raw), grid, base.land)
     counts = industry.coverage_counts(raw["register"])
-    industry.record_coverage({"retired_capacity_mw": counts["retired_capacity_mw"]})
-    return out
+    return Built(out, {"retired_capacity_mw": counts["retired_capacity_mw"]})
