@@ -101,7 +101,7 @@ def _result(store, s) -> ScoreResult:
 
 def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario | ScoreResult,
                       *, top: int | None = None, pool: int | None = None,
-                      match_km: float | None = None) -> Comparison:
+                      match_km: float | None = None, within=None) -> Comparison:
     """Compare scenario B with scenario A on the same store.
 
     Parameters
@@ -116,6 +116,10 @@ def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario 
         Sites ranked per scenario (default ``max(5 * top, 50)``).
     match_km
         Two sites this close (km) are the same place (default: A's separation).
+    within
+        Compare only places inside this area (a council, region, bbox, polygon, or an
+        :class:`~growthzones.areas.Area`; see :func:`growthzones.rank_sites`). The
+        difference surfaces stay national.
 
     Returns
     -------
@@ -154,7 +158,11 @@ def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario 
     top = top if top is not None else ra.scenario.top
     pool = pool if pool is not None else max(5 * top, 50)
     match_m = 1000 * (match_km if match_km is not None else ra.scenario.min_separation_km)
-    sa, sb = rank_sites(ra, top=pool), rank_sites(rb, top=pool)
+    if within is not None:
+        from .areas import select_area
+
+        within = select_area(store, within)  # once for both
+    sa, sb = rank_sites(ra, top=pool, within=within), rank_sites(rb, top=pool, within=within)
     cols = ["site_id", "name", "local_authority", "easting", "northing"]
     # Match B's sites to A's: nearest unmatched A site within match_m, best B first.
     rank_b_of_a = np.full(len(sa), np.nan)

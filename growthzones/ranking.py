@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import _validate as V
+from .areas import council_of_cells
 from .grid import BNG
 from .scoring import ScoreResult
 
@@ -158,7 +159,7 @@ def region_areas_km2(labels: np.ndarray, rows, cols, grid, radius_m: float) -> n
 
 def top_sites(result: ScoreResult, *, top: int | None = None,
               min_separation_km: float | None = None,
-              region_quantile: float = 0.98) -> pd.DataFrame:
+              region_quantile: float = 0.98, within=None) -> pd.DataFrame:
     """The geometry-free core of ``rank_sites``: the best separate cells and their regions.
 
     The same sites, order and ``region_area_km2`` as :func:`growthzones.rank_sites`
@@ -166,12 +167,19 @@ def top_sites(result: ScoreResult, *, top: int | None = None,
     the top ``region_quantile`` within half the separation), in a few milliseconds at 1 km.
     If the candidates run out before ``top`` separate places are found, more are taken.
 
+    ``within`` (anything :func:`growthzones.areas.select_area` takes: a council, region,
+    ``"bbox:..."``, a polygon file or geometry, an :class:`~growthzones.areas.Area`)
+    restricts the candidates to the cells inside; the score, exclusions and the
+    ``region_quantile`` threshold stay national, and a site's high-scoring region is
+    counted inside the area only.
+
     Raises
     ------
     InputError
         If ``result`` is not a ScoreResult, ``top`` is not a whole number >= 1,
         ``min_separation_km`` is not a finite number > 0 or ``region_quantile`` is not
-        strictly between 0 and 1.
+        strictly between 0 and 1; or ``within`` names no known area, holds no land cell,
+        or every cell inside is excluded.
 
     Returns
     -------
@@ -190,6 +198,13 @@ def top_sites(result: ScoreResult, *, top: int | None = None,
                       else sc.min_separation_km)
     store, grid = result.store, result.grid
     s = result.ranked
+    thr_cells = s[~np.isnan(s)]
+    if within is not None:
+        from .areas import check_candidates, select_area
+
+        area = select_area(store, within)
+        check_candidates(result, area)
+        s = np.where(area.mask, s, np.nan)
     ok = np.flatnonzero(~np.isnan(s))
     cols = ["rank", "pos", "row", "col", "easting", "northing", "score", "region_area_km2"]
     if ok.size == 0:
@@ -205,7 +220,7 @@ def top_sites(result: ScoreResult, *, top: int | None = None,
             break
         k = min(ok.size, 4 * k)
     pos, rows, cc, x, y = cand[kept], rows[kept], cc[kept], x[kept], y[kept]
-    thr = np.quantile(s[ok], region_quantile)
+    thr = np.quantile(thr_cells, region_quantile)  # national, also within an area
     labels, _ = ndimage.label(store.unflatten(s) >= thr)
     areas = region_areas_km2(labels, rows, cc, grid, sep_m / 2)
     return pd.DataFrame({"rank": np.arange(1, len(pos) + 1), "pos": pos, "row": rows, "col": cc,
@@ -215,7 +230,8 @@ def top_sites(result: ScoreResult, *, top: int | None = None,
 
 def rank_sites(result: ScoreResult, *, top: int | None = None,
                min_separation_km: float | None = None, region_quantile: float = 0.98,
-               place_radius_km: float = 15.0) -> geopandas.GeoDataFrame:  # noqa: F821
+               place_radius_km: float = 15.0, within=None
+               ) -> geopandas.GeoDataFrame:  # noqa: F821
     """The ``top`` best separate places, with score, location, council and breakdown.
 
     Parameters
@@ -232,6 +248,11 @@ def rank_sites(result: ScoreResult, *, top: int | None = None,
     place_radius_km
         A site is named after the largest GeoNames place within this radius (else the
         nearest place).
+    within
+        Pick sites only inside this area: a council or county (April 2023, name or ONS
+        code), an ITL1 region, a nation, ``"bbox:xmin,ymin,xmax,ymax"``, a polygon file,
+        a geometry, or an :class:`~growthzones.areas.Area`; see :mod:`growthzones.areas`.
+        Scores and exclusions stay national.
 
     Returns
     -------
@@ -254,7 +275,7 @@ def rank_sites(result: ScoreResult, *, top: int | None = None,
     place_radius_km = _api_number(place_radius_km, "place_radius_km", "place_radius_km=15",
                                   V.positive_number)
     core = top_sites(result, top=top, min_separation_km=min_separation_km,
-                     region_quantile=region_quantile)
+                     region_quantile=region_quantile, within=within)
     if core.empty:
         return gpd.GeoDataFrame({"rank": []}, geometry=[], crs=BNG)
     pos, areas = core["pos"].to_numpy(), core["region_area_km2"].to_numpy()
@@ -283,16 +304,15 @@ def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float =
     pos = np.asarray(pos, dtype=np.int64)
     rows, cols = np.divmod(store.land_index[pos], grid.width)
     x, y = grid.xy(rows, cols)
-    la = store.la_index[rows, cols].astype(int)
-    las = store.las.set_index(pd.RangeIndex(1, len(store.las) + 1))
+    council = council_of_cells(store, rows, cols)  # April 2023 councils
     lon, lat = _to_wgs84().transform(x, y)
     df = pd.DataFrame({
         "site_id": site_ids(x, y, grid.resolution),
         "name": (list(names) if names is not None
                  else name_places(store.places, x, y, radius_km=place_radius_km)),
-        "local_authority": las["la_name"].reindex(la).to_numpy(),
-        "nation": las["nation"].reindex(la).map({"E": "England", "W": "Wales",
-                                                 "S": "Scotland"}).to_numpy(),
+        "local_authority": council["council_name"].to_numpy(),
+        "nation": council["nation"].map({"E": "England", "W": "Wales",
+                                         "S": "Scotland"}).to_numpy(),
         "score": np.round(result.ranked[pos].astype(float), 6),
         "score_before_exclusions": np.round(result.score[pos].astype(float), 6),
         "easting": x, "northing": y, "lat": np.round(lat, 5), "lon": np.round(lon, 5),
