@@ -296,7 +296,8 @@ def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float =
     pos
         Positions in the result's land vectors (one per site).
     names
-        Site names; default ``near <place>`` from GeoNames.
+        Site names; default :func:`name_sites` (the named feature that makes the site,
+        else ``near <town>``).
     """
     import geopandas as gpd
 
@@ -309,7 +310,7 @@ def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float =
     df = pd.DataFrame({
         "site_id": site_ids(x, y, grid.resolution),
         "name": (list(names) if names is not None
-                 else name_places(store.places, x, y, radius_km=place_radius_km)),
+                 else name_sites(store, x, y, place_radius_km=place_radius_km)),
         "local_authority": council["council_name"].to_numpy(),
         "nation": council["nation"].map({"E": "England", "W": "Wales",
                                          "S": "Scotland"}).to_numpy(),
@@ -405,3 +406,51 @@ def name_places(places: pd.DataFrame, x: np.ndarray, y: np.ndarray, *,
     if none.any():  # nothing within the radius: the nearest place still names it
         best[none] = tree.query(pts[none])[1]
     return [f"near {n}" for n in names[best]]
+
+
+def name_features(features: pd.DataFrame, x: np.ndarray, y: np.ndarray, *,
+                  radius_km: float = 2.0) -> list[str | None]:
+    """The label of the feature that makes each point, or None where none is near.
+
+    The lowest ``tier`` with a feature within ``radius_km`` wins, the nearest of that tier
+    (first in table order among equals); see :mod:`growthzones.layers.named_features`
+    for the tiers (former power station, works, airfield, transmission substation).
+
+    Parameters
+    ----------
+    features
+        ``label``, ``tier``, ``easting``, ``northing`` (EPSG:27700), as ``features.csv``.
+    x, y
+        Points in EPSG:27700 metres.
+    """
+    from scipy.spatial import cKDTree
+
+    x, y = np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float))
+    out: list[str | None] = [None] * len(x)
+    if features is None or len(features) == 0 or len(x) == 0:
+        return out
+    fxy = features[["easting", "northing"]].to_numpy(float)
+    tier = features["tier"].to_numpy(int)
+    labels = features["label"].to_numpy(object)
+    near = cKDTree(fxy).query_ball_point(np.column_stack([x, y]), radius_km * 1000)
+    for i, idx in enumerate(near):
+        if idx:
+            idx = np.sort(np.asarray(idx))
+            d = np.hypot(fxy[idx, 0] - x[i], fxy[idx, 1] - y[i])
+            best = idx[np.lexsort((idx, d, tier[idx]))[0]]
+            out[i] = str(labels[best])
+    return out
+
+
+def name_sites(store, x: np.ndarray, y: np.ndarray, *, radius_km: float = 2.0,
+               place_radius_km: float = 15.0) -> list[str]:
+    """Name each point after what makes it, else after the nearest town.
+
+    A named feature of the store's ``features.csv`` within ``radius_km``
+    (:func:`name_features`: "Ratcliffe-on-Soar (former power station)"), else
+    ``near <town>`` (:func:`name_places`). A store built without ``features.csv``
+    names every site after its town, as before.
+    """
+    towns = name_places(store.places, x, y, radius_km=place_radius_km)
+    feats = name_features(getattr(store, "features", None), x, y, radius_km=radius_km)
+    return [f if f is not None else t for f, t in zip(feats, towns)]
