@@ -32,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._errors import GrowthZonesError, InputError
+from ._errors import GrowthZonesError
 from ._validate import Problems, number, whole_number
 
 #: Largest --width/--height of a screenshot (px): Chromium's largest texture.
@@ -133,6 +133,10 @@ def check_args(args: argparse.Namespace) -> argparse.Namespace:
         problems.check(lambda: _parse_weights(args.weight))
     if getattr(args, "theme", None):
         problems.check(lambda: _parse_themes(args.theme))
+    if (getattr(args, "command", None) == "compare" and args.b is None
+            and not (args.weight or args.theme)):
+        problems.add("compare needs scenario B, or --weight/--theme overrides that make B "
+                     "from A (e.g. growthzones compare default --theme grid_capacity=2)")
     if getattr(args, "within", None) is not None and getattr(args, "sites", None):
         problems.add("--within picks sites inside an area; with --sites your own sites are "
                      "scored wherever they are: give one or the other")
@@ -320,9 +324,6 @@ def cmd_compare(args) -> int:
     if args.out is not None:
         _out(args, "")
     weights, themes = _parse_weights(args.weight), _parse_themes(args.theme)
-    if args.b is None and not (weights or themes):
-        raise InputError("compare needs scenario B, or --weight/--theme overrides to apply "
-                         "to A (e.g. growthzones compare default --theme grid_capacity=2)")
     with timings.step("load"):
         # the overrides make B: on B's file, or on A's when B is not given
         a = gz.load_scenario(args.a)
