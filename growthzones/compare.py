@@ -129,7 +129,8 @@ def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario 
         ``rank_change`` (``rank_a - rank_b``: positive = rises under B), ``score_a``,
         ``score_b`` (each scenario's score at that cell, NaN if excluded there),
         ``status`` (``entered``, ``left``, ``stayed`` in the top N, or ``outside``),
-        ``moved_km`` (distance from A's site to B's for a matched place).
+        ``moved_km`` (distance from A's site to B's for a matched place),
+        ``scenario_a``, ``scenario_b`` (the names, overrides included).
 
     Raises
     ------
@@ -195,6 +196,9 @@ def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario 
                              ["stayed", "entered", "left"], "outside")
     df = df.assign(_k=np.fmin(df["rank_a"], df["rank_b"])).sort_values(
         ["_k", "rank_a"]).drop(columns="_k").reset_index(drop=True)
+    # the scenarios' names (with their overrides) on every row: the CSV stands alone
+    df["scenario_a"], df["scenario_b"] = ra.scenario.name, rb.scenario.name
     order = ["site_id", "name", "local_authority", "rank_a", "rank_b", "rank_change",
-             "score_a", "score_b", "status", "moved_km", "easting", "northing"]
+             "score_a", "score_b", "status", "moved_km", "easting", "northing",
+             "scenario_a", "scenario_b"]
     return Comparison(a=ra, b=rb, sites=df[order], top=top)
