@@ -230,3 +230,14 @@ def test_run_within_unknown_name_exits_2_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: --within 'Narnia Shire' is not a GB ")
     assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_stability_within_ranks_only_places_inside(store, result, tmp_path):
+    assert main(["stability", "--within", "Wales", "--draws", "20", "--top", "3",
+                 "--out", str(tmp_path)]) == 0
+    st = pd.read_csv(tmp_path / "stability.csv")
+    wales = areas.select_area(store, "Wales")
+    assert len(st) >= 3
+    for sid in st["site_id"]:  # E<km>N<km>: the cell's south-west corner
+        e, n = (float(v) for v in sid[1:].split("N"))
+        assert wales.mask[gz.scoring.cell_at(result, e * 1000 + 500, n * 1000 + 500)], sid
