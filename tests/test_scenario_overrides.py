@@ -110,3 +110,15 @@ def test_compare_applies_overrides_to_b_and_names_it(tmp_path):
     assert (cmp["scenario_b"] == "Default (grid_capacity×2)").all()
     assert set(cmp["local_authority"]) <= set(
         gz.areas.councils().query("nation == 'E'")["council_name"])
+
+
+def test_theme_scale_on_an_ahp_scenario_makes_it_direct(tmp_path):
+    p = tmp_path / "ahp.toml"
+    p.write_text('name = "Pairs"\n[weights]\nmethod = "ahp"\n[weights.pairwise]\n'
+                 'dist_transmission_km = { dist_ixp_km = 3 }\n', encoding="utf-8")
+    base = gz.load_scenario(p)
+    sc = gz.load_scenario(p, themes={"connectivity": 3})
+    assert sc.weighting == "direct" and sc.name == "Pairs (connectivity×3)"
+    # AHP gives 0.75 / 0.25; tripling connectivity makes them equal
+    assert base.weights["dist_transmission_km"] == pytest.approx(0.75)
+    assert sc.weights["dist_ixp_km"] == pytest.approx(0.5)
