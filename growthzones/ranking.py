@@ -268,6 +268,8 @@ def rank_sites(result: ScoreResult, *, top: int | None = None,
         If ``result`` is not a ScoreResult or an argument is out of range (``top`` a whole
         number >= 1; ``min_separation_km``, ``place_radius_km`` finite and > 0;
         ``region_quantile`` strictly between 0 and 1); the message names the parameter.
+        Or ``within`` names no known area (close matches listed), holds no land cell, or
+        every cell inside it is excluded.
     """
     import geopandas as gpd
 
