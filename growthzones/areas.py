@@ -20,7 +20,8 @@ register's ``replaced-by`` chain (Craven -> North Yorkshire), which is exact bec
 ``growthzones/councils.csv`` (:func:`council_table` writes it; a test checks it against the
 register). A council is found by its ONS (GSS) code or by name, case-insensitively, with
 ``&``/``and``, punctuation and a leading "the" ignored; the register's official name
-("Leeds City Council") and the store's name ("Bristol, City of") work too. A council
+("Leeds City Council"), its other spellings ("Edinburgh", "Hull") and the store's name
+("Bristol, City of") work too. A council
 abolished in 2023 is an error naming its successor.
 
 **Regions** are the ITL1 regions of GB: the nine English regions, Wales and Scotland (the
@@ -123,7 +124,8 @@ def council_table(register: pd.DataFrame) -> pd.DataFrame:
         ``council_code`` (GSS), ``council_name`` (the register's short name),
         ``official_name``, ``nation`` (E/W/S), ``region`` (ITL1 name), ``county_code``,
         ``county_name`` (English two-tier areas, else ""), ``former_codes`` (GSS codes of the
-        councils it replaced, ``;``-joined), sorted by code.
+        councils it replaced, ``;``-joined), ``alt_names`` (the register's other spellings,
+        ``;``-joined: "Edinburgh", "Hull city council"), sorted by code.
     """
     reg = register[register["nation"].isin(["England", "Wales", "Scotland"])].copy()
     by_code = reg.set_index("local-authority-code")
@@ -159,8 +161,18 @@ def council_table(register: pd.DataFrame) -> pd.DataFrame:
         "county_name": [by_code.at[c, "nice-name"] if c else "" for c in county],
         "former_codes": [";".join(sorted(former.get(c, [])))
                          for c in district["local-authority-code"]],
+        "alt_names": [";".join(_alt_names(a)) for a in district["alt-names"]],
     })
     return out.sort_values("council_code").reset_index(drop=True)
+
+
+def _alt_names(text) -> list[str]:
+    """The register's ``alt-names`` (comma-joined, some names holding a comma themselves:
+    "Bristol, City of"), as distinct fragments of 3+ characters; :func:`_names` drops any
+    that two councils share."""
+    if not isinstance(text, str):
+        return []
+    return list(dict.fromkeys(p.strip() for p in text.split(",") if len(p.strip()) >= 3))
 
 
 _HEADER = """\
@@ -273,6 +285,15 @@ def _names() -> tuple[dict[str, tuple[str, str, str]], dict[str, tuple[str, str]
         v = ("county", r.county_code, r.county_name)
         for k in (r.county_code, r.county_name, f"{r.county_name} County Council"):
             add(k, v)
+    # the register's other spellings last, and only those that name one council
+    alt: dict[str, set] = {}
+    for r in c.itertuples():
+        for a in filter(None, r.alt_names.split(";")):
+            alt.setdefault(_norm(a), set()).add((r.council_code, r.council_name))
+    for key, hits in alt.items():
+        if len(hits) == 1:
+            code, name = next(iter(hits))
+            names.setdefault(key, ("council", code, name))
     former: dict[str, tuple[str, str]] = {}
     for r in c[c["former_codes"] != ""].itertuples():
         for f in r.former_codes.split(";"):
@@ -313,11 +334,13 @@ def _lookup(store, text: str) -> tuple[str, str, str]:
                          f"1 April 2023 and is now part of {c.at[new, 'council_name']} "
                          f"({new}); use --within {c.at[new, 'council_name']!r}")
     options = sorted({v[2] for v in names.values()})
-    close = difflib.get_close_matches(str(text), options, n=3, cutoff=0.6)
-    if not close:  # case and spelling: compare normalised forms too
-        by_norm = {_norm(o): o for o in options}
-        close = [by_norm[k] for k in difflib.get_close_matches(key, list(by_norm), n=3,
-                                                                cutoff=0.6)]
+    # names holding the text as a word first ("Newcastle", "Hull"), then close spellings
+    words = [o for o in options if re.search(rf"\b{re.escape(key)}\b", _norm(o))]
+    by_norm = {_norm(o): o for o in options}
+    close = list(dict.fromkeys(words + difflib.get_close_matches(str(text), options, n=3,
+                                                                 cutoff=0.7)
+                               + [by_norm[k] for k in difflib.get_close_matches(
+                                   key, list(by_norm), n=3, cutoff=0.7)]))[:3]
     hint = (f"; did you mean {', '.join(repr(x) for x in close)}?" if close
             else f"; {_FIX}")
     raise InputError(f"--within {text!r} is not a GB council, county, region or nation"

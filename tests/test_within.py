@@ -77,6 +77,8 @@ def test_council_by_name_and_by_code_is_the_same_area(store):
     ("Scotland", "Scotland (nation)"),            # the same cells as ITL1 TLM
     ("TLM", "Scotland (region)"),
     ("England", "England (nation)"),
+    ("Edinburgh", "City of Edinburgh (S12000036)"),     # the register's other spellings
+    ("durham", "County Durham (E06000047)"),
 ])
 def test_names_codes_and_spellings(store, text, label):
     assert areas.select_area(store, text).label == label
@@ -135,6 +137,12 @@ def test_unknown_name_lists_close_matches(store):
     with pytest.raises(InputError, match=r"--within 'Leeds Cty' is not a GB council, county, "
                                          r"region or nation; did you mean 'Leeds'"):
         areas.select_area(store, "Leeds Cty")
+
+
+def test_an_ambiguous_short_name_lists_both_councils(store):
+    with pytest.raises(InputError, match=r"did you mean 'Newcastle upon Tyne', "
+                                         r"'Newcastle-under-Lyme'\?"):
+        areas.select_area(store, "Newcastle")
 
 
 def test_abolished_council_names_its_successor(store):
