@@ -18,7 +18,9 @@ its own weights before any override::
 The scenario's name records the overrides (:func:`override_label`), so the map title,
 ``run.json``, the run folder and comparison tables all say what was run:
 ``Default (grid_headroom_mw=2, water×0.5)``: weights as ``name=value``, then theme scales
-as ``theme×factor``, each in the order given.
+as ``theme×factor``, each in the order given. :meth:`Scenario.reweighted` (a quick "what
+if" in code, also used for Monte-Carlo draws) keeps the name; :func:`with_overrides` is the
+named copy.
 """
 
 from __future__ import annotations
