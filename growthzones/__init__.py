@@ -28,6 +28,7 @@ from ._errors import (
     SourceDataError,
 )
 from ._version import __version__
+from .areas import Area, select_area
 from .compare import compare_scenarios
 from .criteria import REGISTRY, Criterion
 from .grid import BNG, GridSpec
@@ -48,12 +49,12 @@ from .stability import rank_stability, sweep_weights, tornado
 from .store import LayerStore, build_store, load_layers
 
 __all__ = [
-    "BNG", "REGISTRY", "BrowserError", "Criterion", "GridSpec", "GrowthZonesError",
+    "BNG", "REGISTRY", "Area", "BrowserError", "Criterion", "GridSpec", "GrowthZonesError",
     "InputError", "LayerStore", "LayerStoreError", "OutputError", "ResultError", "Scenario",
     "ScenarioError", "ScoreResult", "SitesError", "SourceDataError", "__version__",
     "ahp_weights", "build_store", "compare_scenarios", "explain", "explain_sites",
     "load_layers", "load_scenario", "map_html", "parse_scenario", "rank_sites",
     "rank_stability", "read_sites", "render_map", "save_map", "score", "score_dataset",
-    "score_sites", "screenshot", "store_dataset", "sweep_weights", "top_sites", "tornado",
+    "score_sites", "screenshot", "select_area", "store_dataset", "sweep_weights", "top_sites", "tornado",
     "write_outputs",
 ]

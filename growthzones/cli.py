@@ -43,26 +43,54 @@ def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _parse_weights(items: list[str] | None) -> dict[str, float]:
-    """``--weight NAME=VALUE`` flags as {name: raw weight}; InputError listing every bad one."""
+def _parse_weights(items: list[str] | None, flag: str = "--weight",
+                   example: str = "dist_ixp_km=2", what: str = "criterion") -> dict[str, float]:
+    """``--weight NAME=VALUE`` (or ``--theme``) flags as {name: number >= 0}; InputError
+    listing every bad one."""
     weights: dict[str, float] = {}
     problems = Problems()
     for item in items or []:
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep or not name:
-            problems.add(f"--weight {item!r} is not NAME=NUMBER (e.g. --weight dist_ixp_km=2)")
+            problems.add(f"{flag} {item!r} is not NAME=NUMBER (e.g. {flag} {example})")
             continue
-        w = problems.check(lambda: number(value.strip(), f"--weight {name}", min=0.0,
-                                          example=f"--weight {name}=2"))
+        w = problems.check(lambda: number(value.strip(), f"{flag} {name}", min=0.0,
+                                          example=f"{flag} {name}=2"))
         if w is None:
             continue
         if name in weights:
-            problems.add(f"--weight {name} is given twice ({weights[name]:g} and {w:g}); "
-                         f"give each criterion once")
+            problems.add(f"{flag} {name} is given twice ({weights[name]:g} and {w:g}); "
+                         f"give each {what} once")
         weights[name] = w
     problems.raise_if_any()
     return weights
+
+
+def _parse_themes(items: list[str] | None) -> dict[str, float]:
+    """``--theme THEME=FACTOR`` flags as {theme: factor}, themes checked against THEMES."""
+    from .scenario import check_theme_scales
+
+    scales = _parse_weights(items, "--theme", "grid_capacity=2", "theme")
+    return check_theme_scales(scales, "--theme") if scales else {}
+
+
+def _area(args, store):
+    """The ``--within`` area of ``store`` (None without the flag), said on stderr."""
+    if getattr(args, "within", None) is None:
+        return None
+    from .areas import select_area
+
+    area = select_area(store, args.within)
+    _say(f"--within {area.label}: {area.cells:,} land cells")
+    return area
+
+
+def _with_area(record, area):
+    """A run.json record callable that also records the ``--within`` area."""
+    if area is None:
+        return record
+    return lambda files: {**record(files), "within": area.to_dict()}
 
 
 def check_args(args: argparse.Namespace) -> argparse.Namespace:
@@ -103,6 +131,15 @@ def check_args(args: argparse.Namespace) -> argparse.Namespace:
             args.resolution = float(args.resolution)
     if getattr(args, "weight", None):
         problems.check(lambda: _parse_weights(args.weight))
+    if getattr(args, "theme", None):
+        problems.check(lambda: _parse_themes(args.theme))
+    if (getattr(args, "command", None) == "compare" and args.b is None
+            and not (args.weight or args.theme)):
+        problems.add("compare needs scenario B, or --weight/--theme overrides that make B "
+                     "from A (e.g. growthzones compare default --theme grid_capacity=2)")
+    if getattr(args, "within", None) is not None and getattr(args, "sites", None):
+        problems.add("--within picks sites inside an area; with --sites your own sites are "
+                     "scored wherever they are: give one or the other")
     problems.raise_if_any()
     return args
 
@@ -166,25 +203,28 @@ def _published(out, new: bool) -> None:
 
 def _start(args, timings, *, adjust=None):
     """The common start of a one-scenario command: check ``--out`` before the slow part,
-    load the scenario (``--weight`` applied, then ``adjust``) and the store, apply
-    ``--commercial``, and choose the output folder.
+    load the scenario (``--theme`` then ``--weight`` applied, then ``adjust``) and the
+    store, select the ``--within`` area, apply ``--commercial``, and choose the output
+    folder.
 
     Returns
     -------
-    scenario, full_store, store, dropped, out, new
+    scenario, full_store, store, dropped, out, new, area
     """
     import growthzones as gz
 
     if args.out is not None:
         _out(args, "")  # a bad --out fails before the slow part
     with timings.step("load"):
-        scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
+        scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight),
+                                    themes=_parse_themes(getattr(args, "theme", None)))
         if adjust is not None:
             scenario = adjust(scenario)
         full_store = gz.load_layers(args.store)
+        area = _area(args, full_store)
     store, (scenario,), dropped = _prepare(args, [scenario], full_store, timings)
     out, new = _out(args, scenario.name)
-    return scenario, full_store, store, dropped, out, new
+    return scenario, full_store, store, dropped, out, new, area
 
 
 def cmd_run(args) -> int:
@@ -198,7 +238,7 @@ def cmd_run(args) -> int:
 
     t0 = time.perf_counter()
     timings = Timings()
-    scenario, full_store, store, dropped, out, new = _start(
+    scenario, full_store, store, dropped, out, new, area = _start(
         args, timings, adjust=lambda sc: with_sites(sc, top=args.top,
                                                     min_separation_km=args.min_separation_km))
     _say(f"scenario {scenario.name!r}: " + ", ".join(
@@ -221,11 +261,12 @@ def cmd_run(args) -> int:
             sites = gz.score_sites(result, gz.read_sites(args.sites))
             _say(f"scored {len(sites)} sites from {args.sites}")
         else:
-            sites = gz.rank_sites(result)
-            _say(f"picked {len(sites)} sites at least {scenario.min_separation_km:g} km apart")
+            sites = gz.rank_sites(result, within=area)
+            _say(f"picked {len(sites)} sites at least {scenario.min_separation_km:g} km apart"
+                 + (f" inside {area.label}" if area is not None else ""))
 
-    record = _provenance(args, "run", [scenario], full_store, timings, dropped,
-                         extra_layers=map_layers(store))
+    record = _with_area(_provenance(args, "run", [scenario], full_store, timings, dropped,
+                                    extra_layers=map_layers(store)), area)
     written = write_outputs(result, sites, out, offline=not args.online_map, log=sys.stderr,
                             provenance=record, user_sites=bool(args.sites))
     _published(out, new)
@@ -246,17 +287,25 @@ def cmd_stability(args) -> int:
     from .provenance import Timings
 
     timings = Timings()
-    scenario, full_store, store, dropped, out, new = _start(args, timings)
+    scenario, full_store, store, dropped, out, new, area = _start(args, timings)
     with timings.step("score"):
         result = gz.score(store, scenario)
     check_result(result)
     _say(f"scenario {scenario.name!r}: {args.draws} Dirichlet weight draws "
          f"(concentration {args.concentration:g}, seed {args.seed}) ...")
     with timings.step("stability"):
-        table = gz.rank_stability(result, top=args.top, draws=args.draws,
+        # --within: the candidate pool is the area's best places (rank_stability's default
+        # pool size); the outside-share check looks beyond the pool, nationally
+        sites = None
+        if area is not None:
+            top = args.top if args.top is not None else scenario.top
+            sites = gz.rank_sites(result, top=max(5 * top, 50), within=area)
+        table = gz.rank_stability(result, sites, top=args.top, draws=args.draws,
                                   concentration=args.concentration, seed=args.seed,
-                                  check_outside=not args.no_outside_share, progress=True)
-    record = _provenance(args, "stability", [scenario], full_store, timings, dropped)
+                                  check_outside=not args.no_outside_share and area is None,
+                                  progress=True)
+    record = _with_area(_provenance(args, "stability", [scenario], full_store, timings,
+                                    dropped), area)
     written = write_stability(table, out, log=sys.stderr, provenance=record)
     _published(out, new)
     top = table.attrs["top"]
@@ -277,9 +326,14 @@ def cmd_compare(args) -> int:
     timings = Timings()
     if args.out is not None:
         _out(args, "")
+    weights, themes = _parse_weights(args.weight), _parse_themes(args.theme)
     with timings.step("load"):
-        a, b = gz.load_scenario(args.a), gz.load_scenario(args.b)
+        # the overrides make B: on B's file, or on A's when B is not given
+        a = gz.load_scenario(args.a)
+        b = gz.load_scenario(args.b if args.b is not None else args.a, weights=weights,
+                             themes=themes)
         full_store = gz.load_layers(args.store)
+        area = _area(args, full_store)
     store, (a, b), dropped = _prepare(args, [a, b], full_store, timings)
     out, new = _out(args, f"{a.name} vs {b.name}")
     _say(f"comparing {b.name!r} with {a.name!r} ...")
@@ -288,8 +342,9 @@ def cmd_compare(args) -> int:
     check_result(ra)
     check_result(rb)
     with timings.step("compare"):
-        cmp = gz.compare_scenarios(store, ra, rb, top=args.top)
-    record = _provenance(args, "compare", [a, b], full_store, timings, dropped)
+        cmp = gz.compare_scenarios(store, ra, rb, top=args.top, within=area)
+    record = _with_area(_provenance(args, "compare", [a, b], full_store, timings, dropped),
+                        area)
     written = write_comparison(cmp, out, log=sys.stderr, provenance=record)
     _published(out, new)
     _say(cmp.summary())
@@ -304,7 +359,7 @@ def cmd_explore(args) -> int:
     from .provenance import Timings, exclusion_layers, write_record
 
     timings = Timings()
-    scenario, full_store, store, dropped, out, new = _start(args, timings)
+    scenario, full_store, store, dropped, out, new, _ = _start(args, timings)
     _say("writing the explorer page (every land cell's criteria, quantised) ...")
     with timings.step("render"):
         text = render_explorer(store, scenario)
@@ -399,6 +454,16 @@ _COMMERCIAL_HELP = ("leave out every non-commercial layer (CC BY-NC-SA sources) 
                     "scores, map and explorer; run.json records what was left out")
 
 
+_THEME_HELP = ("scale every criterion weight of one theme (grid_capacity, land, "
+               "post_industrial, water, connectivity, flood, designations); repeatable; "
+               "applied before --weight, which sets a weight exactly")
+_WITHIN_HELP = ("pick and rank sites only inside AREA: an April 2023 council or county "
+                "(name or ONS code, e.g. 'North Yorkshire', E06000065), an ITL1 region "
+                "('South East', TLJ), England/Wales/Scotland, bbox:xmin,ymin,xmax,ymax "
+                "(BNG metres, or lon/lat degrees when all four fit), or a polygon file "
+                "(.gpkg, .geojson, .shp); the map still shows GB")
+
+
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog="growthzones",
                        description="Rank places in Great Britain for AI Growth Zones.")
@@ -411,6 +476,9 @@ def build_parser() -> ArgumentParser:
                         "post_industrial_only, with_latency (default: default)")
     r.add_argument("--weight", action="append", metavar="NAME=VALUE",
                    help="override one criterion's weight; repeatable")
+    r.add_argument("--theme", action="append", metavar="THEME=FACTOR",
+                   help=_THEME_HELP)
+    r.add_argument("--within", default=None, metavar="AREA", help=_WITHIN_HELP)
     r.add_argument("--top", default=None, metavar="N",
                    help="number of sites, 1 to 10000 (default: the scenario's, 20)")
     r.add_argument("--min-separation-km", default=None, metavar="KM",
@@ -433,6 +501,10 @@ def build_parser() -> ArgumentParser:
                                            "weights (Monte-Carlo), to stability.csv")
     st.add_argument("--scenario", type=Path, default=None)
     st.add_argument("--weight", action="append", metavar="NAME=VALUE")
+    st.add_argument("--theme", action="append", metavar="THEME=FACTOR", help=_THEME_HELP)
+    st.add_argument("--within", default=None, metavar="AREA",
+                    help="rank the stability of the best places inside this area "
+                         "(as run --within)")
     st.add_argument("--top", default=None, metavar="N", help="N of 'stays in the top N'")
     st.add_argument("--draws", default=1000, metavar="N",
                     help="Monte-Carlo weight draws, 1 to 100000 (default 1000)")
@@ -451,7 +523,14 @@ def build_parser() -> ArgumentParser:
     cp = sub.add_parser("compare", help="compare two scenarios: rank changes, entering and "
                                         "leaving sites, difference surface")
     cp.add_argument("a", type=Path, help="reference scenario")
-    cp.add_argument("b", type=Path, help="scenario to compare with it")
+    cp.add_argument("b", type=Path, nargs="?", default=None,
+                    help="scenario to compare with it (default: A with the overrides)")
+    cp.add_argument("--weight", action="append", metavar="NAME=VALUE",
+                    help="override one of B's criterion weights; repeatable")
+    cp.add_argument("--theme", action="append", metavar="THEME=FACTOR",
+                    help="scale one of B's themes; repeatable (before --weight)")
+    cp.add_argument("--within", default=None, metavar="AREA",
+                    help="compare the sites inside this area (as run --within)")
     cp.add_argument("--top", default=None, metavar="N")
     cp.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
     cp.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
@@ -464,6 +543,7 @@ def build_parser() -> ArgumentParser:
                     help="scenario TOML file or built-in name (default: default)")
     ex.add_argument("--weight", action="append", metavar="NAME=VALUE",
                     help="override one criterion's starting weight; repeatable")
+    ex.add_argument("--theme", action="append", metavar="THEME=FACTOR", help=_THEME_HELP)
     ex.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
     ex.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
     ex.add_argument("--store", type=Path, default=None)

@@ -101,7 +101,7 @@ def _result(store, s) -> ScoreResult:
 
 def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario | ScoreResult,
                       *, top: int | None = None, pool: int | None = None,
-                      match_km: float | None = None) -> Comparison:
+                      match_km: float | None = None, within=None) -> Comparison:
     """Compare scenario B with scenario A on the same store.
 
     Parameters
@@ -116,6 +116,10 @@ def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario 
         Sites ranked per scenario (default ``max(5 * top, 50)``).
     match_km
         Two sites this close (km) are the same place (default: A's separation).
+    within
+        Compare only places inside this area (a council, region, bbox, polygon, or an
+        :class:`~growthzones.areas.Area`; see :func:`growthzones.rank_sites`). The
+        difference surfaces stay national.
 
     Returns
     -------
@@ -125,7 +129,8 @@ def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario 
         ``rank_change`` (``rank_a - rank_b``: positive = rises under B), ``score_a``,
         ``score_b`` (each scenario's score at that cell, NaN if excluded there),
         ``status`` (``entered``, ``left``, ``stayed`` in the top N, or ``outside``),
-        ``moved_km`` (distance from A's site to B's for a matched place).
+        ``moved_km`` (distance from A's site to B's for a matched place),
+        ``scenario_a``, ``scenario_b`` (the names, overrides included).
 
     Raises
     ------
@@ -154,7 +159,11 @@ def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario 
     top = top if top is not None else ra.scenario.top
     pool = pool if pool is not None else max(5 * top, 50)
     match_m = 1000 * (match_km if match_km is not None else ra.scenario.min_separation_km)
-    sa, sb = rank_sites(ra, top=pool), rank_sites(rb, top=pool)
+    if within is not None:
+        from .areas import select_area
+
+        within = select_area(store, within)  # once for both
+    sa, sb = rank_sites(ra, top=pool, within=within), rank_sites(rb, top=pool, within=within)
     cols = ["site_id", "name", "local_authority", "easting", "northing"]
     # Match B's sites to A's: nearest unmatched A site within match_m, best B first.
     rank_b_of_a = np.full(len(sa), np.nan)
@@ -187,6 +196,9 @@ def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario 
                              ["stayed", "entered", "left"], "outside")
     df = df.assign(_k=np.fmin(df["rank_a"], df["rank_b"])).sort_values(
         ["_k", "rank_a"]).drop(columns="_k").reset_index(drop=True)
+    # the scenarios' names (with their overrides) on every row: the CSV stands alone
+    df["scenario_a"], df["scenario_b"] = ra.scenario.name, rb.scenario.name
     order = ["site_id", "name", "local_authority", "rank_a", "rank_b", "rank_change",
-             "score_a", "score_b", "status", "moved_km", "easting", "northing"]
+             "score_a", "score_b", "status", "moved_km", "easting", "northing",
+             "scenario_a", "scenario_b"]
     return Comparison(a=ra, b=rb, sites=df[order], top=top)

@@ -274,9 +274,13 @@ def explorer_payload(result) -> tuple[dict, bytes]:
 
     rows, cols = np.divmod(store.land_index, grid.width)
     add("la", _delta_planes(np.asarray(store.la_index[rows, cols], dtype=np.uint16)), "u16d", n)
-    las = store.las
+    from .areas import store_councils
+
+    las = store_councils(store)  # April 2023 councils, as rank_sites names them
     nations = {"E": "England", "W": "Wales", "S": "Scotland"}
     places = store.places
+    feats = store.features if store.features is not None else {
+        "label": [], "tier": [], "easting": [], "northing": []}
     data = {
         "format": 1,
         "scenario": {"name": sc.name, "description": sc.description,
@@ -292,13 +296,19 @@ def explorer_payload(result) -> tuple[dict, bytes]:
         "constraints": [{"name": c.name, "min": c.min, "max": c.max, "missing": c.missing,
                          "unit": meta[c.name].get("unit", ""),
                          "title": meta[c.name].get("title", c.name)} for c in sc.constraints],
-        "las": [str(x) for x in las["la_name"]],
+        "las": [str(x) for x in las["council_name"]],
         "nations": [nations.get(x, str(x)) for x in las["nation"]],
         "places": {"name": [str(x) for x in places["name"]],
                    "pop": [int(x) for x in places["population"]],
                    "e": [float(x) for x in places["easting"]],
                    "n": [float(x) for x in places["northing"]]},
         "placeRadiusKm": 15.0,
+        # named features first, as growthzones.ranking.name_sites
+        "features": {"label": [str(x) for x in feats["label"]],
+                     "tier": [int(x) for x in feats["tier"]],
+                     "e": [float(x) for x in feats["easting"]],
+                     "n": [float(x) for x in feats["northing"]]},
+        "featureRadiusKm": 2.0,
         "basemap": _basemap_bng(store.basemap),
         "attributions": store.attributions(),
         "arrays": arrays,

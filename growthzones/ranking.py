@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import _validate as V
+from .areas import council_of_cells
 from .grid import BNG, to_wgs84
 from .scoring import ScoreResult
 
@@ -150,7 +151,7 @@ def region_areas_km2(labels: np.ndarray, rows, cols, grid, radius_m: float) -> n
 
 def top_sites(result: ScoreResult, *, top: int | None = None,
               min_separation_km: float | None = None,
-              region_quantile: float = 0.98) -> pd.DataFrame:
+              region_quantile: float = 0.98, within=None) -> pd.DataFrame:
     """The geometry-free core of ``rank_sites``: the best separate cells and their regions.
 
     The same sites, order and ``region_area_km2`` as :func:`growthzones.rank_sites`
@@ -158,12 +159,19 @@ def top_sites(result: ScoreResult, *, top: int | None = None,
     the top ``region_quantile`` within half the separation), in a few milliseconds at 1 km.
     If the candidates run out before ``top`` separate places are found, more are taken.
 
+    ``within`` (anything :func:`growthzones.areas.select_area` takes: a council, region,
+    ``"bbox:..."``, a polygon file or geometry, an :class:`~growthzones.areas.Area`)
+    restricts the candidates to the cells inside; the score, exclusions and the
+    ``region_quantile`` threshold stay national, and a site's high-scoring region is
+    counted inside the area only.
+
     Raises
     ------
     InputError
         If ``result`` is not a ScoreResult, ``top`` is not a whole number >= 1,
         ``min_separation_km`` is not a finite number > 0 or ``region_quantile`` is not
-        strictly between 0 and 1.
+        strictly between 0 and 1; or ``within`` names no known area, holds no land cell,
+        or every cell inside is excluded.
 
     Returns
     -------
@@ -182,6 +190,13 @@ def top_sites(result: ScoreResult, *, top: int | None = None,
                       else sc.min_separation_km)
     store, grid = result.store, result.grid
     s = result.ranked
+    thr_cells = s[~np.isnan(s)]
+    if within is not None:
+        from .areas import check_candidates, select_area
+
+        area = select_area(store, within)
+        check_candidates(result, area)
+        s = np.where(area.mask, s, np.nan)
     ok = np.flatnonzero(~np.isnan(s))
     cols = ["rank", "pos", "row", "col", "easting", "northing", "score", "region_area_km2"]
     if ok.size == 0:
@@ -197,7 +212,7 @@ def top_sites(result: ScoreResult, *, top: int | None = None,
             break
         k = min(ok.size, 4 * k)
     pos, rows, cc, x, y = cand[kept], rows[kept], cc[kept], x[kept], y[kept]
-    thr = np.quantile(s[ok], region_quantile)
+    thr = np.quantile(thr_cells, region_quantile)  # national, also within an area
     labels, _ = ndimage.label(store.unflatten(s) >= thr)
     areas = region_areas_km2(labels, rows, cc, grid, sep_m / 2)
     return pd.DataFrame({"rank": np.arange(1, len(pos) + 1), "pos": pos, "row": rows, "col": cc,
@@ -207,7 +222,8 @@ def top_sites(result: ScoreResult, *, top: int | None = None,
 
 def rank_sites(result: ScoreResult, *, top: int | None = None,
                min_separation_km: float | None = None, region_quantile: float = 0.98,
-               place_radius_km: float = 15.0) -> geopandas.GeoDataFrame:  # noqa: F821
+               place_radius_km: float = 15.0, within=None
+               ) -> geopandas.GeoDataFrame:  # noqa: F821
     """The ``top`` best separate places, with score, location, council and breakdown.
 
     Parameters
@@ -224,6 +240,11 @@ def rank_sites(result: ScoreResult, *, top: int | None = None,
     place_radius_km
         A site is named after the largest GeoNames place within this radius (else the
         nearest place).
+    within
+        Pick sites only inside this area: a council or county (April 2023, name or ONS
+        code), an ITL1 region, a nation, ``"bbox:xmin,ymin,xmax,ymax"``, a polygon file,
+        a geometry, or an :class:`~growthzones.areas.Area`; see :mod:`growthzones.areas`.
+        Scores and exclusions stay national.
 
     Returns
     -------
@@ -239,6 +260,8 @@ def rank_sites(result: ScoreResult, *, top: int | None = None,
         If ``result`` is not a ScoreResult or an argument is out of range (``top`` a whole
         number >= 1; ``min_separation_km``, ``place_radius_km`` finite and > 0;
         ``region_quantile`` strictly between 0 and 1); the message names the parameter.
+        Or ``within`` names no known area (close matches listed), holds no land cell, or
+        every cell inside it is excluded.
     """
     import geopandas as gpd
 
@@ -246,7 +269,7 @@ def rank_sites(result: ScoreResult, *, top: int | None = None,
     place_radius_km = _api_number(place_radius_km, "place_radius_km", "place_radius_km=15",
                                   V.positive_number)
     core = top_sites(result, top=top, min_separation_km=min_separation_km,
-                     region_quantile=region_quantile)
+                     region_quantile=region_quantile, within=within)
     if core.empty:
         return gpd.GeoDataFrame({"rank": []}, geometry=[], crs=BNG)
     pos, areas = core["pos"].to_numpy(), core["region_area_km2"].to_numpy()
@@ -267,7 +290,8 @@ def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float =
     pos
         Positions in the result's land vectors (one per site).
     names
-        Site names; default ``near <place>`` from GeoNames.
+        Site names; default :func:`name_sites` (the named feature that makes the site,
+        else ``near <town>``).
     """
     import geopandas as gpd
 
@@ -275,16 +299,15 @@ def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float =
     pos = np.asarray(pos, dtype=np.int64)
     rows, cols = np.divmod(store.land_index[pos], grid.width)
     x, y = grid.xy(rows, cols)
-    la = store.la_index[rows, cols].astype(int)
-    las = store.las.set_index(pd.RangeIndex(1, len(store.las) + 1))
+    council = council_of_cells(store, rows, cols)  # April 2023 councils
     lon, lat = to_wgs84(x, y).T
     df = pd.DataFrame({
         "site_id": site_ids(x, y, grid.resolution),
         "name": (list(names) if names is not None
-                 else name_places(store.places, x, y, radius_km=place_radius_km)),
-        "local_authority": las["la_name"].reindex(la).to_numpy(),
-        "nation": las["nation"].reindex(la).map({"E": "England", "W": "Wales",
-                                                 "S": "Scotland"}).to_numpy(),
+                 else name_sites(store, x, y, place_radius_km=place_radius_km)),
+        "local_authority": council["council_name"].to_numpy(),
+        "nation": council["nation"].map({"E": "England", "W": "Wales",
+                                         "S": "Scotland"}).to_numpy(),
         "score": np.round(result.ranked[pos].astype(float), 6),
         "score_before_exclusions": np.round(result.score[pos].astype(float), 6),
         "easting": x, "northing": y, "lat": np.round(lat, 5), "lon": np.round(lon, 5),
@@ -380,3 +403,51 @@ def name_places(places: pd.DataFrame, x: np.ndarray, y: np.ndarray, *,
     if none.any():  # nothing within the radius: the nearest place still names it
         best[none] = tree.query(pts[none])[1]
     return [f"near {n}" for n in names[best]]
+
+
+def name_features(features: pd.DataFrame, x: np.ndarray, y: np.ndarray, *,
+                  radius_km: float = 2.0) -> list[str | None]:
+    """The label of the feature that makes each point, or None where none is near.
+
+    The lowest ``tier`` with a feature within ``radius_km`` wins, the nearest of that tier
+    (first in table order among equals); see :mod:`growthzones.layers.named_features`
+    for the tiers (former power station, works, airfield, transmission substation).
+
+    Parameters
+    ----------
+    features
+        ``label``, ``tier``, ``easting``, ``northing`` (EPSG:27700), as ``features.csv``.
+    x, y
+        Points in EPSG:27700 metres.
+    """
+    from scipy.spatial import cKDTree
+
+    x, y = np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float))
+    out: list[str | None] = [None] * len(x)
+    if features is None or len(features) == 0 or len(x) == 0:
+        return out
+    fxy = features[["easting", "northing"]].to_numpy(float)
+    tier = features["tier"].to_numpy(int)
+    labels = features["label"].to_numpy(object)
+    near = cKDTree(fxy).query_ball_point(np.column_stack([x, y]), radius_km * 1000)
+    for i, idx in enumerate(near):
+        if idx:
+            idx = np.sort(np.asarray(idx))
+            d = np.hypot(fxy[idx, 0] - x[i], fxy[idx, 1] - y[i])
+            best = idx[np.lexsort((idx, d, tier[idx]))[0]]
+            out[i] = str(labels[best])
+    return out
+
+
+def name_sites(store, x: np.ndarray, y: np.ndarray, *, radius_km: float = 2.0,
+               place_radius_km: float = 15.0) -> list[str]:
+    """Name each point after what makes it, else after the nearest town.
+
+    A named feature of the store's ``features.csv`` within ``radius_km``
+    (:func:`name_features`: "Ratcliffe-on-Soar (former power station)"), else
+    ``near <town>`` (:func:`name_places`). A store built without ``features.csv``
+    names every site after its town, as before.
+    """
+    towns = name_places(store.places, x, y, radius_km=place_radius_km)
+    feats = name_features(getattr(store, "features", None), x, y, radius_km=radius_km)
+    return [f if f is not None else t for f, t in zip(feats, towns)]

@@ -11,6 +11,9 @@ default)::
     industrial_sites.csv   placed sites of the industrial register (name, kind, closure
                            year, x, y): explanations name the works that makes a cell
                            previously developed (optional: older stores lack it)
+    features.csv           named features sites are named after (former power stations,
+                           works, airfields, transmission substations; optional: a store
+                           without it names sites after towns)
     basemap.geojson        simplified council outlines (offline map background)
     layers/<name>.tif      float32, NaN where the layer has no data
 
@@ -96,6 +99,8 @@ class LayerStore:
     basemap: dict | None = None
     #: Placed sites of the industrial register (``industrial_sites.csv``), or None.
     industrial_sites: pd.DataFrame | None = None
+    #: Named features sites are named after (``features.csv``; None in older stores).
+    features: pd.DataFrame | None = None
     #: Optional ``name -> land vector`` source used instead of ``layers`` (e.g. a derived grid).
     reader: Callable[[str], np.ndarray] | None = field(default=None, repr=False)
     _vectors: dict = field(default_factory=dict, repr=False)
@@ -241,7 +246,10 @@ def load_layers(path: str | os.PathLike | None = None) -> LayerStore:
                                                  "easting": float, "northing": float}),
         manifest=manifest, layers=layers, basemap=basemap,
         industrial_sites=(_read_table(path / SITES_FILE, SITES_COLUMNS)
-                          if (path / SITES_FILE).exists() else None))
+                          if (path / SITES_FILE).exists() else None),
+        features=(_read_table(path / "features.csv", {"label": str, "tier": int,
+                                                      "easting": float, "northing": float})
+                  if (path / "features.csv").exists() else None))
 
 
 _REBUILD = "rebuild the store with 'growthzones data build' (or pass --store DIR)"
@@ -425,6 +433,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
     """
     from .layers import LAYER_MODULES
     from .layers.base import basemap_geojson, build_base, read_places, read_small_areas
+    from .layers.named_features import read_named_features
 
     grid_size(resolution, "resolution", bounds=GB_BOUNDS)  # refuse before allocating
     t0 = time.perf_counter()
@@ -450,6 +459,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
         write_raster(tmp / "la_index.tif", base.la_index, grid, nodata=0)
         base.las.to_csv(tmp / "local_authorities.csv", index=False)
         read_places(sources).to_csv(tmp / "places.csv", index=False)
+        read_named_features(sources).to_csv(tmp / "features.csv", index=False)
         write_json(tmp / "basemap.geojson", basemap_geojson(areas), compact=True)
 
         land_cells = int(base.land.sum())

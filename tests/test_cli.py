@@ -25,7 +25,8 @@ def test_run_writes_all_outputs(run_out):
 
     ranking = pd.read_csv(run_out / "ranking.csv")
     assert len(ranking) == 12 and ranking["rank"].tolist() == list(range(1, 13))
-    assert ranking["name"].str.startswith("near ").all()
+    # after what makes the site ("X (former power station)"), else the nearest town
+    assert ranking["name"].str.match(r"^(near \S.*|\S.* \([^)]+\))$").all()
     assert ranking["local_authority"].notna().all()
     gj = json.loads((run_out / "sites.geojson").read_text())
     assert len(gj["features"]) == 12
@@ -191,7 +192,13 @@ def _one_line_error(capsys) -> str:
     (["run", "--top"], "growthzones run: argument --top: expected one argument"),
     (["rn"], "growthzones: argument command: invalid choice: 'rn'"),
     ([], "growthzones: the following arguments are required: command"),
-    (["compare", "a.toml"], "growthzones compare: the following arguments are required: b"),
+    (["compare", "a.toml"], "compare needs scenario B, or --weight/--theme overrides"),
+    (["run", "--theme", "grid_capacty=2"], "--theme: unknown theme 'grid_capacty'. Did you "
+                                           "mean 'grid_capacity'?"),
+    (["run", "--theme", "water=-1"], "--theme water is '-1'; it must be >= 0"),
+    (["compare", "a.toml", "--theme", "water"], "--theme 'water' is not NAME=NUMBER"),
+    (["run", "--within", "Leeds", "--sites", "x.csv"], "--within picks sites inside an area; "
+                                                       "with --sites"),
     (["data"], "growthzones data: the following arguments are required: data_command"),
     (["data", "build", "--nope"], "growthzones data build: unrecognized arguments: --nope"),
 ])

@@ -183,6 +183,7 @@ DRIVER = r"""
 import json, os, signal, sys, time
 import numpy as np, pandas as pd
 import growthzones.layers as layers, growthzones.layers.base as base, growthzones.fileset as fileset, growthzones.store as st
+import growthzones.layers.named_features as named_features
 
 class Base:
     def __init__(self, grid, tag):
@@ -201,6 +202,8 @@ for line in sys.stdin:
         base.build_base = lambda areas, grid: Base(grid, tag)
         base.read_places = lambda sources: pd.DataFrame({"name": [tag], "population": [1]})
         base.basemap_geojson = lambda areas: {"type": "FeatureCollection", "features": []}
+        named_features.read_named_features = lambda sources: pd.DataFrame(
+            {"label": [tag], "tier": [1], "easting": [0.0], "northing": [0.0]})
         layers.LAYER_MODULES = []  # build_store reads it from growthzones.layers
         if req.get("fallback"):
             fileset._renameat2 = None
@@ -244,7 +247,7 @@ def _fork_server(spawn, log):
 
 
 STORE_FILES = {"manifest.json", "land.tif", "la_index.tif", "local_authorities.csv",
-               "places.csv", "basemap.geojson"}
+               "places.csv", "features.csv", "basemap.geojson"}
 
 
 def _store_tag(folder: Path) -> str | None:

@@ -50,7 +50,10 @@ def test_top_sites_are_distinct_real_places(default_sites):
     xy = sites[["easting", "northing"]].to_numpy()
     d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
     assert d[np.triu_indices(len(xy), 1)].min() > sc.min_separation_km * 1000
-    assert sites["name"].str.startswith("near ").all()
+    # a named feature within 2 km ("Teesside (former power station)"), else the nearest town
+    feats = set(result.store.features["label"]) if result.store.features is not None else set()
+    towns = {f"near {n}" for n in result.store.places["name"]}
+    assert sites["name"].isin(feats | towns).all()
     assert sites["local_authority"].notna().all()
     assert set(sites["nation"]) <= {"England", "Wales", "Scotland"}
     # lat/lon agree with BNG (GB lies within these bounds)
@@ -101,3 +104,50 @@ def test_region_areas_match_a_brute_force_count():
     for g, r, c in zip(got, rows[pick], cols[pick]):
         near = (rr - r) ** 2 + (cc - c) ** 2 <= 12.5 ** 2
         assert g == ((labels == labels[r, c]) & near).sum()
+
+
+# --- issue #13: sites named after what makes them ------------------------------------------
+
+from growthzones.ranking import name_features  # noqa: E402
+
+_FEATURES = pd.DataFrame({  # FIXTURE: hand-placed features on a line
+    "label": ["Oldtown (former power station)", "Big Works (steelworks)",
+              "Near Works (cement works)", "Hub (400 kV substation)"],
+    "tier": [1, 2, 2, 4],
+    "easting": [0.0, 500.0, 300.0, 100.0], "northing": [0.0, 0.0, 0.0, 0.0]})
+
+
+def test_name_features_precedence_then_distance():
+    # a power station 1.5 km away beats a substation 0.1 km away (tier first)
+    assert name_features(_FEATURES, [1500.0], [0.0]) == ["Oldtown (former power station)"]
+    # without the station, the nearer of two works wins over the substation
+    no_station = _FEATURES.iloc[1:]
+    assert name_features(no_station, [0.0], [0.0]) == ["Near Works (cement works)"]
+    # only the substation within 2 km
+    assert name_features(_FEATURES.iloc[3:], [2000.0], [0.0]) == ["Hub (400 kV substation)"]
+    # nothing within 2 km: None (the town names it)
+    assert name_features(_FEATURES, [5000.0], [0.0]) == [None]
+    assert name_features(None, [0.0], [0.0]) == [None]
+
+
+def test_a_store_without_features_names_sites_after_towns():
+    store = make_fixture_store({"employment_deprivation_pct": np.array([[1.0, 2.0]])})
+    sc = gz.parse_scenario({"criteria": {"employment_deprivation_pct": {"weight": 1}}})
+    sites = gz.rank_sites(gz.score(store, sc), top=1)
+    assert sites["name"].tolist() == ["near Fixtureton"]
+    store.features = _FEATURES.assign(easting=1500.0, northing=500.0)
+    sites = gz.rank_sites(gz.score(store, sc), top=1)
+    assert sites["name"].tolist() == ["Oldtown (former power station)"]
+
+
+def test_real_top_sites_are_named_after_their_former_power_stations(default_sites):
+    result, sites = default_sites
+    assert result.store.features is not None, "the embedded store lacks features.csv"
+    # the default scenario's best site is on the former Teesside power station's ground
+    assert sites["name"].iloc[0] == "Teesside (former power station)"
+    named = sites.set_index("name")
+    assert "Ratcliffe-on-Soar (former power station)" in named.index
+    r = named.loc["Ratcliffe-on-Soar (former power station)"]
+    # the register's Ratcliffe point (GEM plant position), within 2 km of the site's cell
+    assert np.hypot(r["easting"] - 450139, r["northing"] - 330199) <= 2000
+    assert r["local_authority"] == "Rushcliffe"

@@ -37,6 +37,9 @@ def test_build_on_real_data_writes_every_layer(built):
         assert "…" not in meta["coverage"] and "{" not in meta["coverage"], name
     counts = store.meta["employment_deprivation_pct"]["counts"]
     assert counts["codes"] == 34_753 + 6_976  # every LSOA and Data Zone
+    # the named features sites are named after (issue #13)
+    assert store.features is not None and set(store.features["tier"]) == {1, 2, 3, 4}
+    assert "Ratcliffe-on-Soar (former power station)" in set(store.features["label"])
     src = (out / "SOURCES.md").read_text()
     assert "test build" in src and "CC-BY-NC-SA-3.0" in src
     assert "Not covered here" in src and "Green Belt" in src
@@ -190,6 +193,11 @@ BROKEN = {
     "local_authorities.csv no columns": (
         lambda c: (c / "local_authorities.csv").write_text("code\nE1\n"),
         r"local_authorities.csv lacks columns .*la_name"),
+    "features.csv no columns": (lambda c: (c / "features.csv").write_text("what\nx\n"),
+                                r"features.csv lacks columns .*label"),
+    "features.csv text easting": (
+        lambda c: (c / "features.csv").write_text("label,tier,easting,northing\nA,1,far,2\n"),
+        r"features.csv: column 'easting' .* not numbers"),
     "basemap not JSON": (lambda c: _truncate(c / "basemap.geojson", keep=1000),
                          r"basemap.geojson is not valid JSON"),
     "basemap a list": (lambda c: (c / "basemap.geojson").write_text("[]"),

@@ -299,9 +299,22 @@
     }
   }
   var nameCache = new Map();
-  function placeName(x, y) {        // as growthzones.sites.name_places
+  function featureName(x, y) {      // as growthzones.ranking.name_features
+    var F = D.features, rad = D.featureRadiusKm * 1000, best = -1, bestT = Infinity, bestD = Infinity;
+    if (!F) return "";
+    for (var i = 0; i < F.label.length; i++) {
+      var dx = F.e[i] - x, dy = F.n[i] - y, d = Math.sqrt(dx * dx + dy * dy);
+      if (d <= rad && (F.tier[i] < bestT || (F.tier[i] === bestT && d < bestD))) {
+        best = i; bestT = F.tier[i]; bestD = d;
+      }
+    }
+    return best >= 0 ? F.label[best] : "";
+  }
+  function placeName(x, y) {        // as growthzones.ranking.name_sites
     var key = x + "," + y, hit = nameCache.get(key);
     if (hit !== undefined) return hit;
+    var feature = featureName(x, y);
+    if (feature) { nameCache.set(key, feature); return feature; }
     var P = D.places, rad = D.placeRadiusKm * 1000, bestI = -1, bestV = -Infinity, near = -1, nearD = Infinity;
     for (var i = 0; i < P.name.length; i++) {
       var dx = P.e[i] - x, dy = P.n[i] - y, d = Math.sqrt(dx * dx + dy * dy);

@@ -79,6 +79,11 @@ beyond float range). Bounds:
   give one site). The CLI's ``--top`` and ``--min-separation-km`` go through the same checks.
 * transform parameters: see :func:`growthzones.transforms.check_transform`.
 
+**Overrides.** ``load_scenario(path, weights=..., themes=...)`` (the CLI's ``--weight`` and
+``--theme``) and :func:`with_overrides` scale whole themes first, then set weights, and
+name the scenario after them (``Default (dist_ixp_km=2, water×0.5)``); a file may scale
+its own themes with a ``[themes]`` table. See :mod:`~growthzones.scenario.overrides`.
+
 **Modules.** :mod:`~growthzones.scenario.spec` (the parts of a scenario and their
 bounds), :mod:`~growthzones.scenario.ahp` (pairwise weights),
 :mod:`~growthzones.scenario.parse` (:class:`Scenario` and :func:`parse_scenario`) and
@@ -93,8 +98,10 @@ from .load import (
     builtin_scenarios,
     load_scenario,
     scenario_file,
+    with_overrides,
     with_sites,
 )
+from .overrides import check_theme_scales, override_label
 from .parse import Scenario, parse_scenario
 from .spec import (
     AGGREGATIONS,
@@ -114,6 +121,7 @@ __all__ = [
     "AGGREGATIONS", "DEFAULT_SCENARIO", "MAX_CONSISTENCY_RATIO", "MAX_SEPARATION_KM",
     "MAX_TOP", "MIN_WEIGHT_SHARE", "SAATY_RANDOM_INDEX", "TOPSIS_IDEALS", "WEIGHT_METHODS",
     "AHPResult", "Aggregation", "Constraint", "CriterionWeight", "Scenario", "_suggest",
-    "ahp_weights", "builtin_scenarios", "check_min_separation_km", "check_top",
-    "load_scenario", "parse_scenario", "scenario_file", "with_sites",
+    "ahp_weights", "builtin_scenarios", "check_min_separation_km", "check_theme_scales",
+    "check_top", "load_scenario", "override_label", "parse_scenario", "scenario_file",
+    "with_overrides", "with_sites",
 ]

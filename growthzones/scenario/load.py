@@ -18,7 +18,8 @@ from pathlib import Path
 
 from .._errors import InputError, ScenarioError
 from ..catalog import PACKAGE_DIR, package_path
-from ._text import _is_number, _show, _suggest
+from ._text import _checked, _is_number, _show, _suggest
+from .overrides import check_theme_scales, override_label, scale_theme_weights
 from .parse import Scenario, parse_scenario
 from .spec import check_min_separation_km, check_top
 
@@ -62,7 +63,8 @@ def _not_found(path: Path) -> ScenarioError:
 
 
 def load_scenario(path: str | os.PathLike | None = None, *,
-                  weights: dict[str, float] | None = None) -> Scenario:
+                  weights: dict[str, float] | None = None,
+                  themes: dict[str, float] | None = None) -> Scenario:
     """Read and validate a scenario TOML file, or a built-in scenario by name.
 
     Parameters
@@ -75,6 +77,11 @@ def load_scenario(path: str | os.PathLike | None = None, *,
         Raw weight overrides by criterion name, checked like the file (the CLI's
         ``--weight NAME=VALUE``). On an AHP scenario they apply to the AHP weights, which
         makes it a direct-weight scenario (see :meth:`Scenario.reweighted`).
+    themes
+        Scales of whole themes (the CLI's ``--theme NAME=FACTOR``): each weighted
+        criterion of the theme has its raw weight multiplied, before ``weights`` apply
+        (see :mod:`growthzones.scenario.overrides`). With either override the scenario's
+        name records it: ``Default (dist_ixp_km=2, water×0.5)``.
     """
     if path is not None and not isinstance(path, (str, os.PathLike)):
         raise InputError(f"path is {_show(path)} ({type(path).__name__}); give the scenario "
@@ -84,6 +91,8 @@ def load_scenario(path: str | os.PathLike | None = None, *,
             isinstance(k, str) for k in weights)):
         raise InputError(f"weights is {_show(weights)}; give a mapping of criterion name to "
                          f"raw weight, e.g. {{'dist_ixp_km': 2}}")
+    if themes is not None:
+        themes = check_theme_scales(themes)
     path = scenario_file(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -94,9 +103,22 @@ def load_scenario(path: str | os.PathLike | None = None, *,
     except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise ScenarioError(str(path), [f"not valid TOML: {exc}"]) from None
     wsec = data.get("weights")
-    if weights and isinstance(wsec, dict) and wsec.get("method") == "ahp":
-        return parse_scenario(data, source=path.name).reweighted(**weights)
-    crit = data.setdefault("criteria", {}) if weights else None
+    if (weights or themes) and isinstance(wsec, dict) and wsec.get("method") == "ahp":
+        return with_overrides(parse_scenario(data, source=path.name), weights=weights,
+                              themes=themes)
+    crit = data.setdefault("criteria", {}) if (weights or themes) else None
+    if isinstance(crit, dict):  # the file's [themes], then --theme, then --weight
+        problems: list[str] = []
+        ftheme = data.get("themes")
+        if isinstance(ftheme, dict) and ftheme:
+            fs = _checked(problems, lambda: check_theme_scales(ftheme, "[themes]"))
+            if fs is not None:
+                problems += scale_theme_weights(crit, fs, "[themes]")
+                del data["themes"]
+        if themes:
+            problems += scale_theme_weights(crit, themes, "theme")
+        if problems:
+            raise ScenarioError(path.name, problems)
     for name, w in (weights or {}).items():
         if not isinstance(crit, dict):
             break  # parse_scenario reports that [criteria] is not a table
@@ -105,7 +127,39 @@ def load_scenario(path: str | os.PathLike | None = None, *,
             entry["weight"] = w
         elif _is_number(entry):  # the `name = 2` shorthand: the override replaces it
             crit[name] = w
-    return parse_scenario(data, source=path.name)
+    scenario = parse_scenario(data, source=path.name)
+    if weights or themes:
+        scenario = replace(scenario, name=override_label(scenario.name, weights, themes))
+    return scenario
+
+
+def with_overrides(scenario: Scenario, *, weights: dict[str, float] | None = None,
+                   themes: dict[str, float] | None = None) -> Scenario:
+    """A copy with theme scales, then weights, applied and named after them.
+
+    The same rules as :func:`load_scenario` ``weights=``/``themes=`` (see
+    :mod:`growthzones.scenario.overrides`), for a scenario already in memory. An AHP
+    scenario becomes a direct-weight one.
+
+    >>> sc = with_overrides(load_scenario("default"), themes={"water": 0.5})
+    >>> sc.name
+    'Default (water×0.5)'
+    """
+    if not isinstance(scenario, Scenario):
+        raise InputError(f"scenario is a {type(scenario).__name__}; give a Scenario "
+                         f"(from load_scenario)")
+    themes = check_theme_scales(themes) if themes else {}
+    weights = dict(weights or {})
+    if not themes and not weights:
+        return scenario
+    data = scenario.to_dict(direct=True)
+    problems = scale_theme_weights(data["criteria"], themes, "theme")
+    if problems:
+        raise ScenarioError(scenario.source, problems)
+    for name, w in weights.items():
+        data["criteria"].setdefault(name, {})["weight"] = w
+    out = parse_scenario(data, source=scenario.source)
+    return replace(out, name=override_label(scenario.name, weights, themes))
 
 
 def with_sites(scenario: Scenario, *, top: int | None = None,

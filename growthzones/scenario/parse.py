@@ -17,6 +17,7 @@ from ..criteria import REGISTRY
 from ..transforms import _is_finite_number, check_transform
 from ._text import _checked, _is_number, _printable, _show, _suggest, _table, _toml_type
 from .ahp import AHPResult, _ahp_result, _parse_pairwise
+from .overrides import check_theme_scales, scale_theme_weights
 from .spec import (
     _AGG_PARAMS,
     AGGREGATIONS,
@@ -32,7 +33,7 @@ from .spec import (
 )
 
 _TOP_KEYS = {"name", "description", "criteria", "weights", "aggregation", "constraints",
-             "exclusions", "sites"}
+             "exclusions", "sites", "themes"}
 _CRIT_KEYS = {"weight", "transform", "direction"}
 _SITE_KEYS = {"top", "min_separation_km"}
 _WEIGHT_KEYS = {"method", "pairwise"}
@@ -331,6 +332,15 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
                         "table with a weight")
         raw = {}
     raw = raw or {}
+    tsec = _table(data, "themes", problems, "[themes] grid_capacity = 2")
+    if tsec and is_ahp:
+        problems.append("[themes] scales direct weights; with method = \"ahp\" change the "
+                        "pairwise judgements instead")
+    elif tsec:  # theme scales first (see growthzones.scenario.overrides)
+        scales = _checked(problems, lambda: check_theme_scales(tsec, "[themes]"))
+        if scales:
+            raw = copy.deepcopy(raw)
+            problems.extend(scale_theme_weights(raw, scales, "[themes]"))
 
     def _criterion(name, spec) -> CriterionWeight | None:
         where = f"[criteria.{name}]"
