@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import _validate as V
+from .context import site_context
 from .grid import BNG
 from .scoring import ScoreResult
 
@@ -276,6 +277,17 @@ def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float =
         Positions in the result's land vectors (one per site).
     names
         Site names; default ``near <place>`` from GeoNames.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``site_id``, ``name``, ``local_authority``, ``nation``, ``score``,
+        ``score_before_exclusions``, ``easting``, ``northing``, ``lat``, ``lon``,
+        ``coverage``, per criterion ``<name>_raw``, ``_value``, ``_contrib``, then
+        ``missing``, ``excluded_by``, ``unassessed_exclusions`` and the national context
+        of :func:`growthzones.context.site_context` (``national_percentile``,
+        ``national_percentile_before_exclusions``, ``status``, ``top_contributions``,
+        ``notes``); Point geometry at the cell centres (EPSG:27700).
     """
     import geopandas as gpd
 
@@ -310,6 +322,7 @@ def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float =
     df["excluded_by"] = _join_flags({n: e[pos] for n, e in result.excluded_by.items()}, len(pos))
     df["unassessed_exclusions"] = _join_flags({n: u[pos] for n, u in result.unassessed.items()},
                                               len(pos))
+    df = pd.concat([df, site_context(result, df)], axis=1)  # percentiles, status, notes
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=BNG)
 
 
