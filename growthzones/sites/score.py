@@ -177,7 +177,9 @@ def score_sites(result: ScoreResult, sites) -> geopandas.GeoDataFrame:  # noqa: 
     full["name"] = names
     full["site_id"] = [ids[i] or (full.at[i, "site_id"] if good[i] else f"row {rows_in[i]}")
                        for i in range(n)]
-    for col in ("missing", "excluded_by", "partly_excluded_by", "unassessed_exclusions"):
+    full.insert(full.columns.get_loc("site_id") + 1, "input_row", rows_in)
+    for col in ("local_authority", "nation", "missing", "excluded_by", "partly_excluded_by",
+                "unassessed_exclusions"):
         full[col] = full[col].fillna("")
     full["problem"] = problem
     # where the site is: the user's point, or a polygon's representative point
