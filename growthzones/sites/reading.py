@@ -335,7 +335,8 @@ def _table_sites(table, name: str):
                 if why[k] is None:
                     reasons[i], bx[i], by[i] = None, px[k], py[k]
                 else:
-                    reasons[i] = f"{reasons[i].split(';')[0]} and {why[k]}; correct it"
+                    reasons[i] = (f"{why[k]}, and {reasons[i].split(';')[0]}; correct one "
+                                  f"of them")
     return reasons, bx, by, crs
 
 
