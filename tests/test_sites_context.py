@@ -82,3 +82,32 @@ def test_national_percentile_before_exclusions_ranks_every_scored_cell():
     ctx = site_context(r, gz.ranking.site_table(r, np.arange(4)))
     assert ctx["status"].tolist()[:3] == ["scored"] * 3
     assert ctx["status"].iloc[3].startswith("excluded: ")
+
+
+def test_contributions_name_the_feature_behind_them_with_its_distance():
+    import pandas as pd
+
+    from growthzones.context import contribution_table
+
+    store = make_fixture_store({
+        "dist_closed_power_station_km": np.array([[3.0, 2.0, 1.0, 0.2]]),
+        "employment_deprivation_pct": np.array([[1.0, 1.0, 1.0, 2.0]])})
+    # a FIXTURE features table (the store's features.csv columns), not real places
+    store.features = pd.DataFrame({
+        "label": ["Fixture A (former power station)", "Fixture Works (steelworks)"],
+        "name": ["Fixture A", "Fixture Works"], "kind": ["coal power station", "steelworks"],
+        "tier": [1, 2], "easting": [3600.0, 500.0], "northing": [500.0, 500.0],
+        "source": ["fixture", "fixture"]})
+    sc = gz.parse_scenario({"criteria": {"dist_closed_power_station_km": {"weight": 3},
+                                         "employment_deprivation_pct": {"weight": 1}}})
+    r = gz.score(store, sc)
+    sites = gz.rank_sites(r, top=1, min_separation_km=1)
+    parts = contribution_table(r, sites, top=None)
+    first = parts.iloc[0]
+    assert first["criterion"] == "dist_closed_power_station_km"
+    assert first["feature"] == "Fixture A (former power station)"
+    assert first["feature_km"] == pytest.approx(0.1)  # cell centre (3500, 500) to (3600, 500)
+    assert "Fixture A (former power station) 0.1 km away" in sites["top_contributions"].iloc[0]
+    # a criterion no feature explains names nothing
+    other = parts[parts["criterion"] == "employment_deprivation_pct"]
+    assert len(other) == 1 and other["feature"].iloc[0] == ""
