@@ -39,7 +39,8 @@ def bounded(max_examples: int):
                         suppress_health_check=[HealthCheck.too_slow])
 
 
-ALIASES = ["easting", "northing", "lon", "lat", "name", "Name", "EASTING", "Lat", " lon "]
+ALIASES = ["easting", "northing", "lon", "lat", "name", "Name", "EASTING", "Lat", " lon ",
+           "latitude", "Longitude", "lng", "x", "y", "postcode", "Post Code", "Site Name", "id"]
 JUNK_HEADERS = ["town", "", "x y", "=cmd|' /C calc'!A0", "名前", "geometry", "id", "lat.1"]
 HOSTILE = ["", " ", "nan", "NaN", "inf", "-inf", "1e308", "-1e308", "1e400", "0x10", "1,5",
            "=1+2", "+SUM(A1:A9)", "-2+3", "@cmd", "=HYPERLINK(\"http://x\",\"y\")",

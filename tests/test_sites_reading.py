@@ -229,3 +229,10 @@ def test_points_keep_the_users_location(store, tmp_path):
                                                             "a,479510,379720\n")))
     assert (t["easting"].iloc[0], t["northing"].iloc[0]) == (479510, 379720)
     assert np.isclose(t.geometry.x.iloc[0], 479510)
+
+
+def test_two_sites_in_one_cell_get_distinct_ids(store, tmp_path):
+    result = gz.score(store, gz.load_scenario())
+    t = gz.score_sites(result, gz.read_sites(_csv(tmp_path, "name,easting,northing\n"
+                                                            "a,479510,379720\nb,479520,379730\n")))
+    assert t["site_id"].is_unique and t["site_id"].str.startswith("E479N379 row ").all()

@@ -175,8 +175,12 @@ def score_sites(result: ScoreResult, sites) -> geopandas.GeoDataFrame:  # noqa: 
     table = pd.concat([table, stats[extra]], axis=1)
     full = table.reindex(pd.RangeIndex(n)).copy()
     full["name"] = names
-    full["site_id"] = [ids[i] or (full.at[i, "site_id"] if good[i] else f"row {rows_in[i]}")
-                       for i in range(n)]
+    sid = [ids[i] or (full.at[i, "site_id"] if good[i] else f"row {rows_in[i]}")
+           for i in range(n)]
+    seen = pd.Series(sid).duplicated(keep=False).to_numpy()
+    # two of the user's sites in one cell (and no id column): told apart by their row
+    full["site_id"] = [f"{v} row {rows_in[i]}" if seen[i] and not ids[i] else v
+                       for i, v in enumerate(sid)]
     full.insert(full.columns.get_loc("site_id") + 1, "input_row", rows_in)
     for col in ("local_authority", "nation", "missing", "excluded_by", "partly_excluded_by",
                 "unassessed_exclusions"):
