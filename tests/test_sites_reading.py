@@ -236,3 +236,19 @@ def test_two_sites_in_one_cell_get_distinct_ids(store, tmp_path):
     t = gz.score_sites(result, gz.read_sites(_csv(tmp_path, "name,easting,northing\n"
                                                             "a,479510,379720\nb,479520,379730\n")))
     assert t["site_id"].is_unique and t["site_id"].str.startswith("E479N379 row ").all()
+
+
+def test_user_columns_named_like_file_internals_stay_data(store, tmp_path):
+    import geopandas as gpd
+
+    f = tmp_path / "h.csv"
+    f.write_text('name,easting,northing,fid,geometry,"a""; DROP TABLE x;--",OGC_FID,geom\n'
+                 "A,479500,379700,abc,POINT(1 1),v,w,z\n", encoding="utf-8")
+    result = gz.score(store, gz.load_scenario())
+    sites = gz.score_sites(result, gz.read_sites(f))
+    gz.write_outputs(result, sites, tmp_path / "out", map=False, log=None)
+    g = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="user_sites")
+    row = g.iloc[0]
+    assert (row["user_fid"], row["user_geometry"], row['a"; DROP TABLE x;--'],
+            row["user_OGC_FID"], row["user_geom"]) == ("abc", "POINT(1 1)", "v", "w", "z")
+    assert row["user_easting"] == "479500"  # the user's own column, as text

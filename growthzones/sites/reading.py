@@ -36,6 +36,9 @@ SITE_SUFFIXES = (".csv", ".xlsx", ".gpkg", ".geojson", ".json", ".shp")
 NAMED_ROWS = 5
 #: Columns :func:`read_sites` adds in front of the user's own.
 READ_COLUMNS = ("site_id", "name", "input_row", "problem")
+#: Names the output files keep for themselves (GeoPackage's feature id and geometry): a
+#: user column called so is renamed like any other clash.
+FILE_COLUMNS = ("geometry", "geom", "fid", "ogc_fid")
 WGS84 = "EPSG:4326"
 
 _LAT = ("lat", "latitude")
@@ -477,7 +480,7 @@ def read_sites(path, *, name_column: str | None = None, id_column: str | None = 
     same = [c for c, ours in ((name_col, "name"), (id_col, "site_id"))
             if c is not None and str(c).lower() == ours]
     mine = user_columns(table.drop(columns=same).reset_index(drop=True),
-                        [*READ_COLUMNS, "geometry"])
+                        [*READ_COLUMNS, *FILE_COLUMNS])
     sites = gpd.GeoDataFrame(pd.concat([front, mine], axis=1),
                              geometry=geometry.reset_index(drop=True), crs=BNG)
     _refuse_if_none_usable(path.name, sites, crs)

@@ -11,7 +11,7 @@ from ..context import CONTEXT_COLUMNS, site_context
 from ..grid import BNG
 from ..ranking import _check_result, site_table
 from ..scoring import ScoreResult
-from .reading import READ_COLUMNS, _label, user_columns
+from .reading import FILE_COLUMNS, READ_COLUMNS, _label, user_columns
 from .zonal import land_weights, zonal_stats
 
 _POLYGONS = ("Polygon", "MultiPolygon")
@@ -210,7 +210,7 @@ def score_sites(result: ScoreResult, sites) -> geopandas.GeoDataFrame:  # noqa: 
     full.insert(0, "rank", rank)
     full = pd.concat([full, site_context(result, full)], axis=1)
     mine = sites.drop(columns=[c for c in (*READ_COLUMNS, sites.geometry.name) if c in sites])
-    mine = user_columns(mine, [*full.columns, "geometry"])
+    mine = user_columns(mine, [*full.columns, *FILE_COLUMNS])
     out = gpd.GeoDataFrame(pd.concat([full, mine], axis=1),
                            geometry=geoms.reset_index(drop=True).to_numpy(), crs=BNG)
     # ranked first, then excluded, then unscored; each group in file order
