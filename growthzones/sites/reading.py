@@ -392,9 +392,9 @@ def read_sites(path, *, name_column: str | None = None, id_column: str | None = 
                ) -> geopandas.GeoDataFrame:  # noqa: F821
     """Read a user's candidate sites in EPSG:27700, every row kept, bad ones flagged.
 
-    Reads GeoPackage, GeoJSON, Shapefile (points or polygons, any CRS), or a CSV/XLSX
-    table with coordinates or UK postcodes (see the module docstring for the column
-    names). Polygons stay polygons (scored by zonal statistics in
+    Reads GeoPackage, GeoJSON, Shapefile (the first layer; points or polygons, any CRS),
+    or a CSV/XLSX table (the first sheet) with coordinates or UK postcodes (see the module
+    docstring for the column names). Polygons stay polygons (scored by zonal statistics in
     :func:`growthzones.score_sites`). Every table cell is read as text, so a name such as
     ``=SUM(A1)`` or ``007`` is kept as it is (writers neutralise formulas, not readers).
 
@@ -453,7 +453,7 @@ def read_sites(path, *, name_column: str | None = None, id_column: str | None = 
                 raise SitesError(f"sites file {path.name} has no rows; add one row per site")
             reasons, bx, by, crs = _table_sites(table, path.name)
             geometry = gpd.GeoSeries(
-                [None if r is not None else shapely_point(x, y)
+                [None if r is not None else _point(x, y)
                  for r, x, y in zip(reasons, bx, by)], crs=BNG)
         else:
             raw = gpd.read_file(path)
@@ -487,7 +487,7 @@ def read_sites(path, *, name_column: str | None = None, id_column: str | None = 
     return sites
 
 
-def shapely_point(x: float, y: float):
+def _point(x: float, y: float):
     import shapely
 
     return shapely.Point(x, y)
