@@ -111,3 +111,16 @@ def test_contributions_name_the_feature_behind_them_with_its_distance():
     # a criterion no feature explains names nothing
     other = parts[parts["criterion"] == "employment_deprivation_pct"]
     assert len(other) == 1 and other["feature"].iloc[0] == ""
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0, 1, allow_nan=False, width=32), min_size=1, max_size=60))
+def test_few_and_many_sites_get_the_same_percentiles(real, scores):
+    # up to 32 scores are counted directly, more through a sorted copy: the same rule
+    scores = np.array(scores, dtype=float)
+    many = national_percentile(real, np.concatenate([scores, np.linspace(0, 1, 40)]))
+    few = np.concatenate([national_percentile(real, scores[i:i + 10])
+                          for i in range(0, len(scores), 10)])
+    np.testing.assert_array_equal(few, many[: len(scores)])
+    order = np.argsort(scores, kind="stable")
+    assert (np.diff(many[: len(scores)][order]) >= 0).all()  # monotone in the score
