@@ -140,6 +140,10 @@ def check_args(args: argparse.Namespace) -> argparse.Namespace:
     if getattr(args, "within", None) is not None and getattr(args, "sites", None):
         problems.add("--within picks sites inside an area; with --sites your own sites are "
                      "scored wherever they are: give one or the other")
+    for flag in ("name_column", "id_column"):
+        if getattr(args, flag, None) is not None and getattr(args, "sites", None) is None:
+            problems.add(f"--{flag.replace('_', '-')} {getattr(args, flag)!r} names a column "
+                         f"of --sites, which is not given; add --sites my_sites.csv")
     problems.raise_if_any()
     return args
 
@@ -258,8 +262,9 @@ def cmd_run(args) -> int:
          f"({100 * n_ex / len(result.score):.1f} % of land)")
     with timings.step("sites"):
         if args.sites:
-            sites = gz.score_sites(result, gz.read_sites(args.sites))
-            _say(f"scored {len(sites)} sites from {args.sites}")
+            sites = gz.score_sites(result, gz.read_sites(
+                args.sites, name_column=args.name_column, id_column=args.id_column))
+            _say_user_sites(sites, args.sites)
         else:
             sites = gz.rank_sites(result, within=area)
             _say(f"picked {len(sites)} sites at least {scenario.min_separation_km:g} km apart"
@@ -275,9 +280,29 @@ def cmd_run(args) -> int:
     _say(f"top sites ({time.perf_counter() - t0:.1f}s):")
     for row in sites.drop(columns="geometry").head(10).itertuples():
         rank = "--" if row.rank is pd.NA else f"{row.rank:>2}"
-        why = f"excluded: {row.excluded_by}" if row.excluded_by else f"{row.score:.3f}"
+        why = f"{row.score:.3f}" if rank != "--" else \
+            (f"excluded: {row.excluded_by}" if row.excluded_by else "not scored")
         _say(f"  {rank}. {why}  {row.name}, {row.local_authority}")
     return 0
+
+
+def _say_user_sites(sites, source) -> None:
+    """How many of the user's rows were scored, and each one that was not, with why."""
+    from .sites import NAMED_ROWS
+
+    bad = sites[sites["problem"] != ""].sort_values("input_row") if "input_row" in sites \
+        else sites[sites["problem"] != ""]
+    n_ex = int(((sites["excluded_by"] != "") & (sites["problem"] == "")).sum())
+    _say(f"scored {len(sites) - len(bad)} of {len(sites)} sites from {source}"
+         + (f" ({n_ex} in excluded land, listed with the reason)" if n_ex else "")
+         + (f"; {len(bad)} not scored (kept in the outputs with the reason):" if len(bad)
+            else ""))
+    limit = 4 * NAMED_ROWS
+    for row in bad.head(limit).itertuples():
+        where = f"row {row.input_row}" if hasattr(row, "input_row") else "row"
+        _say(f"  {where} ({row.name!r}) {row.problem}")
+    if len(bad) > limit:
+        _say(f"  ... and {len(bad) - limit} more (see the problem column of ranking.csv)")
 
 
 def cmd_stability(args) -> int:
@@ -484,8 +509,15 @@ def build_parser() -> ArgumentParser:
     r.add_argument("--min-separation-km", default=None, metavar="KM",
                    help="minimum distance between sites, > 0 and <= 1500 km")
     r.add_argument("--sites", type=Path, default=None,
-                   help="rank your own candidate sites (GeoPackage, GeoJSON or CSV with "
-                        "easting,northing or lon,lat) instead of picking them")
+                   help="rank your own candidate sites instead of picking them: GeoPackage, "
+                        "GeoJSON or Shapefile (points or polygons), or CSV/XLSX with "
+                        "easting,northing, latitude,longitude or a UK postcode column")
+    r.add_argument("--name-column", default=None, metavar="COLUMN",
+                   help="column of --sites holding the site names (default: name, site "
+                        "name or site)")
+    r.add_argument("--id-column", default=None, metavar="COLUMN",
+                   help="column of --sites holding your site ids (default: id, site id, ref "
+                        "or reference, if present)")
     r.add_argument("--out", type=Path, default=None,
                    help=_OUT_HELP)
     r.add_argument("--store", type=Path, default=None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -114,8 +115,8 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
         None writes no ``run.json``.
     user_sites
         The sites are the user's own (``score_sites``): the GeoPackage gets
-        ``user_sites`` and ``user_sites_excluded`` instead of ``sites`` and
-        ``site_regions``. Default: True when ``sites`` has no ``region_area_km2``.
+        ``user_sites``, ``user_sites_excluded`` and ``user_sites_unscored`` instead of
+        ``sites`` and ``site_regions``. Default: True when ``sites`` has no ``region_area_km2``.
 
     Returns
     -------
@@ -147,8 +148,8 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
     with write_set(folder, log=log) as staged:
         staged.write_csv("ranking.csv", sites.drop(columns="geometry"))
         # written under its final name, so the GeoJSON layer is called "sites"
-        sites.to_crs(4326).to_file(staged.path("sites.geojson"), driver="GeoJSON",
-                                   layer="sites")
+        _to_file(sites.to_crs(4326), staged.path("sites.geojson"), driver="GeoJSON",
+                 layer="sites")
         write_geopackage(staged.path("results.gpkg"), result, sites, user_sites=user_sites)
         write_raster(staged.path("score.tif"), result.surface("score").astype(np.float32),
                      result.grid, cog=True, description=SCORE_DESCRIPTION,
@@ -158,12 +159,22 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
 
             _say("rendering map ...", log)
             fileset._hook("map")
-            page = map_html(render_map(result, sites, offline=offline), offline=offline)
+            # a user's row with no usable location is in the tables, not on the map
+            placed = sites[np.isfinite(sites["lat"].to_numpy(float))
+                           & np.isfinite(sites["lon"].to_numpy(float))]
+            page = map_html(render_map(result, placed, offline=offline), offline=offline)
             staged.write_text("map.html", page)
         _record(staged, provenance, names)
     if provenance is not None:
         names.append(RECORD)
     return [folder / n for n in names]
+
+
+def _to_file(gdf, path, **kwargs) -> None:
+    """``gdf.to_file``; a NaN (no score, no data) is written as null without a warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "NaN of Infinity value found", RuntimeWarning)
+        gdf.to_file(path, **kwargs)
 
 
 # --- GeoPackage -------------------------------------------------------------------------------
@@ -302,7 +313,9 @@ def write_geopackage(path, result, sites, *, user_sites: bool = False) -> Path:
     Layers: ``sites`` (points) and ``site_regions`` (polygons, :func:`site_regions`) for
     picked sites; for the user's own sites (``user_sites=True``) ``user_sites`` (the ranked
     ones, in the geometry the reader gave) and ``user_sites_excluded`` (those in excluded
-    cells, with ``excluded_by``), each written only when not empty. A ``layer_styles``
+    cells, with ``excluded_by``) and ``user_sites_unscored`` (rows that could not be scored,
+    with ``problem``; geometry empty where the row had none), each written only when not
+    empty; every column of the user's file is kept. A ``layer_styles``
     table (the one QGIS reads) holds a default style per layer: viridis graduated by
     ``score``, grey for excluded sites, so QGIS opens the file coloured. Text cells are
     data: names go in as values, never into SQL or the style.
@@ -310,18 +323,22 @@ def write_geopackage(path, result, sites, *, user_sites: bool = False) -> Path:
     path = Path(path)
     layers: dict[str, tuple] = {}
     if user_sites:
-        excl = sites["excluded_by"].fillna("").astype(str) != "" if "excluded_by" in \
-            sites.columns else np.zeros(len(sites), bool)
-        if (~excl).any():
-            layers["user_sites"] = (sites[~np.asarray(excl)], True)
-        if np.asarray(excl).any():
-            layers["user_sites_excluded"] = (sites[np.asarray(excl)], False)
+        def flagged(col):
+            return (sites[col].fillna("").astype(str) != "").to_numpy() if col in \
+                sites.columns else np.zeros(len(sites), bool)
+        unscored = flagged("problem")
+        excl = flagged("excluded_by") & ~unscored
+        for name, keep, graduated in (("user_sites", ~excl & ~unscored, True),
+                                      ("user_sites_excluded", excl, False),
+                                      ("user_sites_unscored", unscored, False)):
+            if keep.any():
+                layers[name] = (sites[keep], graduated)
     else:
         layers["sites"] = (sites, True)
         layers["site_regions"] = (site_regions(result, sites), True)
     styles = {}
     for name, (gdf, graduated) in layers.items():
-        gdf.to_file(path, driver="GPKG", layer=name, engine="pyogrio")
+        _to_file(gdf, path, driver="GPKG", layer=name, engine="pyogrio")
         kind = "fill" if gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all() else "marker"
         styles[name] = style_qml(kind, graduated=graduated)
     _add_styles(path, styles)

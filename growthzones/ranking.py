@@ -23,6 +23,7 @@ import pandas as pd
 
 from . import _validate as V
 from .areas import council_of_cells
+from .context import site_context
 from .grid import BNG, to_wgs84
 from .scoring import ScoreResult
 
@@ -292,6 +293,18 @@ def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float =
     names
         Site names; default :func:`name_sites` (the named feature that makes the site,
         else ``near <town>``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``site_id``, ``name``, ``local_authority``, ``nation``, ``score``,
+        ``score_before_exclusions``, ``easting``, ``northing``, ``lat``, ``lon``,
+        ``coverage``, per criterion ``<name>_raw``, ``_value``, ``_contrib``, then
+        ``missing``, ``excluded_by``, ``unassessed_exclusions``, ``allowed_in_exclusions``
+        and the national context
+        of :func:`growthzones.context.site_context` (``national_percentile``,
+        ``national_percentile_before_exclusions``, ``status``, ``top_contributions``,
+        ``notes``); Point geometry at the cell centres (EPSG:27700).
     """
     import geopandas as gpd
 
@@ -328,6 +341,7 @@ def site_table(result: ScoreResult, pos: np.ndarray, *, place_radius_km: float =
     # exclusions the cell is inside but the previously-developed exception let through
     df["allowed_in_exclusions"] = _join_flags(
         {n: a[pos] for n, a in getattr(result, "allowed_by", {}).items()}, len(pos))
+    df = pd.concat([df, site_context(result, df)], axis=1)  # percentiles, status, notes
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=BNG)
 
 

@@ -1,8 +1,9 @@
 """Property-based tests: read_sites on hostile CSV files (issue #9).
 
-Whatever a user's file holds, ``read_sites`` either returns sites in EPSG:27700 that all
-lie in Great Britain, each named by a string, or raises :class:`SitesError`. Nothing else:
-no other exception, no NaN or off-GB point, no non-string name.
+Whatever a user's file holds, ``read_sites`` either returns every row in EPSG:27700, each
+named by a string, the usable ones at a point in Great Britain and the others flagged with
+a one-line reason and no point, or raises :class:`SitesError` (no usable row). Nothing
+else: no other exception, no NaN or off-GB point, no non-string name, no row dropped.
 
 The number of examples comes from the hypothesis profile that ``tests/conftest.py``
 loads (``ci`` or ``long``) when one is registered; otherwise it is bounded here so the
@@ -23,6 +24,7 @@ from hypothesis.errors import InvalidArgument
 
 import growthzones as gz
 from growthzones.grid import GB_BOUNDS
+from growthzones.sites.reading import READ_COLUMNS
 
 
 def bounded(max_examples: int):
@@ -37,7 +39,8 @@ def bounded(max_examples: int):
                         suppress_health_check=[HealthCheck.too_slow])
 
 
-ALIASES = ["easting", "northing", "lon", "lat", "name", "Name", "EASTING", "Lat", " lon "]
+ALIASES = ["easting", "northing", "lon", "lat", "name", "Name", "EASTING", "Lat", " lon ",
+           "latitude", "Longitude", "lng", "x", "y", "postcode", "Post Code", "Site Name", "id"]
 JUNK_HEADERS = ["town", "", "x y", "=cmd|' /C calc'!A0", "名前", "geometry", "id", "lat.1"]
 HOSTILE = ["", " ", "nan", "NaN", "inf", "-inf", "1e308", "-1e308", "1e400", "0x10", "1,5",
            "=1+2", "+SUM(A1:A9)", "-2+3", "@cmd", "=HYPERLINK(\"http://x\",\"y\")",
@@ -101,9 +104,15 @@ def _check(path: Path):
         assert line and "\n" not in line
         return None
     assert sites.crs is not None and sites.crs.to_epsg() == 27700
-    assert len(sites) >= 1 and list(sites.columns) == ["name", "geometry"]
+    assert len(sites) >= 1 and list(sites.columns[:4]) == list(READ_COLUMNS)
     assert all(isinstance(n, str) and n for n in sites["name"])
-    x, y = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+    assert sites["input_row"].tolist() == list(range(1, len(sites) + 1))
+    bad = sites["problem"] != ""
+    assert (~bad).any()  # a file with no usable row is refused, not returned
+    assert sites.geometry[bad].isna().all()  # a bad row is kept, flagged, without a point
+    assert all(isinstance(p, str) and "\n" not in p for p in sites["problem"])
+    good = sites[~bad]
+    x, y = good.geometry.x.to_numpy(), good.geometry.y.to_numpy()
     xmin, ymin, xmax, ymax = GB_BOUNDS
     assert np.isfinite(x).all() and np.isfinite(y).all()
     assert ((x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)).all()
@@ -119,7 +128,7 @@ def test_read_sites_returns_gb_sites_or_a_sites_error(table):
     except UnicodeEncodeError:  # a lone surrogate cannot be a file's text: not a CSV
         return
     sites = _check(path)
-    if sites is not None:  # nothing dropped silently: a bad row aborts the whole file
+    if sites is not None:  # nothing dropped silently: every row comes back
         assert len(sites) == len(rows)
 
 

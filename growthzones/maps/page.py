@@ -458,7 +458,8 @@ def _popup_cells(row, weights: dict, meta: dict) -> tuple[list, list]:
     weight, contribution], ...]``. Both popup builders use this, then encode."""
     head = [("Rank", _fmt_rank(row["rank"])), ("Name", str(row["name"])),
             ("Local authority", str(row["local_authority"])),
-            ("Score", _fmt(row["score"], digits=3, fixed=True)),
+            ("Score", _fmt(row["score"], digits=3, fixed=True) if _finite(row["score"])
+             or "status" not in row or not _present(row["status"]) else str(row["status"])),
             ("Location", f"{float(row['lat']):.4f}, {float(row['lon']):.4f}"),
             ("Data coverage", f"{100 * float(row['coverage']):.0f}% of weight"
              if "coverage" in row and _finite(row["coverage"]) else ""),
