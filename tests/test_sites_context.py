@@ -1,5 +1,7 @@
 """National context of every site: percentiles, exclusion reasons, top contributions (#13)."""
 
+import re
+
 import numpy as np
 import pytest
 from conftest import make_fixture_store
@@ -50,8 +52,10 @@ def test_top_contributions_name_the_criterion_its_value_and_unit(real):
     row = gz.rank_sites(real, top=1).iloc[0]
     parts = row["top_contributions"].split("; ")
     assert len(parts) == 3
-    contribs = [float(p.rsplit("(+", 1)[1].rstrip(")")) for p in parts]
+    contribs = [float(re.search(r"\(\+([0-9.]+)\)", p).group(1)) for p in parts]
     assert contribs == sorted(contribs, reverse=True)
+    # with the store's named features, each names the thing behind it, with its distance
+    assert all(re.search(r"\) [0-9.]+ km away$", p) for p in parts), parts
     best = max(real.weights, key=lambda n: row[f"{n}_contrib"])
     meta = real.store.meta[best]
     assert parts[0].startswith(f"{meta['title']}: ") and meta["unit"] in parts[0]

@@ -8,7 +8,7 @@ import pandas as pd
 from .. import _validate as V
 from .._errors import InputError, SitesError
 from ..context import CONTEXT_COLUMNS, site_context
-from ..grid import BNG
+from ..grid import BNG, to_wgs84
 from ..ranking import _check_result, site_table
 from ..scoring import ScoreResult
 from .reading import FILE_COLUMNS, READ_COLUMNS, _label, user_columns
@@ -192,9 +192,7 @@ def score_sites(result: ScoreResult, sites) -> geopandas.GeoDataFrame:  # noqa: 
     rep[has_geom] = geoms[has_geom].representative_point()
     x = np.array([p.x if h else np.nan for p, h in zip(rep, has_geom)])
     y = np.array([p.y if h else np.nan for p, h in zip(rep, has_geom)])
-    from ..ranking import _to_wgs84
-
-    lon, lat = _to_wgs84().transform(x, y)
+    lon, lat = to_wgs84(x, y).T
     full["easting"], full["northing"] = x, y
     full["lat"], full["lon"] = np.round(lat, 5), np.round(lon, 5)
     area = np.full(n, np.nan)
