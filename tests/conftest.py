@@ -31,6 +31,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "sources" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.shared_data)
+            # With pytest-xdist (``-n 2 --dist loadgroup``, the project default) the tests
+            # that build real layers share one worker, so each layer is still built once.
+            item.add_marker(pytest.mark.xdist_group("real_layers"))
 
 
 @pytest.fixture(scope="session")
@@ -186,3 +189,10 @@ def _build_each_layer_once():
                    lambda raw, **kw: _once(("gc.features", id(raw), tuple(sorted(kw.items()))),
                                            lambda: features(raw, **kw)))
         yield
+
+
+@pytest.fixture(scope="session")
+def default_scenario():
+    """:func:`foundation_scenario`, once per session, for the kernel, explain and scenario
+    tests whose expected numbers must not move when the default scenario is retuned."""
+    return foundation_scenario()
