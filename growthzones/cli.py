@@ -32,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._errors import GrowthZonesError
+from ._errors import GrowthZonesError, InputError
 from ._validate import Problems, number, whole_number
 
 #: Largest --width/--height of a screenshot (px): Chromium's largest texture.
@@ -103,6 +103,17 @@ def check_args(args: argparse.Namespace) -> argparse.Namespace:
             args.resolution = float(args.resolution)
     if getattr(args, "weight", None):
         problems.check(lambda: _parse_weights(args.weight))
+    years = getattr(args, "network_year", None)
+    if years is not None:
+        from .scenario import check_network_year
+
+        many = isinstance(years, list)
+        checked = [problems.check(lambda: check_network_year(y, "--network-year", text=True))
+                   for y in (years if many else [years])]
+        if many and len(years) > 2:
+            problems.add(f"--network-year is given {len(years)} times; give it once (both "
+                         f"scenarios in that year) or twice (A's year, then B's)")
+        args.network_year = checked if many else checked[0]
     problems.raise_if_any()
     return args
 
@@ -181,10 +192,30 @@ def _start(args, timings, *, adjust=None):
         scenario = gz.load_scenario(args.scenario, weights=_parse_weights(args.weight))
         if adjust is not None:
             scenario = adjust(scenario)
+        scenario = _with_year(scenario, getattr(args, "network_year", None))
         full_store = gz.load_layers(args.store)
+        full_store.at_network_year(scenario.network_year)  # a year it lacks: say so now
     store, (scenario,), dropped = _prepare(args, [scenario], full_store, timings)
     out, new = _out(args, scenario.name)
     return scenario, full_store, store, dropped, out, new
+
+
+def _with_year(scenario, year):
+    """``--network-year`` applied to a scenario (None: the scenario's own)."""
+    from .scenario import with_network_year
+
+    return with_network_year(scenario, year)
+
+
+def _year_note(store, scenario) -> str:
+    """`` on the 2029/30 grid (network year 2030)`` for the progress lines."""
+    snap = store.at_network_year(scenario.network_year).network_snapshot
+    if snap is None:
+        return ""
+    from .layers.grid_capacity.network import snapshot_label
+
+    year = scenario.network_year if scenario.network_year is not None else snap
+    return f" on the ETYS {snapshot_label(snap)} grid (network year {year})"
 
 
 def cmd_run(args) -> int:
@@ -203,7 +234,8 @@ def cmd_run(args) -> int:
                                                     min_separation_km=args.min_separation_km))
     _say(f"scenario {scenario.name!r}: " + ", ".join(
         f"{n} {w:.2f}" for n, w in scenario.weights.items())
-        + (f"; excluding {', '.join(scenario.exclusions)}" if scenario.exclusions else ""))
+        + (f"; excluding {', '.join(scenario.exclusions)}" if scenario.exclusions else "")
+        + _year_note(store, scenario))
     _say(f"loaded layer store {store.path} ({store.grid.resolution:g} m grid, "
          f"{len(store.land_index):,} land cells, built {store.manifest['built'][:10]})")
     with timings.step("score"):
@@ -221,10 +253,17 @@ def cmd_run(args) -> int:
             sites = gz.rank_sites(result)
             _say(f"picked {len(sites)} sites at least {scenario.min_separation_km:g} km apart")
 
+    timeline = None
+    if result.store.network_years():  # each site's grid criteria in every network year
+        from .timeline import site_timeline
+
+        with timings.step("timeline"):
+            timeline = site_timeline(result, sites)
     record = _provenance(args, "run", [scenario], full_store, timings, dropped,
                          extra_layers=map_layers(store))
     written = write_outputs(result, sites, out, offline=not args.online_map, log=sys.stderr,
-                            provenance=record, user_sites=bool(args.sites))
+                            provenance=record, user_sites=bool(args.sites),
+                            timeline=timeline)
     _published(out, new)
     for f in written:
         _say(f"wrote {f}")
@@ -268,28 +307,45 @@ def cmd_stability(args) -> int:
 def cmd_compare(args) -> int:
     import growthzones as gz
 
+    from .compare import add_network_reasons, network_year_summary
     from .outputs import check_result, write_comparison
     from .provenance import Timings
 
     timings = Timings()
     if args.out is not None:
         _out(args, "")
+    years = args.network_year or []
+    if args.b is None and len(years) != 2:
+        raise InputError("compare needs scenario B, or --network-year twice to compare one "
+                         "scenario on two years' grids (e.g. compare default --network-year "
+                         "2025 --network-year 2035)")
     with timings.step("load"):
-        a, b = gz.load_scenario(args.a), gz.load_scenario(args.b)
+        a = gz.load_scenario(args.a)
+        b = gz.load_scenario(args.b) if args.b is not None else a
+        if years:
+            a, b = _with_year(a, years[0]), _with_year(b, years[-1])
         full_store = gz.load_layers(args.store)
+        for sc in (a, b):
+            full_store.at_network_year(sc.network_year)  # a year it lacks: say so now
     store, (a, b), dropped = _prepare(args, [a, b], full_store, timings)
-    out, new = _out(args, f"{a.name} vs {b.name}")
-    _say(f"comparing {b.name!r} with {a.name!r} ...")
+    label = (f"{a.name} {a.network_year} vs {b.network_year}" if args.b is None
+             else f"{a.name} vs {b.name}")
+    out, new = _out(args, label)
+    _say(f"comparing {b.name!r}{_year_note(store, b)} with {a.name!r}{_year_note(store, a)} "
+         f"...")
     with timings.step("score"):
         ra, rb = gz.score(store, a), gz.score(store, b)
     check_result(ra)
     check_result(rb)
     with timings.step("compare"):
         cmp = gz.compare_scenarios(store, ra, rb, top=args.top)
+        add_network_reasons(cmp)  # different network years: score change and why
     record = _provenance(args, "compare", [a, b], full_store, timings, dropped)
     written = write_comparison(cmp, out, log=sys.stderr, provenance=record)
     _published(out, new)
     _say(cmp.summary())
+    if network_year_summary(cmp):
+        _say(network_year_summary(cmp))
     _say(f"wrote {', '.join(map(str, written))}")
     return 0
 
@@ -393,6 +449,11 @@ _COMMERCIAL_HELP = ("leave out every non-commercial layer (CC BY-NC-SA sources) 
                     "scores, map and explorer; run.json records what was left out")
 
 
+_YEAR_HELP = ("the grid of this year, 2025 to 2036: its ETYS 2024 snapshot (2025/26, "
+              "2027/28, 2029/30, 2032/33, 2035/36); default: the scenario's network_year "
+              "(2030)")
+
+
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog="growthzones",
                        description="Rank places in Great Britain for AI Growth Zones.")
@@ -418,6 +479,7 @@ def build_parser() -> ArgumentParser:
                    help="layer store folder (default: $GROWTHZONES_STORE, else the "
                         "embedded 1 km store shipped in the package)")
     r.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
+    r.add_argument("--network-year", default=None, metavar="YEAR", help=_YEAR_HELP)
     r.add_argument("--online-map", action="store_true",
                    help="load Leaflet from its CDN and add OpenStreetMap tiles instead of the "
                         "self-contained offline map")
@@ -445,8 +507,14 @@ def build_parser() -> ArgumentParser:
     cp = sub.add_parser("compare", help="compare two scenarios: rank changes, entering and "
                                         "leaving sites, difference surface")
     cp.add_argument("a", type=Path, help="reference scenario")
-    cp.add_argument("b", type=Path, help="scenario to compare with it")
+    cp.add_argument("b", type=Path, nargs="?", default=None,
+                    help="scenario to compare with it (default: A again, with "
+                         "--network-year twice)")
     cp.add_argument("--top", default=None, metavar="N")
+    cp.add_argument("--network-year", action="append", default=None, metavar="YEAR",
+                    help="once: both scenarios on that year's grid; twice: A on the first, "
+                         "B on the second (e.g. --network-year 2025 --network-year 2035), "
+                         "listing the places that gain and lose most and why")
     cp.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
     cp.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
     cp.add_argument("--store", type=Path, default=None)
@@ -458,6 +526,7 @@ def build_parser() -> ArgumentParser:
                     help="scenario TOML file or built-in name (default: default)")
     ex.add_argument("--weight", action="append", metavar="NAME=VALUE",
                     help="override one criterion's starting weight; repeatable")
+    ex.add_argument("--network-year", default=None, metavar="YEAR", help=_YEAR_HELP)
     ex.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
     ex.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
     ex.add_argument("--store", type=Path, default=None)

@@ -71,6 +71,11 @@ class Criterion:
 
 # --------------------------------------------------------------------------- grid_capacity
 
+#: The default network year of the grid criteria (a scenario's ``network_year``): the
+#: programme's firm-power date, in force as ETYS 2024's 2029/30 snapshot. The grid criteria
+#: that depend on it are listed in ``layers.grid_capacity.NETWORK_YEAR_CRITERIA``.
+NETWORK_YEAR = 2030
+
 _PLACE = ("etys_2024", "fes2024_gsp", "nged_substations", "ukpn_sites", "etys_coords_pypsagb",
           "osm_hv_2017")
 _PIECE_DIST_SUB = [[0, 1], [5, 0.8], [15, 0.4], [40, 0]]

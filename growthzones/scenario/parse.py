@@ -28,11 +28,12 @@ from .spec import (
     CriterionWeight,
     _normalised,
     check_min_separation_km,
+    check_network_year,
     check_top,
 )
 
 _TOP_KEYS = {"name", "description", "criteria", "weights", "aggregation", "constraints",
-             "exclusions", "sites"}
+             "exclusions", "sites", "network_year"}
 _CRIT_KEYS = {"weight", "transform", "direction"}
 _SITE_KEYS = {"top", "min_separation_km"}
 _WEIGHT_KEYS = {"method", "pairwise"}
@@ -55,6 +56,9 @@ class Scenario:
     ahp: AHPResult | None = None
     aggregation: Aggregation = field(default_factory=Aggregation)
     constraints: tuple[Constraint, ...] = ()
+    #: The year whose grid the grid criteria describe (its ETYS snapshot: see
+    #: :meth:`growthzones.store.LayerStore.at_network_year`); None = the store's own.
+    network_year: int | None = None
 
     @property
     def weights(self) -> dict[str, float]:
@@ -128,6 +132,8 @@ class Scenario:
                 entry = {"weight": c.weight, **entry}
             crit[c.name] = entry
         data = {"name": self.name, "description": self.description, "criteria": crit}
+        if self.network_year is not None:
+            data["network_year"] = self.network_year
         if ahp:
             pairwise: dict = {}
             for a, b, v in self.ahp.judgements:
@@ -387,6 +393,11 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
         elif on:
             exclusions.append(name)
 
+    network_year = None
+    if data.get("network_year") is not None:
+        network_year = _checked(problems, lambda: check_network_year(data["network_year"],
+                                                                     "network_year"))
+
     sites = _table(data, "sites", problems, "[sites] top = 20")
     for k in sites:
         if k not in _SITE_KEYS:
@@ -401,4 +412,4 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
                     exclusions=tuple(exclusions), top=top, min_separation_km=sep,
                     description=str(data.get("description", "")), source=source,
                     weighting=method, ahp=ahp, aggregation=aggregation,
-                    constraints=tuple(constraints))
+                    constraints=tuple(constraints), network_year=network_year)

@@ -83,6 +83,7 @@ from ...grid import (
 )
 from .. import industry
 from .boundaries import LONDON_XY, boundary_crossings
+from .changes import NETWORK_YEAR_CRITERIA, network_manifest, network_year_tables, why_changes
 from .headroom import (
     DNO_AREA_KM,
     DNO_MEASURES,
@@ -111,12 +112,16 @@ from .names import _in_gb, _same_place, normalise_site_name, station_key
 from .network import (
     NETWORK_YEAR,
     PLACEHOLDER_MVA,
+    SNAPSHOTS,
     apply_changes,
     network_sites,
     node_circuit_mva,
     node_transformer_mva,
     read_etys,
     site_links,
+    snapshot_cutoff,
+    snapshot_label,
+    snapshot_of,
     summarise_sites,
 )
 from .placement import (
@@ -126,6 +131,7 @@ from .placement import (
     clean_ukpn_sites,
     locate_network_sites,
     locate_sites,
+    locate_sites_by_year,
     nged_hv_sites,
     parse_voltages_kv,
     place_sites,
@@ -138,6 +144,7 @@ from .placement import (
     read_placements,
     read_ukpn_raw,
     read_ukpn_sites,
+    sites_in_year,
     ukpn_hv_sites,
 )
 from .queues import (
@@ -147,6 +154,7 @@ from .queues import (
     nged_queue_by_gsp,
     place_by_name,
     tec_projects,
+    tec_queued_by,
 )
 from .retired import (
     DUKES_CHANGES_SHEET,
@@ -178,12 +186,14 @@ __all__ = [
     "LONDON_XY",
     "MIN_RETIRED_MW",
     "NETWORK_YEAR",
+    "NETWORK_YEAR_CRITERIA",
     "NGED_HV_KINDS",
     "NGED_QUEUE_STATUSES",
     "PLACEHOLDER_MVA",
     "PLACEMENT_ORDER",
     "QUEUE_RADIUS_KM",
     "RETIRED_RADIUS_KM",
+    "SNAPSHOTS",
     "THERMAL",
     "_in_gb",
     "_same_place",
@@ -208,9 +218,12 @@ __all__ = [
     "locate_network_sites",
     "locate_retired",
     "locate_sites",
+    "locate_sites_by_year",
     "name_locator",
     "network_features",
+    "network_manifest",
     "network_sites",
+    "network_year_tables",
     "nged_hv_sites",
     "nged_limits",
     "nged_queue_by_gsp",
@@ -240,6 +253,10 @@ __all__ = [
     "reduce_within",
     "retired_capacity_by_station",
     "site_links",
+    "sites_in_year",
+    "snapshot_cutoff",
+    "snapshot_label",
+    "snapshot_of",
     "spd_group_name",
     "spd_headroom",
     "spm_limits",
@@ -248,11 +265,15 @@ __all__ = [
     "substation_points",
     "summarise_sites",
     "tec_projects",
+    "tec_queued_by",
     "to_bng",
     "ukpn_headroom",
     "ukpn_hv_sites",
     "value_by_area",
-    "value_of_nearest"
+    "value_of_nearest",
+    "why_changes",
+    "year_criteria_on_grid",
+    "year_features"
 ]
 
 
@@ -298,44 +319,40 @@ def network_features(raw: dict, *, year: int = NETWORK_YEAR) -> dict:
     """Points, values and lines behind every criterion, from :func:`read_sources` frames.
 
     Pure. Returns a dict of (n, 2) EPSG:27700 arrays (``*_xy``) with their values, the
-    lines for the distance and boundary criteria, and ``sites``/``info`` from
-    :func:`locate_sites` and ``retired`` from :func:`locate_retired` for inspection.
+    lines for the distance and boundary criteria, ``sites``/``info`` from
+    :func:`locate_sites` (the ``year`` network), ``by_year`` (every snapshot's sites,
+    placed once: :func:`locate_sites_by_year`), ``tec`` (one row per TEC project, placed,
+    with ``queued_mw_S`` per snapshot: :func:`tec_queued_by`) and ``retired`` for
+    inspection. :func:`year_features` gives the network-year part for another year.
     """
     nged, ukpn = raw["nged"], raw["ukpn"]
     placements = placement_tables(raw["fes"], nged, ukpn, raw["pypsa"], raw["osm_vertices"])
-    sites, info = locate_sites(raw["etys"], placements, year=year)
-    placed = sites[sites["x"].notna()]
-    tx = placed[placed["max_kv"] >= 275]
-    nged_hv, ukpn_hv = nged_hv_sites(nged), ukpn_hv_sites(ukpn)
-    nged_sg = nged[nged["kind"] == "super grid substation"]
+    by_year = locate_sites_by_year(raw["etys"], placements)
+    sites, info = locate_sites(raw["etys"], placements, year=year, by_year=by_year)
 
     # Retired stations, their MW and their points come from the industrial register, as
     # for post_industrial's dist_closed_power_station_km (one list, so the two agree).
     retired = industry.closed_power_stations(raw["register"])
     ok = retired["x"].notna()
 
-    locate = name_locator(sites, placements)
+    # Connection sites are named against every snapshot's placed sites, so a project keeps
+    # its point in every year (only its queued MW changes).
+    locate = name_locator(by_year[0], placements)
     proj = tec_projects(raw["tec"])
     proj = proj.join(place_by_name(proj["connection_site"], locate))
-    q = proj[proj["x"].notna() & (proj["queued_mw"] > 0)]
+    queued = tec_queued_by(raw["tec"], {s: snapshot_cutoff(s) for s in SNAPSHOTS})
+    for snap in SNAPSHOTS:
+        proj[f"queued_mw_{snap}"] = proj["project_id"].map(queued[snap]).fillna(0.0)
     gsp = nged_queue_by_gsp(raw["nged_queue"])
     gsp = gsp.join(place_by_name(gsp["gsp"], locate)).dropna(subset=["x"])
     head = ukpn_headroom(raw["ukpn_raw"])
-
-    tx_xy = tx[["x", "y"]].to_numpy(float)
-    return {
-        "sites": sites, "info": info, "retired": retired,
-        "substation_132kv_xy": np.vstack([
-            placed[placed["max_kv"] >= 132][["x", "y"]].to_numpy(float),
-            nged_hv[["x", "y"]].to_numpy(float),
-            ukpn_hv[["Easting", "Northing"]].to_numpy(float)]),
-        "transmission_xy": np.vstack([tx_xy, nged_sg[["x", "y"]].to_numpy(float)]),
+    f = {
+        "sites": sites, "info": info, "retired": retired, "by_year": by_year[0],
+        "by_year_info": by_year[1], "tec": proj,
+        "nged": nged, "ukpn": ukpn, "network_year": year,
         "transmission_lines": raw["osm_lines"],
-        "node_xy": tx_xy, "node_circuit_mva": tx["circuit_mva"].to_numpy(float),
-        "node_transformer_mva": tx["transformer_mva"].to_numpy(float),
         "retired_xy": retired.loc[ok, ["x", "y"]].to_numpy(float),
         "retired_mw": retired.loc[ok, "retired_mw_since_2010"].to_numpy(float),
-        "tec_xy": q[["x", "y"]].to_numpy(float), "tec_queued_mw": q["queued_mw"].to_numpy(float),
         "nged_xy": nged[["x", "y"]].to_numpy(float),
         "ukpn_xy": ukpn[["Easting", "Northing"]].to_numpy(float),
         "gsp_xy": gsp[["x", "y"]].to_numpy(float), "gsp_queued_mw": gsp["queued_mw"].to_numpy(float),
@@ -343,6 +360,52 @@ def network_features(raw: dict, *, year: int = NETWORK_YEAR) -> dict:
         "headroom_mva": head["headroom_mva"].to_numpy(float),
         "boundaries": raw["boundaries"],
         **dno_headroom_points(raw, head, sites, locate),
+    }
+    f.update(year_features(f, year))
+    return f
+
+
+def year_features(f: dict, year: int) -> dict:
+    """The points behind :data:`NETWORK_YEAR_CRITERIA` in the network of ``year``.
+
+    Pure; ``f`` is :func:`network_features` output (any year). Sites present in the
+    snapshot give the substation and node points; TEC projects their queued MW then.
+    """
+    snap = snapshot_of(year)
+    placed = sites_in_year(f["by_year"], snap)
+    placed = placed[placed["x"].notna()]
+    tx = placed[placed["max_kv"] >= 275]
+    nged, ukpn = f["nged"], f["ukpn"]
+    nged_hv, ukpn_hv = nged_hv_sites(nged), ukpn_hv_sites(ukpn)
+    nged_sg = nged[nged["kind"] == "super grid substation"]
+    proj = f["tec"]
+    q = proj[proj["x"].notna() & (proj[f"queued_mw_{snap}"] > 0)]
+    tx_xy = tx[["x", "y"]].to_numpy(float)
+    return {
+        "snapshot": snap,
+        "substation_132kv_xy": np.vstack([
+            placed[placed["max_kv"] >= 132][["x", "y"]].to_numpy(float),
+            nged_hv[["x", "y"]].to_numpy(float),
+            ukpn_hv[["Easting", "Northing"]].to_numpy(float)]),
+        "transmission_xy": np.vstack([tx_xy, nged_sg[["x", "y"]].to_numpy(float)]),
+        "node_xy": tx_xy, "node_circuit_mva": tx["circuit_mva"].to_numpy(float),
+        "node_transformer_mva": tx["transformer_mva"].to_numpy(float),
+        "tec_xy": q[["x", "y"]].to_numpy(float),
+        "tec_queued_mw": q[f"queued_mw_{snap}"].to_numpy(float),
+    }
+
+
+def year_criteria_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.ndarray]:
+    """:data:`NETWORK_YEAR_CRITERIA` on ``grid`` from :func:`year_features` points (pure)."""
+    return {
+        "dist_substation_132kv_km": distance_to_points(f["substation_132kv_xy"], grid, land),
+        "dist_transmission_km": distance_to_points(f["transmission_xy"], grid, land),
+        "transmission_node_mva": value_of_nearest(f["node_xy"], f["node_circuit_mva"], grid,
+                                                  land),
+        "transformer_mva": value_of_nearest(f["node_xy"], f["node_transformer_mva"], grid,
+                                            land),
+        "tec_queue_mw": reduce_within(f["tec_xy"], f["tec_queued_mw"], grid, land,
+                                      radius_km=QUEUE_RADIUS_KM, how="sum", fill=0.0),
     }
 
 
@@ -361,18 +424,16 @@ def features_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.
     cx, cy = grid.xy(rows, cols)
     count = np.full(grid.shape, np.nan, dtype=np.float32)
     count[rows, cols] = boundary_crossings(np.column_stack([cx, cy]), f["boundaries"])
+    year = year_criteria_on_grid(f, grid, land)
     return {
-        "dist_substation_132kv_km": distance_to_points(f["substation_132kv_xy"], grid, land),
-        "dist_transmission_km": distance_to_points(f["transmission_xy"], grid, land),
+        "dist_substation_132kv_km": year["dist_substation_132kv_km"],
+        "dist_transmission_km": year["dist_transmission_km"],
         "dist_transmission_line_km": distance_to_lines(f["transmission_lines"], grid, land),
-        "transmission_node_mva": value_of_nearest(f["node_xy"], f["node_circuit_mva"], grid,
-                                                  land),
-        "transformer_mva": value_of_nearest(f["node_xy"], f["node_transformer_mva"], grid,
-                                            land),
+        "transmission_node_mva": year["transmission_node_mva"],
+        "transformer_mva": year["transformer_mva"],
         "retired_capacity_mw": reduce_within(f["retired_xy"], f["retired_mw"], grid, land,
                                              radius_km=RETIRED_RADIUS_KM, how="max", fill=0.0),
-        "tec_queue_mw": reduce_within(f["tec_xy"], f["tec_queued_mw"], grid, land,
-                                      radius_km=QUEUE_RADIUS_KM, how="sum", fill=0.0),
+        "tec_queue_mw": year["tec_queue_mw"],
         "dno_queue_mw": np.where(in_nged, dq, np.nan).astype(np.float32),
         "distribution_headroom_mva": np.where(in_ukpn, hr, np.nan).astype(np.float32),
         "boundaries_to_london": count,
@@ -390,10 +451,25 @@ def dno_headroom_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str,
     }
 
 
-def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
-    """Read the grid sources once and put every grid-capacity criterion on ``grid``."""
+def build(sources: SourceFiles, grid: GridSpec, base, *, tables: dict | None = None
+          ) -> dict[str, np.ndarray]:
+    """Read the grid sources once and put every grid-capacity criterion on ``grid``.
+
+    The plain names are the :data:`NETWORK_YEAR` network (2029/30 snapshot); each other
+    snapshot ``S`` adds ``<name>@S`` for the :data:`NETWORK_YEAR_CRITERIA`. If ``tables``
+    is a dict, the tables behind the network years are put in it
+    (:func:`network_year_tables`: ``network_nodes``, ``network_changes``,
+    ``tec_projects``), for the store to keep.
+    """
     raw = read_sources(sources)
-    out = features_on_grid(network_features(raw), grid, base.land)
+    f = network_features(raw)
+    out = features_on_grid(f, grid, base.land)
+    for snap in SNAPSHOTS:
+        if snap != f["snapshot"]:
+            year = year_criteria_on_grid(year_features(f, snap), grid, base.land)
+            out.update({f"{k}@{snap}": v for k, v in year.items()})
+    if tables is not None:
+        tables.update(network_year_tables(raw, f))
     counts = industry.coverage_counts(raw["register"])
     industry.record_coverage({"retired_capacity_mw": counts["retired_capacity_mw"]})
     return out
