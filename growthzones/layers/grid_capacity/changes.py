@@ -149,7 +149,7 @@ def _nearest_node(nodes: pd.DataFrame, x: float, y: float, snap: int):
 
 
 def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
-                radius_km: float = QUEUE_RADIUS_KM, max_rows: int = 4) -> dict:
+                radius_km: float = QUEUE_RADIUS_KM, max_rows: int = 3) -> dict:
     """Why a place's grid criteria differ between snapshots ``a`` and ``b``.
 
     Parameters
@@ -162,6 +162,8 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
         Snapshots (``a`` the reference; either order).
     radius_km
         A site joining or leaving the network within this distance counts as near.
+    max_rows
+        Rows named in ``text`` per kind (circuit, HVDC, transformer); the rest counted.
 
     Returns
     -------
@@ -216,12 +218,16 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
         verb = "clears" if qb < qa else "grows"
         parts.append(f"TEC queue within {QUEUE_RADIUS_KM:g} km {verb}: {qa:,.0f} -> "
                      f"{qb:,.0f} MW")
-    for r in rows.head(max_rows).itertuples():
-        rating = f" {r.rating_mva:,.0f} MVA" if r.rating_mva == r.rating_mva else ""
-        parts.append(f"{r.change_id}: {r.node1}-{r.node2} {r.status} "
-                     f"{snapshot_label(int(r.snapshot))}{rating} ({r.near_site}, {r.km:.0f} km)")
-    if len(rows) > max_rows:
-        parts.append(f"{len(rows) - max_rows} more change rows nearby")
+    shown = 0
+    for kind in ("circuit", "hvdc", "transformer"):  # a few of each kind, nearest first
+        for r in rows[rows["kind"] == kind].head(max_rows).itertuples():
+            rating = f" {r.rating_mva:,.0f} MVA" if r.rating_mva == r.rating_mva else ""
+            parts.append(f"{r.change_id}: {r.node1}-{r.node2} {r.status} "
+                         f"{snapshot_label(int(r.snapshot))}{rating} ({r.near_site}, "
+                         f"{r.km:.0f} km)")
+            shown += 1
+    if len(rows) > shown:
+        parts.append(f"{len(rows) - shown} more change rows there")
     return {"node_a": na, "node_b": nb, "rows": rows, "queue_a_mw": qa, "queue_b_mw": qb,
             "text": "; ".join(parts) if parts else "no change-table row or queue movement "
                                                    "within reach"}

@@ -275,7 +275,8 @@ def site_links(circuits: pd.DataFrame) -> pd.DataFrame:
     a, b = circuits["node1"].str[:4], circuits["node2"].str[:4]
     d = pd.DataFrame({"a": np.where(a < b, a, b), "b": np.where(a < b, b, a),
                       "length_km": pd.to_numeric(circuits["length_km"], errors="coerce")})
-    d = d[(d["a"] != d["b"]) & d["length_km"].notna()]
+    named = a.str.startswith("~") | b.str.startswith("~")  # no site at a named end
+    d = d[(d["a"] != d["b"]) & d["length_km"].notna() & ~named.to_numpy()]
     return d.groupby(["a", "b"], as_index=False)["length_km"].min()
 
 
