@@ -187,7 +187,6 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
     new_sites = set(flips.loc[fd <= radius_km, "site_code"])
     d1 = np.hypot(ch["x1"] - x, ch["y1"] - y) / 1000
     d2 = np.hypot(ch["x2"] - x, ch["y2"] - y) / 1000
-    dist = np.fmin(d1.fillna(np.inf), d2.fillna(np.inf))
     keys = at_nodes | new_sites
     near = ch["site1"].isin(keys) | ch["site2"].isin(keys)
     site = ch["name1"].where(ch["site1"].isin(keys), ch["name2"])
