@@ -162,11 +162,16 @@ def check_network_year(value, what: str = "network_year", *, text: bool = False)
     >>> check_network_year(2040)
     Traceback (most recent call last):
     ...
-    growthzones._errors.InputError: network_year is 2040; it must be a whole number <= 2036 (e.g. network_year = 2035)
+    growthzones._errors.InputError: network_year is 2040; the grid is known for 2025 to 2036 (ETYS 2024 snapshots 2025/26, 2027/28, 2029/30, 2032/33, 2035/36), e.g. network_year = 2035
     """
     example = "--network-year 2035" if what.startswith("--") else f"{what} = 2035"
+    lo, hi = NETWORK_YEAR_RANGE
     if not text and not _is_number(value):
         raise InputError(f"{what} is {_show(value)}; it must be a year, a whole number from "
-                         f"{NETWORK_YEAR_RANGE[0]} to {NETWORK_YEAR_RANGE[1]} (e.g. {example})")
-    return whole_number(value, what, min=NETWORK_YEAR_RANGE[0], max=NETWORK_YEAR_RANGE[1],
-                        example=example)
+                         f"{lo} to {hi} (e.g. {example})")
+    year = whole_number(value, what, example=example)
+    if not lo <= year <= hi:
+        raise InputError(f"{what} is {year}; the grid is known for {lo} to {hi} (ETYS 2024 "
+                         f"snapshots 2025/26, 2027/28, 2029/30, 2032/33, 2035/36), e.g. "
+                         f"{example}")
+    return year

@@ -1,11 +1,19 @@
 """Grid capacity: where ~500 MW of firm supply can be connected, and how hard it will be.
 
 Every quantity starts from the ETYS 2024 substation index: the transmission owners' list
-of site codes (4 letters) and their voltages. Sites are taken as they will stand in
-:data:`NETWORK_YEAR` (2030, the programme's firm-power date): a site counts if it has a
-circuit or transformer in the 2024/25 model or one added by 2030 in ETYS's change tables,
-and circuit ratings are the 2024/25 ratings with the 2025-2030 additions, removals and
-re-ratings applied. Tee points and border nodes (names with TEE, BORDER, BOUNDARY) are
+of site codes (4 letters) and their voltages. Sites are taken as they stand in a
+**network year**: one of ETYS's snapshots 2025/26, 2027/28, 2029/30, 2032/33, 2035/36
+(:data:`SNAPSHOTS`; the year a scenario asks for maps to the snapshot in force then, so
+the default :data:`NETWORK_YEAR` 2030 is the 2029/30 snapshot; see :mod:`.network`). A
+site counts if it has a circuit or transformer in the 2024/25 model or one added by the
+snapshot in the change tables (B-2-2a..d circuits, B-3-2a..d transformers, B-5-1 HVDC
+links; OFTO landings and HVDC links count at their onshore sites from their snapshot),
+and ratings are the 2024/25 ratings with the changes to the snapshot applied. The TEC
+queue is counted up to the snapshot's connection dates (:func:`tec_queued_by`: a stage
+due by then is connected and leaves the queue; a later one holds its place). Only the
+:data:`NETWORK_YEAR_CRITERIA` depend on the year; :func:`build` returns them for every
+snapshot (``name@2035``), and :mod:`.changes` the tables that explain the differences.
+Tee points and border nodes (names with TEE, BORDER, BOUNDARY) are
 junctions, not substations, and offshore platforms cannot host a campus; both are dropped.
 
 Coordinates: ETYS has none. Each site code is placed by the first source below that knows
@@ -28,10 +36,12 @@ Dalmally). Every point from sources 2-6 is then checked against ETYS's circuit r
 lengths: a circuit of L km cannot join two sites more than L + 15 km apart (the slack
 covers village-centre geocodes and ETYS's nominal 1 km lengths), so a point that breaks
 as many links to FES-placed neighbours as it keeps is refused and the next source tried.
-Against FES, the name matches of NGED, UKPN and OSM agree to a median 0.1 km; 26 points
-are refused, 24 of them Nominatim geocodes of the wrong place ("Middleton", "Hambleton",
-"Windyhill" 70-110 km from their neighbours). With the 2024 data 551 of 746 onshore sites
-of the 2030 network are placed (312 by FES), 338 of the 426 at 400/275 kV.
+Against FES, the name matches of NGED, UKPN and OSM agree to a median 0.1 km; 29 points
+are refused, nearly all Nominatim geocodes of the wrong place ("Middleton", "Hambleton",
+"Windyhill" 70-110 km from their neighbours). Sites are placed once for all snapshots
+(the union of their sites, checked against the union of their routes), so a site keeps
+its point from year to year. With the 2024 data 546 of 740 onshore sites of the 2030
+network are placed (312 by FES), 334 of the 420 at 400/275 kV.
 
 Node quantities are put on cells by these rules (each criterion states its own):
 
@@ -56,7 +66,8 @@ Grid, not British National Grid (never read as BNG), 0/0 and out-of-range coordi
 dropped; OSM-2017 files are ``#``-separated with ``SRID=4326;`` WKT and semicolon-joined
 voltages in volts.
 
-Modules: :mod:`.names` (name keys), :mod:`.network` (ETYS tables and ratings),
+Modules: :mod:`.names` (name keys), :mod:`.network` (ETYS tables, snapshots, ratings),
+:mod:`.changes` (network-year tables and :func:`why_changes`),
 :mod:`.placement` (coordinates of ETYS sites), :mod:`.retired` (retired plant),
 :mod:`.queues` (TEC and NGED queues), :mod:`.headroom` (UKPN headroom, DNO areas),
 :mod:`.boundaries` (ETYS boundaries). This package module holds the edge:
