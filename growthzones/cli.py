@@ -32,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._errors import GrowthZonesError, InputError
+from ._errors import GrowthZonesError
 from ._validate import Problems, number, whole_number
 
 #: Largest --width/--height of a screenshot (px): Chromium's largest texture.
@@ -114,6 +114,11 @@ def check_args(args: argparse.Namespace) -> argparse.Namespace:
             problems.add(f"--network-year is given {len(years)} times; give it once (both "
                          f"scenarios in that year) or twice (A's year, then B's)")
         args.network_year = checked if many else checked[0]
+    if getattr(args, "command", None) == "compare" and getattr(args, "b", "") is None \
+            and len(getattr(args, "network_year", None) or []) != 2:
+        problems.add("growthzones compare: the following arguments are required: b (or give "
+                     "--network-year twice to compare one scenario on two years' grids, e.g. "
+                     "compare default --network-year 2025 --network-year 2035)")
     problems.raise_if_any()
     return args
 
@@ -314,11 +319,7 @@ def cmd_compare(args) -> int:
     timings = Timings()
     if args.out is not None:
         _out(args, "")
-    years = args.network_year or []
-    if args.b is None and len(years) != 2:
-        raise InputError("compare needs scenario B, or --network-year twice to compare one "
-                         "scenario on two years' grids (e.g. compare default --network-year "
-                         "2025 --network-year 2035)")
+    years = args.network_year or []  # check_args: B given, or two years
     with timings.step("load"):
         a = gz.load_scenario(args.a)
         b = gz.load_scenario(args.b) if args.b is not None else a

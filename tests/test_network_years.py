@@ -96,4 +96,6 @@ def test_cli_run_and_compare_across_network_years(tmp_path, capsys):
     assert main(["explore", "--network-year", "2024", "--out", str(tmp_path / "bad")]) == 2
     assert main(["compare", "default", "--out", str(tmp_path / "bad")]) == 2
     assert "--network-year twice" in capsys.readouterr().err
+    assert main(["compare", "default", "--network-year", "2025", "--network-year", "2027",
+                 "--network-year", "2035", "--out", str(tmp_path / "bad")]) == 2
     assert not (tmp_path / "bad").exists()
