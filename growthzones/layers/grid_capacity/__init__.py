@@ -392,6 +392,10 @@ def year_features(f: dict, year: int) -> dict:
     proj = f["tec"]
     q = proj[proj["x"].notna() & (proj[f"queued_mw_{snap}"] > 0)]
     tx_xy = tx[["x", "y"]].to_numpy(float)
+    # Sites placed at one point (a converter station and the substation it feeds) are one
+    # node with the larger MVA of each kind, so no cell's nearest node is a tie.
+    node = tx.groupby(["x", "y"], as_index=False, sort=False)[["circuit_mva",
+                                                               "transformer_mva"]].max()
     return {
         "snapshot": snap,
         "substation_132kv_xy": np.vstack([
@@ -399,8 +403,9 @@ def year_features(f: dict, year: int) -> dict:
             nged_hv[["x", "y"]].to_numpy(float),
             ukpn_hv[["Easting", "Northing"]].to_numpy(float)]),
         "transmission_xy": np.vstack([tx_xy, nged_sg[["x", "y"]].to_numpy(float)]),
-        "node_xy": tx_xy, "node_circuit_mva": tx["circuit_mva"].to_numpy(float),
-        "node_transformer_mva": tx["transformer_mva"].to_numpy(float),
+        "node_xy": node[["x", "y"]].to_numpy(float),
+        "node_circuit_mva": node["circuit_mva"].to_numpy(float),
+        "node_transformer_mva": node["transformer_mva"].to_numpy(float),
         "tec_xy": q[["x", "y"]].to_numpy(float),
         "tec_queued_mw": q[f"queued_mw_{snap}"].to_numpy(float),
     }

@@ -141,11 +141,13 @@ def _nearest_node(nodes: pd.DataFrame, x: float, y: float, snap: int):
     if live.empty:
         return None
     d = np.hypot(live["x"].to_numpy(float) - x, live["y"].to_numpy(float) - y)
-    i = int(np.argmin(d))
-    r = live.iloc[i]
-    return {"site_code": r["site_code"], "site_name": r["site_name"], "km": float(d[i]) / 1000,
-            "circuit_mva": float(r[f"circuit_mva_{snap}"]),
-            "transformer_mva": float(r[f"transformer_mva_{snap}"])}
+    # sites at one point are one node with the larger MVA of each kind (as the layers)
+    tied = live[d <= d.min() + 1.0]
+    r = tied.loc[tied[f"circuit_mva_{snap}"].idxmax()]
+    return {"site_code": r["site_code"], "site_name": r["site_name"],
+            "km": float(d.min()) / 1000, "circuit_mva": float(r[f"circuit_mva_{snap}"]),
+            "transformer_mva": float(tied[f"transformer_mva_{snap}"].max()),
+            "sites": set(tied["site_code"])}
 
 
 def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
@@ -177,7 +179,7 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
                            tables["tec_projects"])
     lo, hi = sorted((a, b))
     na, nb = _nearest_node(nodes, x, y, a), _nearest_node(nodes, x, y, b)
-    at_nodes = {n["site_code"] for n in (na, nb) if n}
+    at_nodes = set().union(*(n["sites"] for n in (na, nb) if n))
     ch = changes[changes["placed"] & (changes["snapshot"] > lo) & (changes["snapshot"] <= hi)]
     # Sites that join (or leave) the network between the two: a new substation near the
     # place changes its distances even where it is not the nearest transmission node.
