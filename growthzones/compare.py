@@ -21,6 +21,7 @@ import pandas as pd
 
 from ._errors import InputError
 from ._validate import positive_int
+from .network_years import root_of
 from .ranking import rank_sites
 from .scenario import MAX_TOP, Scenario, check_min_separation_km, check_top
 from .scoring import ScoreResult, cell_at, score
@@ -220,7 +221,7 @@ def compare_network_years(store: LayerStore, scenario: Scenario, year_a: int, ye
 
 def _root(store: LayerStore) -> LayerStore:
     """The store a network-year view was made from (itself if it is not a view)."""
-    return store.__dict__.get("_network_root", store)
+    return root_of(store)
 
 
 def add_network_reasons(cmp: Comparison) -> Comparison:

@@ -47,11 +47,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._errors import InputError, LayerStoreError
+from ._errors import LayerStoreError
 from ._validate import grid_size
 from ._version import __version__
 from .catalog import EMBEDDED_STORE_NAME, SourceFiles, catalog, embedded_store_dir, gaps
-from .criteria import NETWORK_YEAR, REGISTRY
+from .criteria import REGISTRY
 from .fileset import check_out_folder, remove_tmp_files, write_set
 from .grid import GB_BOUNDS, GridSpec
 from .io import read_raster, write_json, write_raster, write_text
@@ -182,34 +182,19 @@ class LayerStore:
         return {int(k): tuple(v["years"]) for k, v in self.network.get("snapshots", {}).items()}
 
     def snapshot_for(self, year) -> int | None:
-        """The snapshot in force in network ``year``, or an InputError listing the years.
+        """The snapshot in force in network ``year``, or an InputError listing the years
+        (see :func:`growthzones.network_years.snapshot_for`)."""
+        from .network_years import snapshot_for
 
-        A store built without network years has only its own (default) year.
-        """
-        from ._validate import whole_number
-
-        y = whole_number(year, "network year", example="--network-year 2035")
-        years = self.network_years()
-        if not years:
-            if y == NETWORK_YEAR:
-                return None
-            raise InputError(f"network year {y} is not in the store at {self.path}: it was "
-                             f"built for {NETWORK_YEAR} only; rebuild it with 'growthzones "
-                             f"data build' for the years 2025-2036")
-        for snap, (lo, hi) in sorted(years.items()):
-            if lo <= y <= hi:
-                return snap
-        listing = ", ".join(f"{s} ({self.network['snapshots'][str(s)]['label']}: {lo}-{hi})"
-                            for s, (lo, hi) in sorted(years.items()))
-        raise InputError(f"network year {y} is not in the store; it has the ETYS snapshots "
-                         f"{listing}: give one of those years, e.g. --network-year 2035")
+        return snapshot_for(self, year)
 
     def at_network_year(self, year) -> LayerStore:
         """This store with the grid criteria of network ``year`` (its ETYS snapshot).
 
         The view shares the base rasters and reads only the network-year files it needs
         (lazily); asking twice gives the same object, so scoring's cache holds across
-        calls. ``None`` gives this store as it is.
+        calls. ``None`` gives this store as it is. See
+        :func:`growthzones.network_years.at_network_year`.
 
         Raises
         ------
@@ -217,41 +202,9 @@ class LayerStore:
             ``year`` is not a whole number, or no snapshot of the store covers it (the
             message lists those it has).
         """
-        if year is None:
-            return self
-        root = self.__dict__.get("_network_root", self)
-        snap = root.snapshot_for(year)
-        if snap is None or snap == self.network_snapshot:
-            return self
-        if snap == root.network_snapshot:
-            return root
-        views = root.__dict__.setdefault("_network_views", {})
-        if snap not in views:
-            views[snap] = root._network_view(snap)
-        return views[snap]
+        from .network_years import at_network_year
 
-    def _network_view(self, snap: int) -> LayerStore:
-        from dataclasses import replace
-
-        key = str(snap)
-        files, meta = {}, {}
-        for name, m in self.meta.items():
-            var = (m.get("network_years") or {}).get(key)
-            if var is None:
-                meta[name] = m
-                continue
-            meta[name] = {**m, "coverage_fraction": var["coverage_fraction"],
-                          "stats": var["stats"]}
-            stem = Path(var["file"]).stem
-            if stem != name:
-                files[name] = stem
-        manifest = {**self.manifest, "layers": meta, "network": {**self.network,
-                                                                 "snapshot": snap}}
-        layers = (self.layers.variant(files) if isinstance(self.layers, _LazyRasters)
-                  else self.layers)
-        view = replace(self, manifest=manifest, layers=layers, _vectors={})
-        view.__dict__["_network_root"] = self
-        return view
+        return at_network_year(self, year)
 
     def network_table(self, name: str) -> pd.DataFrame:
         """One of the tables behind the network years (``network_nodes``,

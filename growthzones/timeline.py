@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .compare import _root
+from .network_years import root_of
 from .scoring import ScoreResult, cell_at, score
 
 #: Leading columns of :func:`site_timeline` (the criteria follow, then ``why``).
@@ -43,7 +43,7 @@ def site_timeline(result: ScoreResult, sites: pd.DataFrame) -> pd.DataFrame:
     from .layers.grid_capacity.changes import why_changes
     from .layers.grid_capacity.network import snapshot_label
 
-    store = _root(result.store)
+    store = root_of(result.store)
     snaps = sorted(store.network_years())
     crit = list(store.network.get("criteria", []))
     cols = TIMELINE_COLUMNS + crit + ["why"]
