@@ -59,6 +59,7 @@ from pathlib import Path
 import numpy as np
 
 from ._errors import InputError, OutputError
+from .network_years import root_of
 
 #: Quantisation step of the transformed values (16 bits, 65535 = no data).
 QUANT_MAX = 65534
@@ -243,12 +244,43 @@ def explorer_payload(result) -> tuple[dict, bytes]:
                          "weight": c.weight, "description": info.get("description", "")})
     raw_names = list(dict.fromkeys([c.name for c in sc.criteria]
                                    + [c.name for c in sc.constraints]))
-    raws = []
+    years = _other_years(result)  # {snapshot: its result}, for the page's year selector
+    year_names = [nm for nm in raw_names if nm in root_of(store).network.get("criteria", ())]
+    raws, raw_q = [], {}
     for name in raw_names:
-        q, dec = _raw_encoding(store.read_vector(name))
+        vec = store.read_vector(name)
+        if name in year_names and years:  # one encoding for every year, so codes compare
+            allq, dec = _raw_encoding(np.concatenate(
+                [vec] + [r.store.read_vector(name) for r in years.values()]))
+            raw_q[name] = allq.reshape(len(years) + 1, n)
+            q = raw_q[name][0]
+        else:
+            q, dec = _raw_encoding(vec)
         add(f"r:{name}", _delta_planes(q), "u16d", n)
         raws.append({"name": name, "title": meta[name].get("title", name),
                      "unit": meta[name].get("unit", ""), **dec})
+    network = None
+    if years:
+        for k, (snap, r) in enumerate(years.items(), 1):
+            for c in sc.criteria:
+                if c.name in year_names:
+                    base = quantise(result.values[c.name] if c.name in result.values
+                                    else _transformed(store, c))
+                    year = quantise(r.values[c.name] if c.name in r.values
+                                    else _transformed(r.store, c))
+                    add(f"v:{c.name}@{snap}", _diff_planes(year, base), "u16x", n)
+                    arrays[-1]["base"] = f"v:{c.name}"
+            for name in year_names:
+                add(f"r:{name}@{snap}", _diff_planes(raw_q[name][k], raw_q[name][0]),
+                    "u16x", n)
+                arrays[-1]["base"] = f"r:{name}"
+        from .layers.grid_capacity.network import snapshot_label
+
+        snaps = sorted([store.network_snapshot, *years])
+        network = {"current": store.network_snapshot, "criteria": year_names,
+                   "year": sc.network_year if sc.network_year is not None
+                   else store.network_snapshot,
+                   "snapshots": [{"snapshot": s, "label": snapshot_label(s)} for s in snaps]}
 
     excl_names = [k for k, m in meta.items() if m.get("kind") == "exclusion"]
     if len(excl_names) > 16:
@@ -294,8 +326,34 @@ def explorer_payload(result) -> tuple[dict, bytes]:
         "basemap": _basemap_bng(store.basemap),
         "attributions": store.attributions(),
         "arrays": arrays,
+        "networkYears": network,
     }
     return data, b"".join(parts)
+
+
+def _other_years(result) -> dict:
+    """The scenario scored in every other network year of the store (snapshot -> result),
+    for the page's year selector; empty if the store has none or the scenario uses no
+    network-year criterion."""
+    from .scoring import score
+
+    store = result.store
+    root = root_of(store)
+    crit = set(root.network.get("criteria", ()))
+    used = {c.name for c in result.scenario.criteria} | \
+        {c.name for c in result.scenario.constraints}
+    if not root.network_years() or not crit & used:
+        return {}
+    return {s: score(root, result.scenario, network_year=s)
+            for s in sorted(root.network_years()) if s != store.network_snapshot}
+
+
+def _diff_planes(q: np.ndarray, base: np.ndarray) -> bytes:
+    """uint16 codes as their difference from ``base`` (mod 2^16), high then low byte:
+    zero wherever the year agrees with the base year, which deflates to almost nothing."""
+    d = ((q.astype(np.int32) - base.astype(np.int32)) % 65536).astype("<u2")
+    b = d.view(np.uint8).reshape(-1, 2)
+    return b[:, 1].tobytes() + b[:, 0].tobytes()
 
 
 def _transformed(store, c):

@@ -99,3 +99,30 @@ def test_cli_run_and_compare_across_network_years(tmp_path, capsys):
     assert main(["compare", "default", "--network-year", "2025", "--network-year", "2027",
                  "--network-year", "2035", "--out", str(tmp_path / "bad")]) == 2
     assert not (tmp_path / "bad").exists()
+
+
+def test_explorer_carries_each_years_criteria_as_differences(store):
+    from growthzones import explorer
+
+    r = gz.score(store, gz.load_scenario())
+    meta, blob = explorer.explorer_payload(r)
+    buf = np.frombuffer(blob, dtype=np.uint8)
+    arrays = {a["name"]: a for a in meta["arrays"]}
+
+    def planes(a):
+        n, o = a["count"], a["offset"]
+        return (buf[o:o + n].astype(np.uint32) << 8) | buf[o + n:o + 2 * n]
+
+    def base(name):  # delta-coded
+        return (np.cumsum(planes(arrays[name]), dtype=np.uint64) % 65536).astype(np.uint16)
+
+    assert meta["networkYears"]["current"] == 2029
+    assert meta["networkYears"]["criteria"] == [c for c in r.scenario.weights
+                                                if c in gc.NETWORK_YEAR_CRITERIA]
+    r35 = gz.score(store, r.scenario, network_year=2035)
+    for name in meta["networkYears"]["criteria"]:
+        a = arrays[f"v:{name}@2035"]
+        assert a["kind"] == "u16x" and a["base"] == f"v:{name}"
+        got = ((base(a["base"]).astype(np.uint32) + planes(a)) % 65536).astype(np.uint16)
+        assert np.array_equal(got, explorer.quantise(r35.values[name]))
+    assert len(explorer.render_explorer(r)) <= explorer.SIZE_BUDGET_BYTES
