@@ -14,9 +14,9 @@ Prints
   (places ranked in either year, up to ``--pool`` each), with the part of the rise from
   each network-year criterion and the ETYS rows and queue movements near them
   (:func:`growthzones.layers.grid_capacity.why_changes`);
-- what a year selector would add to the explorer page: the deflated, base64 size of the
-  scenario's network-year criteria (transformed and raw, as the page packs them) for the
-  other snapshots, beside the page's size and its 10 MB budget.
+- the explorer page's size and what its network-year selector adds (the deflated,
+  base64 size of the other snapshots' difference-coded criteria), against the 10 MB
+  budget.
 """
 
 from __future__ import annotations
@@ -85,26 +85,18 @@ def movers(store, scenario, a: int, b: int, n: int, pool: int) -> None:
 def explorer_cost(store, scenario) -> None:
     result = gz.score(store, scenario)
     page = explorer.render_explorer(result)
-    _, blob = explorer.explorer_payload(result)
-    base = len(zlib.compress(blob, 9))
-    extra = []
-    names = [c.name for c in scenario.criteria if c.name in store.network["criteria"]]
-    for snap in sorted(store.network_years()):
-        if snap == store.network_snapshot:
-            continue
-        view = store.at_network_year(snap)
-        r = gz.score(store, scenario, network_year=snap)
-        for c in names:
-            extra.append(explorer._delta_planes(explorer.quantise(r.values[c])))
-            q, _ = explorer._raw_encoding(view.read_vector(c))
-            extra.append(explorer._delta_planes(q))
-    more = len(zlib.compress(blob + b"".join(extra), 9)) - base
+    meta, blob = explorer.explorer_payload(result)
+    year = [a for a in meta["arrays"] if a["kind"] == "u16x"]
+    rest = b"".join(blob[a["offset"]:a["offset"] + 2 * a["count"] if a["kind"] != "u8"
+                         else a["offset"] + a["count"]]
+                    for a in meta["arrays"] if a["kind"] != "u16x")
+    more = len(zlib.compress(blob, 9)) - len(zlib.compress(rest, 9))
     b64 = len(base64.b64encode(b"x" * more))
-    print(f"\nexplorer: page {len(page) / 1e6:.2f} MB now; a year selector for "
-          f"{len(names)} network-year criteria x {len(store.network_years()) - 1} more "
-          f"snapshots adds ~{b64 / 1e6:.2f} MB (deflated, base64) -> "
-          f"~{(len(page) + b64) / 1e6:.2f} MB against the {explorer.SIZE_BUDGET_BYTES / 1e6:.0f}"
-          f" MB budget")
+    print(f"\nexplorer: page {len(page) / 1e6:.2f} MB (budget "
+          f"{explorer.SIZE_BUDGET_BYTES / 1e6:.0f} MB), of which the year selector's "
+          f"{len(year)} difference-coded arrays ({', '.join(meta['networkYears']['criteria'])}"
+          f" x {len(meta['networkYears']['snapshots']) - 1} more snapshots, transformed and "
+          f"raw) ~{b64 / 1e6:.2f} MB")
 
 
 def main() -> None:

@@ -16,6 +16,12 @@ What the page holds, for every land cell of the store
   constraint thresholds: exact through a table of its distinct values when it has at most
   :data:`MAX_CODEBOOK` of them (e.g. ``campus_room_ha``), else quantised linearly on
   16 bits between its national minimum and maximum;
+- for a store with network years (:mod:`growthzones.network_years`), the scenario's
+  network-year criteria (transformed and raw) in every other ETYS snapshot, each coded as
+  its difference from the page's own year (``u16x``: zero wherever the grid is the same,
+  so the five years cost ~0.6 MB at GB 1 km); the page's **Network year** selector
+  (``gzExplorer.setNetworkYear(2035)``) swaps them in and re-scores, and its TOML export
+  says ``network_year``; raw values of those criteria share one encoding across years;
 - every exclusion layer of the store as two bits (excluded, no data);
 - the council of each cell, the GeoNames places (to name sites as
   :func:`growthzones.sites.name_places` does) and the council outlines (reprojected to
@@ -23,7 +29,7 @@ What the page holds, for every land cell of the store
 
 Arrays are delta-coded along the land vector, their bytes split into planes and the
 whole deflated once, then base64-encoded (the browser inflates it with its native
-``DecompressionStream``): about 6 MB at GB 1 km with the default scenario.
+``DecompressionStream``): about 7.4 MB at GB 1 km with the default scenario.
 
 Rendering choice: the map is drawn in British National Grid, not Web Mercator. A
 Leaflet ``CRS.Simple`` whose units are metres of EPSG:27700 makes each 1 km cell exactly
