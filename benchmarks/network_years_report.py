@@ -11,7 +11,8 @@ Prints
 - the change-table rows (B-2-2a..d, B-3-2a..d, B-5-1) that could and could not be placed,
   by reason;
 - the ``--n`` places whose score under the scenario rises most from ``--a`` to ``--b``
-  (places ranked in either year, up to ``--pool`` each), with the part of the rise from
+  (places ranked in either year, up to ``--pool`` each; then only those in either year's
+  top ``--within``), with the part of the rise from
   each network-year criterion and the ETYS rows and queue movements near them
   (:func:`growthzones.layers.grid_capacity.why_changes`);
 - the explorer page's size and what its network-year selector adds (the deflated,
@@ -26,6 +27,8 @@ import base64
 import sys
 import zlib
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -62,14 +65,22 @@ def change_rows(store) -> None:
                       .items()))
 
 
-def movers(store, scenario, a: int, b: int, n: int, pool: int) -> None:
+def movers(store, scenario, a: int, b: int, n: int, pool: int, within: int) -> None:
     cmp = compare_network_years(store, scenario, a, b, pool=pool)
-    df = cmp.sites.dropna(subset=["score_change"])
+    every = cmp.sites.dropna(subset=["score_change"])
+    for label, df in ((f"of {len(every)} places ranked in either year", every),
+                      (f"among the places in either year's top {within}",
+                       every[np.fmin(every["rank_a"].fillna(np.inf),
+                                     every["rank_b"].fillna(np.inf)) <= within])):
+        _movers(store, cmp, df, scenario, a, b, n, label)
+
+
+def _movers(store, cmp, df, scenario, a, b, n, label) -> None:
     top = df.nlargest(n, "score_change")
     ra, rb = cmp.a, cmp.b
     crit = [c for c in store.network["criteria"] if c in ra.weights]
     print(f"\n{n} places whose {scenario.name!r} score rises most, {snapshot_label(a)} -> "
-          f"{snapshot_label(b)} (of {len(df)} places ranked in either year):")
+          f"{snapshot_label(b)} ({label}):")
     for i, r in enumerate(top.itertuples(), 1):
         pos = cell_at(ra, r.easting, r.northing)
         parts = []
@@ -107,6 +118,7 @@ def main() -> None:
     p.add_argument("--b", type=int, default=2035)
     p.add_argument("--n", type=int, default=10)
     p.add_argument("--pool", type=int, default=300)
+    p.add_argument("--within", type=int, default=50)
     p.add_argument("--no-explorer", action="store_true")
     args = p.parse_args()
     store = gz.load_layers(args.store)
@@ -114,7 +126,7 @@ def main() -> None:
     store_figures(store)
     change_rows(store)
     movers(store, scenario, store.snapshot_for(args.a), store.snapshot_for(args.b), args.n,
-           args.pool)
+           args.pool, args.within)
     if not args.no_explorer:
         explorer_cost(store, scenario)
 
