@@ -8,6 +8,8 @@ Typical use::
     result = gz.score(layers, scenario)            # pure and fast
     sites = gz.rank_sites(result, top=20)
     gz.render_map(result, sites)                   # folium.Map
+    later = gz.score(layers, scenario, network_year=2035)   # the grid of ETYS 2035/36
+    gz.compare_network_years(layers, scenario, 2025, 2035)  # who gains, and why
 
 The names below are the public API, imported plainly (so ``dir(gz)`` and editors see
 them). Importing the package loads numpy and pandas; folium, geopandas, rasterio, scipy
@@ -29,7 +31,7 @@ from ._errors import (
 )
 from ._version import __version__
 from .areas import Area, select_area
-from .compare import compare_scenarios
+from .compare import compare_network_years, compare_scenarios
 from .criteria import REGISTRY, Criterion
 from .grid import BNG, GridSpec
 from .maps import map_html, render_map, save_map, screenshot
@@ -47,14 +49,16 @@ from .scoring import (
 from .sites import read_sites, score_sites
 from .stability import rank_stability, sweep_weights, tornado
 from .store import LayerStore, build_store, load_layers
+from .timeline import site_timeline
 
 __all__ = [
     "BNG", "REGISTRY", "Area", "BrowserError", "Criterion", "GridSpec", "GrowthZonesError",
     "InputError", "LayerStore", "LayerStoreError", "OutputError", "ResultError", "Scenario",
     "ScenarioError", "ScoreResult", "SitesError", "SourceDataError", "__version__",
-    "ahp_weights", "build_store", "compare_scenarios", "explain", "explain_sites",
+    "ahp_weights", "build_store", "compare_network_years", "compare_scenarios", "explain",
+    "explain_sites",
     "load_layers", "load_scenario", "map_html", "parse_scenario", "rank_sites",
     "rank_stability", "read_sites", "render_map", "save_map", "score", "score_dataset",
-    "score_sites", "screenshot", "select_area", "store_dataset", "sweep_weights", "top_sites", "tornado",
-    "write_outputs",
+    "score_sites", "screenshot", "select_area", "site_timeline", "store_dataset",
+    "sweep_weights", "top_sites", "tornado", "write_outputs",
 ]

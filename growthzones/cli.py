@@ -133,10 +133,6 @@ def check_args(args: argparse.Namespace) -> argparse.Namespace:
         problems.check(lambda: _parse_weights(args.weight))
     if getattr(args, "theme", None):
         problems.check(lambda: _parse_themes(args.theme))
-    if (getattr(args, "command", None) == "compare" and args.b is None
-            and not (args.weight or args.theme)):
-        problems.add("compare needs scenario B, or --weight/--theme overrides that make B "
-                     "from A (e.g. growthzones compare default --theme grid_capacity=2)")
     if getattr(args, "within", None) is not None and getattr(args, "sites", None):
         problems.add("--within picks sites inside an area; with --sites your own sites are "
                      "scored wherever they are: give one or the other")
@@ -144,6 +140,24 @@ def check_args(args: argparse.Namespace) -> argparse.Namespace:
         if getattr(args, flag, None) is not None and getattr(args, "sites", None) is None:
             problems.add(f"--{flag.replace('_', '-')} {getattr(args, flag)!r} names a column "
                          f"of --sites, which is not given; add --sites my_sites.csv")
+    years = getattr(args, "network_year", None)
+    if years is not None:
+        from .scenario import check_network_year
+
+        many = isinstance(years, list)
+        checked = [problems.check(lambda: check_network_year(y, "--network-year", text=True))
+                   for y in (years if many else [years])]
+        if many and len(years) > 2:
+            problems.add(f"--network-year is given {len(years)} times; give it once (both "
+                         f"scenarios in that year) or twice (A's year, then B's)")
+        args.network_year = checked if many else checked[0]
+    if (getattr(args, "command", None) == "compare" and args.b is None
+            and not (args.weight or args.theme)
+            and len(getattr(args, "network_year", None) or []) != 2):
+        problems.add("compare needs scenario B, --weight/--theme overrides that make B from A "
+                     "(e.g. growthzones compare default --theme grid_capacity=2), or "
+                     "--network-year twice (compare default --network-year 2025 "
+                     "--network-year 2035)")
     problems.raise_if_any()
     return args
 
@@ -224,11 +238,31 @@ def _start(args, timings, *, adjust=None):
                                     themes=_parse_themes(getattr(args, "theme", None)))
         if adjust is not None:
             scenario = adjust(scenario)
+        scenario = _with_year(scenario, getattr(args, "network_year", None))
         full_store = gz.load_layers(args.store)
         area = _area(args, full_store)
+        full_store.at_network_year(scenario.network_year)  # a year it lacks: say so now
     store, (scenario,), dropped = _prepare(args, [scenario], full_store, timings)
     out, new = _out(args, scenario.name)
     return scenario, full_store, store, dropped, out, new, area
+
+
+def _with_year(scenario, year):
+    """``--network-year`` applied to a scenario (None: the scenario's own)."""
+    from .scenario import with_network_year
+
+    return with_network_year(scenario, year)
+
+
+def _year_note(store, scenario) -> str:
+    """`` on the 2029/30 grid (network year 2030)`` for the progress lines."""
+    snap = store.at_network_year(scenario.network_year).network_snapshot
+    if snap is None:
+        return ""
+    from .layers.grid_capacity.network import snapshot_label
+
+    year = scenario.network_year if scenario.network_year is not None else snap
+    return f" on the ETYS {snapshot_label(snap)} grid (network year {year})"
 
 
 def cmd_run(args) -> int:
@@ -250,7 +284,8 @@ def cmd_run(args) -> int:
         + (f"; excluding {', '.join(scenario.exclusions)}" if scenario.exclusions else "")
         + (f" (not on previously developed land: "
            f"{', '.join(scenario.except_previously_developed)})"
-           if scenario.except_previously_developed else ""))
+           if scenario.except_previously_developed else "")
+        + _year_note(store, scenario))
     _say(f"loaded layer store {store.path} ({store.grid.resolution:g} m grid, "
          f"{len(store.land_index):,} land cells, built {store.manifest['built'][:10]})")
     with timings.step("score"):
@@ -270,10 +305,17 @@ def cmd_run(args) -> int:
             _say(f"picked {len(sites)} sites at least {scenario.min_separation_km:g} km apart"
                  + (f" inside {area.label}" if area is not None else ""))
 
+    timeline = None
+    if result.store.network_years():  # each site's grid criteria in every network year
+        from .timeline import site_timeline
+
+        with timings.step("timeline"):
+            timeline = site_timeline(result, sites)
     record = _with_area(_provenance(args, "run", [scenario], full_store, timings, dropped,
                                     extra_layers=map_layers(store)), area)
     written = write_outputs(result, sites, out, offline=not args.online_map, log=sys.stderr,
-                            provenance=record, user_sites=bool(args.sites))
+                            provenance=record, user_sites=bool(args.sites),
+                            timeline=timeline)
     _published(out, new)
     for f in written:
         _say(f"wrote {f}")
@@ -345,6 +387,7 @@ def cmd_stability(args) -> int:
 def cmd_compare(args) -> int:
     import growthzones as gz
 
+    from .compare import add_network_reasons, network_year_summary
     from .outputs import check_result, write_comparison
     from .provenance import Timings
 
@@ -352,27 +395,38 @@ def cmd_compare(args) -> int:
     if args.out is not None:
         _out(args, "")
     weights, themes = _parse_weights(args.weight), _parse_themes(args.theme)
+    years = args.network_year or []  # once: both scenarios; twice: A's year, then B's
     with timings.step("load"):
         # the overrides make B: on B's file, or on A's when B is not given
         a = gz.load_scenario(args.a)
         b = gz.load_scenario(args.b if args.b is not None else args.a, weights=weights,
                              themes=themes)
+        if years:
+            a, b = _with_year(a, years[0]), _with_year(b, years[-1])
         full_store = gz.load_layers(args.store)
+        for sc in (a, b):
+            full_store.at_network_year(sc.network_year)  # a year it lacks: say so now
         area = _area(args, full_store)
     store, (a, b), dropped = _prepare(args, [a, b], full_store, timings)
-    out, new = _out(args, f"{a.name} vs {b.name}")
-    _say(f"comparing {b.name!r} with {a.name!r} ...")
+    label = (f"{a.name} {a.network_year} vs {b.network_year}"
+             if args.b is None and a.name == b.name else f"{a.name} vs {b.name}")
+    out, new = _out(args, label)
+    _say(f"comparing {b.name!r}{_year_note(store, b)} with {a.name!r}{_year_note(store, a)} "
+         f"...")
     with timings.step("score"):
         ra, rb = gz.score(store, a), gz.score(store, b)
     check_result(ra)
     check_result(rb)
     with timings.step("compare"):
         cmp = gz.compare_scenarios(store, ra, rb, top=args.top, within=area)
+        add_network_reasons(cmp)  # different network years: score change and why
     record = _with_area(_provenance(args, "compare", [a, b], full_store, timings, dropped),
                         area)
     written = write_comparison(cmp, out, log=sys.stderr, provenance=record)
     _published(out, new)
     _say(cmp.summary())
+    if network_year_summary(cmp):
+        _say(network_year_summary(cmp))
     _say(f"wrote {', '.join(map(str, written))}")
     return 0
 
@@ -487,6 +541,9 @@ _WITHIN_HELP = ("pick and rank sites only inside AREA: an April 2023 council or 
                 "('South East', TLJ), England/Wales/Scotland, bbox:xmin,ymin,xmax,ymax "
                 "(BNG metres, or lon/lat degrees when all four fit), or a polygon file "
                 "(.gpkg, .geojson, .shp); the map still shows GB")
+_YEAR_HELP = ("the grid of this year, 2025 to 2036: its ETYS 2024 snapshot (2025/26, "
+              "2027/28, 2029/30, 2032/33, 2035/36); default: the scenario's network_year "
+              "(2030)")
 
 
 def build_parser() -> ArgumentParser:
@@ -524,6 +581,7 @@ def build_parser() -> ArgumentParser:
                    help="layer store folder (default: $GROWTHZONES_STORE, else the "
                         "embedded 1 km store shipped in the package)")
     r.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
+    r.add_argument("--network-year", default=None, metavar="YEAR", help=_YEAR_HELP)
     r.add_argument("--online-map", action="store_true",
                    help="load Leaflet from its CDN and add OpenStreetMap tiles instead of the "
                         "self-contained offline map")
@@ -556,7 +614,7 @@ def build_parser() -> ArgumentParser:
                                         "leaving sites, difference surface")
     cp.add_argument("a", type=Path, help="reference scenario")
     cp.add_argument("b", type=Path, nargs="?", default=None,
-                    help="scenario to compare with it (default: A with the overrides)")
+                    help="scenario to compare with it (default: A, with the overrides or a second --network-year)")
     cp.add_argument("--weight", action="append", metavar="NAME=VALUE",
                     help="override one of B's criterion weights; repeatable")
     cp.add_argument("--theme", action="append", metavar="THEME=FACTOR",
@@ -564,6 +622,10 @@ def build_parser() -> ArgumentParser:
     cp.add_argument("--within", default=None, metavar="AREA",
                     help="compare the sites inside this area (as run --within)")
     cp.add_argument("--top", default=None, metavar="N")
+    cp.add_argument("--network-year", action="append", default=None, metavar="YEAR",
+                    help="once: both scenarios on that year's grid; twice: A on the first, "
+                         "B on the second (e.g. --network-year 2025 --network-year 2035), "
+                         "listing the places that gain and lose most and why")
     cp.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
     cp.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
     cp.add_argument("--store", type=Path, default=None)
@@ -576,6 +638,7 @@ def build_parser() -> ArgumentParser:
     ex.add_argument("--weight", action="append", metavar="NAME=VALUE",
                     help="override one criterion's starting weight; repeatable")
     ex.add_argument("--theme", action="append", metavar="THEME=FACTOR", help=_THEME_HELP)
+    ex.add_argument("--network-year", default=None, metavar="YEAR", help=_YEAR_HELP)
     ex.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
     ex.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
     ex.add_argument("--store", type=Path, default=None)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ._errors import InputError
 from ._validate import positive_int
+from .network_years import root_of
 from .ranking import rank_sites
 from .scenario import MAX_TOP, Scenario, check_min_separation_km, check_top
 from .scoring import ScoreResult, cell_at, score
@@ -152,8 +153,8 @@ def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario 
             raise InputError(f"pool is {pool}; it must be <= {5 * MAX_TOP}")
     if match_km is not None:
         match_km = check_min_separation_km(match_km, "match_km", example="match_km=25")
-    ra, rb = _result(store, a), _result(store, b)
-    if ra.store is not store or rb.store is not store:
+    ra, rb = _result(store, a), _result(store, b)  # each on its network year's view
+    if _root(ra.store) is not _root(store) or _root(rb.store) is not _root(store):
         raise InputError("both results must be scored on the same store as `store`; score "
                          "them with gz.score(store, scenario) or pass the scenarios")
     top = top if top is not None else ra.scenario.top
@@ -202,3 +203,88 @@ def compare_scenarios(store: LayerStore, a: Scenario | ScoreResult, b: Scenario 
              "score_a", "score_b", "status", "moved_km", "easting", "northing",
              "scenario_a", "scenario_b"]
     return Comparison(a=ra, b=rb, sites=df[order], top=top)
+
+
+# --- network years: the same scenario on the grid of two years ---------------------------
+
+def compare_network_years(store: LayerStore, scenario: Scenario, year_a: int, year_b: int, *,
+                          top: int | None = None, pool: int | None = None,
+                          match_km: float | None = None) -> Comparison:
+    """The same scenario (same weights) scored on the grid of two network years.
+
+    ``year_a`` is the reference. The result is :func:`compare_scenarios` of the two,
+    with the columns of :func:`add_network_reasons` (``score_change``, ``why``).
+
+    Raises
+    ------
+    InputError
+        A year the store does not carry (the message lists those it has), or the checks
+        of :func:`compare_scenarios`.
+    """
+    from .scenario import with_network_year
+
+    if not isinstance(scenario, Scenario):
+        raise InputError(f"scenario is a {type(scenario).__name__}; give a Scenario "
+                         f"(gz.load_scenario)")
+    a, b = with_network_year(scenario, year_a), with_network_year(scenario, year_b)
+    return add_network_reasons(compare_scenarios(store, a, b, top=top, pool=pool,
+                                                 match_km=match_km))
+
+
+def _root(store: LayerStore) -> LayerStore:
+    """The store a network-year view was made from (itself if it is not a view)."""
+    return root_of(store)
+
+
+def add_network_reasons(cmp: Comparison) -> Comparison:
+    """Add ``score_change`` (B minus A at the place) and ``why`` to ``cmp.sites`` when A
+    and B are scored on different network years.
+
+    ``why`` names what changed near the place between the two snapshots, from the
+    store's network tables (:func:`growthzones.layers.grid_capacity.why_changes`): the
+    nearest 400/275 kV node and its circuit/transformer MVA, the TEC queue within 20 km,
+    and the placed change-table rows (sheet and Excel row) near the place or at either
+    node. Same network year: ``cmp`` unchanged.
+    """
+    from .layers.grid_capacity.changes import why_changes
+
+    sa, sb = cmp.a.store.network_snapshot, cmp.b.store.network_snapshot
+    if sa == sb or sa is None or sb is None:
+        return cmp
+    store = _root(cmp.a.store)
+    tables = {k: store.network_table(k) for k in ("network_nodes", "network_changes",
+                                                  "tec_projects")}
+    df = cmp.sites
+    df["score_change"] = df["score_b"] - df["score_a"]
+    df["why"] = [why_changes(tables, float(x), float(y), sa, sb)["text"]
+                 for x, y in zip(df["easting"], df["northing"])]
+    df.attrs["network_years"] = (sa, sb)
+    return cmp
+
+
+def network_year_movers(cmp: Comparison, n: int = 10) -> pd.DataFrame:
+    """The ``n`` places whose score rises most and the ``n`` that fall most between the
+    network years of ``cmp`` (see :func:`add_network_reasons`), rises first."""
+    df = cmp.sites.dropna(subset=["score_change"]) if "score_change" in cmp.sites else \
+        cmp.sites.iloc[0:0]
+    up = df[df["score_change"] > 0].nlargest(n, "score_change")
+    down = df[df["score_change"] < 0].nsmallest(n, "score_change")
+    return pd.concat([up.assign(direction="rises"), down.assign(direction="falls")],
+                     ignore_index=True)
+
+
+def network_year_summary(cmp: Comparison, n: int = 10) -> str:
+    """Lines for a report: the places that gain and lose most between two network years,
+    and why."""
+    years = cmp.sites.attrs.get("network_years")
+    if not years:
+        return ""
+    from .layers.grid_capacity.network import snapshot_label
+
+    a, b = (snapshot_label(y) for y in years)
+    movers = network_year_movers(cmp, n)
+    lines = [f"network year {b} vs {a}, same weights: places that gain and lose most"]
+    for r in movers.itertuples():
+        lines.append(f"  {r.direction}: {r.name} ({r.local_authority}) {r.score_a:.3f} -> "
+                     f"{r.score_b:.3f} ({r.score_change:+.3f}): {r.why}")
+    return "\n".join(lines)

@@ -99,6 +99,11 @@ class _Missing(str):
 
 # --------------------------------------------------------------------------- grid_capacity
 
+#: The default network year of the grid criteria (a scenario's ``network_year``): the
+#: programme's firm-power date, in force as ETYS 2024's 2029/30 snapshot. The grid criteria
+#: that depend on it are listed in ``layers.grid_capacity.NETWORK_YEAR_CRITERIA``.
+NETWORK_YEAR = 2030
+
 _PLACE = ("etys_2024", "fes2024_gsp", "nged_substations", "ukpn_sites", "etys_coords_pypsagb",
           "osm_hv_2017")
 _PIECE_DIST_SUB = [[0, 1], [5, 0.8], [15, 0.4], [40, 0]]
@@ -108,11 +113,12 @@ _GRID_CAPACITY = {
         name="dist_substation_132kv_km", layer="grid_capacity",
         title="Distance to nearest 132 kV+ substation", unit="km", direction="min",
         description="Straight-line distance from the cell centre to the nearest substation "
-                    "with a 132 kV or higher busbar: ETYS 2024 sites in the 2030 network "
-                    "(placed in the module's order of trust), NGED Super Grid, Bulk Supply "
+                    "with a 132 kV or higher busbar: ETYS 2024 sites in the network year's "
+                    "snapshot (default 2030: 2029/30; placed in the module's order of "
+                    "trust), NGED Super Grid, Bulk Supply "
                     "Point and 132 kV switching stations, and UKPN 132 kV grid substations.",
         sources=_PLACE,
-        coverage="GB. 551 of the 746 onshore ETYS sites in the 2030 network are placed; "
+        coverage="GB. 546 of the 740 onshore ETYS sites in the 2030 network are placed; "
                  "the rest (new wind, storage and landing sites, mostly in Scotland) make "
                  "distances there overstated. DNO 132 kV sites only in NGED and UKPN areas; "
                  "elsewhere only transmission-owner 132 kV sites (all of Scotland's) count.",
@@ -121,10 +127,11 @@ _GRID_CAPACITY = {
         name="dist_transmission_km", layer="grid_capacity",
         title="Distance to nearest 400/275 kV substation", unit="km", direction="min",
         description="Straight-line distance to the nearest ETYS 2024 site with a 400 or "
-                    "275 kV busbar in the 2030 network (tee points and offshore platforms "
-                    "dropped), or an NGED Super Grid substation.",
+                    "275 kV busbar in the network year's snapshot (default 2030: 2029/30; "
+                    "tee points and offshore platforms dropped), or an NGED Super Grid "
+                    "substation.",
         sources=_PLACE,
-        coverage="GB; 338 of the 426 onshore 400/275 kV sites in the 2030 network are "
+        coverage="GB; 334 of the 420 onshore 400/275 kV sites in the 2030 network are "
                  "placed. Unplaced ones are mostly new wind, storage and offshore-wind "
                  "landing sites in Scotland and on the east coast.",
         default_transform={"type": "piecewise", "points": [[0, 1], [10, 0.6], [30, 0.2],
@@ -146,8 +153,9 @@ _GRID_CAPACITY = {
         title="Circuit capacity into the nearest transmission node", unit="MVA",
         direction="max",
         description="Sum of winter ratings of the 400/275 kV circuits that join the cell's "
-                    "nearest placed 400/275 kV site to other sites, in the 2030 network "
-                    "(ETYS 2024 B-2-1 with the B-2-2 changes to 2030; 9999 MVA coupler "
+                    "nearest placed 400/275 kV site to other sites, in the network year's "
+                    "snapshot (ETYS 2024 B-2-1 with the B-2-2 changes, OFTO landings and "
+                    "B-5-1 HVDC links to it; default 2030: 2029/30; 9999 MVA coupler "
                     "placeholders dropped): how strong the node is.",
         sources=_PLACE,
         coverage="GB: every land cell takes its nearest placed transmission node.",
@@ -159,7 +167,8 @@ _GRID_CAPACITY = {
         direction="max",
         description="Sum of ratings of the transformers from 400/275 kV down to 132 kV or "
                     "below at the cell's nearest placed transmission node (ETYS 2024 B-3-1 "
-                    "with B-3-2 changes to 2030): what a 132 kV connection could draw.",
+                    "with B-3-2 changes to the network year's snapshot; default 2030: "
+                    "2029/30): what a 132 kV connection could draw.",
         sources=_PLACE,
         coverage="GB: every land cell takes its nearest placed transmission node; nodes "
                  "without step-down transformers (switching stations, generator sites) "
@@ -187,9 +196,11 @@ _GRID_CAPACITY = {
     "tec_queue_mw": Criterion(
         name="tec_queue_mw", layer="grid_capacity",
         title="Transmission queue within 20 km", unit="MW", direction="min",
-        description="Contracted but not yet connected MW in NESO's TEC register (2 Sep "
-                    "2025) at connection sites within 20 km of the cell: one figure per "
-                    "Project ID (its largest cumulative MW minus MW connected), placed by "
+        description="MW of NESO's TEC register (2 Sep 2025) still queued in the network "
+                    "year (not connected by 31 March after its snapshot's first year; a "
+                    "project contracted for later holds its place until its date) at "
+                    "connection sites within 20 km of the cell: one figure per Project ID "
+                    "(cumulative MW of its stages not yet due, minus MW connected), placed by "
                     "matching the connection-site name to a placed ETYS site or a named "
                     "NGED/UKPN/OSM substation.",
         sources=("tec_register_2025",) + _PLACE,
@@ -197,7 +208,9 @@ _GRID_CAPACITY = {
                  "625 GW queued. A fifth is at new 'Connection Node' substations or offshore "
                  "platforms with no location yet, the rest at new or unplaced ETYS sites "
                  "(Navenby, Branxton, New Deer 2, ...). 0 where no placed queue is within "
-                 "20 km, so the criterion understates queues near new substations.",
+                 "20 km, so the criterion understates queues near new substations. Later "
+                 "network years count only this register: applications made after "
+                 "September 2025 are unknown, so later years' queues are lower bounds.",
         default_transform={"type": "piecewise", "points": [[0, 1], [2000, 0.7], [8000, 0.3],
                                                            [20000, 0]]}),
     "dno_queue_mw": Criterion(

@@ -16,6 +16,12 @@ What the page holds, for every land cell of the store
   constraint thresholds: exact through a table of its distinct values when it has at most
   :data:`MAX_CODEBOOK` of them (e.g. ``campus_room_ha``), else quantised linearly on
   16 bits between its national minimum and maximum;
+- for a store with network years (:mod:`growthzones.network_years`), the scenario's
+  network-year criteria (transformed and raw) in every other ETYS snapshot, each coded as
+  its difference from the page's own year (``u16x``: zero wherever the grid is the same,
+  so the five years cost ~0.6 MB at GB 1 km); the page's **Network year** selector
+  (``gzExplorer.setNetworkYear(2035)``) swaps them in and re-scores, and its TOML export
+  says ``network_year``; raw values of those criteria share one encoding across years;
 - every exclusion layer of the store as two bits (excluded, no data), and the
   ``previously_developed`` flag as one byte, so that each exclusion's "except on
   previously developed land" box (the scenario's ``except_previously_developed``) works
@@ -26,7 +32,7 @@ What the page holds, for every land cell of the store
 
 Arrays are delta-coded along the land vector, their bytes split into planes and the
 whole deflated once, then base64-encoded (the browser inflates it with its native
-``DecompressionStream``): about 6 MB at GB 1 km with the default scenario.
+``DecompressionStream``): about 7.4 MB at GB 1 km with the default scenario.
 
 Rendering choice: the map is drawn in British National Grid, not Web Mercator. A
 Leaflet ``CRS.Simple`` whose units are metres of EPSG:27700 makes each 1 km cell exactly
@@ -63,6 +69,7 @@ import numpy as np
 
 from ._errors import InputError, OutputError
 from .scoring.masks import PREVIOUSLY_DEVELOPED
+from .network_years import root_of
 
 #: Quantisation step of the transformed values (16 bits, 65535 = no data).
 QUANT_MAX = 65534
@@ -244,12 +251,43 @@ def explorer_payload(result) -> tuple[dict, bytes]:
                          "weight": c.weight, "description": info.get("description", "")})
     raw_names = list(dict.fromkeys([c.name for c in sc.criteria]
                                    + [c.name for c in sc.constraints]))
-    raws = []
+    years = _other_years(result)  # {snapshot: its result}, for the page's year selector
+    year_names = [nm for nm in raw_names if nm in root_of(store).network.get("criteria", ())]
+    raws, raw_q = [], {}
     for name in raw_names:
-        q, dec = _raw_encoding(store.read_vector(name))
+        vec = store.read_vector(name)
+        if name in year_names and years:  # one encoding for every year, so codes compare
+            allq, dec = _raw_encoding(np.concatenate(
+                [vec] + [r.store.read_vector(name) for r in years.values()]))
+            raw_q[name] = allq.reshape(len(years) + 1, n)
+            q = raw_q[name][0]
+        else:
+            q, dec = _raw_encoding(vec)
         add(f"r:{name}", _delta_planes(q), "u16d", n)
         raws.append({"name": name, "title": meta[name].get("title", name),
                      "unit": meta[name].get("unit", ""), **dec})
+    network = None
+    if years:
+        for k, (snap, r) in enumerate(years.items(), 1):
+            for c in sc.criteria:
+                if c.name in year_names:
+                    base = quantise(result.values[c.name] if c.name in result.values
+                                    else _transformed(store, c))
+                    year = quantise(r.values[c.name] if c.name in r.values
+                                    else _transformed(r.store, c))
+                    add(f"v:{c.name}@{snap}", _diff_planes(year, base), "u16x", n)
+                    arrays[-1]["base"] = f"v:{c.name}"
+            for name in year_names:
+                add(f"r:{name}@{snap}", _diff_planes(raw_q[name][k], raw_q[name][0]),
+                    "u16x", n)
+                arrays[-1]["base"] = f"r:{name}"
+        from .layers.grid_capacity.network import snapshot_label
+
+        snaps = sorted([store.network_snapshot, *years])
+        network = {"current": store.network_snapshot, "criteria": year_names,
+                   "year": sc.network_year if sc.network_year is not None
+                   else store.network_snapshot,
+                   "snapshots": [{"snapshot": s, "label": snapshot_label(s)} for s in snaps]}
 
     excl_names = [k for k, m in meta.items() if m.get("kind") == "exclusion"]
     if len(excl_names) > 16:
@@ -312,8 +350,34 @@ def explorer_payload(result) -> tuple[dict, bytes]:
         "basemap": _basemap_bng(store.basemap),
         "attributions": store.attributions(),
         "arrays": arrays,
+        "networkYears": network,
     }
     return data, b"".join(parts)
+
+
+def _other_years(result) -> dict:
+    """The scenario scored in every other network year of the store (snapshot -> result),
+    for the page's year selector; empty if the store has none or the scenario uses no
+    network-year criterion."""
+    from .scoring import score
+
+    store = result.store
+    root = root_of(store)
+    crit = set(root.network.get("criteria", ()))
+    used = {c.name for c in result.scenario.criteria} | \
+        {c.name for c in result.scenario.constraints}
+    if not root.network_years() or not crit & used:
+        return {}
+    return {s: score(root, result.scenario, network_year=s)
+            for s in sorted(root.network_years()) if s != store.network_snapshot}
+
+
+def _diff_planes(q: np.ndarray, base: np.ndarray) -> bytes:
+    """uint16 codes as their difference from ``base`` (mod 2^16), high then low byte:
+    zero wherever the year agrees with the base year, which deflates to almost nothing."""
+    d = ((q.astype(np.int32) - base.astype(np.int32)) % 65536).astype("<u2")
+    b = d.view(np.uint8).reshape(-1, 2)
+    return b[:, 1].tobytes() + b[:, 0].tobytes()
 
 
 def _transformed(store, c):

@@ -65,6 +65,8 @@ def check_result(result, sites=None) -> None:
 
 
 RUN_FILES = ("ranking.csv", "sites.geojson", "results.gpkg", "score.tif", "map.html")
+#: The per-site network-year timeline ``run`` adds (see :mod:`growthzones.timeline`).
+TIMELINE_FILE = "sites_timeline.csv"
 #: Band description of ``score.tif``.
 SCORE_DESCRIPTION = "suitability score (0-1)"
 #: The file each command records its provenance in (see :mod:`growthzones.provenance`).
@@ -91,7 +93,7 @@ def score_tags(scenario) -> dict:
 
 def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
                   offline: bool = True, log=STDERR, provenance=None,
-                  user_sites: bool | None = None) -> list[Path]:
+                  user_sites: bool | None = None, timeline=None) -> list[Path]:
     """Write what ``growthzones run`` writes, from one result, as one set.
 
     Parameters
@@ -117,6 +119,9 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
         The sites are the user's own (``score_sites``): the GeoPackage gets
         ``user_sites``, ``user_sites_excluded`` and ``user_sites_unscored`` instead of
         ``sites`` and ``site_regions``. Default: True when ``sites`` has no ``region_area_km2``.
+    timeline : pandas.DataFrame, optional
+        :func:`growthzones.timeline.site_timeline` of the sites, written as
+        ``sites_timeline.csv`` in the same set.
 
     Returns
     -------
@@ -145,8 +150,12 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
     if user_sites is None:
         user_sites = "region_area_km2" not in sites.columns
     names = list(RUN_FILES if map else RUN_FILES[:4])
+    if timeline is not None:
+        names.append(TIMELINE_FILE)
     with write_set(folder, log=log) as staged:
         staged.write_csv("ranking.csv", sites.drop(columns="geometry"))
+        if timeline is not None:
+            staged.write_csv(TIMELINE_FILE, timeline)
         # written under its final name, so the GeoJSON layer is called "sites"
         _to_file(sites.to_crs(4326), staged.path("sites.geojson"), driver="GeoJSON",
                  layer="sites")

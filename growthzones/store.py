@@ -16,8 +16,19 @@ default)::
                            without it names sites after towns)
     basemap.geojson        simplified council outlines (offline map background)
     layers/<name>.tif      float32, NaN where the layer has no data
+    layers/<name>@<S>.tif  a network-year criterion in ETYS snapshot S (2025, 2027, 2032,
+                           2035; the plain file is the default 2029/30 snapshot)
+    network/*.csv          the tables behind the network years (nodes, change-table rows,
+                           TEC projects; see growthzones.layers.grid_capacity.changes)
 
 Building is slow and reads raw files; loading is fast and reads only the store.
+
+**Network years.** The grid criteria that depend on the network year carry one raster
+per ETYS snapshot; the manifest's ``network`` entry lists the snapshots with the years
+each is in force, and each such layer's ``network_years`` gives its file and statistics
+per snapshot. :meth:`LayerStore.at_network_year` returns a view of the store in another
+year (the same object each time, rasters still read lazily), which is what scoring uses
+for a scenario's ``network_year``.
 
 Where stores are: :func:`load_layers` reads ``$GROWTHZONES_STORE`` if set, else the
 embedded 1 km store shipped inside the package (found through ``importlib.resources``, so a
@@ -166,6 +177,61 @@ class LayerStore:
             return self.layers.read_cells(name, rows, cols)
         return self.read_vector(name)[pos]
 
+    # --- network years ----------------------------------------------------------------------
+
+    @property
+    def network(self) -> dict:
+        """The manifest's ``network`` entry (empty for a store built without network years)."""
+        return self.manifest.get("network") or {}
+
+    @property
+    def network_snapshot(self) -> int | None:
+        """The ETYS snapshot this store (or view) holds the grid criteria of."""
+        net = self.network
+        return net.get("snapshot", net.get("default_snapshot")) if net else None
+
+    def network_years(self) -> dict[int, tuple[int, int]]:
+        """Snapshots this store carries -> (first, last) year each is in force."""
+        return {int(k): tuple(v["years"]) for k, v in self.network.get("snapshots", {}).items()}
+
+    def snapshot_for(self, year) -> int | None:
+        """The snapshot in force in network ``year``, or an InputError listing the years
+        (see :func:`growthzones.network_years.snapshot_for`)."""
+        from .network_years import snapshot_for
+
+        return snapshot_for(self, year)
+
+    def at_network_year(self, year) -> LayerStore:
+        """This store with the grid criteria of network ``year`` (its ETYS snapshot).
+
+        The view shares the base rasters and reads only the network-year files it needs
+        (lazily); asking twice gives the same object, so scoring's cache holds across
+        calls. ``None`` gives this store as it is. See
+        :func:`growthzones.network_years.at_network_year`.
+
+        Raises
+        ------
+        InputError
+            ``year`` is not a whole number, or no snapshot of the store covers it (the
+            message lists those it has).
+        """
+        from .network_years import at_network_year
+
+        return at_network_year(self, year)
+
+    def network_table(self, name: str) -> pd.DataFrame:
+        """One of the tables behind the network years (``network_nodes``,
+        ``network_changes``, ``tec_projects``), read from the store."""
+        rel = self.network.get("tables", {}).get(name)
+        if rel is None:
+            raise LayerStoreError(f"the store at {self.path} has no network table {name!r}; "
+                                  f"{_REBUILD}")
+        cache = self.__dict__.get("_network_root", self).__dict__.setdefault(
+            "_network_tables", {})
+        if name not in cache:
+            cache[name] = _read_table(self.path / rel, {})
+        return cache[name]
+
     def unflatten(self, values: np.ndarray, fill=np.nan) -> np.ndarray:
         """Put a land-cell vector back on the 2-D grid."""
         out = np.full(self.grid.shape[0] * self.grid.shape[1], fill,
@@ -225,10 +291,15 @@ def load_layers(path: str | os.PathLike | None = None) -> LayerStore:
                                   f"is {grid.shape} at {grid.resolution:g} m; {_REBUILD}")
         return arr
 
-    for name in layer_meta:
-        if not (path / "layers" / f"{name}.tif").exists():
-            raise LayerStoreError(f"layer file {path / 'layers' / f'{name}.tif'} is missing; "
-                                  f"rebuild the store with 'growthzones data build'")
+    for name, meta in layer_meta.items():
+        files = [f"layers/{name}.tif"] + [
+            v.get("file", "") if isinstance(v, dict) else ""
+            for v in (meta.get("network_years") or {}).values()]
+        for rel in files:
+            if not rel or not (path / rel).exists():
+                raise LayerStoreError(f"layer file {path / (rel or f'layers/{name}@?.tif')} "
+                                      f"is missing; rebuild the store with 'growthzones data "
+                                      f"build'")
     layers = _LazyRasters(path / "layers", list(layer_meta), grid)
     basemap_path = path / "basemap.geojson"
     basemap = None
@@ -340,11 +411,28 @@ class _LazyRasters(Mapping):
     none is read until asked for.
     """
 
-    def __init__(self, folder: Path, names: list[str], grid: GridSpec):
+    def __init__(self, folder: Path, names: list[str], grid: GridSpec, *,
+                 files: dict[str, str] | None = None, parent: _LazyRasters | None = None):
         self._folder, self._names, self._grid = folder, names, grid
         self._arrays: dict[str, np.ndarray] = {}
+        #: name -> file stem where it differs (a network-year variant, ``name@2035``)
+        self._files = files or {}
+        self._parent = parent
+
+    def variant(self, files: dict[str, str]) -> _LazyRasters:
+        """The same layers with some read from other files; the rest shared with the base
+        (the store's own rasters, also when this is already a variant)."""
+        base = self
+        while base._parent is not None:
+            base = base._parent
+        return _LazyRasters(self._folder, self._names, self._grid, files=files, parent=base)
+
+    def _shared(self, name: str) -> bool:
+        return self._parent is not None and name not in self._files
 
     def __getitem__(self, name: str) -> np.ndarray:
+        if self._shared(name):
+            return self._parent[name]
         if name not in self._arrays:
             if name not in self._names:
                 raise KeyError(name)
@@ -361,11 +449,11 @@ class _LazyRasters(Mapping):
         return name in self._names
 
     def loaded(self, name: str) -> bool:
-        return name in self._arrays
+        return self._parent.loaded(name) if self._shared(name) else name in self._arrays
 
     def read(self, name: str) -> np.ndarray:
         """The raster as float32, not cached."""
-        f = self._folder / f"{name}.tif"
+        f = self._folder / f"{self._files.get(name, name)}.tif"
         try:
             arr, g = read_raster(f)
         except Exception as exc:  # rasterio raises its own error types
@@ -381,7 +469,7 @@ class _LazyRasters(Mapping):
         import rasterio
         from rasterio.windows import Window
 
-        f = self._folder / f"{name}.tif"
+        f = self._folder / f"{self._files.get(name, name)}.tif"
         try:
             with rasterio.open(f) as src:
                 if (src.height, src.width) != self._grid.shape:
@@ -463,36 +551,61 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
         write_json(tmp / "basemap.geojson", basemap_geojson(areas), compact=True)
 
         land_cells = int(base.land.sum())
-        metas, used = {}, {}
+        metas, used, variants, network = {}, {}, {}, None
         for mod in LAYER_MODULES:
             t = time.perf_counter()
-            arrays = mod.build(sources, grid, base)
+            # a module with network years also hands back the tables behind them
+            tables = {} if hasattr(mod, "network_manifest") else None
+            arrays = (mod.build(sources, grid, base) if tables is None
+                      else mod.build(sources, grid, base, tables=tables))
             # A theme may also give small tables for the store (e.g. the industrial
             # register's sites, SITES_FILE): file name -> DataFrame.
             for fname, table in (mod.tables(sources) if hasattr(mod, "tables") else {}).items():
                 table.to_csv(tmp / fname, index=False)
             for name, arr in arrays.items():
-                crit = REGISTRY[name]
                 arr = np.where(base.land, arr, np.nan).astype(np.float32)
                 write_raster(tmp / "layers" / f"{name}.tif", arr, grid)
                 have = np.isfinite(arr) & base.land
+                vals = arr[have]
+                stats = ({"min": float(vals.min()), "max": float(vals.max()),
+                          "mean": float(vals.mean())} if vals.size else {})
+                cover = round(float(have.sum()) / land_cells, 4)
+                base_name, _, snap = name.partition("@")
+                if snap:  # a network-year variant: recorded under its criterion below
+                    variants.setdefault(base_name, {})[snap] = {
+                        "file": f"layers/{name}.tif", "coverage_fraction": cover,
+                        "stats": stats}
+                    continue
+                crit = REGISTRY[name]
                 meta = crit.to_dict()
                 counts = getattr(arrays, "counts", {}).get(name, {})
                 meta["coverage"] = crit.coverage_text(counts)
                 if counts:
                     meta["counts"] = counts
-                meta["coverage_fraction"] = round(float(have.sum()) / land_cells, 4)
-                vals = arr[have]
-                meta["stats"] = ({"min": float(vals.min()), "max": float(vals.max()),
-                                  "mean": float(vals.mean())} if vals.size else {})
+                meta["coverage_fraction"] = cover
+                meta["stats"] = stats
                 srcs = [catalog()[sid] for sid in crit.sources]
                 meta["licence"] = "; ".join(dict.fromkeys(s.licence for s in srcs))
                 meta["data_date"] = "; ".join(dict.fromkeys(s.data_date for s in srcs))
                 meta["commercial_use"] = all(s.commercial for s in srcs)
                 metas[name] = meta
                 used.update((s.id, s) for s in srcs)
-            _log(f"  {mod.__name__.rsplit('.', 1)[-1]}: {', '.join(arrays)} "
-                 f"({time.perf_counter() - t:.1f}s)", log)
+            if tables:
+                (tmp / "network").mkdir(exist_ok=True)
+                for tname, df in tables.items():
+                    df.to_csv(tmp / "network" / f"{tname}.csv", index=False)
+                network = mod.network_manifest(tables)
+            _log(f"  {mod.__name__.rsplit('.', 1)[-1]}: "
+                 f"{', '.join(n for n in arrays if '@' not in n)}"
+                 + (f"; {len(arrays) - sum('@' not in n for n in arrays)} network-year "
+                    f"variants" if any('@' in n for n in arrays) else "")
+                 + f" ({time.perf_counter() - t:.1f}s)", log)
+        for name, per in variants.items():
+            own = str(network["default_snapshot"]) if network else None
+            metas[name]["network_years"] = dict(sorted({
+                **per, **({own: {"file": f"layers/{name}.tif",
+                                 "coverage_fraction": metas[name]["coverage_fraction"],
+                                 "stats": metas[name]["stats"]}} if own else {})}.items()))
         for sid in ("lsoa_ew", "datazones_scotland", "lookup_lsoa_lad", "lookup_dz_council",
                     "geonames_places"):
             used[sid] = catalog()[sid]
@@ -502,6 +615,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
             "command": command or f"growthzones data build --resolution {resolution:g}",
             "grid": grid.to_dict(), "land_cells": land_cells,
             "layers": metas,
+            **({"network": network} if network else {}),
             "sources": {sid: {k: v for k, v in vars(s).items() if k != "id"}
                         for sid, s in sorted(used.items())},
         }

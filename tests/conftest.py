@@ -171,9 +171,17 @@ def _build_each_layer_once():
     from growthzones.layers.base import Built
 
     def memo_build(mod, real):
-        def build(sources, grid, base):
-            arrays = _once((mod.__name__, str(sources.root), grid),
-                           lambda: real(sources, grid, base))
+        keeps = hasattr(mod, "network_manifest")  # it also hands back network-year tables
+
+        def build(sources, grid, base, tables=None):
+            def run():
+                kept = {} if keeps else None
+                out = real(sources, grid, base, tables=kept) if keeps else \
+                    real(sources, grid, base)
+                return out, kept
+            arrays, kept = _once((mod.__name__, str(sources.root), grid), run)
+            if tables is not None and kept:
+                tables.update(kept)
             return Built({name: arr.copy() for name, arr in arrays.items()},
                          getattr(arrays, "counts", {}))
         return build

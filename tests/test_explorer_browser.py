@@ -248,3 +248,20 @@ def test_injected_scenario_name_shows_as_text(browser, result):
     assert browser.errors == []
     toml = browser.eval("gzExplorer.exportScenario()")
     assert gz.parse_scenario(__import__("tomllib").loads(toml)).name == XSS_SCENARIO
+
+
+def test_network_year_switch_matches_python_in_that_year(browser, result):
+    assert browser.eval("gzExplorer.networkYears") == [2025, 2027, 2029, 2032, 2035]
+    assert browser.eval("gzExplorer.networkYear()") == 2029  # the scenario's 2030
+    browser.eval("gzExplorer.setNetworkYear(2035)")
+    try:
+        r35 = gz.score(result.store, result.scenario, network_year=2035)
+        w = browser.eval("gzExplorer.weights()")
+        page = _page_top(browser)
+        twin = explorer.page_top_sites(r35, w, top=20)
+        assert [s["pos"] for s in page] == twin["pos"].tolist()
+        assert [s["pos"] for s in page] != \
+            explorer.page_top_sites(result, w, top=20)["pos"].tolist()  # the grid moved
+        assert "network_year = 2035" in browser.eval("gzExplorer.exportScenario()")
+    finally:
+        browser.eval("gzExplorer.setNetworkYear(2029)")

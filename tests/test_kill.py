@@ -106,9 +106,11 @@ def coarse_store(tmp_path_factory):
     land = sample("land.tif", nodata=0)
     sample("la_index.tif", nodata=0)
     sc = gz.load_scenario()  # only the layers the default scenario reads, to save time
-    m["layers"] = {n: meta for n, meta in m["layers"].items()
+    m["layers"] = {n: {k: v for k, v in meta.items() if k != "network_years"}
+                   for n, meta in m["layers"].items()
                    if n in sc.weights or n in sc.exclusions
                    or n in {c.name for c in sc.constraints}}
+    m.pop("network", None)  # the default network year only (no per-year layers copied)
     for name in m["layers"]:
         sample(f"layers/{name}.tif")
     for f in ("local_authorities.csv", "places.csv"):

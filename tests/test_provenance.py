@@ -118,7 +118,7 @@ def test_run_json_records_version_argv_store_scenario_and_timings(commercial_run
     assert "campus_room_ha" in sc["constraints"] and sc["exclusions"]
     assert sc["criteria"]["dist_transmission_km"]["transform"]  # transforms resolved
     assert set(rec["files"]) == {"ranking.csv", "sites.geojson", "results.gpkg", "score.tif",
-                                 "map.html"}
+                                 "map.html", "sites_timeline.csv"}  # the store has years
     assert {"load", "score", "sites"} <= set(rec["timings"])
     assert all(v >= 0 for v in rec["timings"].values())
     for s in rec["sources"]:

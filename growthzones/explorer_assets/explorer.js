@@ -30,7 +30,8 @@
     top: D.scenario.top,
     sepKm: D.scenario.minSeparationKm,
     w: null, score: null, ranked: null, excluded: null, sites: [], selected: null,
-    timings: {}, latencies: [], recordLatency: false
+    timings: {}, latencies: [], recordLatency: false,
+    networkYear: D.networkYears ? D.networkYears.current : null   // ETYS snapshot shown
   };
   D.criteria.forEach(function (c) { S.themeFactor[c.theme] = 1; });
 
@@ -73,10 +74,17 @@
   var best = new Float64Array(K), worst = new Float64Array(K);
   D.raw.forEach(function (r) { raws[r.name] = r; });
 
+  function u16x(buf, off, n, base) {  // difference from a decoded base array, two planes
+    var out = new Uint16Array(n);
+    for (var i = 0; i < n; i++) out[i] = (base[i] + ((buf[off + i] << 8) | buf[off + n + i])) & 0xffff;
+    return out;
+  }
+
   function decode(buf) {
     D.arrays.forEach(function (a) {
       A[a.name] = a.kind === "u8" ? buf.subarray(a.offset, a.offset + a.count)
-                                  : u16d(buf, a.offset, a.count);
+                : a.kind === "u16x" ? u16x(buf, a.offset, a.count, A[a.base])
+                : u16d(buf, a.offset, a.count);
     });
     var land = A.land, W = G.width;
     landIdx = new Int32Array(N);
@@ -90,10 +98,23 @@
         i++;
       }
     }
+    la = A.la; exclBits = A.excl; exclNodata = A.excl_nodata; prevDev = A.prevdev || null;
+    buildCriteria();
+  }
+
+  // The criteria of the chosen network year (D.networkYears): arrays "v:NAME@YEAR" and
+  // "r:NAME@YEAR" replace the base year's for the network-year criteria.
+  function yearArray(key) {
+    var y = S.networkYear, k = key + "@" + y;
+    return (y !== null && y !== (D.networkYears || {}).current && A[k]) ? A[k] : A[key];
+  }
+  function buildCriteria() {
+    var i;
+    vals = []; haveMask = []; patHave = []; Qcol = [];
     var codes = new Float64Array(N);
     Qr = new Uint16Array(N * K);
     for (var j = 0; j < K; j++) {
-      var q = A["v:" + D.criteria[j].name], v = new Float64Array(N), hm = null;
+      var q = yearArray("v:" + D.criteria[j].name), v = new Float64Array(N), hm = null;
       var hi = -Infinity, lo = Infinity, bit = Math.pow(2, j);
       for (i = 0; i < N; i++) {
         var x = q[i];
@@ -124,8 +145,7 @@
       }
       pattern[i] = id;
     }
-    la = A.la; exclBits = A.excl; exclNodata = A.excl_nodata; prevDev = A.prevdev || null;
-    D.raw.forEach(function (r) { rawQ[r.name] = A["r:" + r.name]; });
+    D.raw.forEach(function (r) { rawQ[r.name] = yearArray("r:" + r.name); });
   }
 
   function rawValue(name, i) {
@@ -548,6 +568,19 @@
     el("gz-desc").textContent = D.scenario.description;
     el("gz-method").value = S.method;
     el("gz-method").addEventListener("change", function (ev) { S.method = ev.target.value; changed(ev); });
+    if (D.networkYears) {
+      var ys = el("gz-year");
+      D.networkYears.snapshots.forEach(function (y) {
+        var o = document.createElement("option");
+        o.value = String(y.snapshot); o.textContent = y.label;
+        if (y.snapshot === D.networkYears.current) o.selected = true;
+        ys.appendChild(o);
+      });
+      el("gz-year-section").hidden = false;
+      ys.addEventListener("change", function (ev) {
+        S.networkYear = Number(ev.target.value); buildCriteria(); changed(ev);
+      });
+    }
     var box = el("gz-weights"), themes = [];
     D.criteria.forEach(function (c) { if (themes.indexOf(c.theme) < 0) themes.push(c.theme); });
     themes.forEach(function (t) {
@@ -631,6 +664,8 @@
     lines.push("#   growthzones run --scenario this-file.toml");
     lines.push("name = " + tomlString(T.name));
     lines.push("description = " + tomlString(T.description));
+    if (D.networkYears) lines.push("network_year = " + String(S.networkYear === D.networkYears.current
+                                                              ? D.networkYears.year : S.networkYear));
     D.criteria.forEach(function (c, j) {
       var src = T.criteria[c.name];
       lines.push("");
@@ -707,6 +742,7 @@
     D.exclusions.forEach(function (e, b) { var s = el("gz-x-" + e.name); if (s) s.checked = S.exclusionOn[b]; });
     D.exclusions.forEach(function (e, b) { var s = el("gz-xe-" + e.name); if (s) s.checked = S.exceptOn[b]; });
     el("gz-method").value = S.method;
+    if (D.networkYears) el("gz-year").value = String(S.networkYear);
   }
   var resolveReady, rejectReady;
   var api = {
@@ -753,6 +789,14 @@
       ["min", "max", "missing"].forEach(function (b) { if (b in bounds) S.constraints[k][b] = bounds[b]; });
       update();
     },
+    /** ETYS snapshots this page carries (e.g. [2025, 2027, 2029, 2032, 2035]); [] if none. */
+    networkYears: D.networkYears ? D.networkYears.snapshots.map(function (y) { return y.snapshot; }) : [],
+    /** Show the grid of one snapshot (a value of networkYears). Re-scores. */
+    setNetworkYear: function (y) {
+      if (api.networkYears.indexOf(y) < 0) throw new Error("network year " + y + " is not in this page; it has: " + api.networkYears.join(", "));
+      S.networkYear = y; syncSliders(); buildCriteria(); update();
+    },
+    networkYear: function () { return S.networkYear; },
     setMethod: function (m) {
       if (m !== "wlc" && m !== "topsis") throw new Error("method '" + m + "' is not available here; use 'wlc' or 'topsis'");
       S.method = m; syncSliders(); update();

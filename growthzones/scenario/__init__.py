@@ -5,6 +5,7 @@ A scenario is a TOML file (or a built-in one by name: ``load_scenario("default")
 
     name = "Default"
     description = "Grid first."
+    network_year = 2030             # the grid of that year (its ETYS snapshot)
 
     [criteria.dist_substation_132kv_km]
     weight = 3                      # any non-negative number; normalised to sum to 1
@@ -25,6 +26,10 @@ A scenario is a TOML file (or a built-in one by name: ``load_scenario("default")
     [sites]
     top = 20
     min_separation_km = 25
+
+**Network year.** ``network_year`` (a whole number, 2025-2036) picks the ETYS snapshot the
+grid criteria describe: the one in force that year (2030 -> 2029/30; see
+:meth:`growthzones.store.LayerStore.at_network_year`). Left out, the store's own (2030).
 
 **Weights.** ``[weights] method = "direct"`` (the default) takes each criterion's
 ``weight``; :attr:`Scenario.weights` reports them normalised to sum to 1. With
@@ -98,6 +103,7 @@ from .load import (
     builtin_scenarios,
     load_scenario,
     scenario_file,
+    with_network_year,
     with_overrides,
     with_sites,
 )
@@ -108,20 +114,22 @@ from .spec import (
     MAX_SEPARATION_KM,
     MAX_TOP,
     MIN_WEIGHT_SHARE,
+    NETWORK_YEAR_RANGE,
     TOPSIS_IDEALS,
     WEIGHT_METHODS,
     Aggregation,
     Constraint,
     CriterionWeight,
     check_min_separation_km,
+    check_network_year,
     check_top,
 )
 
 __all__ = [
     "AGGREGATIONS", "DEFAULT_SCENARIO", "MAX_CONSISTENCY_RATIO", "MAX_SEPARATION_KM",
-    "MAX_TOP", "MIN_WEIGHT_SHARE", "SAATY_RANDOM_INDEX", "TOPSIS_IDEALS", "WEIGHT_METHODS",
+    "MAX_TOP", "MIN_WEIGHT_SHARE", "NETWORK_YEAR_RANGE", "SAATY_RANDOM_INDEX", "TOPSIS_IDEALS", "WEIGHT_METHODS",
     "AHPResult", "Aggregation", "Constraint", "CriterionWeight", "Scenario", "_suggest",
-    "ahp_weights", "builtin_scenarios", "check_min_separation_km", "check_theme_scales",
-    "check_top", "load_scenario", "override_label", "parse_scenario", "scenario_file",
-    "with_overrides", "with_sites",
+    "ahp_weights", "builtin_scenarios", "check_min_separation_km", "check_network_year",
+    "check_theme_scales", "check_top", "load_scenario", "override_label", "parse_scenario",
+    "scenario_file", "with_network_year", "with_overrides", "with_sites",
 ]

@@ -21,7 +21,7 @@ from ..catalog import PACKAGE_DIR, package_path
 from ._text import _checked, _is_number, _show, _suggest
 from .overrides import check_theme_scales, override_label, scale_theme_weights
 from .parse import Scenario, parse_scenario
-from .spec import check_min_separation_km, check_top
+from .spec import check_min_separation_km, check_network_year, check_top
 
 #: The default scenario file (the built-in ``default``), inside the installed package.
 DEFAULT_SCENARIO = PACKAGE_DIR / "scenarios" / "default.toml"
@@ -179,3 +179,17 @@ def with_sites(scenario: Scenario, *, top: int | None = None,
                    min_separation_km=(check_min_separation_km(min_separation_km)
                                       if min_separation_km is not None
                                       else scenario.min_separation_km))
+
+
+def with_network_year(scenario: Scenario, year) -> Scenario:
+    """A copy whose grid criteria are those of network ``year`` (``--network-year``).
+
+    ``None`` keeps the scenario's own. Which years a store carries is checked when
+    scoring (:meth:`growthzones.store.LayerStore.at_network_year`).
+    """
+    if not isinstance(scenario, Scenario):
+        raise InputError(f"scenario is a {type(scenario).__name__}; give a Scenario "
+                         f"(from load_scenario)")
+    if year is None:
+        return scenario
+    return replace(scenario, network_year=check_network_year(year, "network_year"))

@@ -29,11 +29,12 @@ from .spec import (
     CriterionWeight,
     _normalised,
     check_min_separation_km,
+    check_network_year,
     check_top,
 )
 
 _TOP_KEYS = {"name", "description", "criteria", "weights", "aggregation", "constraints",
-             "exclusions", "sites", "themes"}
+             "exclusions", "sites", "themes", "network_year"}
 _CRIT_KEYS = {"weight", "transform", "direction"}
 _SITE_KEYS = {"top", "min_separation_km"}
 _WEIGHT_KEYS = {"method", "pairwise"}
@@ -60,6 +61,9 @@ class Scenario:
     constraints: tuple[Constraint, ...] = ()
     #: exclusions lifted where a cell is previously developed (see :mod:`..scoring.masks`)
     except_previously_developed: tuple[str, ...] = ()
+    #: The year whose grid the grid criteria describe (its ETYS snapshot: see
+    #: :meth:`growthzones.store.LayerStore.at_network_year`); None = the store's own.
+    network_year: int | None = None
 
     @property
     def weights(self) -> dict[str, float]:
@@ -133,6 +137,8 @@ class Scenario:
                 entry = {"weight": c.weight, **entry}
             crit[c.name] = entry
         data = {"name": self.name, "description": self.description, "criteria": crit}
+        if self.network_year is not None:
+            data["network_year"] = self.network_year
         if ahp:
             pairwise: dict = {}
             for a, b, v in self.ahp.judgements:
@@ -432,6 +438,11 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
             exclusions.append(name)
     excepted = _parse_exceptions(excepted, exclusions, excl_names, problems)
 
+    network_year = None
+    if data.get("network_year") is not None:
+        network_year = _checked(problems, lambda: check_network_year(data["network_year"],
+                                                                     "network_year"))
+
     sites = _table(data, "sites", problems, "[sites] top = 20")
     for k in sites:
         if k not in _SITE_KEYS:
@@ -446,4 +457,5 @@ def parse_scenario(data: dict, *, source: str = "<memory>") -> Scenario:
                     exclusions=tuple(exclusions), top=top, min_separation_km=sep,
                     description=str(data.get("description", "")), source=source,
                     weighting=method, ahp=ahp, aggregation=aggregation,
-                    constraints=tuple(constraints), except_previously_developed=excepted)
+                    constraints=tuple(constraints), except_previously_developed=excepted,
+                    network_year=network_year)

@@ -149,3 +149,29 @@ def check_min_separation_km(value, what: str = "min_separation_km", *, text: boo
         raise InputError(f"{what} is {_show(value)}; it must be a positive number{fix}")
     return number(value, what, min=0.0, strict_min=True, max=MAX_SEPARATION_KM,
                   example=example)
+
+
+#: Network years a scenario may name: ETYS 2024's snapshots run from 2025/26 to 2035/36;
+#: which of them a store carries is checked when scoring (the message lists them).
+NETWORK_YEAR_RANGE = (2025, 2036)
+
+
+def check_network_year(value, what: str = "network_year", *, text: bool = False) -> int:
+    """A network year: a whole number in :data:`NETWORK_YEAR_RANGE`.
+
+    >>> check_network_year(2040)
+    Traceback (most recent call last):
+    ...
+    growthzones._errors.InputError: network_year is 2040; the grid is known for 2025 to 2036 (ETYS 2024 snapshots 2025/26, 2027/28, 2029/30, 2032/33, 2035/36), e.g. network_year = 2035
+    """
+    example = "--network-year 2035" if what.startswith("--") else f"{what} = 2035"
+    lo, hi = NETWORK_YEAR_RANGE
+    if not text and not _is_number(value):
+        raise InputError(f"{what} is {_show(value)}; it must be a year, a whole number from "
+                         f"{lo} to {hi} (e.g. {example})")
+    year = whole_number(value, what, example=example)
+    if not lo <= year <= hi:
+        raise InputError(f"{what} is {year}; the grid is known for {lo} to {hi} (ETYS 2024 "
+                         f"snapshots 2025/26, 2027/28, 2029/30, 2032/33, 2035/36), e.g. "
+                         f"{example}")
+    return year

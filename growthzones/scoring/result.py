@@ -164,7 +164,8 @@ class ScoreResult:
         return pd.DataFrame(rows, columns=cols).set_index("reason")
 
 
-def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32) -> ScoreResult:
+def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32,
+          network_year: int | None = None) -> ScoreResult:
     """Score every land cell of ``store`` under ``scenario``.
 
     Parameters
@@ -176,6 +177,10 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32) -> ScoreRe
     dtype
         ``numpy.float32`` (default, fast) or ``numpy.float64`` (for exact comparisons
         with other MCDA libraries); each has its own cache.
+    network_year
+        The grid of this year (overrides the scenario's ``network_year``); the result's
+        ``store`` is then the store's view in that year
+        (:meth:`~growthzones.store.LayerStore.at_network_year`).
 
     Examples
     --------
@@ -189,6 +194,11 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32) -> ScoreRe
         (including the two swapped), or ``dtype`` is not float32/float64.
     """
     check_score_args(store, scenario, dtype)
+    if network_year is not None:
+        from ..scenario import with_network_year
+
+        scenario = with_network_year(scenario, network_year)
+    store = store.at_network_year(scenario.network_year)
     dtype = np.dtype(dtype)
     weights = scenario.weights
     cm = criteria_matrix(store, scenario, dtype)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from growthzones.layers import grid_capacity as gc
 from growthzones.layers.grid_capacity import CRITERIA
 
 
@@ -58,4 +59,7 @@ def test_real_layers_have_data_on_land_only(layers, base_1km):
         if name not in ("dno_queue_mw", "distribution_headroom_mva", "dno_demand_headroom_mva",
                         "gsp_import_limit_mw"):  # NaN outside their operators' areas
             assert np.isfinite(arr[land]).all(), name
-    assert set(layers) == set(CRITERIA)
+    # the plain names, and each network-year criterion once per other ETYS snapshot
+    others = [s for s in gc.SNAPSHOTS if s != gc.snapshot_of(gc.NETWORK_YEAR)]
+    assert set(layers) == set(CRITERIA) | {f"{n}@{s}" for n in gc.NETWORK_YEAR_CRITERIA
+                                           for s in others}

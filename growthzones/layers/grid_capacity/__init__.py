@@ -1,11 +1,19 @@
 """Grid capacity: where ~500 MW of firm supply can be connected, and how hard it will be.
 
 Every quantity starts from the ETYS 2024 substation index: the transmission owners' list
-of site codes (4 letters) and their voltages. Sites are taken as they will stand in
-:data:`NETWORK_YEAR` (2030, the programme's firm-power date): a site counts if it has a
-circuit or transformer in the 2024/25 model or one added by 2030 in ETYS's change tables,
-and circuit ratings are the 2024/25 ratings with the 2025-2030 additions, removals and
-re-ratings applied. Tee points and border nodes (names with TEE, BORDER, BOUNDARY) are
+of site codes (4 letters) and their voltages. Sites are taken as they stand in a
+**network year**: one of ETYS's snapshots 2025/26, 2027/28, 2029/30, 2032/33, 2035/36
+(:data:`SNAPSHOTS`; the year a scenario asks for maps to the snapshot in force then, so
+the default :data:`NETWORK_YEAR` 2030 is the 2029/30 snapshot; see :mod:`.network`). A
+site counts if it has a circuit or transformer in the 2024/25 model or one added by the
+snapshot in the change tables (B-2-2a..d circuits, B-3-2a..d transformers, B-5-1 HVDC
+links; OFTO landings and HVDC links count at their onshore sites from their snapshot),
+and ratings are the 2024/25 ratings with the changes to the snapshot applied. The TEC
+queue is counted up to the snapshot's connection dates (:func:`tec_queued_by`: a stage
+due by then is connected and leaves the queue; a later one holds its place). Only the
+:data:`NETWORK_YEAR_CRITERIA` depend on the year; :func:`build` returns them for every
+snapshot (``name@2035``), and :mod:`.changes` the tables that explain the differences.
+Tee points and border nodes (names with TEE, BORDER, BOUNDARY) are
 junctions, not substations, and offshore platforms cannot host a campus; both are dropped.
 
 Coordinates: ETYS has none. Each site code is placed by the first source below that knows
@@ -28,10 +36,12 @@ Dalmally). Every point from sources 2-6 is then checked against ETYS's circuit r
 lengths: a circuit of L km cannot join two sites more than L + 15 km apart (the slack
 covers village-centre geocodes and ETYS's nominal 1 km lengths), so a point that breaks
 as many links to FES-placed neighbours as it keeps is refused and the next source tried.
-Against FES, the name matches of NGED, UKPN and OSM agree to a median 0.1 km; 26 points
-are refused, 24 of them Nominatim geocodes of the wrong place ("Middleton", "Hambleton",
-"Windyhill" 70-110 km from their neighbours). With the 2024 data 551 of 746 onshore sites
-of the 2030 network are placed (312 by FES), 338 of the 426 at 400/275 kV.
+Against FES, the name matches of NGED, UKPN and OSM agree to a median 0.1 km; 29 points
+are refused, nearly all Nominatim geocodes of the wrong place ("Middleton", "Hambleton",
+"Windyhill" 70-110 km from their neighbours). Sites are placed once for all snapshots
+(the union of their sites, checked against the union of their routes), so a site keeps
+its point from year to year. With the 2024 data 546 of 740 onshore sites of the 2030
+network are placed (312 by FES), 334 of the 420 at 400/275 kV.
 
 Node quantities are put on cells by these rules (each criterion states its own):
 
@@ -56,7 +66,8 @@ Grid, not British National Grid (never read as BNG), 0/0 and out-of-range coordi
 dropped; OSM-2017 files are ``#``-separated with ``SRID=4326;`` WKT and semicolon-joined
 voltages in volts.
 
-Modules: :mod:`.names` (name keys), :mod:`.network` (ETYS tables and ratings),
+Modules: :mod:`.names` (name keys), :mod:`.network` (ETYS tables, snapshots, ratings),
+:mod:`.changes` (network-year tables and :func:`why_changes`),
 :mod:`.placement` (coordinates of ETYS sites), :mod:`.retired` (retired plant),
 :mod:`.queues` (TEC and NGED queues), :mod:`.headroom` (UKPN headroom, DNO areas),
 :mod:`.boundaries` (ETYS boundaries). This package module holds the edge:
@@ -84,6 +95,7 @@ from ...grid import (
 from .. import industry
 from ..base import Built
 from .boundaries import LONDON_XY, boundary_crossings
+from .changes import NETWORK_YEAR_CRITERIA, network_manifest, network_year_tables, why_changes
 from .headroom import (
     DNO_AREA_KM,
     DNO_MEASURES,
@@ -112,12 +124,16 @@ from .names import _in_gb, _same_place, normalise_site_name, station_key
 from .network import (
     NETWORK_YEAR,
     PLACEHOLDER_MVA,
+    SNAPSHOTS,
     apply_changes,
     network_sites,
     node_circuit_mva,
     node_transformer_mva,
     read_etys,
     site_links,
+    snapshot_cutoff,
+    snapshot_label,
+    snapshot_of,
     summarise_sites,
 )
 from .placement import (
@@ -127,6 +143,7 @@ from .placement import (
     clean_ukpn_sites,
     locate_network_sites,
     locate_sites,
+    locate_sites_by_year,
     nged_hv_sites,
     parse_voltages_kv,
     place_sites,
@@ -139,6 +156,7 @@ from .placement import (
     read_placements,
     read_ukpn_raw,
     read_ukpn_sites,
+    sites_in_year,
     ukpn_hv_sites,
 )
 from .queues import (
@@ -148,6 +166,7 @@ from .queues import (
     nged_queue_by_gsp,
     place_by_name,
     tec_projects,
+    tec_queued_by,
 )
 from .retired import (
     DUKES_CHANGES_SHEET,
@@ -179,12 +198,14 @@ __all__ = [
     "LONDON_XY",
     "MIN_RETIRED_MW",
     "NETWORK_YEAR",
+    "NETWORK_YEAR_CRITERIA",
     "NGED_HV_KINDS",
     "NGED_QUEUE_STATUSES",
     "PLACEHOLDER_MVA",
     "PLACEMENT_ORDER",
     "QUEUE_RADIUS_KM",
     "RETIRED_RADIUS_KM",
+    "SNAPSHOTS",
     "THERMAL",
     "_in_gb",
     "_same_place",
@@ -209,9 +230,12 @@ __all__ = [
     "locate_network_sites",
     "locate_retired",
     "locate_sites",
+    "locate_sites_by_year",
     "name_locator",
     "network_features",
+    "network_manifest",
     "network_sites",
+    "network_year_tables",
     "nged_hv_sites",
     "nged_limits",
     "nged_queue_by_gsp",
@@ -241,6 +265,10 @@ __all__ = [
     "reduce_within",
     "retired_capacity_by_station",
     "site_links",
+    "sites_in_year",
+    "snapshot_cutoff",
+    "snapshot_label",
+    "snapshot_of",
     "spd_group_name",
     "spd_headroom",
     "spm_limits",
@@ -249,11 +277,15 @@ __all__ = [
     "substation_points",
     "summarise_sites",
     "tec_projects",
+    "tec_queued_by",
     "to_bng",
     "ukpn_headroom",
     "ukpn_hv_sites",
     "value_by_area",
-    "value_of_nearest"
+    "value_of_nearest",
+    "why_changes",
+    "year_criteria_on_grid",
+    "year_features"
 ]
 
 
@@ -299,44 +331,40 @@ def network_features(raw: dict, *, year: int = NETWORK_YEAR) -> dict:
     """Points, values and lines behind every criterion, from :func:`read_sources` frames.
 
     Pure. Returns a dict of (n, 2) EPSG:27700 arrays (``*_xy``) with their values, the
-    lines for the distance and boundary criteria, and ``sites``/``info`` from
-    :func:`locate_sites` and ``retired`` from :func:`locate_retired` for inspection.
+    lines for the distance and boundary criteria, ``sites``/``info`` from
+    :func:`locate_sites` (the ``year`` network), ``by_year`` (every snapshot's sites,
+    placed once: :func:`locate_sites_by_year`), ``tec`` (one row per TEC project, placed,
+    with ``queued_mw_S`` per snapshot: :func:`tec_queued_by`) and ``retired`` for
+    inspection. :func:`year_features` gives the network-year part for another year.
     """
     nged, ukpn = raw["nged"], raw["ukpn"]
     placements = placement_tables(raw["fes"], nged, ukpn, raw["pypsa"], raw["osm_vertices"])
-    sites, info = locate_sites(raw["etys"], placements, year=year)
-    placed = sites[sites["x"].notna()]
-    tx = placed[placed["max_kv"] >= 275]
-    nged_hv, ukpn_hv = nged_hv_sites(nged), ukpn_hv_sites(ukpn)
-    nged_sg = nged[nged["kind"] == "super grid substation"]
+    by_year = locate_sites_by_year(raw["etys"], placements)
+    sites, info = locate_sites(raw["etys"], placements, year=year, by_year=by_year)
 
     # Retired stations, their MW and their points come from the industrial register, as
     # for post_industrial's dist_closed_power_station_km (one list, so the two agree).
     retired = industry.closed_power_stations(raw["register"])
     ok = retired["x"].notna()
 
-    locate = name_locator(sites, placements)
+    # Connection sites are named against every snapshot's placed sites, so a project keeps
+    # its point in every year (only its queued MW changes).
+    locate = name_locator(by_year[0], placements)
     proj = tec_projects(raw["tec"])
     proj = proj.join(place_by_name(proj["connection_site"], locate))
-    q = proj[proj["x"].notna() & (proj["queued_mw"] > 0)]
+    queued = tec_queued_by(raw["tec"], {s: snapshot_cutoff(s) for s in SNAPSHOTS})
+    for snap in SNAPSHOTS:
+        proj[f"queued_mw_{snap}"] = proj["project_id"].map(queued[snap]).fillna(0.0)
     gsp = nged_queue_by_gsp(raw["nged_queue"])
     gsp = gsp.join(place_by_name(gsp["gsp"], locate)).dropna(subset=["x"])
     head = ukpn_headroom(raw["ukpn_raw"])
-
-    tx_xy = tx[["x", "y"]].to_numpy(float)
-    return {
-        "sites": sites, "info": info, "retired": retired,
-        "substation_132kv_xy": np.vstack([
-            placed[placed["max_kv"] >= 132][["x", "y"]].to_numpy(float),
-            nged_hv[["x", "y"]].to_numpy(float),
-            ukpn_hv[["Easting", "Northing"]].to_numpy(float)]),
-        "transmission_xy": np.vstack([tx_xy, nged_sg[["x", "y"]].to_numpy(float)]),
+    f = {
+        "sites": sites, "info": info, "retired": retired, "by_year": by_year[0],
+        "by_year_info": by_year[1], "tec": proj,
+        "nged": nged, "ukpn": ukpn, "network_year": year,
         "transmission_lines": raw["osm_lines"],
-        "node_xy": tx_xy, "node_circuit_mva": tx["circuit_mva"].to_numpy(float),
-        "node_transformer_mva": tx["transformer_mva"].to_numpy(float),
         "retired_xy": retired.loc[ok, ["x", "y"]].to_numpy(float),
         "retired_mw": retired.loc[ok, "retired_mw_since_2010"].to_numpy(float),
-        "tec_xy": q[["x", "y"]].to_numpy(float), "tec_queued_mw": q["queued_mw"].to_numpy(float),
         "nged_xy": nged[["x", "y"]].to_numpy(float),
         "ukpn_xy": ukpn[["Easting", "Northing"]].to_numpy(float),
         "gsp_xy": gsp[["x", "y"]].to_numpy(float), "gsp_queued_mw": gsp["queued_mw"].to_numpy(float),
@@ -344,6 +372,57 @@ def network_features(raw: dict, *, year: int = NETWORK_YEAR) -> dict:
         "headroom_mva": head["headroom_mva"].to_numpy(float),
         "boundaries": raw["boundaries"],
         **dno_headroom_points(raw, head, sites, locate),
+    }
+    f.update(year_features(f, year))
+    return f
+
+
+def year_features(f: dict, year: int) -> dict:
+    """The points behind :data:`NETWORK_YEAR_CRITERIA` in the network of ``year``.
+
+    Pure; ``f`` is :func:`network_features` output (any year). Sites present in the
+    snapshot give the substation and node points; TEC projects their queued MW then.
+    """
+    snap = snapshot_of(year)
+    placed = sites_in_year(f["by_year"], snap)
+    placed = placed[placed["x"].notna()]
+    tx = placed[placed["max_kv"] >= 275]
+    nged, ukpn = f["nged"], f["ukpn"]
+    nged_hv, ukpn_hv = nged_hv_sites(nged), ukpn_hv_sites(ukpn)
+    nged_sg = nged[nged["kind"] == "super grid substation"]
+    proj = f["tec"]
+    q = proj[proj["x"].notna() & (proj[f"queued_mw_{snap}"] > 0)]
+    tx_xy = tx[["x", "y"]].to_numpy(float)
+    # Sites placed at one point (a converter station and the substation it feeds) are one
+    # node with the larger MVA of each kind, so no cell's nearest node is a tie.
+    node = tx.groupby(["x", "y"], as_index=False, sort=False)[["circuit_mva",
+                                                               "transformer_mva"]].max()
+    return {
+        "snapshot": snap,
+        "substation_132kv_xy": np.vstack([
+            placed[placed["max_kv"] >= 132][["x", "y"]].to_numpy(float),
+            nged_hv[["x", "y"]].to_numpy(float),
+            ukpn_hv[["Easting", "Northing"]].to_numpy(float)]),
+        "transmission_xy": np.vstack([tx_xy, nged_sg[["x", "y"]].to_numpy(float)]),
+        "node_xy": node[["x", "y"]].to_numpy(float),
+        "node_circuit_mva": node["circuit_mva"].to_numpy(float),
+        "node_transformer_mva": node["transformer_mva"].to_numpy(float),
+        "tec_xy": q[["x", "y"]].to_numpy(float),
+        "tec_queued_mw": q[f"queued_mw_{snap}"].to_numpy(float),
+    }
+
+
+def year_criteria_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.ndarray]:
+    """:data:`NETWORK_YEAR_CRITERIA` on ``grid`` from :func:`year_features` points (pure)."""
+    return {
+        "dist_substation_132kv_km": distance_to_points(f["substation_132kv_xy"], grid, land),
+        "dist_transmission_km": distance_to_points(f["transmission_xy"], grid, land),
+        "transmission_node_mva": value_of_nearest(f["node_xy"], f["node_circuit_mva"], grid,
+                                                  land),
+        "transformer_mva": value_of_nearest(f["node_xy"], f["node_transformer_mva"], grid,
+                                            land),
+        "tec_queue_mw": reduce_within(f["tec_xy"], f["tec_queued_mw"], grid, land,
+                                      radius_km=QUEUE_RADIUS_KM, how="sum", fill=0.0),
     }
 
 
@@ -362,18 +441,16 @@ def features_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.
     cx, cy = grid.xy(rows, cols)
     count = np.full(grid.shape, np.nan, dtype=np.float32)
     count[rows, cols] = boundary_crossings(np.column_stack([cx, cy]), f["boundaries"])
+    year = year_criteria_on_grid(f, grid, land)
     return {
-        "dist_substation_132kv_km": distance_to_points(f["substation_132kv_xy"], grid, land),
-        "dist_transmission_km": distance_to_points(f["transmission_xy"], grid, land),
+        "dist_substation_132kv_km": year["dist_substation_132kv_km"],
+        "dist_transmission_km": year["dist_transmission_km"],
         "dist_transmission_line_km": distance_to_lines(f["transmission_lines"], grid, land),
-        "transmission_node_mva": value_of_nearest(f["node_xy"], f["node_circuit_mva"], grid,
-                                                  land),
-        "transformer_mva": value_of_nearest(f["node_xy"], f["node_transformer_mva"], grid,
-                                            land),
+        "transmission_node_mva": year["transmission_node_mva"],
+        "transformer_mva": year["transformer_mva"],
         "retired_capacity_mw": reduce_within(f["retired_xy"], f["retired_mw"], grid, land,
                                              radius_km=RETIRED_RADIUS_KM, how="max", fill=0.0),
-        "tec_queue_mw": reduce_within(f["tec_xy"], f["tec_queued_mw"], grid, land,
-                                      radius_km=QUEUE_RADIUS_KM, how="sum", fill=0.0),
+        "tec_queue_mw": year["tec_queue_mw"],
         "dno_queue_mw": np.where(in_nged, dq, np.nan).astype(np.float32),
         "distribution_headroom_mva": np.where(in_ukpn, hr, np.nan).astype(np.float32),
         "boundaries_to_london": count,
@@ -391,9 +468,24 @@ def dno_headroom_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str,
     }
 
 
-def build(sources: SourceFiles, grid: GridSpec, base) -> Built:
-    """Read the grid sources once and put every grid-capacity criterion on ``grid``."""
+def build(sources: SourceFiles, grid: GridSpec, base, *, tables: dict | None = None
+          ) -> Built:
+    """Read the grid sources once and put every grid-capacity criterion on ``grid``.
+
+    The plain names are the :data:`NETWORK_YEAR` network (2029/30 snapshot); each other
+    snapshot ``S`` adds ``<name>@S`` for the :data:`NETWORK_YEAR_CRITERIA`. If ``tables``
+    is a dict, the tables behind the network years are put in it
+    (:func:`network_year_tables`: ``network_nodes``, ``network_changes``,
+    ``tec_projects``), for the store to keep.
+    """
     raw = read_sources(sources)
-    out = features_on_grid(network_features(raw), grid, base.land)
+    f = network_features(raw)
+    out = features_on_grid(f, grid, base.land)
+    for snap in SNAPSHOTS:
+        if snap != f["snapshot"]:
+            year = year_criteria_on_grid(year_features(f, snap), grid, base.land)
+            out.update({f"{k}@{snap}": v for k, v in year.items()})
+    if tables is not None:
+        tables.update(network_year_tables(raw, f))
     counts = industry.coverage_counts(raw["register"])
     return Built(out, {"retired_capacity_mw": counts["retired_capacity_mw"]})

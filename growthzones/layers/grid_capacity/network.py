@@ -1,8 +1,24 @@
-"""The ETYS 2024 network model: sites, circuits and transformers as they stand in 2030.
+"""The ETYS 2024 network model: sites, circuits and transformers in each network year.
 
-Reads ETYS Appendix B, applies the change tables up to :data:`NETWORK_YEAR`, and sums
-the circuit and step-down transformer ratings of each site (9999 MVA coupler
-placeholders dropped). All functions but :func:`read_etys` are pure.
+Reads ETYS Appendix B, applies the change tables up to a network year, and sums the
+circuit and step-down transformer ratings of each site (9999 MVA coupler placeholders
+dropped). All functions but :func:`read_etys` are pure.
+
+**Network years.** ETYS models the network in five snapshots (:data:`SNAPSHOTS`):
+2025/26, 2027/28, 2029/30, 2032/33 and 2035/36, labelled by their first year. A change
+row (``Year`` = first year of its financial year) applies from the first snapshot at or
+after its year, with one exception: SHE-T dates its fourth snapshot 2032 and NGET/SPT
+date it 2033, so rows of 2033 belong to the 2032/33 snapshot (:data:`SNAPSHOT_ROWS_TO`
+gives the last row year each snapshot takes). Rows between snapshots (OFTO's 2026, 2030,
+2031; B-5-1's 2030) count from the next snapshot, as ETYS models them there. A year asked
+for (``network_year = 2030``) means the snapshot in force that year: the latest at or
+before it (:func:`snapshot_of`; 2030 and 2031 are the 2029/30 snapshot, 2033 and 2034 the
+2032/33 one). Years before 2025 or after 2036 are outside ETYS 2024.
+
+Offshore and HVDC: OFTO circuits (B-2-1d existing, B-2-2d planned) and the intra-GB HVDC
+links of B-5-1 (existing, or planned from a year) are circuits like the others, so a
+landing adds its rating to the onshore site it lands at from its snapshot; links whose
+ends are named (``Ballantrae``, ``Shetland Hub``), not coded, cannot be placed.
 """
 
 from __future__ import annotations
@@ -13,12 +29,57 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ...criteria import NETWORK_YEAR  # the default: 2030, the 2029/30 snapshot
 from .names import _OFFSHORE, _PSEUDO, normalise_site_name
 
-#: The network year: sites and circuit ratings as ETYS 2024 expects them in this year.
-NETWORK_YEAR = 2030
+#: ETYS 2024 snapshots, by first year of the financial year (2025 = 2025/26).
+SNAPSHOTS = (2025, 2027, 2029, 2032, 2035)
+#: Last change-row ``Year`` each snapshot takes (2033 rows are the 2032/33 snapshot's).
+SNAPSHOT_ROWS_TO = {2025: 2025, 2027: 2027, 2029: 2029, 2032: 2033, 2035: 2036}
+#: Last year each snapshot is in force (the next one starts the year after).
+SNAPSHOT_YEARS_TO = {2025: 2026, 2027: 2028, 2029: 2031, 2032: 2034, 2035: 2036}
 #: ETYS rating used for zero-impedance couplers; not a real rating.
 PLACEHOLDER_MVA = 9999.0
+
+
+def snapshot_label(snapshot: int) -> str:
+    """``2029`` -> ``"2029/30"``."""
+    return f"{snapshot}/{(snapshot + 1) % 100:02d}"
+
+
+def snapshot_cutoff(snapshot: int) -> str:
+    """The date up to which TEC connections count in a snapshot: 31 March after its
+    first year (the end of the ETYS financial year, ``2029`` -> ``2030-03-31``)."""
+    return f"{snapshot + 1}-03-31"
+
+
+def snapshot_of(year) -> int:
+    """The ETYS snapshot in force in ``year``: the latest at or before it.
+
+    >>> snapshot_of(2030), snapshot_of(2033), snapshot_of(2035)
+    (2029, 2032, 2035)
+    >>> snapshot_of(2040)
+    Traceback (most recent call last):
+    ...
+    ValueError: network year 2040 is outside ETYS 2024 (2025 to 2036)
+    """
+    y = int(year)
+    if not SNAPSHOTS[0] <= y <= SNAPSHOT_YEARS_TO[SNAPSHOTS[-1]]:
+        raise ValueError(f"network year {y} is outside ETYS 2024 ({SNAPSHOTS[0]} to "
+                         f"{SNAPSHOT_YEARS_TO[SNAPSHOTS[-1]]})")
+    return max(s for s in SNAPSHOTS if s <= y)
+
+
+def row_snapshot(year) -> float:
+    """The snapshot a change row dated ``year`` first applies in (NaN: none by 2035/36).
+
+    >>> [row_snapshot(y) for y in (2025, 2026, 2030, 2033, 2035)]
+    [2025, 2027, 2032, 2032, 2035]
+    """
+    y = pd.to_numeric(year, errors="coerce")
+    if pd.isna(y):
+        return np.nan
+    return next((s for s in SNAPSHOTS if y <= SNAPSHOT_ROWS_TO[s]), np.nan)
 
 
 def _node_cols(df: pd.DataFrame) -> pd.DataFrame:
@@ -28,6 +89,22 @@ def _node_cols(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns=ren)
 
 
+#: An ETYS node code: 4-character site, voltage digit (a letter on DC nodes), section
+#: (``DRAX41``, ``HUCS4-``, ``SOFWD``).
+_NODE_CODE = re.compile(r"^[A-Z0-9]{4}[A-Z0-9-]{1,2}$")
+#: Sheets of the change tables (circuits, transformers; OFTO ``d`` sheets included).
+CIRCUIT_CHANGE_SHEETS = tuple(f"B-2-2{s}" for s in "abcd")
+TRANSFORMER_CHANGE_SHEETS = tuple(f"B-3-2{s}" for s in "abcd")
+HVDC_SHEET = "B-5-1"
+
+
+def _node(v) -> str:
+    """A node code as ETYS writes it, upper case; a named (uncoded) end becomes ``~NAME``,
+    which no 4-character site code matches (``Ballantrae``, ``Shetland Hub``)."""
+    t = str(v).strip().upper()
+    return t if _NODE_CODE.match(t) else "~" + t
+
+
 def read_etys(path) -> dict[str, pd.DataFrame]:
     """Read the ETYS 2024 Appendix B tables this layer uses.
 
@@ -35,61 +112,102 @@ def read_etys(path) -> dict[str, pd.DataFrame]:
     -------
     dict
         ``sites`` (``site_code``, ``site_name``, ``kv``: one row per site and voltage,
-        sheets B-1-1a..d), ``circuits`` (``node1``, ``node2``, ``rating_mva``: winter rating,
-        B-2-1a..c), ``circuit_changes`` (plus ``year``, ``status``; B-2-2a..c),
-        ``transformers`` and ``transformer_changes`` (B-3-1a..c, B-3-2a..c). OFTO sheets
-        (..d) are read for site membership only (``ofto_nodes``).
+        sheets B-1-1a..d); ``circuits`` (``node1``, ``node2``, ``rating_mva``: winter
+        rating, B-2-1a..c, OFTO B-2-1d, and the existing HVDC links of B-5-1);
+        ``circuit_changes`` (plus ``year``, ``status``, ``sheet``, ``row`` (the Excel row),
+        ``name`` (wind farm or link); B-2-2a..d and the planned links of B-5-1 as
+        ``Addition`` rows); ``transformers`` and ``transformer_changes`` (B-3-1a..d,
+        B-3-2a..d); ``ofto_nodes`` (nodes of the OFTO sheets, for reference). Ratings
+        given as ``TBC`` are NaN (such a branch joins sites but adds no MVA).
     """
     names = [f"B-1-1{s}" for s in "abcd"] + [f"B-2-1{s}" for s in "abcd"] + \
-            [f"B-2-2{s}" for s in "abcd"] + [f"B-3-1{s}" for s in "abcd"] + \
-            [f"B-3-2{s}" for s in "abcd"]
+            list(CIRCUIT_CHANGE_SHEETS) + [f"B-3-1{s}" for s in "abcd"] + \
+            list(TRANSFORMER_CHANGE_SHEETS) + [HVDC_SHEET]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl: unparseable header/footer
         raw = pd.read_excel(path, sheet_name=names, header=1)
+    raw = {k: d.rename(columns=lambda c: str(c).strip()) for k, d in raw.items()}
     sites = pd.concat([raw[f"B-1-1{s}"].iloc[:, :3] for s in "abcd"], ignore_index=True)
     sites.columns = ["site_code", "site_name", "kv"]
     sites = sites.dropna(subset=["site_code"])
     sites["site_code"] = sites["site_code"].astype(str).str.strip().str.upper()
     sites["kv"] = pd.to_numeric(sites["kv"], errors="coerce")  # 'TBC' has no voltage yet
 
-    def table(keys, rating, extra=()):
+    def table(keys, ratings, extra=()):
         parts = []
-        for k in keys:
+        for k, rating in zip(keys, ratings):
             d = _node_cols(raw[k])
             rcol = next(c for c in d.columns if c.startswith(rating))
-            part = d[["node1", "node2", *extra]].copy()
+            part = d[["node1", "node2"]].copy()
+            for c in extra:
+                part[c] = d[c] if c in d else np.nan
             part["rating_mva"] = pd.to_numeric(d[rcol], errors="coerce")
             lengths = [c for c in d.columns if re.match(r"(OHL|Cable) Length", c)]
             if lengths:  # route length, km: overhead line plus cable
                 part["length_km"] = sum(pd.to_numeric(d[c], errors="coerce").fillna(0.0)
                                         for c in lengths)
+            part["sheet"], part["row"] = k, d.index + 3  # title row, header row, data
+            if "Wind Farm" in d:  # OFTO sheets name the wind farm on its first row only
+                part["name"] = d["Wind Farm"].ffill()
             parts.append(part.dropna(subset=["node1", "node2"]))
         out = pd.concat(parts, ignore_index=True)
         for c in ("node1", "node2"):
-            out[c] = out[c].astype(str).str.strip().str.upper()
+            out[c] = out[c].map(_node)
         return out
 
     tables = {
         "sites": sites.reset_index(drop=True),
-        "circuits": table(["B-2-1a", "B-2-1b", "B-2-1c"], "Winter Rating"),
-        "circuit_changes": table(["B-2-2a", "B-2-2b", "B-2-2c"], "Winter Rating",
+        "circuits": table([f"B-2-1{s}" for s in "abcd"], ["Winter Rating"] * 3 + ["Rating"]),
+        "circuit_changes": table(CIRCUIT_CHANGE_SHEETS, ["Winter Rating"] * 3 + ["Rating"],
                                  ("Year", "Status")),
-        "transformers": table(["B-3-1a", "B-3-1b", "B-3-1c"], "Rating"),
-        "transformer_changes": table(["B-3-2a", "B-3-2b", "B-3-2c"], "Rating",
+        "transformers": table([f"B-3-1{s}" for s in "abcd"], ["Rating"] * 4),
+        "transformer_changes": table(TRANSFORMER_CHANGE_SHEETS, ["Rating"] * 4,
                                      ("Year", "Status")),
     }
     for k in ("circuit_changes", "transformer_changes"):
         tables[k] = tables[k].rename(columns={"Year": "year", "Status": "status"})
+    existing, planned = hvdc_links(raw[HVDC_SHEET])
+    tables["circuits"] = pd.concat([tables["circuits"], existing], ignore_index=True)
+    tables["circuit_changes"] = pd.concat([tables["circuit_changes"], planned],
+                                          ignore_index=True)
     ofto = []
     for k in ("B-2-1d", "B-2-2d", "B-3-1d", "B-3-2d"):
         d = _node_cols(raw[k])
-        ofto += [str(v).strip().upper() for c in ("node1", "node2") for v in d[c].dropna()]
+        ofto += [_node(v) for c in ("node1", "node2") for v in d[c].dropna()]
     tables["ofto_nodes"] = pd.DataFrame({"node": sorted(set(ofto))})
     return tables
 
 
-def apply_changes(base: pd.DataFrame, changes: pd.DataFrame, *, year: int
-                  ) -> tuple[pd.DataFrame, int]:
+def hvdc_links(b51: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """B-5-1's intra-GB HVDC links as circuits: (existing, planned ``Addition`` rows).
+
+    A planned link's ``year`` is its "Planned from year". Named ends (not node codes)
+    become ``~NAME`` (see :func:`_node`), so they join no site.
+
+    >>> b = pd.DataFrame({"Interconnector Name": ["EGL2", "HND"], "Existing": ["No", "No"],
+    ...                   "Planned from year": [2029, 2033], "Node 1": ["DRAX41", "Ballantrae"],
+    ...                   "Node 2": ["PEHE4-", "Kilmarnock South"],
+    ...                   "Winter Rating (MVA)": [2000, 2000], "Length(km)": [505, 69]})
+    >>> ex, pl = hvdc_links(b)
+    >>> len(ex), pl[["node1", "node2", "year", "status"]].values.tolist()
+    (0, [['DRAX41', 'PEHE4-', 2029, 'Addition'], ['~BALLANTRAE', '~KILMARNOCK SOUTH', 2033, 'Addition']])
+    """
+    d = _node_cols(b51.rename(columns=lambda c: str(c).strip()))
+    d = d.dropna(subset=["node1", "node2"])
+    out = pd.DataFrame({
+        "node1": d["node1"].map(_node), "node2": d["node2"].map(_node),
+        "rating_mva": pd.to_numeric(d["Winter Rating (MVA)"], errors="coerce"),
+        "length_km": pd.to_numeric(d["Length(km)"], errors="coerce"),
+        "sheet": HVDC_SHEET, "row": d.index + 3, "name": d["Interconnector Name"]})
+    is_existing = d["Existing"].astype(str).str.strip().str.lower().eq("yes")
+    planned = out[~is_existing].assign(
+        year=pd.to_numeric(d.loc[~is_existing, "Planned from year"], errors="coerce"),
+        status="Addition")
+    return out[is_existing].reset_index(drop=True), planned.reset_index(drop=True)
+
+
+def apply_changes(base: pd.DataFrame, changes: pd.DataFrame, *, year: int,
+                  unmatched_rows: list | None = None) -> tuple[pd.DataFrame, int]:
     """The branch table (circuits or transformers) as it stands in ``year``.
 
     ``changes`` rows up to ``year`` are applied in year order: ``Addition`` appends a
@@ -100,7 +218,8 @@ def apply_changes(base: pd.DataFrame, changes: pd.DataFrame, *, year: int
     -------
     (pandas.DataFrame, int)
         ``node1``, ``node2``, ``rating_mva`` (and ``length_km`` if ``base`` has it); and
-        the number of Removed/Change rows that matched no branch (reported by the build).
+        the number of Removed/Change rows that matched no branch (reported by the build);
+        their ``changes`` index labels are appended to ``unmatched_rows`` if given.
 
     Examples
     --------
@@ -122,7 +241,7 @@ def apply_changes(base: pd.DataFrame, changes: pd.DataFrame, *, year: int
     unmatched = 0
     todo = changes[pd.to_numeric(changes["year"], errors="coerce") <= year]
     todo = todo.sort_values("year", kind="stable")
-    for r in todo.to_dict("records"):
+    for label, r in zip(todo.index, todo.to_dict("records")):
         key = frozenset((r["node1"], r["node2"]))
         status = str(r["status"]).strip().lower()
         new = {c: r.get(c, np.nan) for c in cols}
@@ -134,6 +253,8 @@ def apply_changes(base: pd.DataFrame, changes: pd.DataFrame, *, year: int
         live = [i for i in index.get(key, []) if alive[i]]
         if not live:
             unmatched += 1
+            if unmatched_rows is not None:
+                unmatched_rows.append(label)
         elif status.startswith("remov"):
             alive[live[0]] = False
         else:  # Change: new parameters for an existing branch
@@ -154,7 +275,8 @@ def site_links(circuits: pd.DataFrame) -> pd.DataFrame:
     a, b = circuits["node1"].str[:4], circuits["node2"].str[:4]
     d = pd.DataFrame({"a": np.where(a < b, a, b), "b": np.where(a < b, b, a),
                       "length_km": pd.to_numeric(circuits["length_km"], errors="coerce")})
-    d = d[(d["a"] != d["b"]) & d["length_km"].notna()]
+    named = a.str.startswith("~") | b.str.startswith("~")  # no site at a named end
+    d = d[(d["a"] != d["b"]) & d["length_km"].notna() & ~named.to_numpy()]
     return d.groupby(["a", "b"], as_index=False)["length_km"].min()
 
 
@@ -244,23 +366,31 @@ def summarise_sites(sites: pd.DataFrame) -> pd.DataFrame:
 
 
 def network_sites(tables: dict, *, year: int = NETWORK_YEAR) -> tuple[pd.DataFrame, dict]:
-    """ETYS sites in the ``year`` network with their circuit and transformer MVA.
+    """ETYS sites in the network of ``year`` (its snapshot) with their circuit and
+    transformer MVA.
 
     Returns
     -------
     (pandas.DataFrame, dict)
         :func:`summarise_sites` columns plus ``in_network`` (a circuit or transformer in
-        ``year``), ``circuit_mva``, ``transformer_mva``; and a dict with the counts of
-        unmatched change rows and ``links`` (:func:`site_links` of the ``year`` circuits).
+        the snapshot), ``circuit_mva``, ``transformer_mva``; and a dict with ``snapshot``,
+        the counts of unmatched change rows, their ``changes`` index labels
+        (``unmatched_circuit_rows``, ``unmatched_transformer_rows``) and ``links``
+        (:func:`site_links` of the snapshot's circuits).
     """
-    circuits, n_c = apply_changes(tables["circuits"], tables["circuit_changes"], year=year)
+    snap = snapshot_of(year)
+    upto = SNAPSHOT_ROWS_TO[snap]
+    un_c: list = []
+    un_t: list = []
+    circuits, n_c = apply_changes(tables["circuits"], tables["circuit_changes"], year=upto,
+                                  unmatched_rows=un_c)
     trafos, n_t = apply_changes(tables["transformers"], tables["transformer_changes"],
-                                year=year)
+                                year=upto, unmatched_rows=un_t)
     sites = summarise_sites(tables["sites"])
-    nodes = pd.concat([circuits["node1"], circuits["node2"], trafos["node1"], trafos["node2"],
-                       tables["ofto_nodes"]["node"]])
+    nodes = pd.concat([circuits["node1"], circuits["node2"], trafos["node1"], trafos["node2"]])
     sites["in_network"] = sites["site_code"].isin(set(nodes.str[:4]))
     sites["circuit_mva"] = sites["site_code"].map(node_circuit_mva(circuits)).fillna(0.0)
     sites["transformer_mva"] = sites["site_code"].map(node_transformer_mva(trafos)).fillna(0.0)
-    return sites, {"unmatched_circuit_changes": n_c, "unmatched_transformer_changes": n_t,
-                   "links": site_links(circuits)}
+    return sites, {"snapshot": snap, "unmatched_circuit_changes": n_c,
+                   "unmatched_transformer_changes": n_t, "unmatched_circuit_rows": un_c,
+                   "unmatched_transformer_rows": un_t, "links": site_links(circuits)}

@@ -13,7 +13,7 @@ import pandas as pd
 from ...catalog import SourceFiles
 from ...grid import to_bng
 from .names import _in_gb, _same_place, normalise_site_name
-from .network import NETWORK_YEAR, network_sites, read_etys
+from .network import NETWORK_YEAR, SNAPSHOTS, network_sites, read_etys, snapshot_of
 
 #: Sources of site coordinates, most trusted first (see the module docstring).
 PLACEMENT_ORDER = ("fes2024_gsp", "nged_substations", "ukpn_sites", "pypsagb_curated",
@@ -266,17 +266,60 @@ def read_osm_lines(path, *, min_kv: float = 275.0):
     return shapely.transform(geoms, lambda c: to_bng(c[:, 0], c[:, 1]))
 
 
+def locate_sites_by_year(tables: dict, placements: list[tuple[str, pd.DataFrame]], *,
+                         snapshots=SNAPSHOTS) -> tuple[pd.DataFrame, dict]:
+    """ETYS sites of every snapshot's network, placed once, with per-snapshot MVA.
+
+    Sites are placed once for all years (the union of the snapshots' sites, checked
+    against the union of their circuit routes), so a site keeps its point from year to
+    year and only its presence and ratings change.
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        One row per onshore substation site in any snapshot (pseudo and offshore sites
+        dropped): :func:`place_sites` columns plus, per snapshot ``S``, ``in_network_S``,
+        ``circuit_mva_S``, ``transformer_mva_S``; and ``{S: network_sites info}``.
+    """
+    per, infos = {}, {}
+    for snap in snapshots:
+        per[snap], infos[snap] = network_sites(tables, year=snap)
+    first = per[snapshots[0]]
+    sites = first.drop(columns=["in_network", "circuit_mva", "transformer_mva"])
+    for snap in snapshots:
+        for c in ("in_network", "circuit_mva", "transformer_mva"):
+            sites[f"{c}_{snap}"] = per[snap][c].to_numpy()
+    any_year = np.logical_or.reduce([sites[f"in_network_{s}"] for s in snapshots])
+    sites = sites[any_year & ~sites["offshore"] & ~sites["pseudo"]].reset_index(drop=True)
+    links = pd.concat([infos[s]["links"] for s in snapshots]).groupby(
+        ["a", "b"], as_index=False)["length_km"].min()
+    return place_sites(sites, placements, links), infos
+
+
+def sites_in_year(by_year: pd.DataFrame, year: int) -> pd.DataFrame:
+    """:func:`locate_sites_by_year` rows in the network of ``year``, with ``in_network``,
+    ``circuit_mva`` and ``transformer_mva`` of its snapshot."""
+    snap = snapshot_of(year)
+    out = by_year[by_year[f"in_network_{snap}"]].copy()
+    for c in ("in_network", "circuit_mva", "transformer_mva"):
+        out[c] = out[f"{c}_{snap}"]
+    return out.reset_index(drop=True)
+
+
 def locate_sites(tables: dict, placements: list[tuple[str, pd.DataFrame]], *,
-                 year: int = NETWORK_YEAR) -> tuple[pd.DataFrame, dict]:
+                 year: int = NETWORK_YEAR, by_year: tuple | None = None
+                 ) -> tuple[pd.DataFrame, dict]:
     """ETYS sites of the ``year`` network, placed, with MVA (see :func:`network_sites`).
 
     Pure: ``tables`` is :func:`read_etys` output and ``placements`` is
-    :func:`placement_tables` output. Returns every onshore substation site (pseudo and
-    offshore sites dropped), placed or not, and a dict of counts.
+    :func:`placement_tables` output (``by_year``: a :func:`locate_sites_by_year` result to
+    reuse). Returns every onshore substation site (pseudo and offshore sites dropped),
+    placed or not, and a dict of counts.
     """
-    sites, info = network_sites(tables, year=year)
-    sites = sites[sites["in_network"] & ~sites["offshore"] & ~sites["pseudo"]]
-    placed = place_sites(sites.reset_index(drop=True), placements, info["links"])
+    allyears, infos = by_year if by_year is not None else locate_sites_by_year(tables,
+                                                                              placements)
+    placed = sites_in_year(allyears, year)
+    info = dict(infos[snapshot_of(year)])
     info.update({"sites": len(placed), "placed": int(placed["x"].notna().sum()),
                  "tx_sites": int((placed["max_kv"] >= 275).sum()),
                  "tx_placed": int(((placed["max_kv"] >= 275) & placed["x"].notna()).sum()),

@@ -1,0 +1,74 @@
+"""Per-site timeline: each site's grid criteria and score on every network year's grid.
+
+``growthzones run`` writes it as ``sites_timeline.csv`` beside ``ranking.csv`` (a dossier
+reads it too): one row per site and ETYS snapshot, with the scenario's score there (same
+weights), the raw values of the criteria that depend on the network year
+(:data:`growthzones.layers.grid_capacity.NETWORK_YEAR_CRITERIA`), and what changed near
+the site since the previous snapshot (change-table rows, node MVA, TEC queue;
+:func:`growthzones.layers.grid_capacity.why_changes`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .network_years import root_of
+from .scoring import ScoreResult, cell_at, score
+
+#: Leading columns of :func:`site_timeline` (the criteria follow, then ``why``).
+TIMELINE_COLUMNS = ["site_id", "name", "network_year", "snapshot", "score", "excluded"]
+
+
+def site_timeline(result: ScoreResult, sites: pd.DataFrame) -> pd.DataFrame:
+    """The sites' grid criteria and score in each network year of the result's store.
+
+    Parameters
+    ----------
+    result
+        From :func:`growthzones.score` (its scenario is re-scored per snapshot).
+    sites
+        From :func:`growthzones.rank_sites` or :func:`growthzones.score_sites`
+        (``site_id``, ``name``, ``easting``, ``northing``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`TIMELINE_COLUMNS` (``network_year``: the snapshot's first year;
+        ``snapshot``: its label such as ``2029/30``; ``score``: before exclusions;
+        ``excluded``: ruled out there), one column per network-year criterion (raw
+        value, its unit), and ``why`` (empty in the first snapshot). Empty (those columns)
+        if the store has no network years.
+    """
+    from .layers.grid_capacity.changes import why_changes
+    from .layers.grid_capacity.network import snapshot_label
+
+    store = root_of(result.store)
+    snaps = sorted(store.network_years())
+    crit = list(store.network.get("criteria", []))
+    cols = TIMELINE_COLUMNS + crit + ["why"]
+    if not snaps or len(sites) == 0:
+        return pd.DataFrame(columns=cols)
+    xy = sites[["easting", "northing"]].to_numpy(float)
+    pos = np.array([cell_at(result, x, y) for x, y in xy], dtype=np.int64)
+    tables = {k: store.network_table(k) for k in ("network_nodes", "network_changes",
+                                                  "tec_projects")}
+    parts, prev = [], None
+    for snap in snaps:
+        r = score(store, result.scenario, network_year=snap)
+        part = pd.DataFrame({"site_id": sites["site_id"].to_numpy(),
+                             "name": sites["name"].to_numpy(), "network_year": snap,
+                             "snapshot": snapshot_label(snap),
+                             "score": r.score[pos].astype(float),
+                             "excluded": r.excluded[pos].astype(bool)})
+        for c in crit:
+            part[c] = r.store.values_at(c, pos).astype(float)
+        part["why"] = ["" if prev is None else why_changes(tables, x, y, prev, snap)["text"]
+                       for x, y in xy]
+        parts.append(part)
+        prev = snap
+    out = pd.concat(parts, ignore_index=True)
+    order = {s: i for i, s in enumerate(sites["site_id"])}
+    out = out.sort_values(["site_id", "network_year"], key=lambda s: s.map(order)
+                          if s.name == "site_id" else s, kind="stable")
+    return out[cols].reset_index(drop=True)

@@ -1,0 +1,128 @@
+"""Network years on the embedded store: views, the scenario key, compare and the CLI.
+
+The embedded store (growthzones/data/gb_1000m) carries the grid criteria of every ETYS
+snapshot; these tests read it as a planner would (the ``store`` fixture).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import growthzones as gz
+from growthzones._errors import InputError, ScenarioError
+from growthzones.cli import main
+from growthzones.compare import compare_network_years, network_year_summary
+from growthzones.layers import grid_capacity as gc
+from growthzones.scenario import parse_scenario, with_network_year
+
+
+def test_store_carries_every_snapshot_within_budget(store):
+    assert sorted(store.network_years()) == list(gc.SNAPSHOTS)
+    assert store.network_years()[2029] == (2029, 2031)  # 2030 is the 2029/30 grid
+    assert store.network["criteria"] == list(gc.NETWORK_YEAR_CRITERIA)
+    for name in gc.NETWORK_YEAR_CRITERIA:
+        per = store.meta[name]["network_years"]
+        assert sorted(map(int, per)) == list(gc.SNAPSHOTS)
+        assert all((store.path / v["file"]).exists() for v in per.values())
+    # layers without a network year have one file
+    assert "network_years" not in store.meta["post_industrial"]
+    size = sum(f.stat().st_size for f in store.path.rglob("*") if f.is_file())
+    assert size < 40e6
+
+
+def test_a_year_view_shares_the_base_and_reads_lazily(store):
+    v = store.at_network_year(2035)
+    assert v is store.at_network_year(2036) and v.network_snapshot == 2035
+    assert store.at_network_year(2030) is store and v.at_network_year(2031) is store
+    assert not v.layers.loaded("tec_queue_mw")  # nothing read until asked
+    assert np.array_equal(v.vector("post_industrial"), store.vector("post_industrial"),
+                          equal_nan=True)
+    a, b = store.vector("tec_queue_mw"), v.vector("tec_queue_mw")
+    assert (b <= a + 1e-3).all() and (b < a).any()  # queues clear as projects connect
+    assert v.meta["tec_queue_mw"]["stats"] == \
+        store.meta["tec_queue_mw"]["network_years"]["2035"]["stats"]
+
+
+def test_an_unknown_year_lists_the_years_the_store_has(store):
+    with pytest.raises(InputError) as err:
+        store.at_network_year(2040)
+    msg = err.value.one_line()
+    assert "2040" in msg and "2025 (2025/26: 2025-2026)" in msg and "2035" in msg
+    assert "\n" not in msg
+
+
+def test_the_scenario_key_and_the_score_argument(store):
+    sc = gz.load_scenario()
+    assert sc.network_year == 2030
+    early = parse_scenario({**sc.to_dict(), "network_year": 2025})
+    assert early.network_year == 2025 and early.to_dict()["network_year"] == 2025
+    r25 = gz.score(store, early)
+    r35 = gz.score(store, sc, network_year=2035)
+    assert r25.store.network_snapshot == 2025 and r35.store.network_snapshot == 2035
+    assert gz.score(store, sc).store is store
+    assert not np.array_equal(r25.score, r35.score, equal_nan=True)
+    with pytest.raises(ScenarioError, match="network_year"):
+        parse_scenario({**sc.to_dict(), "network_year": "soon"})
+    with pytest.raises(InputError, match="2036"):
+        with_network_year(sc, 2050)
+
+
+def test_compare_two_years_lists_who_gains_and_why(store):
+    cmp = compare_network_years(store, gz.load_scenario(), 2025, 2035, top=10)
+    df = cmp.sites.dropna(subset=["score_change"])
+    assert np.allclose(df["score_change"], df["score_b"] - df["score_a"])
+    assert df["why"].str.len().gt(0).all()
+    text = network_year_summary(cmp, n=3)
+    assert "2035/36 vs 2025/26" in text and "rises:" in text
+
+
+def test_cli_run_and_compare_across_network_years(tmp_path, capsys):
+    assert main(["run", "--network-year", "2025", "--top", "5", "--out",
+                 str(tmp_path / "run")]) == 0
+    tl = pd.read_csv(tmp_path / "run" / "sites_timeline.csv")
+    assert sorted(set(tl["network_year"])) == list(gc.SNAPSHOTS)
+    assert len(tl) == 5 * len(gc.SNAPSHOTS)
+    assert set(gc.NETWORK_YEAR_CRITERIA) <= set(tl.columns)
+    assert "2025/26 grid" in capsys.readouterr().err
+    assert main(["compare", "default", "--network-year", "2025", "--network-year", "2035",
+                 "--top", "5", "--out", str(tmp_path / "cmp")]) == 0
+    assert "why" in pd.read_csv(tmp_path / "cmp" / "comparison.csv").columns
+    assert "places that gain and lose most" in capsys.readouterr().err
+    assert main(["run", "--network-year", "2040", "--out", str(tmp_path / "bad")]) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(err) == 1 and "2036" in err[0]
+    assert main(["explore", "--network-year", "2024", "--out", str(tmp_path / "bad")]) == 2
+    assert main(["compare", "default", "--out", str(tmp_path / "bad")]) == 2
+    assert "--network-year twice" in capsys.readouterr().err
+    assert main(["compare", "default", "--network-year", "2025", "--network-year", "2027",
+                 "--network-year", "2035", "--out", str(tmp_path / "bad")]) == 2
+    assert not (tmp_path / "bad").exists()
+
+
+def test_explorer_carries_each_years_criteria_as_differences(store):
+    from growthzones import explorer
+
+    r = gz.score(store, gz.load_scenario())
+    meta, blob = explorer.explorer_payload(r)
+    buf = np.frombuffer(blob, dtype=np.uint8)
+    arrays = {a["name"]: a for a in meta["arrays"]}
+
+    def planes(a):
+        n, o = a["count"], a["offset"]
+        return (buf[o:o + n].astype(np.uint32) << 8) | buf[o + n:o + 2 * n]
+
+    def base(name):  # delta-coded
+        return (np.cumsum(planes(arrays[name]), dtype=np.uint64) % 65536).astype(np.uint16)
+
+    assert meta["networkYears"]["current"] == 2029
+    assert meta["networkYears"]["criteria"] == [c for c in r.scenario.weights
+                                                if c in gc.NETWORK_YEAR_CRITERIA]
+    r35 = gz.score(store, r.scenario, network_year=2035)
+    for name in meta["networkYears"]["criteria"]:
+        a = arrays[f"v:{name}@2035"]
+        assert a["kind"] == "u16x" and a["base"] == f"v:{name}"
+        got = ((base(a["base"]).astype(np.uint32) + planes(a)) % 65536).astype(np.uint16)
+        assert np.array_equal(got, explorer.quantise(r35.values[name]))
+    assert len(explorer.render_explorer(r)) <= explorer.SIZE_BUDGET_BYTES
