@@ -68,8 +68,8 @@ from pathlib import Path
 import numpy as np
 
 from ._errors import InputError, OutputError
-from .scoring.masks import PREVIOUSLY_DEVELOPED
 from .network_years import root_of
+from .scoring.masks import PREVIOUSLY_DEVELOPED
 
 #: Quantisation step of the transformed values (16 bits, 65535 = no data).
 QUANT_MAX = 65534
