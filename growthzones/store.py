@@ -36,10 +36,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._errors import LayerStoreError
+from ._errors import LayerStoreError, MissingSourceError
 from ._validate import grid_size
 from ._version import __version__
-from .catalog import EMBEDDED_STORE_NAME, SourceFiles, catalog, embedded_store_dir, gaps
+from .catalog import (
+    BASE_SOURCES,
+    EMBEDDED_STORE_NAME,
+    SourceFiles,
+    catalog,
+    embedded_store_dir,
+    gaps,
+)
 from .criteria import REGISTRY
 from .fileset import check_out_folder, remove_tmp_files, write_set
 from .grid import GB_BOUNDS, GridSpec
@@ -391,7 +398,15 @@ def _log(msg: str, log) -> None:
 def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLike | None = None,
                 resolution: float = 1000.0, command: str | None = None,
                 log=sys.stderr) -> Path:
-    """Build every layer from the raw sources and write a store folder atomically.
+    """Build every layer the sources allow and write a store folder atomically.
+
+    Every source is checked first (:func:`growthzones.fetch.plan_build`) and the plan is
+    logged: which sources are present, which are missing, and which criteria will
+    therefore be absent. Missing base sources (small areas, lookups, places) stop the build
+    there with one error listing them; a theme whose sources are missing is skipped and
+    its criteria are recorded under ``"absent"`` in the manifest (with the reason) instead
+    of failing late. An absent criterion has no raster: it is not assessed, and a scenario
+    that names it gets the store's "layer not in the store" error.
 
     The store is built in a hidden staging folder beside it and swapped in as a whole
     (:func:`growthzones.fileset.write_set`); leftovers of an interrupted build are removed
@@ -413,6 +428,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
     command
         The command line to record in the manifest and SOURCES.md.
     """
+    from .fetch import plan_build
     from .layers import LAYER_MODULES
     from .layers.base import basemap_geojson, build_base, read_places, read_small_areas
 
@@ -426,6 +442,15 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
     # growthzones.outputs): a failed or killed build leaves the earlier store intact, and
     # the next build removes what it left (.staging-*, and .building/.old of old versions).
     check_out_folder(out)  # before any work: a file, a read-only folder -> OutputError
+    if not sources.root.is_dir():
+        raise MissingSourceError(f"the source folder {sources.root} does not exist; point "
+                                 f"--source at the folder holding the raw data, or fetch "
+                                 f"it: growthzones data fetch --cache DIR")
+    # Every source is checked first: missing base sources stop here; a missing theme
+    # source makes that theme's criteria absent (recorded), not a failure late in the build.
+    plan = plan_build(sources)
+    for line in plan.lines():
+        _log(line, log)
     remove_tmp_files(out, log=log)  # e.g. a half-written .SOURCES.md.XXXXXXXX.tmp
     with write_set(final, keep_existing=False, log=log) as staged:
         tmp = staged.root
@@ -443,10 +468,23 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
         write_json(tmp / "basemap.geojson", basemap_geojson(areas), compact=True)
 
         land_cells = int(base.land.sum())
-        metas, used = {}, {}
+        metas, used, absent = {}, {}, dict(plan.absent)
         for mod in LAYER_MODULES:
             t = time.perf_counter()
-            arrays = mod.build(sources, grid, base)
+            theme = mod.__name__.rsplit(".", 1)[-1]
+            if theme in plan.skip_themes:
+                _log(f"  {theme}: not built (missing {', '.join(plan.skip_themes[theme])})",
+                     log)
+                continue
+            try:
+                arrays = mod.build(sources, grid, base)
+            except MissingSourceError as exc:  # a source the theme's criteria do not name
+                _log(f"  {theme}: not built ({exc.one_line()})", log)
+                for c in REGISTRY.values():
+                    if c.layer == theme:
+                        absent.setdefault(c.name, {"missing_sources": [], "reason": (
+                            f"built with the {theme} theme, which failed: {exc.one_line()}")})
+                continue
             for name, arr in arrays.items():
                 crit = REGISTRY[name]
                 arr = np.where(base.land, arr, np.nan).astype(np.float32)
@@ -462,11 +500,13 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
                 meta["data_date"] = "; ".join(dict.fromkeys(s.data_date for s in srcs))
                 meta["commercial_use"] = all(s.commercial for s in srcs)
                 metas[name] = meta
-                used.update((s.id, s) for s in srcs)
-            _log(f"  {mod.__name__.rsplit('.', 1)[-1]}: {', '.join(arrays)} "
-                 f"({time.perf_counter() - t:.1f}s)", log)
-        for sid in ("lsoa_ew", "datazones_scotland", "lookup_lsoa_lad", "lookup_dz_council",
-                    "geonames_places"):
+                used.update((s.id, s) for s in srcs if plan.status[s.id].present)
+                absent.pop(name, None)
+            _log(f"  {theme}: {', '.join(arrays)} ({time.perf_counter() - t:.1f}s)", log)
+        for name in REGISTRY:  # anything else not built: say so rather than leave it out
+            if name not in metas and name not in absent:
+                absent[name] = {"missing_sources": [], "reason": "not built by its theme"}
+        for sid in BASE_SOURCES:
             used[sid] = catalog()[sid]
         manifest = {
             "format": STORE_FORMAT, "growthzones_version": __version__,
@@ -474,7 +514,10 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
             "command": command or f"growthzones data build --resolution {resolution:g}",
             "grid": grid.to_dict(), "land_cells": land_cells,
             "layers": metas,
-            "sources": {sid: {k: v for k, v in vars(s).items() if k != "id"}
+            # criteria not in the store (not assessed), each with why: a missing source
+            "absent": {name: absent[name] for name in REGISTRY if name in absent},
+            "sources": {sid: {**{k: v for k, v in vars(s).items() if k != "id"},
+                              "checksum": plan.status[sid].checksum}
                         for sid, s in sorted(used.items())},
         }
         write_json(tmp / "manifest.json", manifest)
@@ -513,8 +556,15 @@ def sources_markdown(manifest: dict) -> str:
         lines.append(f"| `{m['name']}` | {m['kind']} | {m['unit']} | {m['direction'] or '-'} | "
                      f"{m['coverage']} ({100 * m['coverage_fraction']:.1f} %) | "
                      f"{', '.join(m['sources'])} |")
-    lines += ["", "## Official downloads", "", "To refresh a source:", ""]
-    lines += [f"- {s['title']}: {s['url']}" for s in manifest["sources"].values()]
+    lines += ["", "## Official downloads", "",
+              "To refresh a source (`growthzones data fetch NAME` downloads the file and "
+              "checks its sha256):", ""]
+    lines += [f"- {s['title']}: {s.get('url') or s.get('page', '')}"
+              + (f" (derived: {s['derived']})" if s.get("derived") else "")
+              for s in manifest["sources"].values()]
+    if manifest.get("absent"):
+        lines += ["", "## Absent from this store (not assessed)", ""]
+        lines += [f"- `{name}`: {a['reason']}" for name, a in manifest["absent"].items()]
     lines += ["", "## Not covered here", "",
               "No layer claims these; where a criterion needs them its coverage says so. "
               "A user with internet can fetch them from:", ""]
