@@ -1,6 +1,6 @@
 """Fetching sources through the real pooch path, from a server on 127.0.0.1 only.
 
-The server (stdlib ``http.server`` in a thread, :class:`Loopback`) serves real files of
+The server (stdlib ``http.server`` in a thread, ``tests/loopback.py``) serves real files of
 ``../shared/data`` (and the installed packages' files) laid out as a source-folder mirror.
 It records every request, so a cache hit can be shown to make none, and it can answer a
 path with fewer bytes than its Content-Length says (a broken transfer).
@@ -8,12 +8,11 @@ path with fewer bytes than its Content-Length says (a broken transfer).
 
 from __future__ import annotations
 
-import http.server
 import os
-import threading
 from pathlib import Path
 
 import pytest
+from loopback import Loopback, mirror_tree
 
 from growthzones._errors import FetchError, InputError, MissingSourceError
 from growthzones.catalog import SourceFiles, catalog
@@ -26,60 +25,6 @@ from growthzones.fetch import (
     plan_build,
     source_status,
 )
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *a, **k):
-        pass
-
-    def do_GET(self):
-        self.server.requests.append(self.path)
-        rel = self.path.lstrip("/")
-        if rel in self.server.truncate:
-            body = Path(self.translate_path(self.path)).read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])  # then the connection closes
-            self.close_connection = True
-            return
-        super().do_GET()
-
-
-class Loopback:
-    """An HTTP server on 127.0.0.1 serving ``root``; ``requests`` lists the paths asked."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        handler = lambda *a, **k: _Handler(*a, directory=str(root), **k)  # noqa: E731
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.requests = []
-        self.server.truncate = set()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def requests(self) -> list[str]:
-        return self.server.requests
-
-    def truncate(self, rel: str) -> None:
-        self.server.truncate.add(rel)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def mirror_tree(sources: SourceFiles, www: Path, ids=None) -> Path:
-    """``www`` laid out as a mirror of the source folder: symlinks to the real files."""
-    for sid, src in catalog().items():
-        if src.origin == "official" or (ids is not None and sid not in ids):
-            continue
-        for rel in src.files():  # a package source has one file, its member
-            (www / rel).parent.mkdir(parents=True, exist_ok=True)
-            (www / rel).symlink_to(sources.locate(sid) if src.package else sources.root / rel)
-    return www
 
 
 @pytest.fixture()
