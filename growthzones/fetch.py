@@ -271,8 +271,10 @@ def plan_build(source: str | os.PathLike | SourceFiles | None = None) -> BuildPl
                        f"built with the {theme} theme, which needs {', '.join(gone)}")
                 plan.absent[c.name] = {"missing_sources": own or gone, "reason": why}
             elif own:
+                # the folder relative to the source folder, so manifests do not record
+                # where a build happened to read from
                 plan.absent[c.name] = {"missing_sources": own, "reason": (
-                    f"no official file in {files.root / cat[own[0]].path} "
+                    f"no official file in {cat[own[0]].path}/ of the source folder "
                     f"(download {cat[own[0]].link})")}
     return plan
 
