@@ -300,3 +300,31 @@ def test_tests_serve_real_files(loopback, sources):
     # the mirror is the shared data itself, not a stand-in
     rel = catalog()["motorways_gb"].path
     assert (loopback.root / rel).resolve() == (sources.root / rel).resolve()
+
+
+@pytest.mark.slow
+def test_a_build_without_a_theme_source_builds_the_rest_and_records_the_gap(
+        sources, tmp_path, monkeypatch):
+    """A real 10 km build from a folder lacking the wastewater works (water theme).
+
+    Only the water and designations themes run (monkeypatched module list), to keep it
+    to the base build's ~10 s; the plan and the manifest cover every theme.
+    """
+    import json
+
+    import growthzones.layers as layers
+    from growthzones.store import build_store
+
+    root = _partial_copy(sources, tmp_path / "src", {"uwwtd_works"})
+    monkeypatch.setattr(layers, "LAYER_MODULES", (layers.water, layers.designations))
+    path = build_store(tmp_path / "out", source=root, resolution=10_000, log=None)
+    m = json.loads((path / "manifest.json").read_text())
+    assert set(m["layers"]) == {"sssi_share_council_scotland_pct"}  # designations was built
+    assert m["absent"]["dist_large_wwtw_km"] == {"missing_sources": ["uwwtd_works"],
+                                                 "reason": "missing source uwwtd_works"}
+    assert "built with the water theme" in m["absent"]["dist_major_river_km"]["reason"]
+    assert "no official file in official/ne_sssi/" in m["absent"]["sssi_england"]["reason"]
+    # themes left out of this run are recorded as absent too, never silently missing
+    assert "dist_motorway_km" in m["absent"]
+    assert not (path / "layers" / "dist_major_river_km.tif").exists()
+    assert "uwwtd_works" not in m["sources"] and "naturescot_sitelink" in m["sources"]
