@@ -476,6 +476,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
                 _log(f"  {theme}: not built (missing {', '.join(plan.skip_themes[theme])})",
                      log)
                 continue
+            first = len(sources.requested)
             try:
                 arrays = mod.build(sources, grid, base)
             except MissingSourceError as exc:  # a source the theme's criteria do not name
@@ -503,6 +504,15 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
                 used.update((s.id, s) for s in srcs if plan.status[s.id].present)
                 absent.pop(name, None)
             _log(f"  {theme}: {', '.join(arrays)} ({time.perf_counter() - t:.1f}s)", log)
+            # Every source the theme read travels with the store's licences, including any
+            # its criteria do not name (said here, so the registry can be completed).
+            read = dict.fromkeys(sources.requested[first:])
+            used.update((sid, catalog()[sid]) for sid in read)
+            named = {sid for c in REGISTRY.values() if c.layer == theme for sid in c.sources}
+            unnamed = [sid for sid in read if sid not in named and sid not in BASE_SOURCES]
+            if unnamed:
+                _log(f"    note: {theme} read {', '.join(unnamed)}, which none of its "
+                     f"criteria names in the registry", log)
         for name in REGISTRY:  # anything else not built: say so rather than leave it out
             if name not in metas and name not in absent:
                 absent[name] = {"missing_sources": [], "reason": "not built by its theme"}

@@ -15,7 +15,7 @@ import pytest
 from loopback import Loopback, mirror_tree
 
 from growthzones._errors import FetchError, InputError, MissingSourceError
-from growthzones.catalog import SourceFiles, catalog
+from growthzones.catalog import SourceFiles, catalog, embedded_store_dir
 from growthzones.fetch import (
     check_sha256,
     check_url,
@@ -32,6 +32,14 @@ def loopback(tmp_path, sources):
     server = Loopback(mirror_tree(sources, tmp_path / "www"))
     yield server
     server.close()
+
+
+def _store_state() -> dict[str, int]:
+    store = embedded_store_dir() / "gb_1000m"
+    return {str(p): p.stat().st_mtime_ns for p in store.rglob("*")}
+
+
+STORE_BEFORE = _store_state()
 
 
 def _listing(folder: Path) -> list[str]:
@@ -91,6 +99,7 @@ def test_checksum_mismatch(loopback, tmp_path):
                      progress=False)
     _assert_failure(exc, "fes2024_gsp", f"{loopback.url}/{rel}", "checksum mismatch")
     assert _listing(cache) == []  # no partial file, no empty folders
+    assert _store_state() == STORE_BEFORE  # and the layer store is untouched
 
 
 def test_not_found(loopback, tmp_path):
