@@ -374,38 +374,15 @@ def cmd_download(args) -> int:
 def cmd_data_list(args) -> int:
     from ._errors import InputError
     from .catalog import default_source_dir
-    from .fetch import source_status
+    from .fetch import source_status, status_table
 
     root = args.source if args.source is not None else default_source_dir()
     if not Path(root).is_dir():
         raise InputError(f"--source {str(root)[:120]!r} is not a folder; give the folder "
                          f"holding the raw data (or a fetch cache)")
-    base = _base_sources()
-    rows = [(sid, s.where if s.present else "MISSING", s.checksum, s.source.data_date,
-             s.source.licence,
-             "every layer (base source)" if sid in base else ", ".join(s.criteria) or "-")
-            for sid, s in source_status(root, verify=not args.no_verify).items()]
-    head = ("source", "present", "checksum", "date", "licence", "criteria fed")
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
-    widths = [min(w, cap) for w, cap in zip(widths, (28, 13, 9, 24, 34))]
-
-    def fit(text, w):
-        return text if len(text) <= w else text[: w - 1] + "~"
-
     print(f"source folder: {root}")
-    for r in [head, *rows]:
-        print("  ".join(fit(c, w).ljust(w) for c, w in zip(r, widths)) + "  " + r[5])
-    n_missing = sum(r[1] == "MISSING" for r in rows)
-    n_bad = sum(r[2] == "differs" for r in rows)
-    print(f"{len(rows)} sources: {len(rows) - n_missing} present, {n_missing} missing, "
-          f"{n_bad} with a checksum that differs from the catalogue")
+    print("\n".join(status_table(source_status(root, verify=not args.no_verify))))
     return 0
-
-
-def _base_sources():
-    from .catalog import BASE_SOURCES
-
-    return BASE_SOURCES
 
 
 def cmd_data_fetch(args) -> int:

@@ -51,7 +51,7 @@ from .catalog import (
 from .io import atomic_path
 
 __all__ = ["FetchError", "check_sha256", "check_url", "default_cache_dir", "download_file",
-           "fetch_source", "fetch_sources", "plan_build", "source_status"]
+           "fetch_source", "fetch_sources", "plan_build", "source_status", "status_table"]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -194,6 +194,33 @@ def _checksum(src: Source, path: Path) -> str:
         if not p.is_file() or _sha256(p) != digest:
             return "differs"
     return "ok"
+
+
+def status_table(status: dict[str, SourceStatus]) -> list[str]:
+    """:func:`source_status` as text lines: a table and a count (``growthzones data list``).
+
+    Columns: source, present (where), checksum, date, licence (cut to fit, ``~`` marks a
+    cut), and the criteria each source feeds in full.
+    """
+    rows = [(sid, s.where if s.present else "MISSING", s.checksum, s.source.data_date,
+             s.source.licence,
+             "every layer (base source)" if sid in BASE_SOURCES
+             else ", ".join(s.criteria) or "-")
+            for sid, s in status.items()]
+    head = ("source", "present", "checksum", "date", "licence", "criteria fed")
+    widths = [min(max(len(r[i]) for r in [head, *rows]), cap)
+              for i, cap in enumerate((28, 13, 9, 24, 34))]
+
+    def fit(text, w):
+        return text if len(text) <= w else text[: w - 1] + "~"
+
+    lines = ["  ".join(fit(c, w).ljust(w) for c, w in zip(r, widths)) + "  " + r[5]
+             for r in [head, *rows]]
+    n_missing = sum(r[1] == "MISSING" for r in rows)
+    n_bad = sum(r[2] == "differs" for r in rows)
+    lines.append(f"{len(rows)} sources: {len(rows) - n_missing} present, {n_missing} "
+                 f"missing, {n_bad} with a checksum that differs from the catalogue")
+    return lines
 
 
 # --------------------------------------------------------------------------- build plan
