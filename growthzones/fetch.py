@@ -269,12 +269,16 @@ def plan_build(source: str | os.PathLike | SourceFiles | None = None) -> BuildPl
     Raises
     ------
     MissingSourceError
-        If a base source (:data:`growthzones.catalog.BASE_SOURCES`: small areas, lookups,
+        If the folder does not exist, or if a base source (:data:`growthzones.catalog.BASE_SOURCES`: small areas, lookups,
         places) is missing: no layer can be built without them. Lists every one.
     """
     from .criteria import REGISTRY, THEMES
 
     files = source if isinstance(source, SourceFiles) else SourceFiles(source)
+    if not files.root.is_dir():
+        raise MissingSourceError(f"the source folder {files.root} does not exist; point "
+                                 f"--source at the folder holding the raw data, or fetch "
+                                 f"it: growthzones data fetch --cache DIR")
     status = source_status(files)
     missing = [sid for sid, s in status.items() if not s.present]
     base = [sid for sid in BASE_SOURCES if sid in missing]

@@ -442,10 +442,6 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
     # growthzones.outputs): a failed or killed build leaves the earlier store intact, and
     # the next build removes what it left (.staging-*, and .building/.old of old versions).
     check_out_folder(out)  # before any work: a file, a read-only folder -> OutputError
-    if not sources.root.is_dir():
-        raise MissingSourceError(f"the source folder {sources.root} does not exist; point "
-                                 f"--source at the folder holding the raw data, or fetch "
-                                 f"it: growthzones data fetch --cache DIR")
     # Every source is checked first: missing base sources stop here; a missing theme
     # source makes that theme's criteria absent (recorded), not a failure late in the build.
     plan = plan_build(sources)
@@ -501,7 +497,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
                 meta["data_date"] = "; ".join(dict.fromkeys(s.data_date for s in srcs))
                 meta["commercial_use"] = all(s.commercial for s in srcs)
                 metas[name] = meta
-                used.update((s.id, s) for s in srcs if plan.status[s.id].present)
+                used.update((s.id, s) for s in srcs if _present(plan, s.id))
                 absent.pop(name, None)
             _log(f"  {theme}: {', '.join(arrays)} ({time.perf_counter() - t:.1f}s)", log)
             # Every source the theme read travels with the store's licences, including any
@@ -527,13 +523,19 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
             # criteria not in the store (not assessed), each with why: a missing source
             "absent": {name: absent[name] for name in REGISTRY if name in absent},
             "sources": {sid: {**{k: v for k, v in vars(s).items() if k != "id"},
-                              "checksum": plan.status[sid].checksum}
+                              "checksum": getattr(plan.status.get(sid), "checksum", "-")}
                         for sid, s in sorted(used.items())},
         }
         write_json(tmp / "manifest.json", manifest)
     write_text(out / "SOURCES.md", sources_markdown(manifest))
     _log(f"wrote {final} in {time.perf_counter() - t0:.1f}s", log)
     return final
+
+
+def _present(plan, source_id: str) -> bool:
+    """Whether the plan found ``source_id`` (a source it did not check counts as present)."""
+    status = plan.status.get(source_id)
+    return status is None or status.present
 
 
 def sources_markdown(manifest: dict) -> str:
