@@ -65,8 +65,9 @@ def explain(result: ScoreResult, x, y: float | None = None) -> pd.DataFrame:
         dist_substation_132kv_km <= 10 km``). ``attrs`` holds ``score``, ``score_all``,
         ``excluded``, ``reasons``, ``allowed`` (a sentence per exclusion the cell is
         inside but was let through by the previously-developed exception, e.g. ``inside
-        National Parks (national_parks), allowed: previously developed land (former
-        heavy-industry site 0.4 km from the cell centre)``), ``coverage`` and ``method``.
+        National Parks (national_parks), allowed: previously developed land (Trawsfynydd,
+        nuclear power station, closed 1991, 0.4 km from the cell centre)``; see
+        :func:`previously_developed_detail`), ``coverage`` and ``method``.
         Such an exclusion's ``status`` is ``allowed: previously developed land``.
     """
     x, y = _xy(x, y)
