@@ -110,7 +110,8 @@ def nearest_named(features: pd.DataFrame | None, group: str, x, y
     ----------
     features
         ``label``, ``kind``, ``easting``, ``northing`` (EPSG:27700), as the store's
-        ``features.csv``; None (a store built without it) names nothing.
+        ``features.csv`` (rows with an empty ``label`` name nothing); None (a store
+        built without it) names nothing.
     group
         ``"power station"``, ``"works"`` or ``"substation"`` (see :data:`FEATURE_KINDS`).
     x, y
@@ -123,8 +124,11 @@ def nearest_named(features: pd.DataFrame | None, group: str, x, y
     """
     from scipy.spatial import cKDTree
 
+    from .store import naming_features
+
     x, y = np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float))
     labels, km = [""] * len(x), np.full(len(x), np.nan)
+    features = naming_features(features)  # rows with a label
     if features is None or len(features) == 0 or len(x) == 0:
         return labels, km
     f = features[features["kind"].map(_kind_of) == group]

@@ -317,7 +317,9 @@ def explorer_payload(result) -> tuple[dict, bytes]:
     las = store_councils(store)  # April 2023 councils, as rank_sites names them
     nations = {"E": "England", "W": "Wales", "S": "Scotland"}
     places = store.places
-    feats = store.features if store.features is not None else {
+    from .store import naming_features
+
+    feats = naming_features(store.features) if store.features is not None else {
         "label": [], "tier": [], "easting": [], "northing": []}
     data = {
         "format": 1,

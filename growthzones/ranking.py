@@ -430,14 +430,18 @@ def name_features(features: pd.DataFrame, x: np.ndarray, y: np.ndarray, *,
     Parameters
     ----------
     features
-        ``label``, ``tier``, ``easting``, ``northing`` (EPSG:27700), as ``features.csv``.
+        ``label``, ``tier``, ``easting``, ``northing`` (EPSG:27700), as ``features.csv``;
+        rows with an empty ``label`` name nothing.
     x, y
         Points in EPSG:27700 metres.
     """
     from scipy.spatial import cKDTree
 
+    from .store import naming_features
+
     x, y = np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float))
     out: list[str | None] = [None] * len(x)
+    features = naming_features(features)  # rows with a label
     if features is None or len(features) == 0 or len(x) == 0:
         return out
     fxy = features[["easting", "northing"]].to_numpy(float)

@@ -8,12 +8,11 @@ default)::
     la_index.tif           int16, 1-based row of local_authorities.csv
     local_authorities.csv  la_code, la_name, nation
     places.csv             GeoNames places for naming sites
-    industrial_sites.csv   placed sites of the industrial register (name, kind, closure
-                           year, x, y): explanations name the works that makes a cell
-                           previously developed (optional: older stores lack it)
-    features.csv           named features sites are named after (former power stations,
-                           works, airfields, transmission substations; optional: a store
-                           without it names sites after towns)
+    features.csv           named features: the industrial register's placed sites and the
+                           transmission substations (label, name, kind, tier, status,
+                           closure year, easting, northing, source), which name sites,
+                           contributions and previously developed land (optional: a store
+                           without it names sites after towns and explains by distance)
     basemap.geojson        simplified council outlines (offline map background)
     layers/<name>.tif      float32, NaN where the layer has no data
     layers/<name>@<S>.tif  a network-year criterion in ETYS snapshot S (2025, 2027, 2032,
@@ -73,9 +72,11 @@ STORE_FORMAT = 1
 #: Raw land vectors up to this size stay in memory once read (1 km GB: 229k cells, ~1 MB
 #: each); larger ones (100 m: 23M cells, ~92 MB each) are read when needed and not kept.
 RESIDENT_CELLS = 2_000_000
-#: The industrial register's placed sites, for naming former works in explanations.
-SITES_FILE = "industrial_sites.csv"
-SITES_COLUMNS = {"name": str, "kind": str, "closure_year": float, "x": float, "y": float}
+#: The named-features table (:mod:`growthzones.layers.named_features` builds it) and the
+#: columns its users read.
+FEATURES_FILE = "features.csv"
+FEATURES_COLUMNS = {"label": str, "name": str, "kind": str, "tier": int, "status": str,
+                    "closure_year": float, "easting": float, "northing": float}
 
 
 def default_store_path() -> Path:
@@ -115,9 +116,8 @@ class LayerStore:
     manifest: dict
     layers: Mapping[str, np.ndarray]
     basemap: dict | None = None
-    #: Placed sites of the industrial register (``industrial_sites.csv``), or None.
-    industrial_sites: pd.DataFrame | None = None
-    #: Named features sites are named after (``features.csv``; None in older stores).
+    #: Named features (``features.csv``; None in older stores): every placed register site
+    #: and transmission substation; :func:`naming_features` gives the rows that name sites.
     features: pd.DataFrame | None = None
     #: Optional ``name -> land vector`` source used instead of ``layers`` (e.g. a derived grid).
     reader: Callable[[str], np.ndarray] | None = field(default=None, repr=False)
@@ -323,11 +323,17 @@ def load_layers(path: str | os.PathLike | None = None) -> LayerStore:
         places=_read_table(path / "places.csv", {"name": str, "population": float,
                                                  "easting": float, "northing": float}),
         manifest=manifest, layers=layers, basemap=basemap,
-        industrial_sites=(_read_table(path / SITES_FILE, SITES_COLUMNS)
-                          if (path / SITES_FILE).exists() else None),
-        features=(_read_table(path / "features.csv", {"label": str, "tier": int,
-                                                      "easting": float, "northing": float})
-                  if (path / "features.csv").exists() else None))
+        features=(_read_table(path / FEATURES_FILE, FEATURES_COLUMNS)
+                  .fillna({"label": "", "status": ""})  # CSV "" reads as NaN
+                  if (path / FEATURES_FILE).exists() else None))
+
+
+def naming_features(features: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The rows of a features table that name sites: those with a ``label`` (a works
+    known only by its company has none; it still explains previously developed land)."""
+    if features is None or "label" not in features:
+        return features
+    return features[features["label"].fillna("").astype(str) != ""]
 
 
 _REBUILD = "rebuild the store with 'growthzones data build' (or pass --store DIR)"
@@ -568,7 +574,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
         write_raster(tmp / "la_index.tif", base.la_index, grid, nodata=0)
         base.las.to_csv(tmp / "local_authorities.csv", index=False)
         read_places(sources).to_csv(tmp / "places.csv", index=False)
-        read_named_features(sources).to_csv(tmp / "features.csv", index=False)
+        read_named_features(sources).to_csv(tmp / FEATURES_FILE, index=False)
         write_json(tmp / "basemap.geojson", basemap_geojson(areas), compact=True)
 
         land_cells = int(base.land.sum())
@@ -587,9 +593,6 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
             try:
                 arrays = (mod.build(sources, grid, base) if tables is None
                           else mod.build(sources, grid, base, tables=tables))
-                # A theme may also give small tables for the store (e.g. the industrial
-                # register's sites, SITES_FILE): file name -> DataFrame.
-                extra = mod.tables(sources) if hasattr(mod, "tables") else {}
             except MissingSourceError as exc:  # a source the theme's criteria do not name
                 _log(f"  {theme}: not built ({exc.one_line()})", log)
                 for c in REGISTRY.values():
@@ -597,8 +600,6 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
                         absent.setdefault(c.name, {"missing_sources": [], "reason": (
                             f"built with the {theme} theme, which failed: {exc.one_line()}")})
                 continue
-            for fname, table in extra.items():
-                table.to_csv(tmp / fname, index=False)
             for name, arr in arrays.items():
                 arr = np.where(base.land, arr, np.nan).astype(np.float32)
                 write_raster(tmp / "layers" / f"{name}.tif", arr, grid)

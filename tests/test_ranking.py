@@ -128,6 +128,10 @@ def test_name_features_precedence_then_distance():
     # nothing within 2 km: None (the town names it)
     assert name_features(_FEATURES, [5000.0], [0.0]) == [None]
     assert name_features(None, [0.0], [0.0]) == [None]
+    # a row without a label (a works known only by its company) names nothing
+    unlabelled = pd.concat([_FEATURES, pd.DataFrame({
+        "label": [""], "tier": [1], "easting": [1500.0], "northing": [0.0]})])
+    assert name_features(unlabelled, [1500.0], [0.0]) == ["Oldtown (former power station)"]
 
 
 def test_a_store_without_features_names_sites_after_towns():

@@ -70,19 +70,52 @@ def test_explain_says_an_exception_let_the_cell_through():
     assert gz.explain(r, 1500, 500).attrs["allowed"] == []
 
 
-def test_explain_names_the_former_works_when_the_store_has_the_register():
+def _fixture_features(**cols):
     import pandas as pd
 
+    # FIXTURE features table with the store's features.csv columns: a closed station
+    # 400 m east of cell C's centre (2500, 500), a substation nearer still (not a register
+    # site: it makes nothing previously developed) and a works 3 km away.
+    base = {
+        "label": ["Fixture A (former power station)", "Far Works (cement works)",
+                  "Fixture Hub (400 kV substation)"],
+        "name": ["Fixture A", "Far Works", "Fixture Hub"],
+        "kind": ["coal power station", "cement works", "substation"], "tier": [1, 2, 4],
+        "status": ["closed", "reporting in 2014", ""], "closure_year": [1994.0, NAN, NAN],
+        "easting": [2900.0, 2500.0, 2600.0], "northing": [500.0, 3500.0, 500.0],
+        "source": ["fixture"] * 3}
+    return pd.DataFrame({**base, **cols})
+
+
+def test_explain_names_the_former_works_when_the_store_has_the_register():
     store = park_store()
-    # FIXTURE register: a closed station 400 m east of cell C's centre (2500, 500), and a
-    # works 3 km away that must not be named.
-    store.industrial_sites = pd.DataFrame({
-        "name": ["Fixture A", "Far Works"], "kind": ["coal power station", "cement works"],
-        "closure_year": [1994.0, np.nan], "x": [2900.0, 2500.0], "y": [500.0, 3500.0]})
+    store.features = _fixture_features()
     r = gz.score(store, park_scenario(["national_parks"]))
     assert gz.explain(r, 2500, 500).loc["national_parks", "reason"].endswith(
         "allowed: previously developed land (Fixture A, coal power station, closed 1994, "
         "0.4 km from the cell centre)")
+
+
+def test_explain_names_a_works_that_names_no_site():
+    # A works known only by its company has no label (it names no site) but still
+    # explains the flag, by its company name and its state.
+    from growthzones.ranking import name_features
+    from growthzones.scoring.explain import previously_developed_detail
+
+    store = park_store()
+    store.features = _fixture_features(label=["", "Far Works (cement works)",
+                                              "Fixture Hub (400 kV substation)"],
+                                       name=["Fixture Bricks Ltd", "Far Works", "Fixture Hub"],
+                                       kind=["brick, lime or ceramics works", "cement works",
+                                             "substation"],
+                                       status=["reporting in 2014", "reporting in 2014", ""],
+                                       closure_year=[NAN, NAN, NAN])
+    assert previously_developed_detail(store, 2) == (
+        "Fixture Bricks Ltd, brick, lime or ceramics works, reporting in 2014, 0.4 km from "
+        "the cell centre")
+    # naming skips it: the substation names the point
+    assert name_features(store.features, [2900.0], [500.0]) == [
+        "Fixture Hub (400 kV substation)"]
 
 
 def test_airfield_only_flag_is_described_as_such():
@@ -198,6 +231,16 @@ def test_embedded_store_park_cell_on_former_works():
     e = gz.explain(with_, float(x), float(y))
     assert e.loc["national_parks", "status"] == "allowed: previously developed land"
     assert e.attrs["allowed"][0].startswith("inside National Parks (national_parks), allowed")
+    # the cell of the former Trawsfynydd station, in Snowdonia, names it
+    d = np.hypot(*(np.array(store.grid.xy(*np.divmod(store.land_index, store.grid.width)))
+                   - np.array([[269184.0], [338197.0]])))
+    j = int(np.argmin(np.where(let, d, np.inf)))
+    rows, cols = np.divmod(store.land_index[j], store.grid.width)
+    reason = gz.explain(with_, *map(float, store.grid.xy(rows, cols))).loc[
+        "national_parks", "reason"]
+    assert reason == ("inside National Parks (national_parks), allowed: previously developed "
+                      "land (Trawsfynydd, nuclear power station, closed 1991, 0.4 km from the "
+                      "cell centre)")
 
 
 def test_dataset_path_applies_the_exception_like_the_store_path():
@@ -221,35 +264,33 @@ def test_sites_table_and_map_say_which_exclusion_was_lifted():
     assert "Allowed inside an exclusion" not in plain
 
 
-def test_store_carries_the_register_sites_it_was_built_with(sources):
-    # The table post_industrial.tables writes is what load_layers reads (columns, placed
-    # sites only), and the embedded store ships it.
-    from growthzones.layers import post_industrial
-    from growthzones.store import SITES_COLUMNS, SITES_FILE
+def test_store_features_carry_the_register_sites_it_was_built_with():
+    # load_layers reads the one features table (tests/layers/test_named_features.py checks
+    # its build); the embedded store ships it with what explain reads.
+    from growthzones.store import FEATURES_COLUMNS
 
-    table = post_industrial.tables(sources)[SITES_FILE]
-    assert list(table.columns) == list(SITES_COLUMNS)
-    assert table[["x", "y"]].notna().all().all() and len(table) > 400
-    emb = gz.load_layers().industrial_sites
-    assert emb is not None and list(emb.columns) == list(SITES_COLUMNS)
-    assert "Trawsfynydd" in " ".join(emb["name"])
+    emb = gz.load_layers().features
+    assert emb is not None and set(FEATURES_COLUMNS) <= set(emb.columns)
+    sites = emb[emb["kind"] != "substation"]
+    assert len(sites) > 400 and (emb["label"] == "").any()
+    assert "Trawsfynydd" in set(sites["name"])
 
 
 def test_a_store_without_the_register_table_loads_and_explains_by_distance(tmp_path):
     import shutil
 
-    from growthzones.store import SITES_FILE
+    from growthzones.store import FEATURES_FILE
 
     src = gz.catalog.embedded_store_dir() / "gb_1000m"
     copy = tmp_path / "gb_1000m"
     (copy / "layers").mkdir(parents=True)
     for f in src.iterdir():
-        if f.is_file() and f.name != SITES_FILE:
+        if f.is_file() and f.name != FEATURES_FILE:
             shutil.copy(f, copy / f.name)
     for f in (src / "layers").iterdir():
         (copy / "layers" / f.name).symlink_to(f)
     store = gz.load_layers(copy)
-    assert store.industrial_sites is None
+    assert store.features is None
     from growthzones.scoring.explain import previously_developed_detail
 
     i = int(np.flatnonzero(store.read_vector("previously_developed") == 1)[0])

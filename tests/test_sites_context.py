@@ -97,11 +97,14 @@ def test_contributions_name_the_feature_behind_them_with_its_distance():
         "dist_closed_power_station_km": np.array([[3.0, 2.0, 1.0, 0.2]]),
         "employment_deprivation_pct": np.array([[1.0, 1.0, 1.0, 2.0]])})
     # a FIXTURE features table (the store's features.csv columns), not real places
+    # (the unlabelled station, nearer, is a register site that names nothing)
     store.features = pd.DataFrame({
-        "label": ["Fixture A (former power station)", "Fixture Works (steelworks)"],
-        "name": ["Fixture A", "Fixture Works"], "kind": ["coal power station", "steelworks"],
-        "tier": [1, 2], "easting": [3600.0, 500.0], "northing": [500.0, 500.0],
-        "source": ["fixture", "fixture"]})
+        "label": ["Fixture A (former power station)", "Fixture Works (steelworks)", ""],
+        "name": ["Fixture A", "Fixture Works", "Fixture Power Ltd"],
+        "kind": ["coal power station", "steelworks", "gas power station"],
+        "tier": [1, 2, 1], "status": ["closed", "operating", "closed"],
+        "closure_year": [2019.0, np.nan, 2015.0], "easting": [3600.0, 500.0, 3500.0],
+        "northing": [500.0, 500.0, 500.0], "source": ["fixture"] * 3})
     sc = gz.parse_scenario({"criteria": {"dist_closed_power_station_km": {"weight": 3},
                                          "employment_deprivation_pct": {"weight": 1}}})
     r = gz.score(store, sc)

@@ -86,6 +86,8 @@ def test_build_on_real_data_writes_every_layer(built):
     # the named features sites are named after (issue #13)
     assert store.features is not None and set(store.features["tier"]) == {1, 2, 3, 4}
     assert "Ratcliffe-on-Soar (former power station)" in set(store.features["label"])
+    # one table: works known only by their company stay, unlabelled, for explanations
+    assert (store.features["label"] == "").any() and store.features["label"].notna().all()
     src = (out / "SOURCES.md").read_text()
     assert "test build" in src and "CC-BY-NC-SA-3.0" in src
     assert "Not covered here" in src and "Green Belt" in src
@@ -242,7 +244,9 @@ BROKEN = {
     "features.csv no columns": (lambda c: (c / "features.csv").write_text("what\nx\n"),
                                 r"features.csv lacks columns .*label"),
     "features.csv text easting": (
-        lambda c: (c / "features.csv").write_text("label,tier,easting,northing\nA,1,far,2\n"),
+        lambda c: (c / "features.csv").write_text(
+            "label,name,kind,tier,status,closure_year,easting,northing\n"
+            "A,A,steelworks,2,operating,,far,2\n"),
         r"features.csv: column 'easting' .* not numbers"),
     "basemap not JSON": (lambda c: _truncate(c / "basemap.geojson", keep=1000),
                          r"basemap.geojson is not valid JSON"),

@@ -171,17 +171,6 @@ def small_area_centroids(sources: SourceFiles) -> pd.DataFrame:
 # Build (edge)
 # ---------------------------------------------------------------------------------------
 
-def tables(sources: SourceFiles) -> dict[str, pd.DataFrame]:
-    """Small tables this theme adds to the store: ``industrial_sites.csv``, the placed
-    sites of the industrial register (``name``, ``kind``, ``closure_year``, ``x``, ``y``
-    in EPSG:27700 metres), so that an explanation can name the former works that makes a
-    cell previously developed (:mod:`growthzones.scoring.explain`)."""
-    reg, _ = industry.read_register(sources)
-    reg = reg[reg["x"].notna() & reg["y"].notna()]
-    cols = ["name", "kind", "closure_year", "x", "y"]
-    return {"industrial_sites.csv": reg[cols].reset_index(drop=True)}
-
-
 def build(sources: SourceFiles, grid: GridSpec, base) -> Built:
     """Read the deprivation and power-station sources and put every criterion on ``grid``."""
     imd = read_composite_imd(sources.path("uk_composite_imd"))

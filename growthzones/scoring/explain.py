@@ -65,8 +65,9 @@ def explain(result: ScoreResult, x, y: float | None = None) -> pd.DataFrame:
         dist_substation_132kv_km <= 10 km``). ``attrs`` holds ``score``, ``score_all``,
         ``excluded``, ``reasons``, ``allowed`` (a sentence per exclusion the cell is
         inside but was let through by the previously-developed exception, e.g. ``inside
-        National Parks (national_parks), allowed: previously developed land (former
-        heavy-industry site 0.4 km from the cell centre)``), ``coverage`` and ``method``.
+        National Parks (national_parks), allowed: previously developed land (Trawsfynydd,
+        nuclear power station, closed 1991, 0.4 km from the cell centre)``; see
+        :func:`previously_developed_detail`), ``coverage`` and ``method``.
         Such an exclusion's ``status`` is ``allowed: previously developed land``.
     """
     x, y = _xy(x, y)
@@ -107,27 +108,29 @@ def explain(result: ScoreResult, x, y: float | None = None) -> pd.DataFrame:
 
 
 def previously_developed_detail(store, i: int) -> str:
-    """What made cell ``i`` previously developed: the nearest site of the store's
-    industrial register (``industrial_sites.csv``) within the flag's radius, by name; in a
-    store without that table, from the former-industry layers.
+    """What made cell ``i`` previously developed: the nearest register site of the store's
+    named features (``features.csv``, every row but the substations, labelled or not)
+    within the flag's radius, by name, kind and state, e.g. ``Trawsfynydd, nuclear power
+    station, closed 1991, 0.4 km from the cell centre``; in a store without that table,
+    from the former-industry layers.
 
     The flag counts any site of the industrial register within
     :data:`~.masks.PREVIOUSLY_DEVELOPED_KM` (closed airfields included);
     ``dist_former_industry_km`` measures heavy industry only, so a flagged cell farther
     than that from heavy industry was flagged by a closed airfield.
     """
-    sites = getattr(store, "industrial_sites", None)
+    feats = getattr(store, "features", None)
+    sites = None if feats is None else feats[feats["kind"] != "substation"]
     if sites is not None and len(sites):
         rows, cols = np.divmod(store.land_index[i], store.grid.width)
         x, y = store.grid.xy(rows, cols)
-        d = np.hypot(sites["x"].to_numpy(float) - x, sites["y"].to_numpy(float) - y) / 1000
+        d = np.hypot(sites["easting"].to_numpy(float) - x,
+                     sites["northing"].to_numpy(float) - y) / 1000
         j = int(np.argmin(d))
         if d[j] <= PREVIOUSLY_DEVELOPED_KM:
             site = sites.iloc[j]
-            year = site["closure_year"]
-            closed = f", closed {int(year)}" if np.isfinite(year) else ""
-            return (f"{site['name']}, {site['kind']}{closed}, {d[j]:.1f} km from the cell "
-                    f"centre")
+            return (f"{site['name']}, {site['kind']}{_state(site)}, {d[j]:.1f} km from the "
+                    f"cell centre")
     if "dist_former_industry_km" not in store.meta:
         return f"a site of the industrial register within {PREVIOUSLY_DEVELOPED_KM:g} km"
     d = float(store.values_at("dist_former_industry_km", [i])[0])
@@ -135,6 +138,15 @@ def previously_developed_detail(store, i: int) -> str:
         return f"former heavy-industry site {d:.1f} km from the cell centre"
     return (f"a closed airfield within {PREVIOUSLY_DEVELOPED_KM:g} km; nearest former "
             f"heavy-industry site {d:.1f} km")
+
+
+def _state(site) -> str:
+    """``, closed 1991``, ``, partly closed 2023``, ``, reporting in 2014`` or ``""``."""
+    status = str(site.get("status", "") or "")
+    year = site.get("closure_year", np.nan)
+    if pd.notna(year):
+        return f", {'partly closed' if status == 'partly closed' else 'closed'} {int(year)}"
+    return f", {status}" if status and status != "nan" else ""
 
 
 def explain_sites(result: ScoreResult, sites: pd.DataFrame) -> pd.DataFrame:
