@@ -158,6 +158,10 @@ class LayerStore:
         """
         if name in self._vectors:
             return self._vectors[name]
+        root = self.__dict__.get("_network_root")  # a network-year view (network_years)
+        varies = getattr(self.layers, "varies", None)
+        if root is not None and varies is not None and not varies(name):
+            return root.read_vector(name)  # the same raster: the store's copy, if kept
         if self.reader is not None:
             vec = self.reader(name)
         elif isinstance(self.layers, _LazyRasters) and not self.layers.loaded(name):
@@ -439,6 +443,10 @@ class _LazyRasters(Mapping):
         while base._parent is not None:
             base = base._parent
         return _LazyRasters(self._folder, self._names, self._grid, files=files, parent=base)
+
+    def varies(self, name: str) -> bool:
+        """Whether ``name`` is read from a file of its own here (a network-year variant)."""
+        return name in self._files
 
     def _shared(self, name: str) -> bool:
         return self._parent is not None and name not in self._files

@@ -192,7 +192,7 @@ def _one_line_error(capsys) -> str:
     (["run", "--top"], "growthzones run: argument --top: expected one argument"),
     (["rn"], "growthzones: argument command: invalid choice: 'rn'"),
     ([], "growthzones: the following arguments are required: command"),
-    (["compare", "a.toml"], "compare needs scenario B, or --weight/--theme overrides"),
+    (["compare", "a.toml"], "compare needs scenario B, --weight/--theme overrides that make B from A"),
     (["run", "--theme", "grid_capacty=2"], "--theme: unknown theme 'grid_capacty'. Did you "
                                            "mean 'grid_capacity'?"),
     (["run", "--theme", "water=-1"], "--theme water is '-1'; it must be >= 0"),

@@ -135,12 +135,28 @@ def unplaced_summary(changes: pd.DataFrame) -> pd.Series:
     return changes.loc[~changes["placed"], "reason"].value_counts()
 
 
+#: Frames :func:`why_changes` filters once per table and snapshot(s), not once per place:
+#: key -> (the table it came from, the result); the table's identity guards reuse.
+_PREPARED: dict = {}
+
+
+def _prepared(table: pd.DataFrame, key: tuple, make):
+    hit = _PREPARED.get((id(table),) + key)
+    if hit is None or hit[0] is not table:
+        if len(_PREPARED) > 64:
+            _PREPARED.clear()
+        hit = _PREPARED[(id(table),) + key] = (table, make())
+    return hit[1]
+
+
 def _nearest_node(nodes: pd.DataFrame, x: float, y: float, snap: int):
-    live = nodes[nodes[f"in_network_{snap}"].astype(bool) & nodes["x"].notna()
-                 & (nodes["max_kv"] >= 275)]
+    live = _prepared(nodes, ("live", snap), lambda: nodes[
+        nodes[f"in_network_{snap}"].astype(bool) & nodes["x"].notna()
+        & (nodes["max_kv"] >= 275)])
     if live.empty:
         return None
-    d = np.hypot(live["x"].to_numpy(float) - x, live["y"].to_numpy(float) - y)
+    xy = _prepared(nodes, ("live_xy", snap), lambda: live[["x", "y"]].to_numpy(float))
+    d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
     # sites at one point are one node with the larger MVA of each kind (as the layers)
     tied = live[d <= d.min() + 1.0]
     r = tied.loc[tied[f"circuit_mva_{snap}"].idxmax()]
@@ -180,11 +196,13 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
     lo, hi = sorted((a, b))
     na, nb = _nearest_node(nodes, x, y, a), _nearest_node(nodes, x, y, b)
     at_nodes = set().union(*(n["sites"] for n in (na, nb) if n))
-    ch = changes[changes["placed"] & (changes["snapshot"] > lo) & (changes["snapshot"] <= hi)]
+    ch = _prepared(changes, ("between", lo, hi), lambda: changes[
+        changes["placed"] & (changes["snapshot"] > lo) & (changes["snapshot"] <= hi)])
     # Sites that join (or leave) the network between the two: a new substation near the
     # place changes its distances even where it is not the nearest transmission node.
-    flips = nodes[nodes["x"].notna() & (nodes[f"in_network_{lo}"].astype(bool)
-                                        != nodes[f"in_network_{hi}"].astype(bool))]
+    flips = _prepared(nodes, ("flips", lo, hi), lambda: nodes[
+        nodes["x"].notna() & (nodes[f"in_network_{lo}"].astype(bool)
+                              != nodes[f"in_network_{hi}"].astype(bool))])
     fd = np.hypot(flips["x"] - x, flips["y"] - y) / 1000
     new_sites = set(flips.loc[fd <= radius_km, "site_code"])
     d1 = np.hypot(ch["x1"] - x, ch["y1"] - y) / 1000
@@ -195,7 +213,7 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
     km = np.where(ch["site1"].isin(keys), d1, d2)
     rows = ch[near].assign(km=km[near.to_numpy()], near_site=site[near]).sort_values(
         ["km", "snapshot"])
-    placed = tec[tec["x"].notna()]
+    placed = _prepared(tec, ("placed",), lambda: tec[tec["x"].notna()])
     dq = np.hypot(placed["x"] - x, placed["y"] - y) / 1000 <= QUEUE_RADIUS_KM
     qa = float(placed.loc[dq, f"queued_mw_{a}"].sum())
     qb = float(placed.loc[dq, f"queued_mw_{b}"].sum())
@@ -220,8 +238,10 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
         parts.append(f"TEC queue within {QUEUE_RADIUS_KM:g} km {verb}: {qa:,.0f} -> "
                      f"{qb:,.0f} MW")
     shown = 0
+    shown_cols = ["change_id", "node1", "node2", "status", "snapshot", "rating_mva",
+                  "near_site", "km"]
     for kind in ("circuit", "hvdc", "transformer"):  # a few of each kind, nearest first
-        for r in rows[rows["kind"] == kind].head(max_rows).itertuples():
+        for r in rows.loc[rows["kind"] == kind, shown_cols].head(max_rows).itertuples():
             rating = f" {r.rating_mva:,.0f} MVA" if r.rating_mva == r.rating_mva else ""
             parts.append(f"{r.change_id}: {r.node1}-{r.node2} {r.status} "
                          f"{snapshot_label(int(r.snapshot))}{rating} ({r.near_site}, "
