@@ -49,7 +49,14 @@ def site_timeline(result: ScoreResult, sites: pd.DataFrame) -> pd.DataFrame:
     cols = TIMELINE_COLUMNS + crit + ["why"]
     if not snaps or len(sites) == 0:
         return pd.DataFrame(columns=cols)
+    # a user's row that could not be placed on land (problem set, no cell) has no timeline
+    if "problem" in sites:
+        sites = sites[sites["problem"].fillna("").astype(str) == ""]
     xy = sites[["easting", "northing"]].to_numpy(float)
+    ok = np.isfinite(xy).all(axis=1)
+    sites, xy = sites[ok], xy[ok]
+    if len(sites) == 0:
+        return pd.DataFrame(columns=cols)
     pos = np.array([cell_at(result, x, y) for x, y in xy], dtype=np.int64)
     tables = {k: store.network_table(k) for k in ("network_nodes", "network_changes",
                                                   "tec_projects")}
