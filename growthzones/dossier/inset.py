@@ -58,8 +58,8 @@ def window_values(result, bounds, vector) -> np.ndarray:
     x0, y0, x1, y1 = bounds
     r = grid.resolution
     gx0, _, _, gy1 = grid.bounds
-    c0, c1 = int(round((x0 - gx0) / r)), int(round((x1 - gx0) / r))
-    r0, r1 = int(round((gy1 - y1) / r)), int(round((gy1 - y0) / r))
+    c0, c1 = round((x0 - gx0) / r), round((x1 - gx0) / r)
+    r0, r1 = round((gy1 - y1) / r), round((gy1 - y0) / r)
     rows, cols = np.mgrid[r0:r1, c0:c1]
     inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
     flat = np.where(inside, rows * grid.width + cols, -1)
@@ -207,7 +207,7 @@ def inset_svg(result, x: float, y: float, geom=None) -> tuple[str, list[dict], b
         see :func:`nearby_features`) and whether a high-score region was drawn.
     """
     bounds = window(result.grid, x, y, geom)
-    x0, y0, x1, y1 = bounds
+    x0, _, x1, y1 = bounds
     span = x1 - x0
     k = SIZE_PX / span
 

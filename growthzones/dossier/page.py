@@ -64,13 +64,13 @@ ul { margin: 0.5mm 0 0.5mm 4mm; padding: 0; } li { margin: 0; }
 #: Scales each ``.page.fit`` block taller than the printable page down to fit it.
 FIT_SCRIPT = """
 (function () {
-  var avail = %.1f * 96 / 25.4;
+  var avail = AVAIL_MM * 96 / 25.4;
   document.querySelectorAll(".page.fit").forEach(function (p) {
     var h = p.scrollHeight;
     if (h > avail) { p.style.zoom = String(Math.floor(960 * avail / h) / 1000); }
   });
 })();
-""" % PAGE_HEIGHT_MM
+""".replace("AVAIL_MM", f"{PAGE_HEIGHT_MM:.1f}")
 
 
 def h(value) -> str:
@@ -183,7 +183,7 @@ def _user(f: dict) -> str:
 
 
 def _header(f: dict) -> str:
-    where = []
+    where = [f"site {f['site_id']}"] if f["site_id"] else []
     if f["local_authority"]:
         where.append(f"{f['local_authority']}, {f['nation']}")
     if np.isfinite(f["lat"]):
@@ -201,7 +201,7 @@ def _header(f: dict) -> str:
     why = (": " + h(f["status"].split(": ", 1)[-1]) if f["status"] not in ("", "scored")
            else "")
     return (f'<div class="head"><div><h1>{h(f["name"])}</h1><div class="sub">'
-            f'{h("site " + f["site_id"]) if f["site_id"] else ""} · {h(" · ".join(where))}'
+            f'{h(" · ".join(where))}'
             f'</div></div>{big}</div>'
             f'<div class="status {cls}"><b>{h(f["kind"].capitalize())}</b>{why}</div>')
 
