@@ -90,8 +90,8 @@ def _path(geom, to_px) -> str:
 def region_outline(result, bounds, x: float, y: float, geom=None):
     """The high-score region holding the site (a shapely geometry in BNG), or None."""
     import shapely
+    from affine import Affine
     from rasterio.features import shapes
-    from rasterio.transform import from_origin
     from scipy import ndimage
 
     ranked = np.asarray(result.ranked, dtype=float)
@@ -118,7 +118,7 @@ def region_outline(result, bounds, x: float, y: float, geom=None):
         return None
     mask = np.isin(labels, keep).astype(np.uint8)
     polys = [shapely.geometry.shape(g) for g, v in
-             shapes(mask, mask=mask.astype(bool), transform=from_origin(x0, y1, r, r)) if v]
+             shapes(mask, mask=mask.astype(bool), transform=Affine(r, 0.0, x0, 0.0, -r, y1)) if v]
     return shapely.union_all(polys) if polys else None
 
 

@@ -61,7 +61,9 @@ ul { margin: 0.5mm 0 0.5mm 4mm; padding: 0; } li { margin: 0; }
 .foot { margin-top: 2mm; border-top: 0.3mm solid #999; padding-top: 0.8mm; }
 """
 
-#: Scales each ``.page.fit`` block taller than the printable page down to fit it.
+#: Scales each ``.page.fit`` block taller than the printable page down to fit it, to 96 %
+#: of the exact fit: the print layout wraps text a little differently from the screen
+#: layout the script measures (a block fitted exactly spilled its footer onto a 2nd page).
 FIT_SCRIPT = """
 (function () {
   var avail = AVAIL_MM * 96 / 25.4;
