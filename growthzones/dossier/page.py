@@ -178,9 +178,10 @@ def _sources(f: dict) -> str:
 
 
 def _user(f: dict) -> str:
-    if not f["user"]:
+    given = [(k, v) for k, v in f["user"] if v.strip()]
+    if not given:
         return ""
-    cells = "; ".join(f"{h(k)}: {h(v)}" for k, v in f["user"])
+    cells = "; ".join(f"{h(k)}: {h(v)}" for k, v in given)
     return f'<div class="small">Your columns — {cells}</div>'
 
 
