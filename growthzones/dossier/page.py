@@ -232,6 +232,7 @@ def site_page(result, f: dict, *, fit: bool = True) -> str:
               f'boundaries · pink dashes: '
               + ("the high-score region (top 2 % of GB)" if region else
                  "no high-score region here") + "</div>")
+    before = ", before exclusions" if f["kind"] == "excluded" else ""
     feat_list = "".join(f"<div>{x['n']}. {h(x['label'])} — {x['km']:.1f} km</div>"
                         for x in feats)
     nearest = "".join(f"<tr><td>{h(x['group'])}</td><td>{h(x['label'])}</td>"
@@ -242,7 +243,8 @@ def site_page(result, f: dict, *, fit: bool = True) -> str:
             f'<h2>Nearest named infrastructure</h2><table>{nearest or "<tr><td>none in the store</td></tr>"}</table>'
             f'<h2>Exclusions checked</h2>{_exclusions(f)}</div></div>'
             f'{_user(f)}'
-            f'<h2>Every criterion (largest contribution first)</h2>{_criteria_table(f)}'
+            f'<h2>Every criterion (largest contribution first{before})</h2>'
+            f'{_criteria_table(f)}'
             f'<div class="row"><div class="col"><h2>Not assessed here</h2>{_not_assessed(f)}'
             f'</div><div class="col"><h2>Caveats</h2><ul>'
             + "".join(f"<li>{h(c)}</li>" for c in f["caveats"])
