@@ -25,6 +25,9 @@ from growthzones.maps import _find_chromium
 
 HOSTILE = '<script>alert(1)</script>{{ 7*7 }} & "quoted" \'x\' %}'
 HOSTILE_NOTE = "<img src=x onerror=alert(2)>=SUM(A1)"
+HOSTILE_COLUMN = "<b>note</b>{#"
+#: A name and a note long enough to overflow the page: still one page, scaled to fit.
+LONG_NAME = "Long site name " * 40
 
 
 def _pdf_text(path) -> list[str]:
@@ -49,14 +52,14 @@ def user_sites(result, tmp_path_factory):
     csv = d / "sites.csv"
     pd.DataFrame({
         "name": [HOSTILE, "Ratcliffe postcode", "Snowdon summit", "Unknown postcode",
-                 "Lerwick waterfront"],
-        "latitude": ["52.8650", "", "53.0685", "", ""],
-        "longitude": ["-1.2550", "", "-4.0763", "", ""],
-        "postcode": ["", "NG11 0EE", "", "NG11 9ZZ", "ZE1 0AH"],
-        "note": [HOSTILE_NOTE, "a", "b", "c", "d"],
+                 "Lerwick waterfront", LONG_NAME],
+        "latitude": ["52.8650", "", "53.0685", "", "", "53.7000"],
+        "longitude": ["-1.2550", "", "-4.0763", "", "", "-1.2500"],
+        "postcode": ["", "NG11 0EE", "", "NG11 9ZZ", "ZE1 0AH", ""],
+        HOSTILE_COLUMN: [HOSTILE_NOTE, "a", "b", "c", "d", "e " * 300],
     }).to_csv(csv, index=False)
     # lat/lon and postcode columns in one file are refused, so read them as two files
-    pts = gz.read_sites(_only(csv, d / "ll.csv", ["latitude", "longitude"], [0, 2]))
+    pts = gz.read_sites(_only(csv, d / "ll.csv", ["latitude", "longitude"], [0, 2, 5]))
     pcs = gz.read_sites(_only(csv, d / "pc.csv", ["postcode"], [1, 3, 4]))
     x, y = result.store.features.query("label.str.startswith('Ferrybridge')")[
         ["easting", "northing"]].iloc[0]
@@ -68,7 +71,7 @@ def user_sites(result, tmp_path_factory):
 
 
 def _only(src, dst, cols, rows):
-    df = pd.read_csv(src, dtype=str).iloc[rows][["name", *cols, "note"]]
+    df = pd.read_csv(src, dtype=str).iloc[rows][["name", *cols, HOSTILE_COLUMN]]
     df.to_csv(dst, index=False)
     return dst
 
@@ -129,6 +132,10 @@ def test_pdf_excluded_and_unscored_rows_say_why(printed, user_sites):
     assert "not on GB land" in by_name["Lerwick waterfront"]
     snowdon = by_name["Snowdon summit"]
     assert "Excluded" in snowdon and "national_parks" in snowdon
+    row = user_sites[user_sites["name"] == "Snowdon summit"].iloc[0]
+    pct = np.floor(row["national_percentile_before_exclusions"] * 10) / 10
+    assert f"National percentile before exclusions {pct:.1f}" in snowdon
+    assert "before exclusions" in snowdon and "not ranked" in snowdon
 
 
 @pytest.mark.browser
@@ -141,6 +148,7 @@ def test_hostile_names_are_text(printed):
     # the browser shows the characters as typed
     assert "<script>alert(1)</script>{{ 7*7 }} & \"quoted\"" in pages[0]
     assert "<img src=x onerror=alert(2)>=SUM(A1)" in pages[0]
+    assert "<b>note</b>{#" in pages[0] and "<b>note" not in html
     # the only script in the page is the fit-to-page one
     assert html.count("<script>") == 1
 
@@ -170,6 +178,8 @@ def test_picked_sites_html_with_stability(result):
                              seed=0, check_outside=False)
     html, pages = gz.render_dossier(result, sites, stability=stab)
     assert len(pages) == 3 and html.count('class="page fit"') == 3
+    flowing, _ = gz.render_dossier(result, sites, one_page=False)  # --flow
+    assert 'class="page fit"' not in flowing and "<script>" not in flowing
     for name in sites["name"]:
         assert gz.maps._html_text(name) in html
     assert "weight draws" in html
@@ -178,9 +188,48 @@ def test_picked_sites_html_with_stability(result):
     assert all(f["stability"] is not None for f in facts)
 
 
+def test_inset_window_values_match_the_grid(result):
+    """The window's cells against an independent lookup: the unflattened 2-D surface."""
+    from growthzones.dossier.inset import window, window_values
+
+    site = gz.rank_sites(result, top=1).iloc[0]
+    b = window(result.grid, site.easting, site.northing)
+    got = window_values(result, b, result.ranked)
+    full = result.store.unflatten(np.asarray(result.ranked, float))
+    r = result.grid.resolution
+    x0, _, _, y1 = result.grid.bounds
+    r0, c0 = round((y1 - b[3]) / r), round((b[0] - x0) / r)
+    want = full[r0:r0 + got.shape[0], c0:c0 + got.shape[1]]
+    assert got.shape == (round((b[3] - b[1]) / r),) * 2
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got[~np.isnan(got)], want[~np.isnan(want)])
+
+
+def test_inset_draws_region_polygon_and_features(result, user_sites):
+    import shapely
+
+    from growthzones.dossier.inset import inset_svg, region_outline, window
+
+    top = gz.rank_sites(result, top=1).iloc[0]
+    svg, feats, region = inset_svg(result, top.easting, top.northing, top.geometry)
+    assert region and feats and svg.startswith("<svg") and "http" not in svg.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")
+    outline = region_outline(result, window(result.grid, top.easting, top.northing),
+                             top.easting, top.northing)
+    assert outline.contains(shapely.Point(top.easting, top.northing))
+    assert [f["km"] for f in feats] == sorted(f["km"] for f in feats)
+    snow = user_sites[user_sites["name"] == "Snowdon summit"].iloc[0]  # excluded: no region
+    assert inset_svg(result, snow.easting, snow.northing)[2] is False
+    poly = user_sites[user_sites["name"] == "Ferrybridge plot"].iloc[0]
+    svg_poly = inset_svg(result, poly.easting, poly.northing, poly.geometry)[0]
+    assert svg_poly.count('stroke-width="2"/>') >= 1  # the user's outline
+
+
 def test_render_dossier_refuses_bad_input(result):
     with pytest.raises(gz.InputError, match="site table"):
         gz.render_dossier(result, pd.DataFrame({"a": [1]}))
+    with pytest.raises(gz.InputError, match="the most is"):
+        gz.render_dossier(result, pd.concat([gz.rank_sites(result, top=1)] * 1001))
     with pytest.raises(gz.InputError, match="no rows"):
         gz.render_dossier(result, gz.rank_sites(result, top=1).iloc[:0])
 

@@ -175,6 +175,22 @@ def nearest_infrastructure(store, x: float, y: float) -> list[dict]:
     return out
 
 
+def data_dates(store, sources) -> str:
+    """The caveat on the data's dates: when the store was built and the span of its
+    sources' data dates (years found in the manifest's ``data_date`` texts)."""
+    import re
+
+    texts = [str(store.manifest.get("sources", {}).get(s, {}).get("data_date") or "")
+             for s in sources]
+    years = sorted({int(y) for t in texts for y in re.findall(r"\b(?:19|20)\d\d\b", t)})
+    span = (f"the sources listed are dated {years[0]} to {years[-1]}" if years
+            else "the sources listed give their own dates")
+    return (f"Data dates: the layer store was built on "
+            f"{str(store.manifest.get('built', ''))[:10] or 'an unrecorded date'}; {span}. "
+            f"Grid queues, connections, closures and designations change; check the "
+            f"current registers before relying on a figure.")
+
+
 def site_facts(result, sites: pd.DataFrame, *, stability: pd.DataFrame | None = None
                ) -> list[dict]:
     """One dict per site row: everything its dossier page shows.
@@ -253,7 +269,7 @@ def site_facts(result, sites: pd.DataFrame, *, stability: pd.DataFrame | None = 
                                                for k in ("title", "data_date", "licence")}}
                         for sid, n in sorted(refs.items(), key=lambda kv: kv[1])],
             "user": [(str(c), _text(row.get(c))) for c in mine],
-            "caveats": list(CAVEATS),
+            "caveats": [*CAVEATS, data_dates(result.store, refs)] if refs else list(CAVEATS),
             "geometry": row.get(getattr(sites, "_geometry_column_name", "geometry")),
         })
     return out

@@ -22,6 +22,8 @@ from .page import document, site_page
 
 #: Sites in a dossier by default (picked from the surface).
 DEFAULT_TOP = 10
+#: Most sites in one dossier (pages of one PDF): beyond this a PDF is hundreds of MB.
+MAX_SITES = 1000
 #: Seconds Chromium may take per page before it counts as hung (plus a fixed start-up).
 PRINT_SECONDS_PER_PAGE = 5.0
 
@@ -46,6 +48,11 @@ def render_dossier(result, sites: pd.DataFrame | None = None, *, top: int = DEFA
     one_page
         Fit each site on one A4 page (True), or let a long page flow on.
 
+    Raises
+    ------
+    InputError
+        ``sites`` is not a site table, has no rows or more than :data:`MAX_SITES`.
+
     Returns
     -------
     html, pages
@@ -63,6 +70,10 @@ def render_dossier(result, sites: pd.DataFrame | None = None, *, top: int = DEFA
                          "gz.read_sites('my_sites.csv'))")
     if len(sites) == 0:
         raise InputError("sites has no rows; a dossier needs at least one site")
+    if len(sites) > MAX_SITES:
+        raise InputError(f"a dossier of {len(sites):,} sites would be {len(sites):,} pages; "
+                         f"the most is {MAX_SITES:,}: give fewer sites (e.g. the best "
+                         f"{MAX_SITES} of ranking.csv)")
     facts = site_facts(result, sites, stability=stability)
     blocks = [site_page(result, f, fit=one_page) for f in facts]
     title = f"Site dossier — {result.scenario.name}"
@@ -123,7 +134,7 @@ def write_dossiers(result, sites: pd.DataFrame | None = None,
     Raises
     ------
     InputError
-        ``sites`` is not a site table, or has no rows.
+        ``sites`` is not a site table, has no rows or more than :data:`MAX_SITES`.
     OutputError
         ``folder`` cannot be written.
     BrowserError
