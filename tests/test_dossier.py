@@ -149,6 +149,8 @@ def test_hostile_names_are_text(printed):
     assert "<script>alert(1)</script>{{ 7*7 }} & \"quoted\"" in pages[0]
     assert "<img src=x onerror=alert(2)>=SUM(A1)" in pages[0]
     assert "<b>note</b>{#" in pages[0] and "<b>note" not in html
+    # nothing is loaded from anywhere: no tiles, no CDN, no fonts
+    assert not re.search(r'(src|href)="(https?:)?//', html)
     # the only script in the page is the fit-to-page one
     assert html.count("<script>") == 1
 

@@ -105,8 +105,8 @@ def print_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *,
     return pdf_path
 
 
-def write_dossiers(result, sites: pd.DataFrame | None = None,
-                   folder: str | os.PathLike = "outputs/dossier", *, top: int = DEFAULT_TOP,
+def write_dossiers(result, sites: pd.DataFrame | None, folder: str | os.PathLike, *,
+                   top: int = DEFAULT_TOP,
                    stability: pd.DataFrame | None = None, one_page: bool = True,
                    pdf: bool = True, provenance=None, log=sys.stderr) -> list[Path]:
     """Write the dossier of ``sites`` into ``folder``, all files or none.
@@ -114,7 +114,7 @@ def write_dossiers(result, sites: pd.DataFrame | None = None,
     Parameters
     ----------
     result, sites, top, stability, one_page
-        As :func:`render_dossier`.
+        As :func:`render_dossier` (``sites=None``: the ``top`` best places).
     folder
         The output folder (created; files of other commands in it are kept).
     pdf
