@@ -277,3 +277,28 @@ def test_cli_point_writes_a_run_folder(tmp_path, capsys):
     assert rec["command"] == "dossier" and "sites/01-point-450500-330500.html" in rec["files"]
     page = (out / "sites" / "01-point-450500-330500.html").read_text()
     assert "Point 450500,330500" in page and "national percentile" in page
+
+
+def test_a_failed_print_writes_nothing(result, tmp_path, monkeypatch):
+    from growthzones.maps import _browser
+
+    def broken(*a, **k):
+        raise gz.BrowserError("chromium exited with code 1")
+
+    monkeypatch.setattr(_browser, "_run_chromium", broken)
+    out = tmp_path / "d"
+    with pytest.raises(gz.BrowserError):
+        gz.write_dossiers(result, gz.rank_sites(result, top=2), out, log=None)
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_second_dossier_replaces_the_pages_of_the_first(result, tmp_path):
+    out = tmp_path / "d"
+    (out).mkdir()
+    (out / "ranking.csv").write_text("kept\n")  # another command's file stays
+    gz.write_dossiers(result, gz.rank_sites(result, top=3), out, pdf=False, log=None)
+    assert len(list((out / "sites").iterdir())) == 3
+    gz.write_dossiers(result, gz.rank_sites(result, top=1), out, pdf=False, log=None)
+    left = [p.name for p in (out / "sites").iterdir()]
+    assert len(left) == 1 and left[0].startswith("01-")
+    assert (out / "ranking.csv").read_text() == "kept\n"
