@@ -197,7 +197,11 @@ def run_dossier(args, cli: SimpleNamespace) -> int:
 
 def _stability(gz, result, sites, args, area, say):
     """Rank stability of the dossier's ranked sites (picked: among a pool of 5x; yours:
-    among your sites, "top N" being half of them, at most 10)."""
+    among your sites, "top N" being half of them, at most 10).
+
+    :func:`growthzones.rank_stability` scores each site at its cell, so a polygon's
+    stability is that of the cell under its representative point, not of its zonal mean.
+    """
     import pandas as pd
 
     ranked = sites[pd.to_numeric(sites["rank"], errors="coerce").notna()]
