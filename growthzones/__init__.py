@@ -33,6 +33,7 @@ from ._version import __version__
 from .areas import Area, select_area
 from .compare import compare_network_years, compare_scenarios
 from .criteria import REGISTRY, Criterion
+from .dossier import render_dossier, write_dossiers
 from .grid import BNG, GridSpec
 from .maps import map_html, render_map, save_map, screenshot
 from .outputs import write_outputs
@@ -58,7 +59,7 @@ __all__ = [
     "ahp_weights", "build_store", "compare_network_years", "compare_scenarios", "explain",
     "explain_sites",
     "load_layers", "load_scenario", "map_html", "parse_scenario", "rank_sites",
-    "rank_stability", "read_sites", "render_map", "save_map", "score", "score_dataset",
-    "score_sites", "screenshot", "select_area", "site_timeline", "store_dataset",
-    "sweep_weights", "top_sites", "tornado", "write_outputs",
+    "rank_stability", "read_sites", "render_dossier", "render_map", "save_map", "score",
+    "score_dataset", "score_sites", "screenshot", "select_area", "site_timeline",
+    "store_dataset", "sweep_weights", "top_sites", "tornado", "write_dossiers", "write_outputs",
 ]

@@ -3,6 +3,7 @@
 ``growthzones run``          score the embedded store and write ranking, sites, surface, map
 ``growthzones stability``    Monte-Carlo rank stability of the top sites
 ``growthzones compare``      two scenarios side by side
+``growthzones dossier``      one A4 page per site (HTML and PDF): map, scores, caveats
 ``growthzones explore``      explorer.html: re-weight and re-score GB in the browser, offline
 ``growthzones criteria``     list every criterion and exclusion with unit, source, coverage
 ``growthzones data build``   rebuild the layer store from the raw open data
@@ -457,6 +458,17 @@ def cmd_explore(args) -> int:
     return 0
 
 
+def cmd_dossier(args) -> int:
+    """``growthzones dossier`` (its code: :mod:`growthzones.dossier.command`)."""
+    from types import SimpleNamespace
+
+    from .dossier.command import run_dossier
+
+    return run_dossier(args, SimpleNamespace(
+        start=_start, provenance=_provenance, with_area=_with_area, published=_published,
+        say=_say, say_user_sites=_say_user_sites))
+
+
 def cmd_criteria(args) -> int:
     from .criteria import REGISTRY
 
@@ -673,6 +685,12 @@ def build_parser() -> ArgumentParser:
     ex.add_argument("--store", type=Path, default=None)
     ex.set_defaults(func=cmd_explore)
 
+    from .dossier.command import add_dossier_parser
+
+    dz = add_dossier_parser(sub, out_help=_OUT_HELP, theme_help=_THEME_HELP,
+                            within_help=_WITHIN_HELP, commercial_help=_COMMERCIAL_HELP)
+    dz.set_defaults(func=cmd_dossier)
+
     c = sub.add_parser("criteria", help="list criteria and exclusions")
     c.add_argument("--store", type=Path, default=None)
     c.add_argument("--markdown", action="store_true", help="print a Markdown table")
@@ -727,9 +745,9 @@ def build_parser() -> ArgumentParser:
     s.add_argument("--width", default=1400, metavar="PX", help="1 to 16384 (default 1400)")
     s.add_argument("--height", default=1000, metavar="PX", help="1 to 16384 (default 1000)")
     s.set_defaults(func=cmd_screenshot)
-    p.commands = {"run": r, "stability": st, "compare": cp, "criteria": c, "data": d,
-                  "data build": b, "data download": dl, "data list": ls, "data fetch": fe,
-                  "screenshot": s}
+    p.commands = {"run": r, "stability": st, "compare": cp, "dossier": dz, "criteria": c,
+                  "data": d, "data build": b, "data download": dl, "data list": ls,
+                  "data fetch": fe, "screenshot": s}
     return p
 
 
