@@ -688,7 +688,8 @@ def build_parser() -> ArgumentParser:
     from .dossier.command import add_dossier_parser
 
     dz = add_dossier_parser(sub, out_help=_OUT_HELP, theme_help=_THEME_HELP,
-                            within_help=_WITHIN_HELP, commercial_help=_COMMERCIAL_HELP)
+                            within_help=_WITHIN_HELP, commercial_help=_COMMERCIAL_HELP,
+                            year_help=_YEAR_HELP)
     dz.set_defaults(func=cmd_dossier)
 
     c = sub.add_parser("criteria", help="list criteria and exclusions")

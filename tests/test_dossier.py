@@ -22,6 +22,7 @@ from growthzones.criteria import REGISTRY
 from growthzones.dossier.command import parse_point
 from growthzones.dossier.content import PARTLY, exclusion_states, site_facts
 from growthzones.maps import _find_chromium
+from growthzones.maps._text import _fmt
 
 HOSTILE = '<script>alert(1)</script>{{ 7*7 }} & "quoted" \'x\' %}'
 HOSTILE_NOTE = "<img src=x onerror=alert(2)>=SUM(A1)"
@@ -188,6 +189,20 @@ def test_picked_sites_html_with_stability(result):
     facts = site_facts(result, sites, stability=stab)
     assert [f["rank"] for f in facts] == [1, 2, 3]
     assert all(f["stability"] is not None for f in facts)
+
+
+def test_each_page_carries_the_sites_grid_by_network_year(result):
+    """The per-site timeline (issue #16): the score in every ETYS snapshot, as
+    site_timeline computes it for the same weights."""
+    sites = gz.rank_sites(result, top=2)
+    tl = gz.site_timeline(result, sites)
+    html, _ = gz.render_dossier(result, sites)
+    for sid in sites["site_id"]:
+        mine = tl[tl["site_id"] == sid]
+        assert len(mine) == len(result.store.network_years()) == 5
+        shown = ", ".join(f"{t.snapshot} {_fmt(t.score, digits=3)}"
+                          for t in mine.itertuples())
+        assert shown in html, shown
 
 
 def test_inset_window_values_match_the_grid(result):

@@ -108,7 +108,7 @@ def check_dossier_args(args) -> None:
 
 
 def add_dossier_parser(sub, *, out_help: str, theme_help: str, within_help: str,
-                       commercial_help: str):
+                       commercial_help: str, year_help: str):
     """Add the ``dossier`` subcommand to ``sub`` (an argparse subparsers object)."""
     from pathlib import Path
 
@@ -120,6 +120,7 @@ def add_dossier_parser(sub, *, out_help: str, theme_help: str, within_help: str,
                    help="override one criterion's weight; repeatable")
     d.add_argument("--theme", action="append", metavar="THEME=FACTOR", help=theme_help)
     d.add_argument("--within", default=None, metavar="AREA", help=within_help)
+    d.add_argument("--network-year", default=None, metavar="YEAR", help=year_help)
     d.add_argument("--top", default=None, metavar="N",
                    help=f"dossiers of the N best places (default {DEFAULT_TOP})")
     d.add_argument("--sites", type=Path, default=None,

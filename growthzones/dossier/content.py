@@ -191,6 +191,16 @@ def data_dates(store, sources) -> str:
             f"current registers before relying on a figure.")
 
 
+def _timelines(result, sites: pd.DataFrame) -> dict[str, list[dict]]:
+    """:func:`growthzones.site_timeline` of the placed sites, by ``site_id``."""
+    from ..timeline import site_timeline
+
+    if "easting" not in sites or "site_id" not in sites:
+        return {}
+    tl = site_timeline(result, sites)
+    return {str(k): g.to_dict("records") for k, g in tl.groupby("site_id", sort=False)}
+
+
 def site_facts(result, sites: pd.DataFrame, *, stability: pd.DataFrame | None = None
                ) -> list[dict]:
     """One dict per site row: everything its dossier page shows.
@@ -212,7 +222,9 @@ def site_facts(result, sites: pd.DataFrame, *, stability: pd.DataFrame | None = 
         or ``not scored``), ``status`` (the site table's sentence), ``problem``,
         ``rank``, ``ranked`` (how many sites have a rank), location and score columns,
         ``criteria`` (:func:`criteria_rows`), ``exclusions`` (:func:`exclusion_states`),
-        ``not_assessed``, ``nearest``, ``stability`` (dict or None), ``sources``
+        ``not_assessed``, ``nearest``, ``timeline`` (the site's grid criteria and score
+        in each ETYS network year: :func:`growthzones.site_timeline` rows as dicts, empty
+        for a store without network years), ``stability`` (dict or None), ``sources``
         (numbered manifest entries), ``user`` (the user's own columns as text) and
         ``caveats``.
     """
@@ -223,6 +235,7 @@ def site_facts(result, sites: pd.DataFrame, *, stability: pd.DataFrame | None = 
     if stability is not None and len(stability) and "site_id" in stability:
         stab = {str(r["site_id"]): r for r in stability.to_dict("records")}
     mine = user_columns(sites)
+    timeline = _timelines(result, sites)
     out = []
     for _, row in sites.iterrows():
         row = row.to_dict()
@@ -263,6 +276,7 @@ def site_facts(result, sites: pd.DataFrame, *, stability: pd.DataFrame | None = 
             "not_assessed": not_assessed(result, row, states) if kind != "not scored" else [],
             "nearest": (nearest_infrastructure(result.store, x, y)
                         if np.isfinite(x) and np.isfinite(y) else []),
+            "timeline": timeline.get(_text(row.get("site_id")), []),
             "stability": dict(st) if st is not None else None,
             "stability_attrs": dict(stability.attrs) if stability is not None else {},
             "sources": [{"n": n, "id": sid, **{k: _text(manifest_sources.get(sid, {}).get(k))

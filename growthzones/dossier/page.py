@@ -168,6 +168,13 @@ def _key_figures(f: dict) -> str:
                      f"{st['rank_hi']:g})"))
     elif f["stability_attrs"]:
         rows.append(("Stability", "not computed for this site (not ranked)"))
+    if f.get("timeline"):  # the grid by ETYS network year (issue #16)
+        tl = f["timeline"]
+        rows.append(("Score by network year (same weights)", ", ".join(
+            f"{t['snapshot']} {_num(t['score'])}" for t in tl)))
+        rows.append(("400/275 kV node circuits · TEC queue within 20 km", ", ".join(
+            f"{t['snapshot']} {_num(t.get('transmission_node_mva'))} MVA · "
+            f"{_num(t.get('tec_queue_mw'))} MW" for t in tl)))
     return "<table>" + "".join(f"<tr><td>{h(k)}</td><td class='n'>{h(v)}</td></tr>"
                                for k, v in rows) + "</table>"
 
