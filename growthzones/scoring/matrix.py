@@ -261,6 +261,19 @@ def transformed(store, name: str, direction: str, spec: dict, dtype=np.float32) 
     return cached
 
 
+def _cached_row(store, cache: dict, key: tuple, name: str) -> np.ndarray | None:
+    """A criterion's transformed values already in memory: in ``store``'s cache, or, for a
+    network-year view (:mod:`growthzones.network_years`) and a criterion that does not
+    vary by year, in the cache of the store it views (the same raster, transformed once)."""
+    if key in cache:
+        return cache[key]
+    root = store.__dict__.get("_network_root") if hasattr(store, "__dict__") else None
+    varies = getattr(getattr(store, "layers", None), "varies", None)
+    if root is not None and varies is not None and not varies(name):
+        return cache_for(root).get(key)
+    return None
+
+
 def criteria_matrix(store, scenario, dtype=np.float32) -> CriteriaMatrix:
     """The cached :class:`CriteriaMatrix` of every criterion in ``scenario`` (any weight).
 
@@ -274,9 +287,12 @@ def criteria_matrix(store, scenario, dtype=np.float32) -> CriteriaMatrix:
     if cm is None:
         # Transform one criterion at a time into the matrix: at 100 m this keeps one
         # 92 MB row in flight instead of a second copy of the whole matrix.
-        rows = (cache[key] if key in cache else
-                _transform(store, c.name, c.direction, c.transform, dtype)
-                for key, c in zip(keys, scenario.criteria))
+        def row(key, c):
+            kept = _cached_row(store, cache, key, c.name)
+            return kept if kept is not None else _transform(store, c.name, c.direction,
+                                                            c.transform, dtype)
+
+        rows = (row(key, c) for key, c in zip(keys, scenario.criteria))
         cm = CriteriaMatrix([c.name for c in scenario.criteria], rows)
         # The matrix now holds every value: point the per-criterion cache of a complete
         # criterion at its row, and drop the others (recomputed on demand), so the values

@@ -150,20 +150,26 @@ def _prepared(table: pd.DataFrame, key: tuple, make):
 
 
 def _nearest_node(nodes: pd.DataFrame, x: float, y: float, snap: int):
-    live = _prepared(nodes, ("live", snap), lambda: nodes[
-        nodes[f"in_network_{snap}"].astype(bool) & nodes["x"].notna()
-        & (nodes["max_kv"] >= 275)])
-    if live.empty:
+    def live_arrays():
+        live = nodes[nodes[f"in_network_{snap}"].astype(bool) & nodes["x"].notna()
+                     & (nodes["max_kv"] >= 275)]
+        return {"xy": live[["x", "y"]].to_numpy(float),
+                "code": live["site_code"].to_numpy(object),
+                "name": live["site_name"].to_numpy(object),
+                "circuit": live[f"circuit_mva_{snap}"].to_numpy(float),
+                "transformer": live[f"transformer_mva_{snap}"].to_numpy(float)}
+
+    live = _prepared(nodes, ("live", snap), live_arrays)
+    if not len(live["xy"]):
         return None
-    xy = _prepared(nodes, ("live_xy", snap), lambda: live[["x", "y"]].to_numpy(float))
-    d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
+    d = np.hypot(live["xy"][:, 0] - x, live["xy"][:, 1] - y)
     # sites at one point are one node with the larger MVA of each kind (as the layers)
-    tied = live[d <= d.min() + 1.0]
-    r = tied.loc[tied[f"circuit_mva_{snap}"].idxmax()]
-    return {"site_code": r["site_code"], "site_name": r["site_name"],
-            "km": float(d.min()) / 1000, "circuit_mva": float(r[f"circuit_mva_{snap}"]),
-            "transformer_mva": float(tied[f"transformer_mva_{snap}"].max()),
-            "sites": set(tied["site_code"])}
+    tied = np.flatnonzero(d <= d.min() + 1.0)
+    best = tied[np.argmax(live["circuit"][tied])]
+    return {"site_code": live["code"][best], "site_name": live["name"][best],
+            "km": float(d.min()) / 1000, "circuit_mva": float(live["circuit"][best]),
+            "transformer_mva": float(live["transformer"][tied].max()),
+            "sites": set(live["code"][tied])}
 
 
 def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
