@@ -126,8 +126,8 @@ def test_relative_imports_resolve_like_python():
 def test_the_graph_sees_module_and_function_level_imports():
     graph = import_graph()
     assert "growthzones.layers.grid_capacity.network" in graph
-    # function-level: store.build_store imports layers.base inside the function
-    assert "growthzones.layers.base" in graph["growthzones.store"]
+    # function-level: build.build_store imports layers.base inside the function
+    assert "growthzones.layers.base" in graph["growthzones.build"]
 
 
 def test_no_import_cycles_in_the_package():
