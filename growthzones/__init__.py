@@ -31,6 +31,7 @@ from ._errors import (
 )
 from ._version import __version__
 from .areas import Area, select_area
+from .build import build_store
 from .compare import compare_network_years, compare_scenarios
 from .criteria import REGISTRY, Criterion
 from .dossier import render_dossier, write_dossiers
@@ -49,7 +50,7 @@ from .scoring import (
 )
 from .sites import read_sites, score_sites
 from .stability import rank_stability, sweep_weights, tornado
-from .store import LayerStore, build_store, load_layers
+from .store import LayerStore, load_layers
 from .timeline import site_timeline
 
 __all__ = [

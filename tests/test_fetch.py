@@ -322,7 +322,7 @@ def test_a_build_without_a_theme_source_builds_the_rest_and_records_the_gap(
     import json
 
     import growthzones.layers as layers
-    from growthzones.store import build_store
+    from growthzones.build import build_store
 
     root = _partial_copy(sources, tmp_path / "src", {"uwwtd_works"})
     monkeypatch.setattr(layers, "LAYER_MODULES", (layers.water, layers.designations))

@@ -184,7 +184,7 @@ def test_killed_run_leaves_the_old_or_the_new_complete_set(tmp_path, spawn, coar
 DRIVER = r"""
 import json, os, signal, sys, time
 import numpy as np, pandas as pd
-import growthzones.layers as layers, growthzones.layers.base as base, growthzones.fileset as fileset, growthzones.store as st
+import growthzones.layers as layers, growthzones.layers.base as base, growthzones.fileset as fileset, growthzones.build as bd
 import growthzones.layers.named_features as named_features
 
 class Base:
@@ -218,7 +218,7 @@ for line in sys.stdin:
         fileset._hook = hook
         code = 0
         try:
-            st.build_store(req["out"], source=req["out"], resolution=50000, command=tag)
+            bd.build_store(req["out"], source=req["out"], resolution=50000, command=tag)
         except BaseException as exc:
             print(repr(exc), file=sys.stderr, flush=True)
             code = 1

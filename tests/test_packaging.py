@@ -20,9 +20,10 @@ import pytest
 
 import growthzones as gz
 from growthzones import cli
+from growthzones.build import default_build_dir
 from growthzones.catalog import PACKAGE_DIR, embedded_store_dir, package_path
 from growthzones.scenario import builtin_scenarios, load_scenario, scenario_file
-from growthzones.store import default_build_dir, default_store_path
+from growthzones.store import default_store_path
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "growthzones" / "scenarios"

@@ -91,7 +91,7 @@ def test_grid_size_uses_this_machines_memory_by_default():
 
 
 def test_build_store_checks_the_grid_before_reading_anything(tmp_path):
-    from growthzones.store import build_store
+    from growthzones.build import build_store
 
     with pytest.raises(GrowthZonesError, match=r"resolution is 7; it must be >= 10 m"):
         build_store(tmp_path, source=tmp_path / "no-such-source", resolution=7)
