@@ -508,7 +508,7 @@ def cmd_criteria(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from .store import build_store
+    from .build import build_store
 
     command = "growthzones data build " + " ".join(shlex.quote(a) for a in args.argv)
     build_store(args.out, source=args.source, resolution=args.resolution, command=command.strip())

@@ -33,7 +33,7 @@ for a scenario's ``network_year``.
 Where stores are: :func:`load_layers` reads ``$GROWTHZONES_STORE`` if set, else the
 embedded 1 km store shipped inside the package (found through ``importlib.resources``, so a
 wheel installed anywhere works). Where :func:`~growthzones.build.build_store` writes is
-said in :mod:`growthzones.build`; it is imported here too, as ``growthzones.store.build_store``.
+said in :mod:`growthzones.build`.
 """
 
 from __future__ import annotations
@@ -49,9 +49,8 @@ import pandas as pd
 
 from ._errors import LayerStoreError
 
-# The format and file names a build writes, which loading checks; and build_store itself,
-# a plain import so that ``from growthzones.store import build_store`` keeps working.
-from .build import FEATURES_FILE, STORE_FORMAT, build_store  # noqa: F401 (build_store)
+# The format and file names a build writes, which loading checks.
+from .build import FEATURES_FILE, STORE_FORMAT
 from .catalog import EMBEDDED_STORE_NAME, embedded_store_dir
 from .grid import GridSpec
 from .io import read_raster

@@ -57,7 +57,7 @@ def test_data_build_writes_to_a_user_folder_unless_out_names_the_package(monkeyp
     assert PACKAGE_DIR not in default_build_dir().parents
 
     seen = []
-    monkeypatch.setattr("growthzones.store.build_store", lambda out, **kw: seen.append(out))
+    monkeypatch.setattr("growthzones.build.build_store", lambda out, **kw: seen.append(out))
     assert cli.main(["data", "build"]) == 0
     assert cli.main(["data", "build", "--out", str(embedded_store_dir())]) == 0
     assert seen == [None, embedded_store_dir()]  # None: build_store's default_build_dir()
