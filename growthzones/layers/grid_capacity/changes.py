@@ -202,27 +202,43 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
     lo, hi = sorted((a, b))
     na, nb = _nearest_node(nodes, x, y, a), _nearest_node(nodes, x, y, b)
     at_nodes = set().union(*(n["sites"] for n in (na, nb) if n))
-    ch = _prepared(changes, ("between", lo, hi), lambda: changes[
-        changes["placed"] & (changes["snapshot"] > lo) & (changes["snapshot"] <= hi)])
-    # Sites that join (or leave) the network between the two: a new substation near the
-    # place changes its distances even where it is not the nearest transmission node.
-    flips = _prepared(nodes, ("flips", lo, hi), lambda: nodes[
-        nodes["x"].notna() & (nodes[f"in_network_{lo}"].astype(bool)
-                              != nodes[f"in_network_{hi}"].astype(bool))])
-    fd = np.hypot(flips["x"] - x, flips["y"] - y) / 1000
-    new_sites = set(flips.loc[fd <= radius_km, "site_code"])
-    d1 = np.hypot(ch["x1"] - x, ch["y1"] - y) / 1000
-    d2 = np.hypot(ch["x2"] - x, ch["y2"] - y) / 1000
-    keys = at_nodes | new_sites
-    near = ch["site1"].isin(keys) | ch["site2"].isin(keys)
-    site = ch["name1"].where(ch["site1"].isin(keys), ch["name2"])
-    km = np.where(ch["site1"].isin(keys), d1, d2)
-    rows = ch[near].assign(km=km[near.to_numpy()], near_site=site[near]).sort_values(
-        ["km", "snapshot"])
-    placed = _prepared(tec, ("placed",), lambda: tec[tec["x"].notna()])
-    dq = np.hypot(placed["x"] - x, placed["y"] - y) / 1000 <= QUEUE_RADIUS_KM
-    qa = float(placed.loc[dq, f"queued_mw_{a}"].sum())
-    qb = float(placed.loc[dq, f"queued_mw_{b}"].sum())
+
+    def between():
+        ch = changes[changes["placed"] & (changes["snapshot"] > lo)
+                     & (changes["snapshot"] <= hi)]
+        return ch, {k: ch[k].to_numpy(float) for k in ("x1", "y1", "x2", "y2")}, \
+            ch["site1"].to_numpy(object), ch["site2"].to_numpy(object)
+
+    def flipping():
+        # Sites that join (or leave) the network between the two: a new substation near
+        # the place changes its distances even where it is not the nearest node.
+        f = nodes[nodes["x"].notna() & (nodes[f"in_network_{lo}"].astype(bool)
+                                        != nodes[f"in_network_{hi}"].astype(bool))]
+        return f[["x", "y"]].to_numpy(float), f["site_code"].to_numpy(object)
+
+    def queued():
+        placed = tec[tec["x"].notna()]
+        return placed[["x", "y"]].to_numpy(float), {
+            c: placed[c].to_numpy(float) for c in placed.columns
+            if c.startswith("queued_mw_")}
+
+    ch, cxy, site1, site2 = _prepared(changes, ("between", lo, hi), between)
+    fxy, fcode = _prepared(nodes, ("flips", lo, hi), flipping)
+    fd = np.hypot(fxy[:, 0] - x, fxy[:, 1] - y) / 1000
+    keys = at_nodes | set(fcode[fd <= radius_km])
+    in1 = np.fromiter((s in keys for s in site1), bool, len(site1))
+    in2 = np.fromiter((s in keys for s in site2), bool, len(site2))
+    near = in1 | in2
+    km = np.where(in1, np.hypot(cxy["x1"] - x, cxy["y1"] - y),
+                  np.hypot(cxy["x2"] - x, cxy["y2"] - y)) / 1000
+    rows = ch[near]
+    rows = rows.assign(km=km[near], near_site=np.where(
+        in1[near], rows["name1"].to_numpy(object), rows["name2"].to_numpy(object))
+    ).sort_values(["km", "snapshot"])
+    qxy, qmw = _prepared(tec, ("queued",), queued)
+    dq = np.hypot(qxy[:, 0] - x, qxy[:, 1] - y) / 1000 <= QUEUE_RADIUS_KM
+    qa = float(qmw[f"queued_mw_{a}"][dq].sum())
+    qb = float(qmw[f"queued_mw_{b}"][dq].sum())
     parts = []
     if na and nb and na["site_code"] != nb["site_code"]:
         parts.append(f"nearest 400/275 kV node {na['site_name']} ({na['site_code']}, "
