@@ -23,7 +23,7 @@ CRITERIA: dict[str, Criterion] = {
                     "trust), NGED Super Grid, Bulk Supply "
                     "Point and 132 kV switching stations, and UKPN 132 kV grid substations.",
         sources=_PLACE,
-        coverage="GB. 546 of the 740 onshore ETYS sites in the 2030 network are placed; "
+        coverage="GB. {placed} of the {sites} onshore ETYS sites in the 2030 network are placed; "
                  "the rest (new wind, storage and landing sites, mostly in Scotland) make "
                  "distances there overstated. DNO 132 kV sites only in NGED and UKPN areas; "
                  "elsewhere only transmission-owner 132 kV sites (all of Scotland's) count.",
@@ -36,7 +36,7 @@ CRITERIA: dict[str, Criterion] = {
                     "tee points and offshore platforms dropped), or an NGED Super Grid "
                     "substation.",
         sources=_PLACE,
-        coverage="GB; 334 of the 420 onshore 400/275 kV sites in the 2030 network are "
+        coverage="GB; {tx_placed} of the {tx_sites} onshore 400/275 kV sites in the 2030 network are "
                  "placed. Unplaced ones are mostly new wind, storage and offshore-wind "
                  "landing sites in Scotland and on the east coast.",
         default_transform={"type": "piecewise", "points": [[0, 1], [10, 0.6], [30, 0.2],
@@ -109,8 +109,8 @@ CRITERIA: dict[str, Criterion] = {
                     "matching the connection-site name to a placed ETYS site or a named "
                     "NGED/UKPN/OSM substation.",
         sources=("tec_register_2025",) + _PLACE,
-        coverage="GB, for projects whose connection site can be placed: 55 % of the "
-                 "625 GW queued. A fifth is at new 'Connection Node' substations or offshore "
+        coverage="GB, for projects whose connection site can be placed: {placed_pct} % of "
+                 "the {queued_gw:,} GW queued in the 2030 network. A fifth is at new 'Connection Node' substations or offshore "
                  "platforms with no location yet, the rest at new or unplaced ETYS sites "
                  "(Navenby, Branxton, New Deer 2, ...). 0 where no placed queue is within "
                  "20 km, so the criterion understates queues near new substations. Later "

@@ -487,5 +487,20 @@ def build(sources: SourceFiles, grid: GridSpec, base, *, tables: dict | None = N
             out.update({f"{k}@{snap}": v for k, v in year.items()})
     if tables is not None:
         tables.update(network_year_tables(raw, f))
-    counts = industry.coverage_counts(raw["register"])
-    return Built(out, {"retired_capacity_mw": counts["retired_capacity_mw"]})
+    return Built(out, coverage_counts(raw, f))
+
+
+def coverage_counts(raw: dict, f: dict) -> dict[str, dict]:
+    """The figures the grid criteria's coverage texts quote, from this build's data
+    (:meth:`growthzones.criteria.Criterion.coverage_text`)."""
+    info, tec = f["info"], f["tec"]
+    queued = tec[f"queued_mw_{f['snapshot']}"]
+    total = float(queued.sum())
+    placed = float(queued[tec["x"].notna()].sum())
+    sites = {"placed": info["placed"], "sites": info["sites"], "tx_placed": info["tx_placed"],
+             "tx_sites": info["tx_sites"]}
+    return {"dist_substation_132kv_km": sites, "dist_transmission_km": sites,
+            "tec_queue_mw": {"placed_pct": round(100 * placed / total) if total else 0,
+                             "queued_gw": round(total / 1000)},
+            "retired_capacity_mw":
+                industry.coverage_counts(raw["register"])["retired_capacity_mw"]}
