@@ -206,8 +206,11 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
     def between():
         ch = changes[changes["placed"] & (changes["snapshot"] > lo)
                      & (changes["snapshot"] <= hi)]
-        return ch, {k: ch[k].to_numpy(float) for k in ("x1", "y1", "x2", "y2")}, \
-            ch["site1"].to_numpy(object), ch["site2"].to_numpy(object)
+        cols = {k: ch[k].to_numpy(float) for k in ("x1", "y1", "x2", "y2", "snapshot",
+                                                   "rating_mva")}
+        cols.update({k: ch[k].to_numpy(object) for k in ("change_id", "node1", "node2",
+                                                       "status", "kind", "name1", "name2")})
+        return ch, cols, ch["site1"].to_numpy(object), ch["site2"].to_numpy(object)
 
     def flipping():
         # Sites that join (or leave) the network between the two: a new substation near
@@ -231,10 +234,10 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
     near = in1 | in2
     km = np.where(in1, np.hypot(cxy["x1"] - x, cxy["y1"] - y),
                   np.hypot(cxy["x2"] - x, cxy["y2"] - y)) / 1000
-    rows = ch[near]
-    rows = rows.assign(km=km[near], near_site=np.where(
-        in1[near], rows["name1"].to_numpy(object), rows["name2"].to_numpy(object))
-    ).sort_values(["km", "snapshot"])
+    idx = np.flatnonzero(near)
+    idx = idx[np.lexsort((cxy["snapshot"][idx], km[idx]))]  # nearest first, then by year
+    near_site = np.where(in1[idx], cxy["name1"][idx], cxy["name2"][idx])
+    rows = ch.iloc[idx].assign(km=km[idx], near_site=near_site)
     qxy, qmw = _prepared(tec, ("queued",), queued)
     dq = np.hypot(qxy[:, 0] - x, qxy[:, 1] - y) / 1000 <= QUEUE_RADIUS_KM
     qa = float(qmw[f"queued_mw_{a}"][dq].sum())
@@ -260,14 +263,13 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
         parts.append(f"TEC queue within {QUEUE_RADIUS_KM:g} km {verb}: {qa:,.0f} -> "
                      f"{qb:,.0f} MW")
     shown = 0
-    shown_cols = ["change_id", "node1", "node2", "status", "snapshot", "rating_mva",
-                  "near_site", "km"]
     for kind in ("circuit", "hvdc", "transformer"):  # a few of each kind, nearest first
-        for r in rows.loc[rows["kind"] == kind, shown_cols].head(max_rows).itertuples():
-            rating = f" {r.rating_mva:,.0f} MVA" if r.rating_mva == r.rating_mva else ""
-            parts.append(f"{r.change_id}: {r.node1}-{r.node2} {r.status} "
-                         f"{snapshot_label(int(r.snapshot))}{rating} ({r.near_site}, "
-                         f"{r.km:.0f} km)")
+        for j in np.flatnonzero(cxy["kind"][idx] == kind)[:max_rows]:
+            i, mva = idx[j], cxy["rating_mva"][idx[j]]
+            rating = f" {mva:,.0f} MVA" if mva == mva else ""
+            parts.append(f"{cxy['change_id'][i]}: {cxy['node1'][i]}-{cxy['node2'][i]} "
+                         f"{cxy['status'][i]} {snapshot_label(int(cxy['snapshot'][i]))}"
+                         f"{rating} ({near_site[j]}, {km[i]:.0f} km)")
             shown += 1
     if len(rows) > shown:
         parts.append(f"{len(rows) - shown} more change rows there")
