@@ -185,9 +185,21 @@ def _elements() -> SimpleNamespace:
             {add}
             """)
 
+    class _Script(MacroElement):
+        """A script built in Python (its data already through :func:`_js_json`) in which
+        ``__MAP__`` stands for the map's JS variable."""
+
+        def __init__(self, script: str, name: str = "GzScript"):
+            super().__init__()
+            self._name = name
+            self.script = script
+
+        def render(self, **kwargs) -> None:
+            emit(self, script=self.script.replace("__MAP__", self._parent.get_name()))
+
     return SimpleNamespace(Verbatim=_Verbatim, Css=_Css, Control=_Control, Bind=_Bind,
                            Basemap=_Basemap, SiteCloud=_SiteCloud,
-                           ImageOverlay=_ImageOverlay)
+                           ImageOverlay=_ImageOverlay, Script=_Script)
 
 
 #: The large-site layer. ``__DATA__`` is ``{"criteria": [[title, weight], ...],

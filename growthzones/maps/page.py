@@ -48,15 +48,25 @@ from .. import _validate
 from .._errors import InputError
 from ..io import write_text
 from ._elements import _EXTERNAL_TAG, _elements, _make_offline
+from ._identify import identify_payload, identify_script
+from ._legend import legend_html, stretch, stretched_index, surface_legend
+from ._panel import PANEL_CSS, panel_script
+from ._reference import (
+    DETAIL_ZOOM,
+    PLACE_ZOOM,
+    REFERENCE_CSS,
+    places_data,
+    places_script,
+    regions_geojson,
+    store_geojson,
+    vector_script,
+)
 from ._text import _finite, _fmt, _fmt_rank, _html_text, _js_json, _present
 from .raster import (
-    EXCLUDED_RGBA,
-    VIRIDIS_ANCHORS,
     _mask_index,
     _mask_palette,
     _MercatorWarp,
     _png_indexed,
-    _scale_index,
     _viridis_palette,
 )
 
@@ -85,7 +95,7 @@ MAX_DRAWN_SITES = 5000
 SITE_DATA_MAX_BYTES = 3_000_000
 #: Style of a site on the canvas layer (Leaflet option names).
 SITE_DOT_STYLE = {"radius": 5, "color": "#1a1a1a", "weight": 1, "fillColor": "#ffffff",
-                  "fillOpacity": 0.9}
+                  "fillOpacity": 0.9, "bubblingMouseEvents": False}
 
 _SITE_COLUMNS = ("rank", "name", "local_authority", "score", "lat", "lon")
 
@@ -94,7 +104,7 @@ _SITE_COLUMNS = ("rank", "name", "local_authority", "score", "lat", "lon")
 
 
 def render_map(result, sites, *, offline: bool = True, criteria: list[str] | None = None,
-               title: str | None = None):
+               title: str | None = None, identify: bool = True):
     """Build an interactive map of a scoring result and its ranked sites.
 
     Parameters
@@ -164,55 +174,117 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
                    zoom_control="bottomright", control_scale=True,
                    zoom_snap=0.25)  # a fractional zoom lets GB fill the window
     m.get_root().title = _html_text(title)
-    m.add_child(el.Css(_page_css()))
-    # Own panes: the basemap below every raster (overlayPane is 400), the sites
-    # above them; pointer events pass through the panes to interactive paths only.
-    folium.map.CustomPane("gz-basemap", z_index=350).add_to(m)
-    folium.map.CustomPane("gz-sites", z_index=450).add_to(m)
+    m.add_child(el.Css(_page_css() + PANEL_CSS + REFERENCE_CSS))
+    # Own panes: the basemap below every raster (overlayPane is 400), the reference
+    # vectors, regions and sites above them; pointer events pass through the panes to
+    # interactive paths only.
+    for pane, z in (("gz-basemap", 350), ("gz-reference", 420), ("gz-regions", 430),
+                    ("gz-places", 440), ("gz-sites", 450)):
+        folium.map.CustomPane(pane, z_index=z).add_to(m)
+    panel: list[dict] = []
 
-    basemap = getattr(result.store, "basemap", None)
+    def entry(group, label, kind, layer=None, *, theme="", on=False, legend="",
+              min_zoom=None):
+        panel.append({"group": group, "theme": theme, "label": label, "kind": kind,
+                      "layer": layer, "on": on, "legend": legend, "minZoom": min_zoom})
+
+    store = result.store
+    basemap = getattr(store, "basemap", None)
     if basemap and basemap.get("features"):
-        _basemap_layer(basemap).add_to(m)
+        base = _basemap_layer(basemap).add_to(m)
+        entry("Base map", "Council boundaries", "base", base.get_name(), on=True)
+    if not offline:
+        for child in list(m._children.values()):
+            if isinstance(child, folium.TileLayer):
+                entry("Base map", "OpenStreetMap", "base", child.get_name(), on=False)
 
     # One reprojection index for every overlay; each overlay (its values, a gather, a
     # PNG) is made in a worker thread: reading a layer, numpy and zlib release the GIL.
     warp = _MercatorWarp(result.grid)
-    store = result.store
+    payload = None
     with _Overlays(warp) as overlays:
-        overlays.add(lambda: _scale_index(result.surface("score")), _viridis_palette(),
+        overlays.add(functools.partial(_score_index, result), _viridis_palette(),
                      name="Suitability score", show=True, opacity=SCORE_OPACITY)
         for name in criteria:
-            theme = _THEMES.get(meta[name].get("layer"), "")
-            label = f"{theme}: {meta[name].get('title', name)}" if theme else meta[name].get(
-                "title", name)
-            if name not in weights:
-                label += " (not in scenario)"
             overlays.add(functools.partial(_criterion_index, result, name),
-                         _viridis_palette(), name=label, show=False, opacity=SCORE_OPACITY)
+                         _viridis_palette(), name=name, show=False, opacity=SCORE_OPACITY)
         overlays.add(lambda: _mask_index(result.surface("excluded")), _mask_palette(),
                      name="Excluded land", show=False, opacity=EXCLUDED_OPACITY)
-        for name, info in meta.items():
-            if info.get("kind") == "exclusion":
-                overlays.add(lambda name=name: _mask_index(store.layer(name)),
-                             _mask_palette(), name=f"Exclusion: {info.get('title', name)}",
-                             show=False, opacity=EXCLUDED_OPACITY)
-    for layer in overlays.layers():
+        exclusions = [n for n, info in meta.items() if info.get("kind") == "exclusion"]
+        for name in exclusions:
+            overlays.add(lambda name=name: _mask_index(store.layer(name)),
+                         _mask_palette(), name=name, show=False, opacity=EXCLUDED_OPACITY)
+        if identify and hasattr(result, "contributions"):
+            payload = overlays.submit(identify_payload, result)
+    made = overlays.layers()
+    legends = []
+    score_layer, score_lims = made[0]
+    m.add_child(score_layer)
+    entry("Surface", "Suitability score", "surface", score_layer.get_name(), on=True,
+          legend="score")
+    entry("Surface", "None (base map only)", "surface", None, legend="")
+    legends.append(surface_legend("score", "Suitability score", score_lims, shown=True,
+                                  note=" not excluded"))
+    for k, name in enumerate(criteria, start=1):
+        layer, lims = made[k]
         m.add_child(layer)
+        info = meta[name]
+        theme = _THEMES.get(info.get("layer"), "Other")
+        label = str(info.get("title", name)) + ("" if name in weights else " (not in scenario)")
+        key = f"c{k}"
+        entry("Surface", label, "surface", layer.get_name(), theme=theme, legend=key)
+        legends.append(surface_legend(key, str(info.get("title", name)), lims,
+                                      unit=str(info.get("unit", "") or ""),
+                                      reverse=_direction(result, name) == "min"))
+    rest = made[len(criteria) + 1:]
+    labels = ["Excluded land (this scenario)"] + [
+        f"Exclusion: {meta[n].get('title', n)}" for n in exclusions]
+    for (layer, _), label in zip(rest, labels):
+        m.add_child(layer)
+        entry("Exclusions", label, "check", layer.get_name())
 
     drawn = None
+    regions = regions_geojson(result, sites)
+    if regions:
+        var = _var("gz_regions")
+        m.add_child(el.Script(vector_script(var, regions, kind="regions", pane="gz-regions")))
+        entry("Sites and reference", "High-score regions of the sites", "check", var, on=True)
     if sites is not None:
         group, drawn = _sites_layer(sites, weights, meta)
         group.add_to(m)
+        entry("Sites and reference", _site_group_label(drawn), "check", group.get_name(),
+              on=True)
+    places = places_data(getattr(store, "places", None))
+    if places:
+        var = _var("gz_places")
+        m.add_child(el.Script(places_script(var, places)))
+        entry("Sites and reference", "Place names", "check", var, on=True,
+              min_zoom=PLACE_ZOOM)
+    for file, label, kind in (("motorways", "Motorways", "lines"),
+                              ("substations", "Transmission substations (400/275 kV)",
+                               "points")):
+        data = store_geojson(store, file)
+        if data:
+            var = _var(f"gz_{file}")
+            m.add_child(el.Script(vector_script(var, data, kind=kind, pane="gz-reference")))
+            entry("Sites and reference", label, "check", var, on=True,
+                  min_zoom=DETAIL_ZOOM)
+    if payload is not None:
+        m.add_child(el.Script(identify_script(payload.result())))
 
-    folium.LayerControl(collapsed=False).add_to(m)
     # Bottom corners stack upwards: the sources line first, the legend above it.
-    sources = (getattr(result.store, "manifest", None) or {}).get("sources", {}).values()
-    m.add_child(el.Control(_sources_html(result.store.attributions(),
+    sources = (getattr(store, "manifest", None) or {}).get("sources", {}).values()
+    m.add_child(el.Control(_sources_html(store.attributions(),
                                          noncommercial=any(s.get("commercial") is False
                                                            for s in sources)),
                            "bottomleft", "gz-sources"))
-    m.add_child(el.Control(_legend_html(scenario_name, drawn), "bottomleft", "gz-legend"))
+    m.add_child(el.Control(legend_html(scenario_name, legends, drawn,
+                                       marker_limit=SITE_MARKER_LIMIT,
+                                       excluded_opacity=EXCLUDED_OPACITY,
+                                       regions=bool(regions)),
+                           "bottomleft", "gz-legend"))
     m.add_child(el.Control(f"<h1>{_html_text(title)}</h1>", "topleft", "gz-title"))
+    m.add_child(el.Script(panel_script(panel), name="GzLayerPanel"))
     m.fit_bounds(GB_LATLON_BOUNDS)
     if offline:
         _make_offline(m)
@@ -312,41 +384,52 @@ def _check_inputs(criteria, meta, sites, weights) -> None:
 # --------------------------------------------------------------------------- rasters
 
 
-def _criterion_surface(result, name: str) -> np.ndarray:
-    """A criterion's [0, 1] value surface; one the scenario leaves out uses its default
-    transform, so every layer of the store can be looked at on the map."""
-    if name in result.weights:
-        return result.surface(name)
-    from ..scoring import transformed
-
-    info = result.store.meta[name]
-    values = transformed(result.store, name, info["direction"],
-                         info.get("default_transform", {"type": "linear"}))
-    return result.store.unflatten(values)
+def _direction(result, name: str) -> str:
+    """``"max"`` or ``"min"``: the scenario's direction of a weighted criterion, else the
+    registry's."""
+    scenario = result.scenario
+    if name in result.weights and hasattr(scenario, "criterion"):
+        return scenario.criterion(name).direction
+    return result.store.meta[name].get("direction") or "max"
 
 
-def _criterion_index(result, name: str) -> np.ndarray:
-    """``_scale_index(_criterion_surface(result, name))``, without the float surface for
-    a criterion the scenario leaves out: its land-cell values are indexed, then placed on
-    a grid of 255 (NaN), a quarter of the work at 1 km."""
-    if name in result.weights:
-        return _scale_index(result.surface(name))
-    from ..scoring import transformed
+def _score_index(result) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """The score surface's palette index over its fitted stretch, and the stretch."""
+    score = result.surface("score")
+    lims = stretch(score)
+    return stretched_index(score, lims), lims
 
+
+def _criterion_index(result, name: str) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """A criterion's raw values (its unit) as a palette index over their fitted stretch,
+    yellow at the better end (see :mod:`growthzones.maps._legend`), and the stretch."""
     store = result.store
-    info = store.meta[name]
-    values = transformed(store, name, info["direction"],
-                         info.get("default_transform", {"type": "linear"}))
+    raw = store.read_vector(name)
+    lims = stretch(raw)
     index = np.full(store.grid.height * store.grid.width, 255, dtype=np.uint8)
-    index[store.land_index] = _scale_index(values)
-    return index.reshape(store.grid.shape)
+    index[store.land_index] = stretched_index(raw, lims,
+                                              reverse=_direction(result, name) == "min")
+    return index.reshape(store.grid.shape), lims
+
+
+def _var(prefix: str) -> str:
+    """A fresh JS variable name."""
+    import uuid
+
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def _site_group_label(drawn: tuple[int, int]) -> str:
+    shown, total = drawn
+    return "Top sites" if shown == total else f"Top sites (best {shown:,} of {total:,})"
 
 
 class _Overlays:
     """Image overlays of palette-index rasters on ``warp.grid``, made in a thread pool.
 
     ``add(make_index, palette, ...)`` hands one overlay to a worker, which calls
-    ``make_index()`` for the raster (the palette's transparent entry is nodata), so no
+    ``make_index()`` for the raster (the palette's transparent entry is nodata; it may
+    return ``(raster, info)``, info kept for the legend), so no
     raster waits in the queue: at 100 m each is 90 MB. After the ``with`` block,
     ``layers()`` gives the overlay elements in the order added (and raises what a
     worker raised). Two workers: the machine this was tuned on has two cores, and each
@@ -368,14 +451,29 @@ class _Overlays:
     def __exit__(self, *exc) -> None:
         self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
 
-    def add(self, make_index: Callable[[], np.ndarray], palette: np.ndarray, *, name: str,
-            show: bool, opacity: float) -> None:
-        job = self._pool.submit(lambda: _overlay_url(self.warp, make_index(), palette))
-        self._jobs.append((job, {"name": name, "show": show, "opacity": opacity}))
+    def add(self, make_index: Callable[[], np.ndarray | tuple], palette: np.ndarray, *,
+            name: str, show: bool, opacity: float) -> None:
+        def work():
+            made = make_index()
+            index, info = made if isinstance(made, tuple) else (made, None)
+            return _overlay_url(self.warp, index, palette), info
 
-    def layers(self) -> list:
+        self._jobs.append((self._pool.submit(work),
+                           {"name": name, "show": show, "opacity": opacity}))
+
+    def submit(self, fn: Callable, *args):
+        """Any other job for the pool (e.g. the identify data); returns its future."""
+        return self._pool.submit(fn, *args)
+
+    def layers(self) -> list[tuple]:
+        """``[(overlay element, info), ...]``; ``info`` is what ``make_index`` returned
+        beside the index (e.g. a stretch), or None."""
         overlay = _elements().ImageOverlay
-        return [overlay(job.result(), self.warp.bounds, **kw) for job, kw in self._jobs]
+        out = []
+        for job, kw in self._jobs:
+            url, info = job.result()
+            out.append((overlay(url, self.warp.bounds, **kw), info))
+        return out
 
 
 def _overlay_url(warp: _MercatorWarp, index: np.ndarray, palette: np.ndarray) -> str:
@@ -418,6 +516,8 @@ def _sites_layer(sites, weights: dict, meta: dict):
             marker = folium.CircleMarker([float(row["lat"]), float(row["lon"])],
                                          **SITE_STYLE)
             marker.options["pane"] = "gz-sites"  # folium's path_options drops a pane kwarg
+            # a click on a site opens its popup, not the identify popup of the cell below
+            marker.options["bubblingMouseEvents"] = False
             marker.add_child(el.Bind(label=_fmt_rank(row["rank"]),
                                      popup=_popup_html(row, weights, meta)))
             marker.add_to(group)
@@ -498,28 +598,6 @@ def _popup_html(row, weights: dict, meta: dict) -> str:
 # --------------------------------------------------------------------------- HTML bits
 
 
-def _legend_html(scenario_name: str, drawn: tuple[int, int] | None = None) -> str:
-    """The legend; ``drawn`` is (sites drawn, sites given) and is said when they differ."""
-    r, g, b, _ = EXCLUDED_RGBA
-    site_line = "Site (number = rank)"
-    drawn_line = ""
-    if drawn is not None and drawn[1] > SITE_MARKER_LIMIT:
-        site_line = "Site (hover for rank and name, click for details)"
-    if drawn is not None and drawn[0] < drawn[1]:
-        drawn_line = (f'<div class="gz-note gz-drawn">Drawing the best {drawn[0]:,} of '
-                      f'{drawn[1]:,} sites; the full ranking table lists them all.</div>')
-    return (
-        '<div class="gz-legend-title">Suitability score (0 = worst, 1 = best)</div>'
-        '<div class="gz-bar"></div>'  # its gradient is in the page CSS
-        '<div class="gz-ticks"><span>0</span><span>0.5</span><span>1</span></div>'
-        f'<div><span class="gz-swatch" style="background: rgba({r},{g},{b},'
-        f'{EXCLUDED_OPACITY})"></span> Excluded land</div>'
-        f'<div><span class="gz-swatch gz-swatch-site"></span> {site_line}</div>'
-        f'{drawn_line}'
-        '<div class="gz-note">Criterion layers use the same scale (1 = best).</div>'
-        f'<div class="gz-scenario">Scenario: {_html_text(scenario_name)}</div>')
-
-
 def _sources_html(attributions, *, noncommercial: bool) -> str:
     # Every licence is in the page; folded so it does not cover the map. The summary
     # says at once when some source is non-commercial (the manifest's flag, not a guess
@@ -531,8 +609,6 @@ def _sources_html(attributions, *, noncommercial: bool) -> str:
 
 
 def _page_css() -> str:
-    stops = ", ".join(f"{c} {100 * i / (len(VIRIDIS_ANCHORS) - 1):.1f}%"
-                      for i, c in enumerate(VIRIDIS_ANCHORS))
     return f"""
     .folium-map.leaflet-container {{ background: {SEA_COLOUR}; }}
     /* overlay cells are drawn as crisp squares, not smoothed */
@@ -546,8 +622,9 @@ def _page_css() -> str:
         color: #222; }}
     .gz-legend {{ width: 230px; }}
     .gz-legend-title {{ font-weight: 600; margin-bottom: 4px; }}
-    .gz-bar {{ height: 12px; border: 1px solid #999; opacity: {SCORE_OPACITY};
-        background: linear-gradient(to right, {stops}); }}
+    .gz-bar {{ height: 12px; border: 1px solid #999; opacity: {SCORE_OPACITY}; }}
+    .gz-surface {{ margin-bottom: 4px; }}
+    .gz-swatch-region {{ border: 2px solid #e8590c; background: rgba(232, 89, 12, 0.08); }}
     .gz-ticks {{ display: flex; justify-content: space-between; margin-bottom: 4px; }}
     .gz-swatch {{ display: inline-block; width: 14px; height: 12px; vertical-align: middle;
         border: 1px solid #999; }}
@@ -559,8 +636,6 @@ def _page_css() -> str:
     .gz-sources ul {{ margin: 2px 0 0 0; padding-left: 14px; }}
     .gz-sources summary {{ cursor: pointer; font-size: 11px; }}
     .gz-sources details[open] {{ max-height: 60vh; overflow-y: auto; }}
-    .leaflet-control-layers-expanded {{ font: 11px/1.25 system-ui, sans-serif;
-        max-height: 50vh; overflow-y: auto; }}
     .leaflet-tooltip.gz-rank {{ background: transparent; border: 0; box-shadow: none;
         padding: 0; font: 700 11px/1 system-ui, sans-serif; color: #111; }}
     .leaflet-tooltip.gz-rank::before {{ display: none; }}
