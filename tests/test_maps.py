@@ -333,7 +333,7 @@ def test_legend_of_each_surface_is_in_its_units_and_fitted_stretch(result, page)
 
 
 def test_a_min_criterion_is_yellow_at_short_distances(result):
-    idx, lims = map_page._criterion_index(result, "dist_motorway_km")
+    idx, _ = map_page._criterion_index(result, "dist_motorway_km")
     raw = result.store.layer("dist_motorway_km")
     near = np.nanargmin(raw)
     far = np.nanargmax(raw)
