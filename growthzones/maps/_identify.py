@@ -33,6 +33,7 @@ import zlib
 
 import numpy as np
 
+from ._elements import POPUP_OPTIONS
 from ._text import _js_json
 
 #: Step of the score and contribution codes (the popup shows three decimals).
@@ -139,8 +140,8 @@ def identify_payload(result) -> dict:
     }
 
 
-def identify_script(payload: dict) -> str:
-    """The script that answers a click on ``__MAP__`` with the cell's popup."""
+def identify_script(map_var: str, payload: dict) -> str:
+    """The script that answers a click on the map ``map_var`` with the cell's popup."""
     # The two base64 strings (megabytes) are placed as they are: their alphabet needs no
     # escaping, and running the JSON encoder's escapes over them took ~0.5 s.
     blobs = {k: payload[k] for k in ("land", "data")}
@@ -149,7 +150,8 @@ def identify_script(payload: dict) -> str:
             raise ValueError("identify data is not base64")
     rest = _js_json({k: v for k, v in payload.items() if k not in blobs}, compact=True)
     data = (rest[:-1] + "".join(f',"{k}":"{v}"' for k, v in blobs.items()) + "}")
-    return _IDENTIFY_JS.replace("__DATA__", data)
+    return (_IDENTIFY_JS.replace("__MAP__", map_var)
+            .replace("__POPUP__", _js_json(POPUP_OPTIONS)).replace("__DATA__", data))
 
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
@@ -311,7 +313,7 @@ _IDENTIFY_JS = """
     map.on("click", function (e) {
         identify(e.latlng.lat, e.latlng.lng).then(function (c) {
             if (!c) { return; }
-            L.popup({maxWidth: 460, className: "gz-identify-popup"})
+            L.popup(Object.assign({className: "gz-identify-popup"}, __POPUP__))
                 .setLatLng(e.latlng).setContent(content(c)).openOn(map);
         });
     });

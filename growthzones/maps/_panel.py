@@ -32,11 +32,14 @@ _JS_NAME = re.compile(r"^[A-Za-z_$][\w$]*$")
 KINDS = ("base", "surface", "check")
 
 
-def panel_script(entries: list[dict], *, legend_class: str = "gz-legend") -> str:
-    """The script adding the layer panel to ``__MAP__``.
+def panel_script(map_var: str, entries: list[dict], *, legend_class: str = "gz-legend"
+                 ) -> str:
+    """The script adding the layer panel to the map ``map_var``.
 
     Parameters
     ----------
+    map_var
+        The map's JS variable.
     entries
         In display order, each ``{"group": str, "theme": str ("" for none), "label":
         str, "kind": "base" | "surface" | "check", "layer": JS variable name or None
@@ -50,14 +53,17 @@ def panel_script(entries: list[dict], *, legend_class: str = "gz-legend") -> str
         if e["kind"] not in KINDS:
             raise ValueError(f"unknown panel kind {e['kind']!r}")
         var = e.get("layer")
-        if var is not None and not _JS_NAME.match(var):
-            raise ValueError(f"not a JS variable name: {var!r}")
+        for name in (var, map_var):
+            if name is not None and not _JS_NAME.match(name):
+                raise ValueError(f"not a JS variable name: {name!r}")
         layers.append(var or "null")
         spec.append({k: e.get(k) for k in ("group", "theme", "label", "kind", "on",
                                            "legend", "minZoom")})
-    return (_PANEL_JS.replace("__LAYERS__", "[" + ", ".join(layers) + "]")
-            .replace("__SPEC__", _js_json(spec, compact=True))
-            .replace("__LEGEND__", _js_json("." + legend_class)))
+    # the user's text (in the spec) goes in last: no marker is looked for inside it
+    return (_PANEL_JS.replace("__MAP__", map_var)
+            .replace("__LAYERS__", "[" + ", ".join(layers) + "]")
+            .replace("__LEGEND__", _js_json("." + legend_class))
+            .replace("__SPEC__", _js_json(spec, compact=True)))
 
 
 _PANEL_JS = """

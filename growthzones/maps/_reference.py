@@ -88,8 +88,9 @@ def _geojson_text(geom) -> str:
 
 
 def places_script(var: str, data: list) -> str:
-    return (_PLACES_JS.replace("__VAR__", var).replace("__DATA__", _js_json(data, compact=True))
-            .replace("__PLACE_ZOOM__", str(PLACE_ZOOM)).replace("__MAX__", str(MAX_LABELS)))
+    return (_PLACES_JS.replace("__VAR__", var).replace("__PLACE_ZOOM__", str(PLACE_ZOOM))
+            .replace("__MAX__", str(MAX_LABELS))
+            .replace("__DATA__", _js_json(data, compact=True)))  # the names go in last
 
 
 def vector_script(var: str, data: dict, *, kind: str, pane: str) -> str:

@@ -247,7 +247,8 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     regions = regions_geojson(result, sites)
     if regions:
         var = _var("gz_regions")
-        m.add_child(el.Script(vector_script(var, regions, kind="regions", pane="gz-regions")))
+        m.add_child(el.Script(lambda _, var=var: vector_script(
+            var, regions, kind="regions", pane="gz-regions")))
         entry("Sites and reference", "High-score regions of the sites", "check", var, on=True)
     if sites is not None:
         group, drawn = _sites_layer(sites, weights, meta)
@@ -257,7 +258,7 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     places = places_data(getattr(store, "places", None))
     if places:
         var = _var("gz_places")
-        m.add_child(el.Script(places_script(var, places)))
+        m.add_child(el.Script(lambda _, var=var: places_script(var, places)))
         entry("Sites and reference", "Place names", "check", var, on=True,
               min_zoom=PLACE_ZOOM)
     for file, label, kind in (("motorways", "Motorways", "lines"),
@@ -266,11 +267,13 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
         data = store_geojson(store, file)
         if data:
             var = _var(f"gz_{file}")
-            m.add_child(el.Script(vector_script(var, data, kind=kind, pane="gz-reference")))
+            m.add_child(el.Script(lambda _, var=var, data=data, kind=kind: vector_script(
+                var, data, kind=kind, pane="gz-reference")))
             entry("Sites and reference", label, "check", var, on=True,
                   min_zoom=DETAIL_ZOOM)
     if payload is not None:
-        m.add_child(el.Script(identify_script(payload.result())))
+        data = payload.result()
+        m.add_child(el.Script(lambda name: identify_script(name, data)))
 
     # Bottom corners stack upwards: the sources line first, the legend above it.
     sources = (getattr(store, "manifest", None) or {}).get("sources", {}).values()
@@ -284,7 +287,7 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
                                        regions=bool(regions)),
                            "bottomleft", "gz-legend"))
     m.add_child(el.Control(f"<h1>{_html_text(title)}</h1>", "topleft", "gz-title"))
-    m.add_child(el.Script(panel_script(panel), name="GzLayerPanel"))
+    m.add_child(el.Script(lambda name: panel_script(name, panel), name="GzLayerPanel"))
     m.fit_bounds(GB_LATLON_BOUNDS)
     if offline:
         _make_offline(m)
