@@ -47,12 +47,12 @@ names = list(sliders)
 heaviest = max(names, key=lambda n: sliders[n].value)
 sliders[heaviest].value = 0.0
 sliders[names[-1]].value = MAX_WEIGHT
-print(%r + json.dumps({
+print("__MARK__" + json.dumps({
     "before": before, "weights": current_weights(), "top": TOP,
     "names": state["table"]["name"].tolist(),
     "scores": state["table"]["score"].astype(float).tolist(),
     "map_outputs": len(map_out.outputs), "status": status.value}))
-""" % MARK
+""".replace("__MARK__", MARK)
 
 
 @pytest.mark.slow
