@@ -9,6 +9,8 @@ default)::
     local_authorities.csv  la_code, la_name, nation
     places.csv             GeoNames places for naming sites
     basemap.geojson        simplified council outlines (offline map background)
+    motorways.geojson      simplified motorways, for the map (OS Open Roads)
+    substations.geojson    400/275 kV substations, for the map (manifest "reference")
     layers/<name>.tif      float32, NaN where the layer has no data
 
 Building is slow and reads raw files; loading is fast and reads only the store.
@@ -465,6 +467,22 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
                 used.update((s.id, s) for s in srcs)
             _log(f"  {mod.__name__.rsplit('.', 1)[-1]}: {', '.join(arrays)} "
                  f"({time.perf_counter() - t:.1f}s)", log)
+        # Small vector files for the map (motorways, substations), from the modules that
+        # read their sources; their licences travel in the manifest like a layer's.
+        reference = {}
+        for mod in LAYER_MODULES:
+            if not hasattr(mod, "reference"):
+                continue
+            t = time.perf_counter()
+            made = mod.reference(sources)
+            for name, (data, sids) in made.items():
+                write_json(tmp / f"{name}.geojson", data, compact=True)
+                srcs = [catalog()[sid] for sid in sids]
+                reference[name] = {"file": f"{name}.geojson", "sources": list(sids),
+                                   "features": len(data.get("features", [])),
+                                   "licence": "; ".join(dict.fromkeys(s.licence for s in srcs))}
+                used.update((s.id, s) for s in srcs)
+            _log(f"  map vectors: {', '.join(made)} ({time.perf_counter() - t:.1f}s)", log)
         for sid in ("lsoa_ew", "datazones_scotland", "lookup_lsoa_lad", "lookup_dz_council",
                     "geonames_places"):
             used[sid] = catalog()[sid]
@@ -474,6 +492,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
             "command": command or f"growthzones data build --resolution {resolution:g}",
             "grid": grid.to_dict(), "land_cells": land_cells,
             "layers": metas,
+            "reference": reference,
             "sources": {sid: {k: v for k, v in vars(s).items() if k != "id"}
                         for sid, s in sorted(used.items())},
         }

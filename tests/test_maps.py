@@ -609,10 +609,10 @@ def test_a_hundred_thousand_sites_with_every_overlay_stay_under_10_mb(real, tmp_
 
 def test_licence_box_flags_non_commercial_data_from_the_manifest_flag(store):
     import growthzones as gz
-    from growthzones.maps.page import _sources_html
+    from growthzones.maps._legend import sources_html
     from growthzones.provenance import commercial_store
 
-    every = _sources_html(store.attributions(), noncommercial=True)
+    every = sources_html(store.attributions(), noncommercial=True)
     assert "includes non-commercial data" in every
     view = commercial_store(store)
     assert all(s["commercial"] is True for s in view.manifest["sources"].values())

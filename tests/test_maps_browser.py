@@ -365,12 +365,21 @@ def _pixel_of(browser, lat, lon):
     }})()""")
 
 
-def _set_view(browser, lat, lon, zoom):
-    browser.eval(f"""(function () {{
-        for (var k in window) {{ try {{ if (window[k] instanceof L.Map) {{
-            window[k].setView([{lat}, {lon}], {zoom}, {{animate: false}}); }} }} catch (e) {{}} }}
-    }})()""")
-    browser.eval("new Promise(r => setTimeout(r, 300))")
+def set_view(browser, lat, lon, zoom):
+    """Centre the map on (lat, lon) at ``zoom``; retried while the page is still settling
+    (a view set in the first moments after load can be overridden by its fitBounds)."""
+    for _ in range(10):
+        got = browser.eval(f"""(function () {{
+            for (var k in window) {{ try {{ if (window[k] instanceof L.Map) {{
+                window[k].setView([{lat}, {lon}], {zoom}, {{animate: false}});
+                return window[k].getZoom(); }} }} catch (e) {{}} }}
+        }})()""")
+        browser.eval("new Promise(r => setTimeout(r, 200))")
+        if got == zoom and browser.eval("""(function () {
+                for (var k in window) { try { if (window[k] instanceof L.Map) {
+                    return window[k].getZoom(); } } catch (e) {} } })()""") == zoom:
+            return
+    raise AssertionError(f"the map did not go to zoom {zoom}")
 
 
 def _land_point(browser, name="Birmingham"):
@@ -414,7 +423,7 @@ def test_clicking_a_cell_shows_its_values_and_the_panel_gets_out_of_the_way(real
     import growthzones as gz
 
     lat, lon, e, n = _land_point(real_map)
-    _set_view(real_map, lat, lon, 11)                           # a pixel is ~50 m here
+    set_view(real_map, lat, lon, 11)                           # a pixel is ~50 m here
     real_map.eval("gzLayers.setOpen(true)")
     panel_open = _rect(real_map, ".gz-layers")
     assert panel_open[2] - panel_open[0] > 200                 # open: the full list
@@ -448,7 +457,7 @@ def test_clicking_a_cell_shows_its_values_and_the_panel_gets_out_of_the_way(real
     if not ex.attrs["excluded"]:
         assert float(head) == pytest.approx(ex.attrs["score"], abs=0.0006)
     real_map.eval("document.querySelector('.leaflet-popup-close-button').click()")
-    _set_view(real_map, 54.5, -3.0, 5.5)
+    set_view(real_map, 54.5, -3.0, 5.5)
 
 
 def test_identify_agrees_with_python_at_many_cells(real_map):
@@ -508,7 +517,7 @@ def test_legend_follows_the_visible_surface(real_map):
 def test_place_labels_appear_when_zoomed_in(real_map):
     assert real_map.eval("document.querySelectorAll('.gz-place').length") == 0
     lat, lon, _, _ = _land_point(real_map)
-    _set_view(real_map, lat, lon, 10)
+    set_view(real_map, lat, lon, 10)
     labels = real_map.eval("Array.from(document.querySelectorAll('.gz-place'))"
                            ".map(e => e.textContent)")
     assert "Birmingham" in labels and len(labels) <= 80

@@ -103,3 +103,56 @@ def legend_html(scenario_name: str, surfaces: list[str], drawn: tuple[int, int] 
         f'{region_line}{drawn_line}'
         '<div class="gz-note">Click any land cell for its values.</div>'
         f'<div class="gz-scenario">Scenario: {_html_text(scenario_name)}</div>')
+
+
+def sources_html(attributions, *, noncommercial: bool) -> str:
+    """The folded box of every source's licence line."""
+    # Every licence is in the page; folded so it does not cover the map. The summary
+    # says at once when some source is non-commercial (the manifest's flag, not a guess
+    # from the licence text: "JNCC" is not "NC").
+    items = "".join(f"<li>{_html_text(a)}</li>" for a in attributions)
+    warn = " — includes non-commercial data" if noncommercial else ""
+    return (f"<details><summary><b>Data sources and licences ({len(attributions)})</b>"
+            f"{warn}</summary><ul>{items}</ul></details>")
+
+
+def page_css(*, sea_colour: str, score_opacity: float) -> str:
+    """The page's own CSS (controls, legend, popups)."""
+    return f"""
+    .folium-map.leaflet-container {{ background: {sea_colour}; }}
+    /* overlay cells are drawn as crisp squares, not smoothed */
+    .leaflet-image-layer {{ image-rendering: -webkit-optimize-contrast;
+        image-rendering: crisp-edges; image-rendering: pixelated;
+        -ms-interpolation-mode: nearest-neighbor; }}
+    .gz-title h1 {{ margin: 0; font: 600 17px/1.3 system-ui, sans-serif; }}
+    .gz-title, .gz-legend, .gz-sources {{
+        background: rgba(255, 255, 255, 0.92); padding: 6px 10px; border-radius: 4px;
+        box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); font: 12px/1.4 system-ui, sans-serif;
+        color: #222; }}
+    .gz-legend {{ width: 230px; }}
+    .gz-legend-title {{ font-weight: 600; margin-bottom: 4px; }}
+    .gz-bar {{ height: 12px; border: 1px solid #999; opacity: {score_opacity}; }}
+    .gz-surface {{ margin-bottom: 4px; }}
+    .gz-swatch-region {{ border: 2px solid #e8590c; background: rgba(232, 89, 12, 0.08); }}
+    .gz-ticks {{ display: flex; justify-content: space-between; margin-bottom: 4px; }}
+    .gz-swatch {{ display: inline-block; width: 14px; height: 12px; vertical-align: middle;
+        border: 1px solid #999; }}
+    .gz-swatch-site {{ border-radius: 50%; background: #fff; border: 1.5px solid #1a1a1a; }}
+    .gz-note {{ color: #555; }}
+    .gz-scenario {{ margin-top: 4px; font-weight: 600; }}
+    /* no scrolling: every licence line must be visible, also in a screenshot */
+    .gz-sources {{ max-width: 480px; font-size: 10px; line-height: 1.3; }}
+    .gz-sources ul {{ margin: 2px 0 0 0; padding-left: 14px; }}
+    .gz-sources summary {{ cursor: pointer; font-size: 11px; }}
+    .gz-sources details[open] {{ max-height: 60vh; overflow-y: auto; }}
+    .leaflet-tooltip.gz-rank {{ background: transparent; border: 0; box-shadow: none;
+        padding: 0; font: 700 11px/1 system-ui, sans-serif; color: #111; }}
+    .leaflet-tooltip.gz-rank::before {{ display: none; }}
+    .gz-popup {{ font: 12px/1.35 system-ui, sans-serif; }}
+    .gz-popup table {{ border-collapse: collapse; }}
+    .gz-popup th {{ text-align: left; padding-right: 8px; }}
+    .gz-popup .gz-crit {{ margin-top: 6px; }}
+    .gz-popup .gz-crit td, .gz-popup .gz-crit th {{ padding: 1px 6px 1px 0;
+        border-bottom: 1px solid #eee; }}
+    .gz-popup .gz-crit td + td {{ text-align: right; }}
+    """

@@ -4,7 +4,8 @@ Drawn from the layer store and the ranked sites, never fetched:
 
 - **places**: the store's ``places.csv`` (GeoNames, CC BY 4.0), labelled by population
   for the zoom: none at the national view (the sites' numbers need the room), cities
-  from zoom :data:`PLACE_ZOOM` on, then smaller places zoom by zoom; at
+  from zoom :data:`PLACE_ZOOM` on, then smaller places zoom by zoom, a label that would
+  overlap a bigger place's left out; at
   most :data:`MAX_LABELS` labels in view at once (the most populous), redrawn on pan;
 - **motorways** and **transmission substations**: the store's ``motorways.geojson``
   (OS Open Roads, OGL v3) and ``substations.geojson`` (the 400/275 kV sites behind
@@ -128,11 +129,19 @@ var __VAR__ = (function () {
             var z = zoom - __PLACE_ZOOM__;
             var minPop = z >= 3 ? 0 : z >= 2 ? 5000 : z >= 1 ? 20000 : 100000;
             this.clearLayers();
-            var shown = 0;
+            // most populous first; a label that would overlap one already placed is
+            // left out (its box estimated from the text length), so labels stay legible
+            var shown = 0, boxes = [];
             for (var i = 0; i < places.length && shown < __MAX__; i++) {
                 var p = places[i];
                 if (p[2] < minPop) { break; }
                 if (!bounds.contains([p[0], p[1]])) { continue; }
+                var pt = map.latLngToContainerPoint([p[0], p[1]]);
+                var box = [pt.x - 4, pt.y - 8, pt.x + 8 + 6.5 * p[3].length, pt.y + 8];
+                if (boxes.some(function (b) {
+                    return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
+                })) { continue; }
+                boxes.push(box);
                 var div = document.createElement("div");
                 div.textContent = p[3];  // text, never markup
                 var m = L.circleMarker([p[0], p[1]], {radius: 2, weight: 0, fillColor: "#222",

@@ -49,7 +49,14 @@ from .._errors import InputError
 from ..io import write_text
 from ._elements import _EXTERNAL_TAG, _elements, _make_offline
 from ._identify import identify_payload, identify_script
-from ._legend import legend_html, stretch, stretched_index, surface_legend
+from ._legend import (
+    legend_html,
+    page_css,
+    sources_html,
+    stretch,
+    stretched_index,
+    surface_legend,
+)
 from ._panel import PANEL_CSS, panel_script
 from ._reference import (
     DETAIL_ZOOM,
@@ -61,7 +68,8 @@ from ._reference import (
     store_geojson,
     vector_script,
 )
-from ._text import _finite, _fmt, _fmt_rank, _html_text, _js_json, _present
+from ._sites import _popup_html, _site_cells
+from ._text import _fmt, _fmt_rank, _html_text, _js_json
 from .raster import (
     _mask_index,
     _mask_palette,
@@ -174,7 +182,8 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
                    zoom_control="bottomright", control_scale=True,
                    zoom_snap=0.25)  # a fractional zoom lets GB fill the window
     m.get_root().title = _html_text(title)
-    m.add_child(el.Css(_page_css() + PANEL_CSS + REFERENCE_CSS))
+    m.add_child(el.Css(page_css(sea_colour=SEA_COLOUR, score_opacity=SCORE_OPACITY)
+                      + PANEL_CSS + REFERENCE_CSS))
     # Own panes: the basemap below every raster (overlayPane is 400), the reference
     # vectors, regions and sites above them; pointer events pass through the panes to
     # interactive paths only.
@@ -277,7 +286,7 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
 
     # Bottom corners stack upwards: the sources line first, the legend above it.
     sources = (getattr(store, "manifest", None) or {}).get("sources", {}).values()
-    m.add_child(el.Control(_sources_html(store.attributions(),
+    m.add_child(el.Control(sources_html(store.attributions(),
                                          noncommercial=any(s.get("commercial") is False
                                                            for s in sources)),
                            "bottomleft", "gz-sources"))
@@ -544,109 +553,3 @@ def _sites_layer(sites, weights: dict, meta: dict):
     group = folium.FeatureGroup(name=_html_text(name), show=True)
     group.add_child(el.SiteCloud(data, style=SITE_DOT_STYLE))
     return group, (drawn, total)
-
-
-def _popup_cells(row, weights: dict, meta: dict) -> tuple[list, list]:
-    """The popup of one site (a Series or a dict of its columns) as plain text: ``[(label, text), ...]`` of the head table
-    (a missing coverage or note is ``""``) and ``[[criterion, raw with unit, value,
-    weight, contribution], ...]``. Both popup builders use this, then encode."""
-    head = [("Rank", _fmt_rank(row["rank"])), ("Name", str(row["name"])),
-            ("Local authority", str(row["local_authority"])),
-            ("Score", _fmt(row["score"], digits=3, fixed=True)),
-            ("Location", f"{float(row['lat']):.4f}, {float(row['lon']):.4f}"),
-            ("Data coverage", f"{100 * float(row['coverage']):.0f}% of weight"
-             if "coverage" in row and _finite(row["coverage"]) else ""),
-            ("Notes", str(row["notes"]) if "notes" in row and _present(row["notes"])
-             else "")]
-    crit = []
-    for name, weight in weights.items():
-        info = meta.get(name, {})
-        unit = str(info.get("unit", "") or "")
-        raw = _fmt(row[f"{name}_raw"])
-        if unit and raw != "no data":
-            raw = f"{raw} {unit}"
-        crit.append([str(info.get("title", name)), raw,
-                     _fmt(row[f"{name}_value"], digits=2, fixed=True), _fmt(weight, digits=3),
-                     _fmt(row[f"{name}_contrib"], digits=3, fixed=True)])
-    return head, crit
-
-
-def _site_cells(row, weights: dict, meta: dict) -> list:
-    """One site of the canvas layer: lat, lon, the head cells, then raw, value and
-    contribution of each criterion; plain text, shown in the browser with textContent."""
-    head, crit = _popup_cells(row, weights, meta)
-    cells = [round(float(row["lat"]), 5), round(float(row["lon"]), 5)]
-    cells += [text for _, text in head]
-    for _, raw, value, _, contrib in crit:
-        cells += [raw, value, contrib]
-    return cells
-
-
-def _popup_html(row, weights: dict, meta: dict) -> str:
-    """The popup table of one site; every string is encoded with :func:`_html_text`."""
-    e = _html_text
-    head, crit = _popup_cells(row, weights, meta)
-    rows = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in head if v)
-    table = ""
-    if crit:
-        table = ('<table class="gz-crit"><tr><th>Criterion</th><th>Raw</th>'
-                 "<th>Value</th><th>Weight</th><th>Contribution</th></tr>"
-                 + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>"
-                           for cells in crit)
-                 + "</table>")
-    return f'<div class="gz-popup"><table class="gz-head">{rows}</table>{table}</div>'
-
-
-
-# --------------------------------------------------------------------------- HTML bits
-
-
-def _sources_html(attributions, *, noncommercial: bool) -> str:
-    # Every licence is in the page; folded so it does not cover the map. The summary
-    # says at once when some source is non-commercial (the manifest's flag, not a guess
-    # from the licence text: "JNCC" is not "NC").
-    items = "".join(f"<li>{_html_text(a)}</li>" for a in attributions)
-    warn = " — includes non-commercial data" if noncommercial else ""
-    return (f"<details><summary><b>Data sources and licences ({len(attributions)})</b>"
-            f"{warn}</summary><ul>{items}</ul></details>")
-
-
-def _page_css() -> str:
-    return f"""
-    .folium-map.leaflet-container {{ background: {SEA_COLOUR}; }}
-    /* overlay cells are drawn as crisp squares, not smoothed */
-    .leaflet-image-layer {{ image-rendering: -webkit-optimize-contrast;
-        image-rendering: crisp-edges; image-rendering: pixelated;
-        -ms-interpolation-mode: nearest-neighbor; }}
-    .gz-title h1 {{ margin: 0; font: 600 17px/1.3 system-ui, sans-serif; }}
-    .gz-title, .gz-legend, .gz-sources {{
-        background: rgba(255, 255, 255, 0.92); padding: 6px 10px; border-radius: 4px;
-        box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); font: 12px/1.4 system-ui, sans-serif;
-        color: #222; }}
-    .gz-legend {{ width: 230px; }}
-    .gz-legend-title {{ font-weight: 600; margin-bottom: 4px; }}
-    .gz-bar {{ height: 12px; border: 1px solid #999; opacity: {SCORE_OPACITY}; }}
-    .gz-surface {{ margin-bottom: 4px; }}
-    .gz-swatch-region {{ border: 2px solid #e8590c; background: rgba(232, 89, 12, 0.08); }}
-    .gz-ticks {{ display: flex; justify-content: space-between; margin-bottom: 4px; }}
-    .gz-swatch {{ display: inline-block; width: 14px; height: 12px; vertical-align: middle;
-        border: 1px solid #999; }}
-    .gz-swatch-site {{ border-radius: 50%; background: #fff; border: 1.5px solid #1a1a1a; }}
-    .gz-note {{ color: #555; }}
-    .gz-scenario {{ margin-top: 4px; font-weight: 600; }}
-    /* no scrolling: every licence line must be visible, also in a screenshot */
-    .gz-sources {{ max-width: 480px; font-size: 10px; line-height: 1.3; }}
-    .gz-sources ul {{ margin: 2px 0 0 0; padding-left: 14px; }}
-    .gz-sources summary {{ cursor: pointer; font-size: 11px; }}
-    .gz-sources details[open] {{ max-height: 60vh; overflow-y: auto; }}
-    .leaflet-tooltip.gz-rank {{ background: transparent; border: 0; box-shadow: none;
-        padding: 0; font: 700 11px/1 system-ui, sans-serif; color: #111; }}
-    .leaflet-tooltip.gz-rank::before {{ display: none; }}
-    .gz-popup {{ font: 12px/1.35 system-ui, sans-serif; }}
-    .gz-popup table {{ border-collapse: collapse; }}
-    .gz-popup th {{ text-align: left; padding-right: 8px; }}
-    .gz-popup .gz-crit {{ margin-top: 6px; }}
-    .gz-popup .gz-crit td, .gz-popup .gz-crit th {{ padding: 1px 6px 1px 0;
-        border-bottom: 1px solid #eee; }}
-    .gz-popup .gz-crit td + td {{ text-align: right; }}
-    """
