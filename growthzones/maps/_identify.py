@@ -66,9 +66,12 @@ def nice_step(span: float, levels: int = RAW_LEVELS) -> float:
 def codes(values, step: float, base: float = 0.0) -> np.ndarray:
     """``rint((values - base) / step)`` as uint16, :data:`NODATA` where NaN."""
     v = np.asarray(values, dtype=np.float64)
+    q = (v - base) / step
+    np.rint(q, out=q)
+    np.clip(q, 0, NODATA - 1, out=q)  # NaN stays NaN
     out = np.full(v.shape, NODATA, dtype=np.uint16)
     ok = np.isfinite(v)
-    out[ok] = np.clip(np.rint((v[ok] - base) / step), 0, NODATA - 1).astype(np.uint16)
+    out[ok] = q[ok]
     return out
 
 

@@ -49,9 +49,11 @@ def places_data(places) -> list:
     if places is None or not len(places):
         return []
     df = places.sort_values("population", ascending=False, kind="stable")
-    return [[round(float(a), 4), round(float(o), 4), int(p), str(nm)]
-            for a, o, p, nm in zip(df["lat"], df["lon"], df["population"].fillna(0),
-                                   df["name"]) if np.isfinite(a) and np.isfinite(o)]
+    lat, lon = df["lat"].to_numpy(float), df["lon"].to_numpy(float)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    pop = df["population"].fillna(0).to_numpy(float)[ok].astype(np.int64).tolist()
+    return [list(row) for row in zip(np.round(lat[ok], 4).tolist(), np.round(lon[ok], 4).tolist(),
+                                     pop, df["name"].astype(str)[ok].tolist())]
 
 
 def store_geojson(store, name: str) -> dict | None:
