@@ -534,3 +534,41 @@ def test_screenshot_at_laptop_size_is_readable(real_map, tmp_path):
     assert (panel[2] - panel[0]) * (panel[3] - panel[1]) < 0.01 * LAPTOP[0] * LAPTOP[1]
     spread = pixels.max(axis=2).astype(int) - pixels.min(axis=2)
     assert (spread > 80).sum() > 20000                         # a colourful surface
+
+
+def test_identify_popup_shows_hostile_titles_and_units_as_text(chromium, tmp_path):
+    """Criterion titles and units reach the identify popup as text (real 1 km result,
+    its store's manifest copied with hostile titles and units)."""
+    import copy
+    import dataclasses
+
+    from test_maps_hostile import hostile_strings
+
+    import growthzones as gz
+    from growthzones.explorer import Chromium
+
+    bad = hostile_strings(tmp_path)
+    store = gz.load_layers()
+    result = gz.score(store, gz.load_scenario())
+    manifest = copy.deepcopy(store.manifest)
+    names = list(result.weights)
+    for i, name in enumerate(names):
+        manifest["layers"][name].update(title=bad[i % len(bad)],
+                                        unit=bad[(i + 1) % len(bad)])
+    hostile = dataclasses.replace(result, store=dataclasses.replace(store, manifest=manifest))
+    path = maps.save_map(maps.render_map(hostile, None, criteria=[]), tmp_path / "map.html")
+    assert "</script><script>window.__pwned" not in path.read_text(encoding="utf-8")
+    lat, lon = 52.48, -1.90                                     # Birmingham
+    with Chromium(width=1280, height=720) as b:
+        b.open(path, ready="gzIdentify.ready()")
+        set_view(b, lat, lon, 10)
+        x, y = _pixel_of(b, lat, lon)
+        _click(b, x, y)
+        b.eval("new Promise(r => setTimeout(r, 800))")
+        rows = b.eval("Array.from(document.querySelectorAll('.gz-identify .gz-crit tr'))"
+                      ".slice(1).map(tr => Array.from(tr.children).map(c => c.textContent))")
+        assert [r[0] for r in rows] == [bad[i % len(bad)] for i in range(len(names))]
+        for i, r in enumerate(rows):
+            assert r[1] == "no data" or r[1].endswith(" " + bad[(i + 1) % len(bad)])
+        assert b.errors == [] and b.eval("typeof window.__pwned") == "undefined"
+    assert not (tmp_path / "pwned").exists()
