@@ -133,7 +133,7 @@ def page_css(*, sea_colour: str, score_opacity: float) -> str:
     .gz-legend-title {{ font-weight: 600; margin-bottom: 4px; }}
     .gz-bar {{ height: 12px; border: 1px solid #999; opacity: {score_opacity}; }}
     .gz-surface {{ margin-bottom: 4px; }}
-    .gz-swatch-region {{ border: 2px solid #e8590c; background: rgba(232, 89, 12, 0.08); }}
+    .gz-swatch.gz-swatch-region {{ border: 2px solid #e8590c; background: rgba(232, 89, 12, 0.08); }}
     .gz-ticks {{ display: flex; justify-content: space-between; margin-bottom: 4px; }}
     .gz-swatch {{ display: inline-block; width: 14px; height: 12px; vertical-align: middle;
         border: 1px solid #999; }}
