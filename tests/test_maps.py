@@ -597,8 +597,15 @@ def test_ten_thousand_sites_make_a_small_page(real, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_hundred_thousand_sites_with_every_overlay_stay_under_10_mb(real, tmp_path):
+@pytest.mark.parametrize("scenario", ["foundation", "default"])
+def test_a_hundred_thousand_sites_with_every_overlay_stay_under_10_mb(real, store, tmp_path,
+                                                                     scenario):
+    import growthzones as gz
+
     result, top20 = real
+    if scenario == "default":  # 15 criteria: the largest identify data
+        result = gz.score(store, gz.load_scenario())
+        top20 = gz.rank_sites(result, top=20)
     sites = many_sites(top20, 100_000)
     path = maps.save_map(maps.render_map(result, sites), tmp_path / "map.html")
     assert path.stat().st_size < 10_000_000

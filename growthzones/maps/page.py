@@ -2,11 +2,21 @@
 
 The map is a :class:`folium.Map` (it shows inline in a notebook) with
 
-- a basemap of local-authority outlines from the layer store (no tile server needed),
-- the suitability score and, hidden by default, one overlay per criterion, the
-  excluded land and each raw exclusion layer, all reprojected to Web Mercator here,
-- the ranked sites as numbered circles with a popup that explains each score,
-- a layer control, a legend, a title and the licence line of every data source.
+- the council boundaries from the layer store as its base layer (no tile server needed),
+- the suitability score and, one at a time, any criterion of the store as a surface,
+  each coloured over a stretch fitted to its values and with a legend in its own units
+  (:mod:`~growthzones.maps._legend`), the excluded land and each exclusion layer, all
+  reprojected to Web Mercator here,
+- the ranked sites as numbered circles with a popup that explains each score, their
+  high-score regions, place labels, motorways and substations when zoomed in
+  (:mod:`~growthzones.maps._reference`),
+- click-to-identify on every land cell (:mod:`~growthzones.maps._identify`),
+- a layer list grouped by theme and folded (:mod:`~growthzones.maps._panel`), the
+  legend of the visible surface, a title and the licence line of every data source.
+
+Page size at GB 1 km, default scenario, top 20: 8.0 MB (the overlays 3.9 MB, the identify
+data 3.0 MB, council outlines, places and regions ~1 MB); the site data never take the
+page over :data:`PAGE_MAX_BYTES`.
 
 By default the map is self-contained: Leaflet's JavaScript and CSS are inlined from the
 ``django-js-lib-leaflet`` package and folium's other CDN assets (jQuery, Bootstrap,
@@ -37,6 +47,7 @@ from __future__ import annotations
 import base64
 import difflib
 import functools
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -101,6 +112,11 @@ SITE_MARKER_LIMIT = 100
 MAX_DRAWN_SITES = 5000
 #: Most bytes of site data in the page (long names or notes lower the drawn count).
 SITE_DATA_MAX_BYTES = 3_000_000
+#: The page's size limit: the site data get at most what the overlays, the identify data
+#: and the vectors leave of it (so many sites never push the page over 10 MB).
+PAGE_MAX_BYTES = 9_800_000
+#: What the page holds beside its data: Leaflet, scripts, styles (~0.3 MB, measured).
+_PAGE_FIXED_BYTES = 400_000
 #: Style of a site on the canvas layer (Leaflet option names).
 SITE_DOT_STYLE = {"radius": 5, "color": "#1a1a1a", "weight": 1, "fillColor": "#ffffff",
                   "fillOpacity": 0.9, "bubblingMouseEvents": False}
@@ -118,14 +134,18 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     Parameters
     ----------
     result
-        A scoring result: ``result.surface(name)`` gives a float array on
-        ``result.grid`` (EPSG:27700) for ``"score"`` (0 = worst, 1 = best, NaN off
-        land or excluded), ``"excluded"`` (1 where excluded) and each criterion
-        (transformed value in [0, 1]); ``result.weights`` maps criterion name to
-        weight; ``result.scenario.name`` names the scenario; ``result.store``
-        gives ``meta`` (name -> dict with ``title``, ``unit``, ``kind``),
-        ``basemap`` (GeoJSON FeatureCollection of local authorities in WGS84),
-        ``layer(name)`` (raw raster of an exclusion layer) and ``attributions()``.
+        A scoring result (:class:`~growthzones.scoring.ScoreResult`): ``surface(name)``
+        gives a float array on ``result.grid`` (EPSG:27700) for ``"score"`` (0 = worst,
+        1 = best, NaN off land or excluded) and ``"excluded"`` (1 where excluded);
+        ``weights`` maps criterion name to weight; ``scenario.name`` names the scenario
+        (the title uses it as given); ``store`` gives ``meta`` (name -> dict with
+        ``title``, ``unit``, ``kind``, ``layer``, ``direction``), ``basemap`` (GeoJSON
+        of local authorities in WGS84), ``read_vector(name)`` (raw values on land
+        cells), ``land_index``, ``unflatten``, ``layer(name)`` (raw raster of an
+        exclusion layer), ``attributions()`` and, when present, ``places`` and the
+        ``motorways``/``substations`` GeoJSON files in its folder. ``ranked``,
+        ``score``, ``contributions``, ``excluded_by`` and ``reasons`` feed the
+        identify popup and the site regions (a stand-in without them gets neither).
     sites
         GeoDataFrame of ranked sites with columns ``rank``, ``name``,
         ``local_authority``, ``score``, ``lat``, ``lon`` (WGS84 degrees) and, for
@@ -140,10 +160,12 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
         Inline Leaflet and use no tile server, so the map works without internet.
         ``False`` keeps folium's CDN assets and adds an OpenStreetMap basemap.
     criteria
-        Criteria to add as overlays (hidden at first); default every criterion in the
-        store, those outside the scenario drawn with their default transform.
+        Criteria to offer as surfaces (hidden at first), each coloured by its raw values;
+        default every criterion in the store, those outside the scenario marked so.
     title
         Title shown on the map; default ``"AI Growth Zones — <scenario name>"``.
+    identify
+        Embed the per-cell data of the click-to-identify popup (~3 MB at GB 1 km).
 
     Returns
     -------
@@ -201,11 +223,11 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     basemap = getattr(store, "basemap", None)
     if basemap and basemap.get("features"):
         base = _basemap_layer(basemap).add_to(m)
-        entry("Base map", "Council boundaries", "base", base.get_name(), on=True)
-    if not offline:
+        entry("Base map", "Council boundaries", "base", base.get_name(), on=offline)
+    if not offline:  # the tiles asked for are the base map; the boundaries one click away
         for child in list(m._children.values()):
             if isinstance(child, folium.TileLayer):
-                entry("Base map", "OpenStreetMap", "base", child.get_name(), on=False)
+                entry("Base map", "OpenStreetMap", "base", child.get_name(), on=True)
 
     # One reprojection index for every overlay; each overlay (its values, a gather, a
     # PNG) is made in a worker thread: reading a layer, numpy and zlib release the GIL.
@@ -253,18 +275,24 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
         entry("Exclusions", label, "check", layer.get_name())
 
     drawn = None
+    data = payload.result() if payload is not None else None
     regions = regions_geojson(result, sites)
+    places = places_data(getattr(store, "places", None))
+    vectors = {file: store_geojson(store, file) for file in ("motorways", "substations")}
+    used = (_PAGE_FIXED_BYTES + sum(len(layer.url) for layer, _ in made)
+            + (len(data["data"]) + len(data["land"]) if data else 0))
+    used += len(json.dumps([basemap, regions, places, vectors], separators=(",", ":")))
     if regions:
         var = _var("gz_regions")
         m.add_child(el.Script(lambda _, var=var: vector_script(
             var, regions, kind="regions", pane="gz-regions")))
         entry("Sites and reference", "High-score regions of the sites", "check", var, on=True)
     if sites is not None:
-        group, drawn = _sites_layer(sites, weights, meta)
+        group, drawn = _sites_layer(sites, weights, meta,
+                                    max_bytes=min(SITE_DATA_MAX_BYTES, PAGE_MAX_BYTES - used))
         group.add_to(m)
         entry("Sites and reference", _site_group_label(drawn), "check", group.get_name(),
               on=True)
-    places = places_data(getattr(store, "places", None))
     if places:
         var = _var("gz_places")
         m.add_child(el.Script(lambda _, var=var: places_script(var, places)))
@@ -273,7 +301,7 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     for file, label, kind in (("motorways", "Motorways", "lines"),
                               ("substations", "Transmission substations (400/275 kV)",
                                "points")):
-        data = store_geojson(store, file)
+        data = vectors[file]
         if data:
             var = _var(f"gz_{file}")
             m.add_child(el.Script(lambda _, var=var, data=data, kind=kind: vector_script(
@@ -281,8 +309,7 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
             entry("Sites and reference", label, "check", var, on=True,
                   min_zoom=DETAIL_ZOOM)
     if payload is not None:
-        data = payload.result()
-        m.add_child(el.Script(lambda name: identify_script(name, data)))
+        m.add_child(el.Script(lambda name, data=payload.result(): identify_script(name, data)))
 
     # Bottom corners stack upwards: the sources line first, the legend above it.
     sources = (getattr(store, "manifest", None) or {}).get("sources", {}).values()
@@ -510,7 +537,7 @@ def _basemap_layer(basemap: dict):
                                pane="gz-basemap", tooltip_property="la_name")
 
 
-def _sites_layer(sites, weights: dict, meta: dict):
+def _sites_layer(sites, weights: dict, meta: dict, *, max_bytes: int = SITE_DATA_MAX_BYTES):
     """A FeatureGroup of the sites and ``(drawn, total)``.
 
     Up to :data:`SITE_MARKER_LIMIT` sites: numbered SVG circles with bound popups, the
@@ -540,7 +567,7 @@ def _sites_layer(sites, weights: dict, meta: dict):
     # Plain dicts: iterrows over a wide GeoDataFrame costs ~1 ms a row.
     for row in ordered.head(MAX_DRAWN_SITES)[columns].to_dict("records"):
         text = _js_json(_site_cells(row, weights, meta), compact=True)
-        if size + len(text) + 1 > SITE_DATA_MAX_BYTES:
+        if size + len(text) + 1 > max_bytes:
             break
         rows.append(text)
         size += len(text) + 1
