@@ -27,9 +27,9 @@ from ._text import _html_text, _js_json
 from .page import (
     EXCLUDED_OPACITY,
     GB_LATLON_BOUNDS,
-    PAGE_MAX_BYTES,
     LAND_STYLE,
     MAX_DRAWN_SITES,
+    PAGE_MAX_BYTES,
     SCORE_OPACITY,
     SEA_COLOUR,
     SITE_DATA_MAX_BYTES,

@@ -309,7 +309,8 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
             entry("Sites and reference", label, "check", var, on=True,
                   min_zoom=DETAIL_ZOOM)
     if payload is not None:
-        m.add_child(el.Script(lambda name, data=payload.result(): identify_script(name, data)))
+        cells = payload.result()
+        m.add_child(el.Script(lambda name: identify_script(name, cells)))
 
     # Bottom corners stack upwards: the sources line first, the legend above it.
     sources = (getattr(store, "manifest", None) or {}).get("sources", {}).values()
