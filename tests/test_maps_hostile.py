@@ -136,3 +136,19 @@ def test_encoders_leave_no_template_or_markup_character():
                                      "&quot;j\\k\u2028")
     import html
     assert html.unescape(maps._html_text(text)) == text
+
+
+def test_hostile_place_names_reach_the_page_as_json_text(tmp_path):
+    import pandas as pd
+
+    bad = hostile_strings(tmp_path)
+    result = fixture_result()
+    result.store.places = pd.DataFrame({"name": bad, "population": [1e5] * len(bad),
+                                        "lat": [51.5] * len(bad), "lon": [-1.0] * len(bad)})
+    page = maps.map_html(maps.render_map(result, None))
+    assert not (tmp_path / "pwned").exists()
+    found = re.search(r"var places = (\[.*?\]);\n", page)
+    assert found and [p[3] for p in json.loads(found.group(1))] == bad
+    assert "</script><script>window.__pwned" not in page and "{{ 7*7 }}" not in page
+    labels = {e["label"]: e for e in panel_entries(page)}
+    assert labels["Place names"]["minZoom"] == maps._reference.PLACE_ZOOM
