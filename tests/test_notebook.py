@@ -10,11 +10,28 @@ MARK = "GZ-TEST-RESULT "
 
 
 def _execute(nb):
+    """Run ``nb`` in a fresh kernel that imports this checkout's growthzones (not
+    whichever one is installed), so the test and the notebook run the same code."""
+    import os
+
+    here = str(NOTEBOOKS.parent)
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = here + (os.pathsep + old if old else "")
+    try:
+        _client(nb).execute()
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old
+    return nb
+
+
+def _client(nb):
     from nbclient import NotebookClient
 
-    NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
-    return nb
+    return NotebookClient(nb, timeout=300, kernel_name="python3",
+                          resources={"metadata": {"path": str(NOTEBOOKS)}})
 
 
 def _read(path):
