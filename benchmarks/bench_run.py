@@ -43,7 +43,7 @@ from _timing import load_average, median_time  # noqa: E402  (this folder)
 
 import growthzones as gz  # noqa: E402  (after the sys.path line above)
 from growthzones import io  # noqa: E402
-from growthzones.maps import page, raster  # noqa: E402
+from growthzones.maps import _identify, page, raster  # noqa: E402
 
 TARGET_RUN_S = 3.0
 
@@ -106,10 +106,10 @@ def bench_overlays(repeats: int) -> None:
     t = time.perf_counter()
     warp.gather  # noqa: B018 (built once per map)
     index_s = time.perf_counter() - t
-    indices = [(raster._scale_index(result.surface("score")), 255)]
+    indices = [(page._score_index(result)[0], 255)]
     for name, info in store.meta.items():
         if info.get("kind", "criterion") == "criterion":
-            indices.append((raster._scale_index(page._criterion_surface(result, name)), 255))
+            indices.append((page._criterion_index(result, name)[0], 255))
         elif info.get("kind") == "exclusion":
             indices.append((raster._mask_index(store.layer(name)), 0))
     palettes = {255: raster._viridis_palette(), 0: raster._mask_palette()}
@@ -132,11 +132,16 @@ def bench_overlays(repeats: int) -> None:
     print(f"  per overlay before (reproject + PNG level 9, no filter): "
           f"{old_s / n * 1e3:6.1f} ms; PNGs {old_all() * 4 / 3 / 1e6:.2f} MB as base64")
 
-    def whole_map() -> int:
-        return len(page.map_html(page.render_map(result, sites)))
+    def whole_map(identify: bool = True) -> int:
+        return len(page.map_html(page.render_map(result, sites, identify=identify)))
 
     print(f"  render_map + map_html: {median_time(whole_map, max(1, repeats // 2)):.2f} s; "
           f"page {whole_map() / 1e6:.2f} MB")
+    plain = median_time(lambda: whole_map(False), max(1, repeats // 2))
+    print(f"  ... without the click-to-identify data: {plain:.2f} s; "
+          f"page {whole_map(False) / 1e6:.2f} MB")
+    t = median_time(lambda: _identify.identify_payload(result), repeats)
+    print(f"  identify data alone (zlib level {_identify.ZLIB_LEVEL}): {t * 1e3:.0f} ms")
     bench_tif(result.surface("score"), result.grid, "1 km", repeats)
 
 

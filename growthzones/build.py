@@ -205,6 +205,27 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
                 **per, **({own: {"file": f"layers/{name}.tif",
                                  "coverage_fraction": metas[name]["coverage_fraction"],
                                  "stats": metas[name]["stats"]}} if own else {})}.items()))
+        # Small vector files for the map (motorways, substations), from the modules that
+        # read their sources; their licences travel in the manifest like a layer's.
+        reference = {}
+        for mod in LAYER_MODULES:
+            theme = mod.__name__.rsplit(".", 1)[-1]
+            if not hasattr(mod, "reference") or theme in plan.skip_themes:
+                continue
+            t = time.perf_counter()
+            try:
+                made = mod.reference(sources)
+            except MissingSourceError as exc:  # the map simply lacks that layer
+                _log(f"  map vectors of {theme}: not built ({exc.one_line()})", log)
+                continue
+            for name, (data, sids) in made.items():
+                write_json(tmp / f"{name}.geojson", data, compact=True)
+                srcs = [catalog()[sid] for sid in sids]
+                reference[name] = {"file": f"{name}.geojson", "sources": list(sids),
+                                   "features": len(data.get("features", [])),
+                                   "licence": "; ".join(dict.fromkeys(s.licence for s in srcs))}
+                used.update((s.id, s) for s in srcs)
+            _log(f"  map vectors: {', '.join(made)} ({time.perf_counter() - t:.1f}s)", log)
         for name in REGISTRY:  # anything else not built: say so rather than leave it out
             if name not in metas and name not in absent:
                 absent[name] = {"missing_sources": [], "reason": "not built by its theme"}
@@ -217,6 +238,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
             "grid": grid.to_dict(), "land_cells": land_cells,
             "layers": metas,
             **({"network": network} if network else {}),
+            "reference": reference,
             # criteria not in the store (not assessed), each with why: a missing source
             "absent": {name: absent[name] for name in REGISTRY if name in absent},
             "sources": {sid: {**{k: v for k, v in vars(s).items() if k != "id"},

@@ -469,3 +469,56 @@ def name_sites(store, x: np.ndarray, y: np.ndarray, *, radius_km: float = 2.0,
     towns = name_places(store.places, x, y, radius_km=place_radius_km)
     feats = name_features(getattr(store, "features", None), x, y, radius_km=radius_km)
     return [f if f is not None else t for f, t in zip(feats, towns)]
+
+
+def site_regions(result, sites, *, region_quantile: float = 0.98):
+    """The high-score region around each ranked site, as polygons (EPSG:27700).
+
+    The same region ``rank_sites`` measures in ``region_area_km2``: the connected cells
+    scoring in the top ``region_quantile`` of ranked cells that contain the site, within
+    half the scenario's minimum separation of it; vectorised with
+    ``rasterio.features.shapes``. A site outside any region gets its own cell.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``rank``, ``name``, ``score``, ``region_area_km2``, geometry (one (multi)polygon
+        per site), in the order of ``sites``.
+    """
+    import geopandas as gpd
+    from rasterio import features
+    from scipy import ndimage
+    from shapely.geometry import box, shape
+    from shapely.ops import unary_union
+
+    grid, store = result.grid, result.store
+    s = np.asarray(result.ranked)
+    ok = ~np.isnan(s)
+    res = grid.resolution
+    radius = 500.0 * result.scenario.min_separation_km
+    geoms = []
+    if ok.any() and len(sites):
+        thr = np.quantile(s[ok], region_quantile)
+        labels, _ = ndimage.label(store.unflatten(s) >= thr)
+        h, w = labels.shape
+        half = int(np.ceil(radius / res))
+        x0, y1 = grid.bounds[0], grid.bounds[3]
+        for x, y in zip(sites.geometry.x, sites.geometry.y):
+            r, c = int((y1 - y) // res), int((x - x0) // res)
+            lab = labels[r, c] if 0 <= r < h and 0 <= c < w else 0
+            cell = box(x0 + c * res, y1 - (r + 1) * res, x0 + (c + 1) * res, y1 - r * res)
+            if lab == 0:
+                geoms.append(cell)
+                continue
+            r0, r1, c0, c1 = max(r - half, 0), min(r + half + 1, h), max(c - half, 0), \
+                min(c + half + 1, w)
+            dy = (np.arange(r0, r1) - r)[:, None] * res
+            dx = (np.arange(c0, c1) - c)[None, :] * res
+            win = (labels[r0:r1, c0:c1] == lab) & (dx * dx + dy * dy <= radius ** 2)
+            tr = grid.transform @ grid.transform.translation(c0, r0)
+            parts = [shape(g) for g, v in features.shapes(win.astype(np.uint8), mask=win,
+                                                          transform=tr) if v == 1]
+            geoms.append(unary_union(parts) if parts else cell)
+    cols = [c for c in ("rank", "name", "local_authority", "score", "region_area_km2")
+            if c in sites.columns]
+    return gpd.GeoDataFrame(sites[cols].reset_index(drop=True), geometry=geoms, crs=grid.crs)

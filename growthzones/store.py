@@ -14,6 +14,8 @@ default)::
                            contributions and previously developed land (optional: a store
                            without it names sites after towns and explains by distance)
     basemap.geojson        simplified council outlines (offline map background)
+    motorways.geojson      simplified motorways, for the map (OS Open Roads)
+    substations.geojson    400/275 kV substations, for the map (manifest "reference")
     layers/<name>.tif      float32, NaN where the layer has no data
     layers/<name>@<S>.tif  a network-year criterion in ETYS snapshot S (2025, 2027, 2032,
                            2035; the plain file is the default 2029/30 snapshot)

@@ -97,11 +97,10 @@ def test_map_offers_every_store_criterion_even_unweighted(tmp_path, store):
     assert main(["run", "--weight", "dist_ixp_km=0", "--out", str(tmp_path), "--top", "3"]) == 0
     html = (tmp_path / "map.html").read_text()
     assert f"{store.meta['dist_ixp_km']['title']} (not in scenario)" in html
-    from growthzones.maps._text import _html_text
+    from growthzones.maps._text import _js_json
 
-    shown = html.replace("\\u0026", "&")  # layer names are HTML text inside JSON
-    for name, meta in store.meta.items():
-        assert _html_text(meta["title"]) in shown, name
+    for name, meta in store.meta.items():  # layer names are JSON text (the layer panel)
+        assert _js_json(meta["title"])[1:-1] in html, name
 
 
 def test_stability_and_compare_commands(tmp_path, capsys):

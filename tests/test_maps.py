@@ -57,7 +57,7 @@ def fixture_result() -> SimpleNamespace:
     meta = {
         "grid_headroom_mw": {"title": "Grid headroom", "unit": "MW", "kind": "criterion"},
         "dist_motorway_km": {"title": "Distance to motorway", "unit": "km",
-                             "kind": "criterion"},
+                             "kind": "criterion", "direction": "min"},
         "green_belt": {"title": "Green belt", "unit": "", "kind": "exclusion"},
     }
     basemap = {"type": "FeatureCollection", "features": [
@@ -71,8 +71,20 @@ def fixture_result() -> SimpleNamespace:
          "geometry": {"type": "Polygon", "coordinates": [[
              [-1.75, 51.55], [-1.20, 51.55], [-1.20, 51.78], [-1.75, 51.78], [-1.75, 51.55]]]}},
     ]}
-    store = SimpleNamespace(meta=meta, basemap=basemap,
-                            layer=lambda name: {"green_belt": green_belt}[name],
+    # raw criteria in their units (MW, km), as the store keeps them on land cells
+    raw = {"grid_headroom_mw": 500.0 * headroom, "dist_motorway_km": 40.0 * (1 - motorway),
+           "green_belt": green_belt}
+    land_index = np.flatnonzero(land.ravel())
+
+    def unflatten(values):
+        out = np.full(grid.shape[0] * grid.shape[1], np.nan, dtype=np.float32)
+        out[land_index] = values
+        return out.reshape(grid.shape)
+
+    store = SimpleNamespace(meta=meta, basemap=basemap, grid=grid, land_index=land_index,
+                            layer=lambda name: raw[name],
+                            read_vector=lambda name: raw[name].ravel()[land_index],
+                            unflatten=unflatten,
                             attributions=lambda: list(ATTRIBUTIONS))
     return SimpleNamespace(
         grid=grid, weights={"grid_headroom_mw": 0.6, "dist_motorway_km": 0.4},
@@ -210,22 +222,46 @@ def test_online_map_cannot_be_saved_offline(result, sites, tmp_path):
     assert not (tmp_path / "map.html").exists()
 
 
-def test_layer_names(page):
-    for name in ("Suitability score", "Grid headroom", "Distance to motorway",
-                 "Excluded land", "Exclusion: Green belt", "Top sites", "Local authorities"):
-        assert f'"{name}" :' in page, name       # an entry of the layer control
+def panel_entries(page: str) -> list[dict]:
+    """The layer panel's entries, each with the JS variable of its layer (``var``)."""
+    found = re.search(r"layers = \[([^\]]*)\], spec = (\[.*?\]);\n", page)
+    assert found, "no layer panel in the page"
+    names = [v.strip() for v in found.group(1).split(",")]
+    spec = json.loads(found.group(2))
+    return [{**e, "var": None if v == "null" else v} for e, v in zip(spec, names)]
+
+
+def test_layer_panel_groups_every_layer(page):
+    entries = panel_entries(page)
+    assert [(e["group"], e["theme"], e["label"], e["kind"]) for e in entries] == [
+        ("Base map", "", "Council boundaries", "base"),
+        ("Surface", "", "Suitability score", "surface"),
+        ("Surface", "", "None (base map only)", "surface"),
+        ("Surface", "Other", "Grid headroom", "surface"),
+        ("Surface", "Other", "Distance to motorway", "surface"),
+        ("Exclusions", "", "Excluded land (this scenario)", "check"),
+        ("Exclusions", "", "Exclusion: Green belt", "check"),
+        ("Sites and reference", "", "Top sites", "check"),
+    ]
     assert page.count("L.imageOverlay(") == 5
+    assert "L.control.layers" not in page                # folium's flat list is gone
+    for e in entries:                                    # each entry drives a real layer
+        assert e["var"] is None or f"var {e['var']} = " in page, e
 
 
 def test_only_the_score_overlay_is_shown_at_first(page):
-    names = dict(re.findall(r'"([^"]+)" : (image_overlay_\w+),', page))
-    shown = [n for n, var in names.items() if f"{var}.addTo(" in page]
+    entries = panel_entries(page)
+    on = [e["label"] for e in entries if e["on"]]
+    assert on == ["Council boundaries", "Suitability score", "Top sites"]
+    shown = [e["label"] for e in entries
+             if e["var"] and e["var"].startswith("image_overlay") and f"{e['var']}.addTo(" in page]
     assert shown == ["Suitability score"]
 
 
 def test_criteria_argument_selects_overlays(result, sites):
     page = maps.map_html(maps.render_map(result, sites, criteria=["dist_motorway_km"]))
-    assert '"Distance to motorway" :' in page and '"Grid headroom" :' not in page
+    labels = [e["label"] for e in panel_entries(page)]
+    assert "Distance to motorway" in labels and "Grid headroom" not in labels
 
 
 def test_unknown_criterion_is_an_error_with_a_suggestion(result, sites):
@@ -266,10 +302,42 @@ def test_attributions_appear(page):
     assert "CC BY-NC-SA 4.0 (non-commercial use only)" in page
 
 
-def test_legend(page):
-    assert "Suitability score (0 = worst, 1 = best)" in page
-    assert "linear-gradient(to right, #440154 0.0%" in page
-    assert "Excluded land" in page
+def legend_blocks(page: str) -> dict[str, str]:
+    """``{surface key: legend block text}`` of the legend control."""
+    found = re.search(r'gz-legend"\);\s*div.innerHTML = ("(?:[^"\\]|\\.)*");', page)
+    assert found, "no legend in the page"
+    text = json.loads(found.group(1))
+    blocks = re.findall(r'<div class="gz-surface" data-surface="([^"]+)"[^>]*>(.*?)</div></div>',
+                        text)
+    return {k: html.unescape(re.sub(r"<[^>]*>", " ", v)) for k, v in blocks}
+
+
+def test_legend_of_each_surface_is_in_its_units_and_fitted_stretch(result, page):
+    blocks = legend_blocks(page)
+    assert list(blocks) == ["score", "c1", "c2"]
+    entries = {e["legend"]: e["label"] for e in panel_entries(page) if e["legend"]}
+    assert entries == {"score": "Suitability score", "c1": "Grid headroom",
+                       "c2": "Distance to motorway"}
+    # the stretch is the 2nd-98th percentile of the values, written in the legend
+    score = result.surface("score")
+    lo, hi = np.percentile(score[np.isfinite(score)], [2, 98])
+    assert f"≤ {lo:.3g}" in blocks["score"] and f"≥ {hi:.3g}" in blocks["score"]
+    raw = result.store.read_vector("grid_headroom_mw")
+    lo, hi = np.percentile(raw[np.isfinite(raw)], [2, 98])
+    assert f"≤ {lo:.3g} MW" in blocks["c1"] and f"≥ {hi:.3g} MW" in blocks["c1"]
+    assert "higher is better" in blocks["c1"]
+    assert " km" in blocks["c2"] and "lower is better" in blocks["c2"]  # direction "min"
+    assert "2nd–98th percentile" in blocks["c2"]
+    # only the score's block is shown at first
+    assert re.findall(r'data-surface=\\"(\w+)\\"(?! style)', page) == ["score"]
+
+
+def test_a_min_criterion_is_yellow_at_short_distances(result):
+    idx, _ = map_page._criterion_index(result, "dist_motorway_km")
+    raw = result.store.layer("dist_motorway_km")
+    near = np.nanargmin(raw)
+    far = np.nanargmax(raw)
+    assert idx.ravel()[near] == 254 and idx.ravel()[far] == 0   # 254 = yellow
 
 
 def test_basemap_outlines_and_sea(result, page):
@@ -529,8 +597,15 @@ def test_ten_thousand_sites_make_a_small_page(real, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_hundred_thousand_sites_with_every_overlay_stay_under_10_mb(real, tmp_path):
+@pytest.mark.parametrize("scenario", ["foundation", "default"])
+def test_a_hundred_thousand_sites_with_every_overlay_stay_under_10_mb(real, store, tmp_path,
+                                                                     scenario):
+    import growthzones as gz
+
     result, top20 = real
+    if scenario == "default":  # 15 criteria: the largest identify data
+        result = gz.score(store, gz.load_scenario())
+        top20 = gz.rank_sites(result, top=20)
     sites = many_sites(top20, 100_000)
     path = maps.save_map(maps.render_map(result, sites), tmp_path / "map.html")
     assert path.stat().st_size < 10_000_000
@@ -541,10 +616,10 @@ def test_a_hundred_thousand_sites_with_every_overlay_stay_under_10_mb(real, tmp_
 
 def test_licence_box_flags_non_commercial_data_from_the_manifest_flag(store):
     import growthzones as gz
-    from growthzones.maps.page import _sources_html
+    from growthzones.maps._legend import sources_html
     from growthzones.provenance import commercial_store
 
-    every = _sources_html(store.attributions(), noncommercial=True)
+    every = sources_html(store.attributions(), noncommercial=True)
     assert "includes non-commercial data" in every
     view = commercial_store(store)
     assert all(s["commercial"] is True for s in view.manifest["sources"].values())

@@ -8,6 +8,7 @@ Skips without Chromium, but fails under ``CI=true`` (install it with
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import struct
@@ -106,7 +107,8 @@ def decode_png(data: bytes) -> np.ndarray:
 def test_leaflet_runs_offline_and_draws_every_part(dom):
     html, log = dom
     assert "Uncaught" not in log, log
-    assert 'class="leaflet-pane leaflet-map-pane"' in html
+    # (the popup opened below may still be panning the map into view: leaflet-pan-anim)
+    assert re.search(r'class="leaflet-pane leaflet-map-pane[ "]', html)
     assert "leaflet-gz-basemap-pane" in html and "leaflet-gz-sites-pane" in html
     # only the score overlay is shown at first
     assert len(re.findall(r'<img[^>]*class="leaflet-image-layer', html)) == 1
@@ -117,12 +119,13 @@ def test_leaflet_runs_offline_and_draws_every_part(dom):
     assert sorted(labels) == ["1", "2", "3"]
 
 
-def test_layer_control_lists_every_layer(dom):
+def test_layer_panel_lists_every_layer_collapsed(dom):
     html, _ = dom
-    entries = re.findall(r"<span> (.*?)</span>", html)
-    assert entries == ["Local authorities", "Suitability score", "Grid headroom",
-                       "Distance to motorway", "Excluded land", "Exclusion: Green belt",
-                       "Top sites"]
+    entries = re.findall(r'<span class="gz-layers-label">(.*?)</span>', html)
+    assert entries == ["Council boundaries", "Suitability score", "None (base map only)",
+                       "Grid headroom", "Distance to motorway",
+                       "Excluded land (this scenario)", "Exclusion: Green belt", "Top sites"]
+    assert re.search(r'<div class="gz-layers-body" hidden="">', html)   # collapsed
 
 
 def test_popup_shows_the_script_named_site_as_text(dom):
@@ -138,7 +141,7 @@ def test_popup_shows_the_script_named_site_as_text(dom):
 def test_title_legend_and_sources_are_drawn(dom):
     html, _ = dom
     assert "<h1>AI Growth Zones — Power first &lt;test&gt;</h1>" in html
-    assert "Suitability score (0 = worst, 1 = best)" in html
+    assert '<div class="gz-legend-title">Suitability score</div>' in html
     assert "CC BY-NC-SA 4.0 (non-commercial use only)" in html
     assert "Contains OS data © Crown copyright" in html
 
@@ -214,9 +217,12 @@ setTimeout(function () {
     report.scenario = text(document.querySelector(".gz-scenario"));
     report.sources = Array.prototype.map.call(document.querySelectorAll(".gz-sources li"), text);
     report.layers = Array.prototype.map.call(
-        document.querySelectorAll(".leaflet-control-layers label > span > span"),
-        function (s) { return s.textContent.replace(/^ /, ""); });
+        document.querySelectorAll(".gz-layers-label"), text);
     report.drawn = text(document.querySelector(".gz-drawn"));
+    report.legends = Array.prototype.map.call(
+        document.querySelectorAll(".gz-surface .gz-legend-title"), text);
+    report.ticks = Array.prototype.map.call(
+        document.querySelectorAll(".gz-surface .gz-ticks"), text);
     // an injected <img onerror> would fire after its failed load: wait for that first
     setTimeout(function () {
         report.pwned = typeof window.__pwned;
@@ -260,8 +266,10 @@ def check_hostile_report(report: dict, log: str, bad: list[str], folder, *,
     assert report["scenario"] == f"Scenario: {joined}"
     assert report["sources"] == bad
     assert [bad[0], bad[2], f"Exclusion: {bad[3]}"] == [
-        report["layers"][i] for i in (2, 3, 5)]
+        report["layers"][i] for i in (3, 4, 6)]
     assert sorted(report["councils"]) == sorted([bad[6], bad[0]])
+    assert report["legends"] == ["Suitability score", bad[0], bad[2]]
+    assert report["ticks"][1].endswith(" " + bad[1]) and report["ticks"][2].endswith(" " + bad[6])
     n = len(bad)
     popups = {p["Name"]: p for p in report["popups"]}
     assert sorted(popups) == sorted(bad[:drawn])
@@ -304,3 +312,264 @@ def test_hostile_strings_on_the_canvas_site_layer(chromium, tmp_path, monkeypatc
     # hover labels: rank and name, as text
     assert sorted(report["labels"]) == sorted(f"{i + 1}. {b}" for i, b in
                                                     enumerate(bad[:8]))
+
+
+# --------------------------------------------------------------------------- the real map
+
+#: The window of a laptop screen, where the layer list must not hide a popup.
+LAPTOP = (1280, 720)
+
+
+@pytest.fixture(scope="module")
+def real_map(chromium, tmp_path_factory):
+    """The default scenario's 1 km map, open in Chromium (network off) at 1280x720."""
+    import growthzones as gz
+    from growthzones.explorer import Chromium
+
+    result = gz.score(gz.load_layers(), gz.load_scenario())
+    sites = gz.rank_sites(result, top=20)
+    path = maps.save_map(maps.render_map(result, sites),
+                         tmp_path_factory.mktemp("real") / "map.html")
+    with Chromium(width=LAPTOP[0], height=LAPTOP[1]) as browser:
+        browser.open(path, ready="gzIdentify.ready()")
+        browser.result, browser.sites, browser.path = result, sites, path
+        yield browser
+
+
+def _rect(browser, selector):
+    return browser.eval(f"""(function () {{
+        var e = document.querySelector({json.dumps(selector)});
+        if (!e || !e.offsetParent) {{ return null; }}
+        var r = e.getBoundingClientRect();
+        return [r.left, r.top, r.right, r.bottom];
+    }})()""")
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _click(browser, x, y):
+    """A real left click at window pixel (x, y)."""
+    for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left",
+                     clickCount=1)
+
+
+def _pixel_of(browser, lat, lon):
+    return browser.eval(f"""(function () {{
+        var map = null;
+        for (var k in window) {{ try {{ if (window[k] instanceof L.Map) {{ map = window[k]; }} }}
+                                catch (e) {{}} }}
+        var p = map.latLngToContainerPoint([{lat}, {lon}]);
+        return [p.x, p.y];
+    }})()""")
+
+
+def set_view(browser, lat, lon, zoom):
+    """Centre the map on (lat, lon) at ``zoom``; retried while the page is still settling
+    (a view set in the first moments after load can be overridden by its fitBounds)."""
+    for _ in range(10):
+        got = browser.eval(f"""(function () {{
+            for (var k in window) {{ try {{ if (window[k] instanceof L.Map) {{
+                window[k].setView([{lat}, {lon}], {zoom}, {{animate: false}});
+                return window[k].getZoom(); }} }} catch (e) {{}} }}
+        }})()""")
+        browser.eval("new Promise(r => setTimeout(r, 200))")
+        if got == zoom and browser.eval("""(function () {
+                for (var k in window) { try { if (window[k] instanceof L.Map) {
+                    return window[k].getZoom(); } } catch (e) {} } })()""") == zoom:
+            return
+    raise AssertionError(f"the map did not go to zoom {zoom}")
+
+
+def _land_point(browser, name="Birmingham"):
+    """(lat, lon) of a land cell centre near a place, away from every site marker."""
+    import geopandas as gpd
+
+    result = browser.result
+    places = result.store.places
+    row = places[places["name"] == name].iloc[0]
+    grid = result.grid
+    x0, y1, res = grid.bounds[0], grid.bounds[3], grid.resolution
+    e = x0 + (np.floor((row["easting"] - x0) / res) + 0.5) * res
+    n = y1 - (np.floor((y1 - row["northing"]) / res) + 0.5) * res
+    pt = gpd.points_from_xy([e], [n], crs="EPSG:27700").to_crs(4326)
+    return float(pt.y[0]), float(pt.x[0]), e, n
+
+
+def test_real_map_loads_offline_without_console_errors(real_map):
+    assert real_map.errors == []
+    assert all(u.startswith(("file:", "data:")) for u in real_map.requests), real_map.requests
+    assert real_map.eval("document.querySelector('.gz-layers-body').hidden") is True
+
+
+def test_layer_panel_groups_criteria_by_theme(real_map):
+    groups = real_map.eval("Array.from(document.querySelectorAll('.gz-layers-group h3'))"
+                           ".map(e => e.textContent)")
+    assert groups == ["Base map", "Surface", "Exclusions", "Sites and reference"]
+    themes = real_map.eval("Array.from(document.querySelectorAll('.gz-layers-theme > summary'))"
+                           ".map(e => e.textContent)")
+    assert themes[:3] == ["Grid", "Post-industrial", "Land"] and "Connectivity" in themes
+    assert real_map.eval("Array.from(document.querySelectorAll('.gz-layers-theme'))"
+                         ".every(d => !d.open)")  # folded
+    # every criterion of the store is under its theme
+    meta = real_map.result.store.meta
+    n = sum(1 for i in meta.values() if i.get("kind", "criterion") == "criterion")
+    assert real_map.eval("document.querySelectorAll('.gz-layers-theme .gz-layers-item')"
+                         ".length") == n
+
+
+def test_clicking_a_cell_shows_its_values_and_the_panel_gets_out_of_the_way(real_map):
+    import growthzones as gz
+
+    lat, lon, e, n = _land_point(real_map)
+    set_view(real_map, lat, lon, 11)                           # a pixel is ~50 m here
+    real_map.eval("gzLayers.setOpen(true)")
+    panel_open = _rect(real_map, ".gz-layers")
+    assert panel_open[2] - panel_open[0] > 200                 # open: the full list
+    x, y = _pixel_of(real_map, lat, lon)
+    _click(real_map, x, y)
+    real_map.eval("new Promise(r => setTimeout(r, 800))")
+    text = real_map.eval("(document.querySelector('.gz-identify') || {}).textContent")
+    assert text, "no identify popup"
+    # the panel folded itself and covers no part of the popup, nor do the other controls
+    popup = _rect(real_map, ".leaflet-popup-content-wrapper")
+    assert real_map.eval("document.querySelector('.gz-layers-body').hidden") is True
+    for control in (".gz-layers", ".gz-legend", ".gz-title"):
+        assert not _overlap(popup, _rect(real_map, control)), control
+    assert popup[0] >= 0 and popup[1] >= 0 and popup[2] <= LAPTOP[0] and popup[3] <= LAPTOP[1]
+    # the values are those of gz.explain for the same cell, in their units
+    rows = real_map.eval("Array.from(document.querySelectorAll('.gz-identify .gz-crit tr'))"
+                         ".slice(1).map(tr => Array.from(tr.children).map(c => c.textContent))")
+    ex = gz.explain(real_map.result, e, n)
+    crit = ex[ex["kind"] == "criterion"]
+    assert [r[0] for r in rows] == [real_map.result.store.meta[k]["title"] for k in crit.index]
+    for r, (name, c) in zip(rows, crit.iterrows()):
+        assert float(r[3]) == pytest.approx(c["contribution"], abs=0.0006), name
+        if np.isnan(c["raw"]):
+            assert r[1] == "no data"
+        else:
+            assert r[1].endswith(" " + c["unit"]) if c["unit"] else True
+            value = float(r[1].split(" ")[0].replace(",", ""))
+            span = np.ptp(np.nan_to_num(real_map.result.store.read_vector(name)))
+            assert value == pytest.approx(c["raw"], abs=span / 1000 + 1e-9), name
+    head = real_map.eval("document.querySelector('.gz-identify .gz-head td').textContent")
+    if not ex.attrs["excluded"]:
+        assert float(head) == pytest.approx(ex.attrs["score"], abs=0.0006)
+    real_map.eval("document.querySelector('.leaflet-popup-close-button').click()")
+    set_view(real_map, 54.5, -3.0, 5.5)
+
+
+def test_identify_agrees_with_python_at_many_cells(real_map):
+    import growthzones as gz
+
+    result = real_map.result
+    rng = np.random.default_rng(1)
+    pos = rng.choice(len(result.store.land_index), 40, replace=False)
+    rows, cols = np.divmod(result.store.land_index[pos], result.grid.width)
+    e, n = result.grid.xy(rows, cols)
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(27700, 4326, always_xy=True).transform(e, n)
+    got = real_map.eval(f"Promise.all({json.dumps(list(zip(lat, lon)))}"
+                        ".map(p => gzIdentify.identify(p[0], p[1])))")
+    for g, p, ee, nn in zip(got, pos, e, n):
+        assert g["position"] == int(p)
+        assert abs(g["easting"] - ee) < 5 and abs(g["northing"] - nn) < 5  # OS Helmert
+        ex = gz.explain(result, ee, nn)
+        if ex.attrs["excluded"]:
+            assert g["score"] is None and g["excluded"] == ex.attrs["reasons"]
+        else:
+            assert g["score"] == pytest.approx(ex.attrs["score"], abs=0.0006)
+
+
+def test_legend_follows_the_visible_surface(real_map):
+    def shown():
+        return real_map.eval("Array.from(document.querySelectorAll('.gz-surface'))"
+                             ".filter(b => b.style.display !== 'none')"
+                             ".map(b => b.querySelector('.gz-legend-title').textContent)")
+
+    assert shown() == ["Suitability score"]
+    real_map.eval("gzLayers.setOpen(true)")
+    label = real_map.result.store.meta["dist_motorway_km"]["title"]
+    real_map.eval(f"""Array.from(document.querySelectorAll('.gz-layers-item'))
+        .find(l => l.textContent === {json.dumps(label)}).querySelector('input').click()""")
+    assert shown() == [label]
+    ticks = real_map.eval("Array.from(document.querySelectorAll('.gz-surface'))"
+                          ".find(b => b.style.display !== 'none')"
+                          ".querySelector('.gz-ticks').textContent")
+    assert ticks.count(" km") == 2                              # in its own unit
+    # one surface at a time: the score went off when the criterion came on
+    assert real_map.eval("document.querySelectorAll('img.leaflet-image-layer').length") == 1
+    real_map.eval("""Array.from(document.querySelectorAll('.gz-layers-item'))
+        .find(l => l.textContent === 'None (base map only)').querySelector('input').click()""")
+    assert shown() == []
+    assert real_map.eval("document.querySelectorAll('img.leaflet-image-layer').length") == 0
+    # land is still land: the council boundaries are the base layer, always drawn
+    assert real_map.eval("document.querySelectorAll('.leaflet-gz-basemap-pane path').length") > 300
+    real_map.eval("""Array.from(document.querySelectorAll('.gz-layers-item'))
+        .find(l => l.textContent === 'Suitability score').querySelector('input').click()""")
+    assert shown() == ["Suitability score"]
+    real_map.eval("gzLayers.setOpen(false)")
+    assert real_map.errors == []
+
+
+def test_place_labels_appear_when_zoomed_in(real_map):
+    assert real_map.eval("document.querySelectorAll('.gz-place').length") == 0
+    lat, lon, _, _ = _land_point(real_map)
+    set_view(real_map, lat, lon, 10)
+    labels = real_map.eval("Array.from(document.querySelectorAll('.gz-place'))"
+                           ".map(e => e.textContent)")
+    assert "Birmingham" in labels and len(labels) <= 80
+    assert real_map.errors == []
+
+
+def test_screenshot_at_laptop_size_is_readable(real_map, tmp_path):
+    """The README's screenshot: the real page at 1280x720, layer list collapsed."""
+    real_map.open(real_map.path, ready="gzIdentify.ready()")
+    png = real_map.screenshot()
+    pixels = decode_png(png)
+    assert pixels.shape == (LAPTOP[1], LAPTOP[0], 3)
+    panel = _rect(real_map, ".gz-layers")
+    assert (panel[2] - panel[0]) * (panel[3] - panel[1]) < 0.01 * LAPTOP[0] * LAPTOP[1]
+    spread = pixels.max(axis=2).astype(int) - pixels.min(axis=2)
+    assert (spread > 80).sum() > 20000                         # a colourful surface
+
+
+def test_identify_popup_shows_hostile_titles_and_units_as_text(chromium, tmp_path):
+    """Criterion titles and units reach the identify popup as text (real 1 km result,
+    its store's manifest copied with hostile titles and units)."""
+    import copy
+    import dataclasses
+
+    from test_maps_hostile import hostile_strings
+
+    import growthzones as gz
+    from growthzones.explorer import Chromium
+
+    bad = hostile_strings(tmp_path)
+    store = gz.load_layers()
+    result = gz.score(store, gz.load_scenario())
+    manifest = copy.deepcopy(store.manifest)
+    names = list(result.weights)
+    for i, name in enumerate(names):
+        manifest["layers"][name].update(title=bad[i % len(bad)],
+                                        unit=bad[(i + 1) % len(bad)])
+    hostile = dataclasses.replace(result, store=dataclasses.replace(store, manifest=manifest))
+    path = maps.save_map(maps.render_map(hostile, None, criteria=[]), tmp_path / "map.html")
+    assert "</script><script>window.__pwned" not in path.read_text(encoding="utf-8")
+    lat, lon = 52.48, -1.90                                     # Birmingham
+    with Chromium(width=1280, height=720) as b:
+        b.open(path, ready="gzIdentify.ready()")
+        set_view(b, lat, lon, 10)
+        x, y = _pixel_of(b, lat, lon)
+        _click(b, x, y)
+        b.eval("new Promise(r => setTimeout(r, 800))")
+        rows = b.eval("Array.from(document.querySelectorAll('.gz-identify .gz-crit tr'))"
+                      ".slice(1).map(tr => Array.from(tr.children).map(c => c.textContent))")
+        assert [r[0] for r in rows] == [bad[i % len(bad)] for i in range(len(names))]
+        for i, r in enumerate(rows):
+            assert r[1] == "no data" or r[1].endswith(" " + bad[(i + 1) % len(bad)])
+        assert b.errors == [] and b.eval("typeof window.__pwned") == "undefined"
+    assert not (tmp_path / "pwned").exists()

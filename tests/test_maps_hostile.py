@@ -16,7 +16,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from test_maps import fixture_result, fixture_sites
+from test_maps import fixture_result, fixture_sites, panel_entries
 
 from growthzones import maps
 
@@ -98,8 +98,11 @@ def test_hostile_strings_reach_the_page_encoded(hostile_page, tmp_path):
     assert len(popups) == len(bad)
     for text in bad:
         assert sum(f"\x00{text}\x00" in p for p in popups) >= 3  # name, council, notes
-    # the layer control (innerHTML in Leaflet) gets numeric entities
-    assert '"\\u0026#123;\\u0026#123; 7*7 \\u0026#125;\\u0026#125;" :' in hostile_page
+    # the layer panel (textContent) gets JSON strings with the risky characters escaped,
+    # and the criterion titles come out as the original text
+    assert '"label":"\\u007b\\u007b 7*7 \\u007d\\u007d"' in hostile_page
+    labels = [e["label"] for e in panel_entries(hostile_page)]
+    assert [bad[0], bad[2], f"Exclusion: {bad[3]}"] == [labels[3], labels[4], labels[6]]
     # the page title is HTML with numeric entities
     assert "<title>AI Growth Zones — &#123;&#123; 7*7 &#125;&#125; |" in hostile_page
 
@@ -133,3 +136,19 @@ def test_encoders_leave_no_template_or_markup_character():
                                      "&quot;j\\k\u2028")
     import html
     assert html.unescape(maps._html_text(text)) == text
+
+
+def test_hostile_place_names_reach_the_page_as_json_text(tmp_path):
+    import pandas as pd
+
+    bad = hostile_strings(tmp_path)
+    result = fixture_result()
+    result.store.places = pd.DataFrame({"name": bad, "population": [1e5] * len(bad),
+                                        "lat": [51.5] * len(bad), "lon": [-1.0] * len(bad)})
+    page = maps.map_html(maps.render_map(result, None))
+    assert not (tmp_path / "pwned").exists()
+    found = re.search(r"var places = (\[.*?\]);\n", page)
+    assert found and [p[3] for p in json.loads(found.group(1))] == bad
+    assert "</script><script>window.__pwned" not in page and "{{ 7*7 }}" not in page
+    labels = {e["label"]: e for e in panel_entries(page)}
+    assert labels["Place names"]["minZoom"] == maps._reference.PLACE_ZOOM

@@ -107,31 +107,34 @@ def test_scale_and_mask_indices_match_their_definition():
 def test_overlays_encoded_in_threads_keep_their_order_and_pixels():
     import re
 
-    from test_maps import fixture_result
+    from test_maps import fixture_result, panel_entries
 
     from growthzones import maps
-    from growthzones.maps import page
+    from growthzones.maps import _legend, page
 
     result = fixture_result()
     html = maps.map_html(maps.render_map(result, None))
-    layers = re.findall(r'L\.imageOverlay\("(data:image/png;base64,[\w+/=]+)"', html)
-    names = re.findall(r'"([^"]+)" : image_overlay_\w+,', html)
+    urls = dict(re.findall(r'var (image_overlay_\w+) = L\.imageOverlay\('
+                           r'"(data:image/png;base64,[\w+/=]+)"', html))
+    names = {e["label"]: e["var"] for e in panel_entries(html)}
     warp = _MercatorWarp(result.grid)
     viridis, mask = raster._viridis_palette(), raster._mask_palette()
+    score = result.surface("score")
     expected = {
-        "Suitability score": (raster._scale_index(result.surface("score")), viridis),
-        "Excluded land": (raster._mask_index(result.surface("excluded")), mask),
+        "Suitability score": (_legend.stretched_index(score, _legend.stretch(score)), viridis),
+        "Grid headroom": (page._criterion_index(result, "grid_headroom_mw")[0], viridis),
+        "Excluded land (this scenario)": (raster._mask_index(result.surface("excluded")), mask),
         "Exclusion: Green belt": (raster._mask_index(result.store.layer("green_belt")), mask),
     }
-    assert len(layers) == len(names) == 5
+    assert len(urls) == 5
     for name, (index, palette) in expected.items():
         # the same URL as encoding that one overlay on its own, in this thread
-        assert layers[names.index(name)] == page._overlay_url(warp, index, palette), name
+        assert urls[names[name]] == page._overlay_url(warp, index, palette), name
 
 
-def test_criterion_index_is_the_index_of_the_criterion_surface(store):
+def test_criterion_index_is_the_raw_value_over_its_stretch(store):
     import growthzones as gz
-    from growthzones.maps import page
+    from growthzones.maps import _legend, page
 
     result = gz.score(store, gz.load_scenario("default"))
     left_out = [n for n, i in store.meta.items()
@@ -139,8 +142,18 @@ def test_criterion_index_is_the_index_of_the_criterion_surface(store):
     assert left_out, "the default scenario leaves some criteria out"
     weighted = next(iter(result.weights))
     for name in [*left_out[:3], weighted]:
-        np.testing.assert_array_equal(page._criterion_index(result, name),
-                                      raster._scale_index(page._criterion_surface(result, name)))
+        index, lims = page._criterion_index(result, name)
+        raw = store.layer(name)
+        assert lims == pytest.approx(np.percentile(raw[np.isfinite(raw)], [2, 98]))
+        reverse = page._direction(result, name) == "min"
+        np.testing.assert_array_equal(index, _legend.stretched_index(raw, lims,
+                                                                     reverse=reverse))
+        lo, hi = lims
+        inside = np.isfinite(raw) & (raw > lo) & (raw < hi)
+        # better raw values are never darker: the ramp follows the direction
+        order = np.argsort(raw[inside])
+        steps = np.diff(index[inside][order].astype(int))
+        assert (steps <= 0).all() if reverse else (steps >= 0).all(), name
 
 
 def test_an_error_while_making_an_overlay_reaches_the_caller():

@@ -253,3 +253,40 @@ def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
         "dist_rail_km": distance_to_lines(rail.geometry.values, grid, land),
         "gigabit_broadband_pct": np.where(land, lut[base.la_index], np.nan).astype(np.float32),
     }
+
+
+#: Douglas-Peucker tolerance (m, EPSG:27700) of the motorways drawn on the map, and the
+#: decimals kept in their lon/lat (4 is ~10 m): ~285 kB for GB.
+MAP_MOTORWAY_TOLERANCE_M = 100.0
+MAP_MOTORWAY_DECIMALS = 4
+
+
+def motorways_geojson(lines, *, tolerance_m: float = MAP_MOTORWAY_TOLERANCE_M,
+                      decimals: int = MAP_MOTORWAY_DECIMALS) -> dict:
+    """Motorways for the map: one merged, simplified line per road number, WGS84 GeoJSON.
+
+    Parameters
+    ----------
+    lines
+        GeoDataFrame of OS Open Roads motorway links with ``road_classification_number``
+        (any CRS).
+    """
+    import json
+
+    import shapely
+
+    roads = lines.to_crs(BNG).dissolve(by="road_classification_number", as_index=False)
+    roads["geometry"] = shapely.simplify(shapely.line_merge(roads.geometry.values),
+                                         tolerance_m)
+    roads = roads.rename(columns={"road_classification_number": "ref"})[["ref", "geometry"]]
+    roads = roads.to_crs(4326)
+    roads["geometry"] = shapely.set_precision(roads.geometry.values, 10.0 ** -decimals)
+    return json.loads(roads.to_json(drop_id=True))
+
+
+def reference(sources: SourceFiles) -> dict[str, tuple[dict, tuple[str, ...]]]:
+    """Vector files for the map (edge): ``{"motorways": (GeoJSON, source ids)}``."""
+    import geopandas as gpd
+
+    return {"motorways": (motorways_geojson(gpd.read_file(sources.path("motorways_gb"))),
+                          ("motorways_gb",))}

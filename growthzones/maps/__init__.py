@@ -7,8 +7,10 @@ The package is split by concern:
 - :mod:`~growthzones.maps.raster`: palettes, indexed-PNG encoding and the Web Mercator
   warp shared by every overlay;
 - ``_text`` (the one encoder per context), ``_elements`` (template-free folium elements
-  and the inlined Leaflet) and ``_browser`` (headless Chromium, for :func:`screenshot`)
-  are private.
+  and the inlined Leaflet), ``_panel`` (the grouped, folded layer list), ``_legend``
+  (stretches, legends, page CSS), ``_identify`` (click a cell), ``_reference`` (places,
+  motorways, substations, site regions), ``_sites`` (site popups) and ``_browser``
+  (headless Chromium, for :func:`screenshot`) are private.
 
 The names below are re-exported so that ``from growthzones.maps import ...`` keeps
 working; a test that replaces a function must patch the module that calls it (e.g.
@@ -27,6 +29,7 @@ from .page import (
     GB_LATLON_BOUNDS,
     LAND_STYLE,
     MAX_DRAWN_SITES,
+    PAGE_MAX_BYTES,
     SCORE_OPACITY,
     SEA_COLOUR,
     SITE_DATA_MAX_BYTES,

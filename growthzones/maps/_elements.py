@@ -15,6 +15,12 @@ from types import SimpleNamespace
 
 from ._text import _html_text, _js_json
 
+#: Options of every popup: Leaflet pans the map so that a popup opens clear of the
+#: controls (title and legend down the left, the layer button top right, zoom bottom
+#: right) at 1280x720 and up.
+POPUP_OPTIONS = {"maxWidth": 460, "autoPanPaddingTopLeft": [270, 56],
+                 "autoPanPaddingBottomRight": [56, 24]}
+
 _LEAFLET_PACKAGE = "js_lib_leaflet"
 _LEAFLET_DIR = ("static", "js_lib_leaflet")
 _EXTERNAL_TAG = re.compile(
@@ -111,7 +117,7 @@ def _elements() -> SimpleNamespace:
             {parent}.bindTooltip({_js_json(self.label)},
                 {{permanent: true, direction: "center", className: "gz-rank"}});
             {parent}.bindPopup({_js_json(self.popup)},
-                {{maxWidth: 460}});
+                {_js_json(POPUP_OPTIONS)});
             """)
 
     class _Basemap(Layer):
@@ -158,6 +164,7 @@ def _elements() -> SimpleNamespace:
         def render(self, **kwargs) -> None:
             emit(self, script=_SITE_CLOUD_JS.replace("__GROUP__", self._parent.get_name())
                  .replace("__STYLE__", _js_json(self.style))
+                 .replace("__POPUP__", _js_json(POPUP_OPTIONS))
                  .replace("__DATA__", self.data_json))
 
     class _ImageOverlay(Layer):
@@ -185,9 +192,21 @@ def _elements() -> SimpleNamespace:
             {add}
             """)
 
+    class _Script(MacroElement):
+        """A script built in Python by ``make(map_variable)`` (its data through
+        :func:`_js_json`); the map's name is given, never substituted into the data."""
+
+        def __init__(self, make, name: str = "GzScript"):
+            super().__init__()
+            self._name = name
+            self.make = make
+
+        def render(self, **kwargs) -> None:
+            emit(self, script=self.make(self._parent.get_name()))
+
     return SimpleNamespace(Verbatim=_Verbatim, Css=_Css, Control=_Control, Bind=_Bind,
                            Basemap=_Basemap, SiteCloud=_SiteCloud,
-                           ImageOverlay=_ImageOverlay)
+                           ImageOverlay=_ImageOverlay, Script=_Script)
 
 
 #: The large-site layer. ``__DATA__`` is ``{"criteria": [[title, weight], ...],
@@ -237,7 +256,7 @@ _SITE_CLOUD_JS = """
             div.textContent = s[2] + ". " + s[3];
             return div;
         }, {direction: "top"});
-        marker.bindPopup(function () { return popup(s); }, {maxWidth: 460});
+        marker.bindPopup(function () { return popup(s); }, __POPUP__);
         group.addLayer(marker);
     });
 })();

@@ -2,11 +2,21 @@
 
 The map is a :class:`folium.Map` (it shows inline in a notebook) with
 
-- a basemap of local-authority outlines from the layer store (no tile server needed),
-- the suitability score and, hidden by default, one overlay per criterion, the
-  excluded land and each raw exclusion layer, all reprojected to Web Mercator here,
-- the ranked sites as numbered circles with a popup that explains each score,
-- a layer control, a legend, a title and the licence line of every data source.
+- the council boundaries from the layer store as its base layer (no tile server needed),
+- the suitability score and, one at a time, any criterion of the store as a surface,
+  each coloured over a stretch fitted to its values and with a legend in its own units
+  (:mod:`~growthzones.maps._legend`), the excluded land and each exclusion layer, all
+  reprojected to Web Mercator here,
+- the ranked sites as numbered circles with a popup that explains each score, their
+  high-score regions, place labels, motorways and substations when zoomed in
+  (:mod:`~growthzones.maps._reference`),
+- click-to-identify on every land cell (:mod:`~growthzones.maps._identify`),
+- a layer list grouped by theme and folded (:mod:`~growthzones.maps._panel`), the
+  legend of the visible surface, a title and the licence line of every data source.
+
+Page size at GB 1 km, default scenario, top 20: 8.0 MB (the overlays 3.9 MB, the identify
+data 3.0 MB, council outlines, places and regions ~1 MB); the site data never take the
+page over :data:`PAGE_MAX_BYTES`.
 
 By default the map is self-contained: Leaflet's JavaScript and CSS are inlined from the
 ``django-js-lib-leaflet`` package and folium's other CDN assets (jQuery, Bootstrap,
@@ -37,6 +47,7 @@ from __future__ import annotations
 import base64
 import difflib
 import functools
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -48,15 +59,33 @@ from .. import _validate
 from .._errors import InputError
 from ..io import write_text
 from ._elements import _EXTERNAL_TAG, _elements, _make_offline
-from ._text import _finite, _fmt, _fmt_rank, _html_text, _js_json, _present
+from ._identify import identify_payload, identify_script
+from ._legend import (
+    legend_html,
+    page_css,
+    sources_html,
+    stretch,
+    stretched_index,
+    surface_legend,
+)
+from ._panel import PANEL_CSS, panel_script
+from ._reference import (
+    DETAIL_ZOOM,
+    PLACE_ZOOM,
+    REFERENCE_CSS,
+    places_data,
+    places_script,
+    regions_geojson,
+    store_geojson,
+    vector_script,
+)
+from ._sites import _popup_html, _site_cells
+from ._text import _fmt, _fmt_rank, _html_text, _js_json
 from .raster import (
-    EXCLUDED_RGBA,
-    VIRIDIS_ANCHORS,
     _mask_index,
     _mask_palette,
     _MercatorWarp,
     _png_indexed,
-    _scale_index,
     _viridis_palette,
 )
 
@@ -86,9 +115,14 @@ SITE_MARKER_LIMIT = 100
 MAX_DRAWN_SITES = 5000
 #: Most bytes of site data in the page (long names or notes lower the drawn count).
 SITE_DATA_MAX_BYTES = 3_000_000
+#: The page's size limit: the site data get at most what the overlays, the identify data
+#: and the vectors leave of it (so many sites never push the page over 10 MB).
+PAGE_MAX_BYTES = 9_800_000
+#: What the page holds beside its data: Leaflet, scripts, styles (~0.3 MB, measured).
+_PAGE_FIXED_BYTES = 400_000
 #: Style of a site on the canvas layer (Leaflet option names).
 SITE_DOT_STYLE = {"radius": 5, "color": "#1a1a1a", "weight": 1, "fillColor": "#ffffff",
-                  "fillOpacity": 0.9}
+                  "fillOpacity": 0.9, "bubblingMouseEvents": False}
 
 _SITE_COLUMNS = ("rank", "name", "local_authority", "score", "lat", "lon")
 
@@ -97,20 +131,24 @@ _SITE_COLUMNS = ("rank", "name", "local_authority", "score", "lat", "lon")
 
 
 def render_map(result, sites, *, offline: bool = True, criteria: list[str] | None = None,
-               title: str | None = None):
+               title: str | None = None, identify: bool = True):
     """Build an interactive map of a scoring result and its ranked sites.
 
     Parameters
     ----------
     result
-        A scoring result: ``result.surface(name)`` gives a float array on
-        ``result.grid`` (EPSG:27700) for ``"score"`` (0 = worst, 1 = best, NaN off
-        land or excluded), ``"excluded"`` (1 where excluded) and each criterion
-        (transformed value in [0, 1]); ``result.weights`` maps criterion name to
-        weight; ``result.scenario.name`` names the scenario; ``result.store``
-        gives ``meta`` (name -> dict with ``title``, ``unit``, ``kind``),
-        ``basemap`` (GeoJSON FeatureCollection of local authorities in WGS84),
-        ``layer(name)`` (raw raster of an exclusion layer) and ``attributions()``.
+        A scoring result (:class:`~growthzones.scoring.ScoreResult`): ``surface(name)``
+        gives a float array on ``result.grid`` (EPSG:27700) for ``"score"`` (0 = worst,
+        1 = best, NaN off land or excluded) and ``"excluded"`` (1 where excluded);
+        ``weights`` maps criterion name to weight; ``scenario.name`` names the scenario
+        (the title uses it as given); ``store`` gives ``meta`` (name -> dict with
+        ``title``, ``unit``, ``kind``, ``layer``, ``direction``), ``basemap`` (GeoJSON
+        of local authorities in WGS84), ``read_vector(name)`` (raw values on land
+        cells), ``land_index``, ``unflatten``, ``layer(name)`` (raw raster of an
+        exclusion layer), ``attributions()`` and, when present, ``places`` and the
+        ``motorways``/``substations`` GeoJSON files in its folder. ``ranked``,
+        ``score``, ``contributions``, ``excluded_by`` and ``reasons`` feed the
+        identify popup and the site regions (a stand-in without them gets neither).
     sites
         GeoDataFrame of ranked sites with columns ``rank``, ``name``,
         ``local_authority``, ``score``, ``lat``, ``lon`` (WGS84 degrees) and, for
@@ -125,10 +163,12 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
         Inline Leaflet and use no tile server, so the map works without internet.
         ``False`` keeps folium's CDN assets and adds an OpenStreetMap basemap.
     criteria
-        Criteria to add as overlays (hidden at first); default every criterion in the
-        store, those outside the scenario drawn with their default transform.
+        Criteria to offer as surfaces (hidden at first), each coloured by its raw values;
+        default every criterion in the store, those outside the scenario marked so.
     title
         Title shown on the map; default ``"AI Growth Zones — <scenario name>"``.
+    identify
+        Embed the per-cell data of the click-to-identify popup (~3 MB at GB 1 km).
 
     Returns
     -------
@@ -167,61 +207,135 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
                    zoom_control="bottomright", control_scale=True,
                    zoom_snap=0.25)  # a fractional zoom lets GB fill the window
     m.get_root().title = _html_text(title)
-    m.add_child(el.Css(_page_css()))
-    # Own panes: the basemap below every raster (overlayPane is 400), the sites
-    # above them; pointer events pass through the panes to interactive paths only.
-    folium.map.CustomPane("gz-basemap", z_index=350).add_to(m)
-    folium.map.CustomPane("gz-sites", z_index=450).add_to(m)
+    m.add_child(el.Css(page_css(sea_colour=SEA_COLOUR, score_opacity=SCORE_OPACITY)
+                      + PANEL_CSS + REFERENCE_CSS))
+    # Own panes: the basemap below every raster (overlayPane is 400), the reference
+    # vectors, regions and sites above them; pointer events pass through the panes to
+    # interactive paths only.
+    for pane, z in (("gz-basemap", 350), ("gz-reference", 420), ("gz-regions", 430),
+                    ("gz-places", 440), ("gz-sites", 450)):
+        folium.map.CustomPane(pane, z_index=z).add_to(m)
+    panel: list[dict] = []
 
-    basemap = getattr(result.store, "basemap", None)
+    def entry(group, label, kind, layer=None, *, theme="", on=False, legend="",
+              min_zoom=None):
+        panel.append({"group": group, "theme": theme, "label": label, "kind": kind,
+                      "layer": layer, "on": on, "legend": legend, "minZoom": min_zoom})
+
+    store = result.store
+    basemap = getattr(store, "basemap", None)
     if basemap and basemap.get("features"):
-        _basemap_layer(basemap).add_to(m)
+        base = _basemap_layer(basemap).add_to(m)
+        entry("Base map", "Council boundaries", "base", base.get_name(), on=offline)
+    if not offline:  # the tiles asked for are the base map; the boundaries one click away
+        for child in list(m._children.values()):
+            if isinstance(child, folium.TileLayer):
+                entry("Base map", "OpenStreetMap", "base", child.get_name(), on=True)
 
     # One reprojection index for every overlay; each overlay (its values, a gather, a
     # PNG) is made in a worker thread: reading a layer, numpy and zlib release the GIL.
     warp = _MercatorWarp(result.grid)
-    store = result.store
+    payload = None
     with _Overlays(warp) as overlays:
-        overlays.add(lambda: _scale_index(result.surface("score")), _viridis_palette(),
+        overlays.add(functools.partial(_score_index, result), _viridis_palette(),
                      name="Suitability score", show=True, opacity=SCORE_OPACITY)
         for name in criteria:
-            theme = _THEMES.get(meta[name].get("layer"), "")
-            label = f"{theme}: {meta[name].get('title', name)}" if theme else meta[name].get(
-                "title", name)
-            if name not in weights:
-                label += " (not in scenario)"
             overlays.add(functools.partial(_criterion_index, result, name),
-                         _viridis_palette(), name=label, show=False, opacity=SCORE_OPACITY)
+                         _viridis_palette(), name=name, show=False, opacity=SCORE_OPACITY)
         overlays.add(lambda: _mask_index(result.surface("excluded")), _mask_palette(),
                      name="Excluded land", show=False, opacity=EXCLUDED_OPACITY)
+        exclusions = [n for n, info in meta.items() if info.get("kind") == "exclusion"]
+        for name in exclusions:
+            overlays.add(lambda name=name: _mask_index(store.layer(name)),
+                         _mask_palette(), name=name, show=False, opacity=EXCLUDED_OPACITY)
         allowed = getattr(result, "allowed_by", {})
         if allowed:  # cells inside an exclusion let through by the scenario's exception
             overlays.add(lambda: _mask_index(store.unflatten(
                 np.logical_or.reduce(list(allowed.values())).astype(np.float32))),
-                ALLOWED_PALETTE, name="Allowed inside an exclusion: previously developed "
-                f"land ({', '.join(allowed)})", show=False, opacity=EXCLUDED_OPACITY)
-        for name, info in meta.items():
-            if info.get("kind") == "exclusion":
-                overlays.add(lambda name=name: _mask_index(store.layer(name)),
-                             _mask_palette(), name=f"Exclusion: {info.get('title', name)}",
-                             show=False, opacity=EXCLUDED_OPACITY)
-    for layer in overlays.layers():
+                ALLOWED_PALETTE, name="allowed", show=False, opacity=EXCLUDED_OPACITY)
+        if identify and hasattr(result, "contributions"):
+            payload = overlays.submit(identify_payload, result)
+    made = overlays.layers()
+    legends = []
+    score_layer, score_lims = made[0]
+    m.add_child(score_layer)
+    entry("Surface", "Suitability score", "surface", score_layer.get_name(), on=True,
+          legend="score")
+    entry("Surface", "None (base map only)", "surface", None, legend="")
+    legends.append(surface_legend("score", "Suitability score", score_lims, shown=True,
+                                  note=" not excluded"))
+    for k, name in enumerate(criteria, start=1):
+        layer, lims = made[k]
         m.add_child(layer)
+        info = meta[name]
+        theme = _THEMES.get(info.get("layer"), "Other")
+        label = str(info.get("title", name)) + ("" if name in weights else " (not in scenario)")
+        key = f"c{k}"
+        entry("Surface", label, "surface", layer.get_name(), theme=theme, legend=key)
+        legends.append(surface_legend(key, str(info.get("title", name)), lims,
+                                      unit=str(info.get("unit", "") or ""),
+                                      reverse=_direction(result, name) == "min"))
+    rest = made[len(criteria) + 1:]
+    allowed = getattr(result, "allowed_by", {})
+    labels = ["Excluded land (this scenario)"] + [
+        f"Exclusion: {meta[n].get('title', n)}" for n in exclusions] + (
+        [f"Allowed inside an exclusion: previously developed land ({', '.join(allowed)})"]
+        if allowed else [])
+    for (layer, _), label in zip(rest, labels):
+        m.add_child(layer)
+        entry("Exclusions", label, "check", layer.get_name())
 
     drawn = None
+    data = payload.result() if payload is not None else None
+    regions = regions_geojson(result, sites)
+    places = places_data(getattr(store, "places", None))
+    vectors = {file: store_geojson(store, file) for file in ("motorways", "substations")}
+    used = (_PAGE_FIXED_BYTES + sum(len(layer.url) for layer, _ in made)
+            + (len(data["data"]) + len(data["land"]) if data else 0))
+    used += len(json.dumps([basemap, regions, places, vectors], separators=(",", ":")))
+    if regions:
+        var = _var("gz_regions")
+        m.add_child(el.Script(lambda _, var=var: vector_script(
+            var, regions, kind="regions", pane="gz-regions")))
+        entry("Sites and reference", "High-score regions of the sites", "check", var, on=True)
     if sites is not None:
-        group, drawn = _sites_layer(sites, weights, meta)
+        group, drawn = _sites_layer(sites, weights, meta,
+                                    max_bytes=min(SITE_DATA_MAX_BYTES, PAGE_MAX_BYTES - used))
         group.add_to(m)
+        entry("Sites and reference", _site_group_label(drawn), "check", group.get_name(),
+              on=True)
+    if places:
+        var = _var("gz_places")
+        m.add_child(el.Script(lambda _, var=var: places_script(var, places)))
+        entry("Sites and reference", "Place names", "check", var, on=True,
+              min_zoom=PLACE_ZOOM)
+    for file, label, kind in (("motorways", "Motorways", "lines"),
+                              ("substations", "Transmission substations (400/275 kV)",
+                               "points")):
+        data = vectors[file]
+        if data:
+            var = _var(f"gz_{file}")
+            m.add_child(el.Script(lambda _, var=var, data=data, kind=kind: vector_script(
+                var, data, kind=kind, pane="gz-reference")))
+            entry("Sites and reference", label, "check", var, on=True,
+                  min_zoom=DETAIL_ZOOM)
+    if payload is not None:
+        cells = payload.result()
+        m.add_child(el.Script(lambda name: identify_script(name, cells)))
 
-    folium.LayerControl(collapsed=False).add_to(m)
     # Bottom corners stack upwards: the sources line first, the legend above it.
-    sources = (getattr(result.store, "manifest", None) or {}).get("sources", {}).values()
-    m.add_child(el.Control(_sources_html(result.store.attributions(),
+    sources = (getattr(store, "manifest", None) or {}).get("sources", {}).values()
+    m.add_child(el.Control(sources_html(store.attributions(),
                                          noncommercial=any(s.get("commercial") is False
                                                            for s in sources)),
                            "bottomleft", "gz-sources"))
-    m.add_child(el.Control(_legend_html(scenario_name, drawn), "bottomleft", "gz-legend"))
+    m.add_child(el.Control(legend_html(scenario_name, legends, drawn,
+                                       marker_limit=SITE_MARKER_LIMIT,
+                                       excluded_opacity=EXCLUDED_OPACITY,
+                                       regions=bool(regions)),
+                           "bottomleft", "gz-legend"))
     m.add_child(el.Control(f"<h1>{_html_text(title)}</h1>", "topleft", "gz-title"))
+    m.add_child(el.Script(lambda name: panel_script(name, panel), name="GzLayerPanel"))
     m.fit_bounds(GB_LATLON_BOUNDS)
     if offline:
         _make_offline(m)
@@ -321,41 +435,52 @@ def _check_inputs(criteria, meta, sites, weights) -> None:
 # --------------------------------------------------------------------------- rasters
 
 
-def _criterion_surface(result, name: str) -> np.ndarray:
-    """A criterion's [0, 1] value surface; one the scenario leaves out uses its default
-    transform, so every layer of the store can be looked at on the map."""
-    if name in result.weights:
-        return result.surface(name)
-    from ..scoring import transformed
-
-    info = result.store.meta[name]
-    values = transformed(result.store, name, info["direction"],
-                         info.get("default_transform", {"type": "linear"}))
-    return result.store.unflatten(values)
+def _direction(result, name: str) -> str:
+    """``"max"`` or ``"min"``: the scenario's direction of a weighted criterion, else the
+    registry's."""
+    scenario = result.scenario
+    if name in result.weights and hasattr(scenario, "criterion"):
+        return scenario.criterion(name).direction
+    return result.store.meta[name].get("direction") or "max"
 
 
-def _criterion_index(result, name: str) -> np.ndarray:
-    """``_scale_index(_criterion_surface(result, name))``, without the float surface for
-    a criterion the scenario leaves out: its land-cell values are indexed, then placed on
-    a grid of 255 (NaN), a quarter of the work at 1 km."""
-    if name in result.weights:
-        return _scale_index(result.surface(name))
-    from ..scoring import transformed
+def _score_index(result) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """The score surface's palette index over its fitted stretch, and the stretch."""
+    score = result.surface("score")
+    lims = stretch(score)
+    return stretched_index(score, lims), lims
 
+
+def _criterion_index(result, name: str) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """A criterion's raw values (its unit) as a palette index over their fitted stretch,
+    yellow at the better end (see :mod:`growthzones.maps._legend`), and the stretch."""
     store = result.store
-    info = store.meta[name]
-    values = transformed(store, name, info["direction"],
-                         info.get("default_transform", {"type": "linear"}))
+    raw = store.read_vector(name)
+    lims = stretch(raw)
     index = np.full(store.grid.height * store.grid.width, 255, dtype=np.uint8)
-    index[store.land_index] = _scale_index(values)
-    return index.reshape(store.grid.shape)
+    index[store.land_index] = stretched_index(raw, lims,
+                                              reverse=_direction(result, name) == "min")
+    return index.reshape(store.grid.shape), lims
+
+
+def _var(prefix: str) -> str:
+    """A fresh JS variable name."""
+    import uuid
+
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def _site_group_label(drawn: tuple[int, int]) -> str:
+    shown, total = drawn
+    return "Top sites" if shown == total else f"Top sites (best {shown:,} of {total:,})"
 
 
 class _Overlays:
     """Image overlays of palette-index rasters on ``warp.grid``, made in a thread pool.
 
     ``add(make_index, palette, ...)`` hands one overlay to a worker, which calls
-    ``make_index()`` for the raster (the palette's transparent entry is nodata), so no
+    ``make_index()`` for the raster (the palette's transparent entry is nodata; it may
+    return ``(raster, info)``, info kept for the legend), so no
     raster waits in the queue: at 100 m each is 90 MB. After the ``with`` block,
     ``layers()`` gives the overlay elements in the order added (and raises what a
     worker raised). Two workers: the machine this was tuned on has two cores, and each
@@ -377,14 +502,29 @@ class _Overlays:
     def __exit__(self, *exc) -> None:
         self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
 
-    def add(self, make_index: Callable[[], np.ndarray], palette: np.ndarray, *, name: str,
-            show: bool, opacity: float) -> None:
-        job = self._pool.submit(lambda: _overlay_url(self.warp, make_index(), palette))
-        self._jobs.append((job, {"name": name, "show": show, "opacity": opacity}))
+    def add(self, make_index: Callable[[], np.ndarray | tuple], palette: np.ndarray, *,
+            name: str, show: bool, opacity: float) -> None:
+        def work():
+            made = make_index()
+            index, info = made if isinstance(made, tuple) else (made, None)
+            return _overlay_url(self.warp, index, palette), info
 
-    def layers(self) -> list:
+        self._jobs.append((self._pool.submit(work),
+                           {"name": name, "show": show, "opacity": opacity}))
+
+    def submit(self, fn: Callable, *args):
+        """Any other job for the pool (e.g. the identify data); returns its future."""
+        return self._pool.submit(fn, *args)
+
+    def layers(self) -> list[tuple]:
+        """``[(overlay element, info), ...]``; ``info`` is what ``make_index`` returned
+        beside the index (e.g. a stretch), or None."""
         overlay = _elements().ImageOverlay
-        return [overlay(job.result(), self.warp.bounds, **kw) for job, kw in self._jobs]
+        out = []
+        for job, kw in self._jobs:
+            url, info = job.result()
+            out.append((overlay(url, self.warp.bounds, **kw), info))
+        return out
 
 
 def _overlay_url(warp: _MercatorWarp, index: np.ndarray, palette: np.ndarray) -> str:
@@ -409,7 +549,7 @@ def _basemap_layer(basemap: dict):
                                pane="gz-basemap", tooltip_property="la_name")
 
 
-def _sites_layer(sites, weights: dict, meta: dict):
+def _sites_layer(sites, weights: dict, meta: dict, *, max_bytes: int = SITE_DATA_MAX_BYTES):
     """A FeatureGroup of the sites and ``(drawn, total)``.
 
     Up to :data:`SITE_MARKER_LIMIT` sites: numbered SVG circles with bound popups, the
@@ -427,6 +567,8 @@ def _sites_layer(sites, weights: dict, meta: dict):
             marker = folium.CircleMarker([float(row["lat"]), float(row["lon"])],
                                          **SITE_STYLE)
             marker.options["pane"] = "gz-sites"  # folium's path_options drops a pane kwarg
+            # a click on a site opens its popup, not the identify popup of the cell below
+            marker.options["bubblingMouseEvents"] = False
             marker.add_child(el.Bind(label=_fmt_rank(row["rank"]),
                                      popup=_popup_html(row, weights, meta)))
             marker.add_to(group)
@@ -437,7 +579,7 @@ def _sites_layer(sites, weights: dict, meta: dict):
     # Plain dicts: iterrows over a wide GeoDataFrame costs ~1 ms a row.
     for row in ordered.head(MAX_DRAWN_SITES)[columns].to_dict("records"):
         text = _js_json(_site_cells(row, weights, meta), compact=True)
-        if size + len(text) + 1 > SITE_DATA_MAX_BYTES:
+        if size + len(text) + 1 > max_bytes:
             break
         rows.append(text)
         size += len(text) + 1
@@ -450,135 +592,3 @@ def _sites_layer(sites, weights: dict, meta: dict):
     group = folium.FeatureGroup(name=_html_text(name), show=True)
     group.add_child(el.SiteCloud(data, style=SITE_DOT_STYLE))
     return group, (drawn, total)
-
-
-def _popup_cells(row, weights: dict, meta: dict) -> tuple[list, list]:
-    """The popup of one site (a Series or a dict of its columns) as plain text: ``[(label, text), ...]`` of the head table
-    (a missing coverage or note is ``""``) and ``[[criterion, raw with unit, value,
-    weight, contribution], ...]``. Both popup builders use this, then encode."""
-    head = [("Rank", _fmt_rank(row["rank"])), ("Name", str(row["name"])),
-            ("Local authority", str(row["local_authority"])),
-            ("Score", _fmt(row["score"], digits=3, fixed=True) if _finite(row["score"])
-             or "status" not in row or not _present(row["status"]) else str(row["status"])),
-            ("Location", f"{float(row['lat']):.4f}, {float(row['lon']):.4f}"),
-            ("Data coverage", f"{100 * float(row['coverage']):.0f}% of weight"
-             if "coverage" in row and _finite(row["coverage"]) else ""),
-            ("Notes", str(row["notes"]) if "notes" in row and _present(row["notes"])
-             else "")]
-    crit = []
-    for name, weight in weights.items():
-        info = meta.get(name, {})
-        unit = str(info.get("unit", "") or "")
-        raw = _fmt(row[f"{name}_raw"])
-        if unit and raw != "no data":
-            raw = f"{raw} {unit}"
-        crit.append([str(info.get("title", name)), raw,
-                     _fmt(row[f"{name}_value"], digits=2, fixed=True), _fmt(weight, digits=3),
-                     _fmt(row[f"{name}_contrib"], digits=3, fixed=True)])
-    return head, crit
-
-
-def _site_cells(row, weights: dict, meta: dict) -> list:
-    """One site of the canvas layer: lat, lon, the head cells, then raw, value and
-    contribution of each criterion; plain text, shown in the browser with textContent."""
-    head, crit = _popup_cells(row, weights, meta)
-    cells = [round(float(row["lat"]), 5), round(float(row["lon"]), 5)]
-    cells += [text for _, text in head]
-    for _, raw, value, _, contrib in crit:
-        cells += [raw, value, contrib]
-    return cells
-
-
-def _popup_html(row, weights: dict, meta: dict) -> str:
-    """The popup table of one site; every string is encoded with :func:`_html_text`."""
-    e = _html_text
-    head, crit = _popup_cells(row, weights, meta)
-    rows = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in head if v)
-    table = ""
-    if crit:
-        table = ('<table class="gz-crit"><tr><th>Criterion</th><th>Raw</th>'
-                 "<th>Value</th><th>Weight</th><th>Contribution</th></tr>"
-                 + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>"
-                           for cells in crit)
-                 + "</table>")
-    return f'<div class="gz-popup"><table class="gz-head">{rows}</table>{table}</div>'
-
-
-
-# --------------------------------------------------------------------------- HTML bits
-
-
-def _legend_html(scenario_name: str, drawn: tuple[int, int] | None = None) -> str:
-    """The legend; ``drawn`` is (sites drawn, sites given) and is said when they differ."""
-    r, g, b, _ = EXCLUDED_RGBA
-    site_line = "Site (number = rank)"
-    drawn_line = ""
-    if drawn is not None and drawn[1] > SITE_MARKER_LIMIT:
-        site_line = "Site (hover for rank and name, click for details)"
-    if drawn is not None and drawn[0] < drawn[1]:
-        drawn_line = (f'<div class="gz-note gz-drawn">Drawing the best {drawn[0]:,} of '
-                      f'{drawn[1]:,} sites; the full ranking table lists them all.</div>')
-    return (
-        '<div class="gz-legend-title">Suitability score (0 = worst, 1 = best)</div>'
-        '<div class="gz-bar"></div>'  # its gradient is in the page CSS
-        '<div class="gz-ticks"><span>0</span><span>0.5</span><span>1</span></div>'
-        f'<div><span class="gz-swatch" style="background: rgba({r},{g},{b},'
-        f'{EXCLUDED_OPACITY})"></span> Excluded land</div>'
-        f'<div><span class="gz-swatch gz-swatch-site"></span> {site_line}</div>'
-        f'{drawn_line}'
-        '<div class="gz-note">Criterion layers use the same scale (1 = best).</div>'
-        f'<div class="gz-scenario">Scenario: {_html_text(scenario_name)}</div>')
-
-
-def _sources_html(attributions, *, noncommercial: bool) -> str:
-    # Every licence is in the page; folded so it does not cover the map. The summary
-    # says at once when some source is non-commercial (the manifest's flag, not a guess
-    # from the licence text: "JNCC" is not "NC").
-    items = "".join(f"<li>{_html_text(a)}</li>" for a in attributions)
-    warn = " — includes non-commercial data" if noncommercial else ""
-    return (f"<details><summary><b>Data sources and licences ({len(attributions)})</b>"
-            f"{warn}</summary><ul>{items}</ul></details>")
-
-
-def _page_css() -> str:
-    stops = ", ".join(f"{c} {100 * i / (len(VIRIDIS_ANCHORS) - 1):.1f}%"
-                      for i, c in enumerate(VIRIDIS_ANCHORS))
-    return f"""
-    .folium-map.leaflet-container {{ background: {SEA_COLOUR}; }}
-    /* overlay cells are drawn as crisp squares, not smoothed */
-    .leaflet-image-layer {{ image-rendering: -webkit-optimize-contrast;
-        image-rendering: crisp-edges; image-rendering: pixelated;
-        -ms-interpolation-mode: nearest-neighbor; }}
-    .gz-title h1 {{ margin: 0; font: 600 17px/1.3 system-ui, sans-serif; }}
-    .gz-title, .gz-legend, .gz-sources {{
-        background: rgba(255, 255, 255, 0.92); padding: 6px 10px; border-radius: 4px;
-        box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); font: 12px/1.4 system-ui, sans-serif;
-        color: #222; }}
-    .gz-legend {{ width: 230px; }}
-    .gz-legend-title {{ font-weight: 600; margin-bottom: 4px; }}
-    .gz-bar {{ height: 12px; border: 1px solid #999; opacity: {SCORE_OPACITY};
-        background: linear-gradient(to right, {stops}); }}
-    .gz-ticks {{ display: flex; justify-content: space-between; margin-bottom: 4px; }}
-    .gz-swatch {{ display: inline-block; width: 14px; height: 12px; vertical-align: middle;
-        border: 1px solid #999; }}
-    .gz-swatch-site {{ border-radius: 50%; background: #fff; border: 1.5px solid #1a1a1a; }}
-    .gz-note {{ color: #555; }}
-    .gz-scenario {{ margin-top: 4px; font-weight: 600; }}
-    /* no scrolling: every licence line must be visible, also in a screenshot */
-    .gz-sources {{ max-width: 480px; font-size: 10px; line-height: 1.3; }}
-    .gz-sources ul {{ margin: 2px 0 0 0; padding-left: 14px; }}
-    .gz-sources summary {{ cursor: pointer; font-size: 11px; }}
-    .gz-sources details[open] {{ max-height: 60vh; overflow-y: auto; }}
-    .leaflet-control-layers-expanded {{ font: 11px/1.25 system-ui, sans-serif;
-        max-height: 50vh; overflow-y: auto; }}
-    .leaflet-tooltip.gz-rank {{ background: transparent; border: 0; box-shadow: none;
-        padding: 0; font: 700 11px/1 system-ui, sans-serif; color: #111; }}
-    .leaflet-tooltip.gz-rank::before {{ display: none; }}
-    .gz-popup {{ font: 12px/1.35 system-ui, sans-serif; }}
-    .gz-popup table {{ border-collapse: collapse; }}
-    .gz-popup th {{ text-align: left; padding-right: 8px; }}
-    .gz-popup .gz-crit {{ margin-top: 6px; }}
-    .gz-popup .gz-crit td, .gz-popup .gz-crit th {{ padding: 1px 6px 1px 0;
-        border-bottom: 1px solid #eee; }}
-    .gz-popup .gz-crit td + td {{ text-align: right; }}
-    """

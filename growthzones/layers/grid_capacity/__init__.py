@@ -85,6 +85,7 @@ import pandas as pd
 from ...catalog import SourceFiles
 from ...criteria import theme_criteria
 from ...grid import (
+    BNG,
     GridSpec,
     distance_to_lines,
     distance_to_points,
@@ -263,6 +264,7 @@ __all__ = [
     "read_ukpn_raw",
     "read_ukpn_sites",
     "reduce_within",
+    "reference",
     "retired_capacity_by_station",
     "site_links",
     "sites_in_year",
@@ -279,6 +281,7 @@ __all__ = [
     "tec_projects",
     "tec_queued_by",
     "to_bng",
+    "transmission_substations",
     "ukpn_headroom",
     "ukpn_hv_sites",
     "value_by_area",
@@ -466,6 +469,52 @@ def dno_headroom_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str,
                                                  land),
         "gsp_import_limit_mw": value_by_area(f["dno_limits"], area_index, names, grid, land),
     }
+
+
+def transmission_substations(raw: dict, *, year: int = NETWORK_YEAR) -> pd.DataFrame:
+    """The 400/275 kV substations behind ``dist_transmission_km``, named (pure).
+
+    The same points as ``network_features(raw)["transmission_xy"]``: the placed ETYS
+    sites of 275 kV or more in ``year``'s network, then NGED's Super Grid substations.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name``, ``kv`` (highest busbar voltage; NaN for NGED's), ``x``, ``y``
+        (EPSG:27700 metres).
+    """
+    nged = raw["nged"]
+    placements = placement_tables(raw["fes"], nged, raw["ukpn"], raw["pypsa"],
+                                  raw["osm_vertices"])
+    sites, _ = locate_sites(raw["etys"], placements, year=year)
+    tx = sites[sites["x"].notna() & (sites["max_kv"] >= 275)]
+    sg = nged[nged["kind"] == "super grid substation"]
+    return pd.DataFrame({
+        "name": [*(str(n).title() for n in tx["site_name"]), *(str(n) for n in sg["name"])],
+        "kv": [*tx["max_kv"].astype(float), *[np.nan] * len(sg)],
+        "x": [*tx["x"].astype(float), *sg["x"].astype(float)],
+        "y": [*tx["y"].astype(float), *sg["y"].astype(float)]})
+
+
+def reference(sources: SourceFiles) -> dict[str, tuple[dict, tuple[str, ...]]]:
+    """Vector files for the map (edge): ``{"substations": (GeoJSON points, source ids)}``.
+
+    Reads the grid sources a second time (~16 s of the store build): the criteria's
+    build stays a function of its inputs, with no state kept between the two.
+    """
+    import json
+
+    import geopandas as gpd
+
+    from ...criteria import REGISTRY
+
+    subs = transmission_substations(read_sources(sources))
+    pts = gpd.GeoDataFrame(subs[["name", "kv"]],
+                           geometry=gpd.points_from_xy(subs["x"], subs["y"]), crs=BNG)
+    pts = pts.to_crs(4326)
+    pts["geometry"] = pts.geometry.set_precision(1e-5)
+    return {"substations": (json.loads(pts.to_json(drop_id=True)),
+                            tuple(REGISTRY["dist_transmission_km"].sources))}
 
 
 def build(sources: SourceFiles, grid: GridSpec, base, *, tables: dict | None = None
