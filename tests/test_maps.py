@@ -20,7 +20,7 @@ import pytest
 
 from growthzones import maps
 from growthzones.grid import GridSpec
-from growthzones.maps import _browser
+from growthzones.maps import _browser, _surfaces
 from growthzones.maps import page as map_page
 
 XSS_NAME = "<script>alert(1)</script>"
@@ -333,7 +333,7 @@ def test_legend_of_each_surface_is_in_its_units_and_fitted_stretch(result, page)
 
 
 def test_a_min_criterion_is_yellow_at_short_distances(result):
-    idx, _ = map_page._criterion_index(result, "dist_motorway_km")
+    idx, _ = _surfaces._criterion_index(result, "dist_motorway_km")
     raw = result.store.layer("dist_motorway_km")
     near = np.nanargmin(raw)
     far = np.nanargmax(raw)

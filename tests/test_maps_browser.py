@@ -324,7 +324,7 @@ LAPTOP = (1280, 720)
 def real_map(chromium, tmp_path_factory):
     """The default scenario's 1 km map, open in Chromium (network off) at 1280x720."""
     import growthzones as gz
-    from growthzones.explorer import Chromium
+    from growthzones.maps._browser import Chromium
 
     result = gz.score(gz.load_layers(), gz.load_scenario())
     sites = gz.rank_sites(result, top=20)
@@ -413,11 +413,17 @@ def test_layer_panel_groups_criteria_by_theme(real_map):
     assert themes[:3] == ["Grid", "Post-industrial", "Land"] and "Connectivity" in themes
     assert real_map.eval("Array.from(document.querySelectorAll('.gz-layers-theme'))"
                          ".every(d => !d.open)")  # folded
-    # every criterion of the store is under its theme
+    # every criterion of the store is under its theme, and the score on the first and the
+    # last network year's grid under its own (issue #16)
     meta = real_map.result.store.meta
     n = sum(1 for i in meta.values() if i.get("kind", "criterion") == "criterion")
+    assert themes[-1] == "Network years (same weights)"
     assert real_map.eval("document.querySelectorAll('.gz-layers-theme .gz-layers-item')"
-                         ".length") == n
+                         ".length") == n + 2
+    assert real_map.eval("Array.from(document.querySelectorAll('.gz-layers-item'))"
+                         ".filter(e => /on the 20\\d\\d\\/\\d\\d grid/.test(e.textContent))"
+                         ".map(e => e.textContent.trim())") == [
+        "Suitability score on the 2025/26 grid", "Suitability score on the 2035/36 grid"]
 
 
 def test_clicking_a_cell_shows_its_values_and_the_panel_gets_out_of_the_way(real_map):
@@ -527,7 +533,10 @@ def test_place_labels_appear_when_zoomed_in(real_map):
 
 def test_screenshot_at_laptop_size_is_readable(real_map, tmp_path):
     """The README's screenshot: the real page at 1280x720, layer list collapsed."""
-    real_map.open(real_map.path, ready="gzIdentify.ready()")
+    # every overlay image decoded and painted before the picture (a loaded machine is slow)
+    real_map.open(real_map.path, ready="gzIdentify.ready().then(() => Promise.all("
+                  "Array.from(document.images).map(i => i.decode().catch(() => 0))))"
+                  ".then(() => new Promise(r => requestAnimationFrame(() => setTimeout(r))))")
     png = real_map.screenshot()
     pixels = decode_png(png)
     assert pixels.shape == (LAPTOP[1], LAPTOP[0], 3)
@@ -546,7 +555,7 @@ def test_identify_popup_shows_hostile_titles_and_units_as_text(chromium, tmp_pat
     from test_maps_hostile import hostile_strings
 
     import growthzones as gz
-    from growthzones.explorer import Chromium
+    from growthzones.maps._browser import Chromium
 
     bad = hostile_strings(tmp_path)
     store = gz.load_layers()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from growthzones.grid import GridSpec
-from growthzones.maps import raster
+from growthzones.maps import _surfaces, raster
 from growthzones.maps.raster import WEB_MERCATOR, _MercatorWarp
 
 
@@ -122,7 +122,7 @@ def test_overlays_encoded_in_threads_keep_their_order_and_pixels():
     score = result.surface("score")
     expected = {
         "Suitability score": (_legend.stretched_index(score, _legend.stretch(score)), viridis),
-        "Grid headroom": (page._criterion_index(result, "grid_headroom_mw")[0], viridis),
+        "Grid headroom": (_surfaces._criterion_index(result, "grid_headroom_mw")[0], viridis),
         "Excluded land (this scenario)": (raster._mask_index(result.surface("excluded")), mask),
         "Exclusion: Green belt": (raster._mask_index(result.store.layer("green_belt")), mask),
     }
@@ -134,7 +134,7 @@ def test_overlays_encoded_in_threads_keep_their_order_and_pixels():
 
 def test_criterion_index_is_the_raw_value_over_its_stretch(store):
     import growthzones as gz
-    from growthzones.maps import _legend, page
+    from growthzones.maps import _legend
 
     result = gz.score(store, gz.load_scenario("default"))
     left_out = [n for n, i in store.meta.items()
@@ -142,10 +142,10 @@ def test_criterion_index_is_the_raw_value_over_its_stretch(store):
     assert left_out, "the default scenario leaves some criteria out"
     weighted = next(iter(result.weights))
     for name in [*left_out[:3], weighted]:
-        index, lims = page._criterion_index(result, name)
+        index, lims = _surfaces._criterion_index(result, name)
         raw = store.layer(name)
         assert lims == pytest.approx(np.percentile(raw[np.isfinite(raw)], [2, 98]))
-        reverse = page._direction(result, name) == "min"
+        reverse = _surfaces._direction(result, name) == "min"
         np.testing.assert_array_equal(index, _legend.stretched_index(raw, lims,
                                                                      reverse=reverse))
         lo, hi = lims

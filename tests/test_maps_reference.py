@@ -122,7 +122,7 @@ def test_motorways_are_merged_per_road_and_simplified(sources):
 
 @pytest.mark.browser
 def test_reference_layers_appear_in_the_browser_when_zoomed_in(with_files, tmp_path):
-    from growthzones.explorer import Chromium
+    from growthzones.maps._browser import Chromium
 
     try:
         maps._find_chromium()

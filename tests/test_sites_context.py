@@ -42,7 +42,7 @@ def test_an_excluded_site_says_why_and_what_it_would_score(real, tmp_path):
     assert f"score before exclusions {row['score_before_exclusions']:.3f}" in row["status"]
     assert 0 < row["national_percentile_before_exclusions"] < 100
     # the popup shows the reason where the score would be
-    from growthzones.maps.page import _popup_cells
+    from growthzones.maps._sites import _popup_cells
 
     head = dict(_popup_cells(row, real.weights, real.store.meta)[0])
     assert head["Score"] == row["status"] and "before exclusions" in head["Notes"]

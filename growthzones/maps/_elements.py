@@ -17,8 +17,9 @@ from ._text import _html_text, _js_json
 
 #: Options of every popup: Leaflet pans the map so that a popup opens clear of the
 #: controls (title and legend down the left, the layer button top right, zoom bottom
-#: right) at 1280x720 and up.
-POPUP_OPTIONS = {"maxWidth": 460, "autoPanPaddingTopLeft": [270, 56],
+#: right) at 1280x720 and up; a popup taller than ``maxHeight`` (a site with many
+#: criteria) scrolls inside itself rather than running off a laptop screen.
+POPUP_OPTIONS = {"maxWidth": 460, "maxHeight": 520, "autoPanPaddingTopLeft": [270, 56],
                  "autoPanPaddingBottomRight": [56, 24]}
 
 _LEAFLET_PACKAGE = "js_lib_leaflet"

@@ -65,7 +65,6 @@ from ._legend import (
     page_css,
     sources_html,
     stretch,
-    stretched_index,
     surface_legend,
 )
 from ._panel import PANEL_CSS, panel_script
@@ -80,6 +79,7 @@ from ._reference import (
     vector_script,
 )
 from ._sites import _popup_html, _site_cells
+from ._surfaces import _criterion_index, _direction, _other_network_years, _score_index
 from ._text import _fmt, _fmt_rank, _html_text, _js_json
 from .raster import (
     _mask_index,
@@ -253,6 +253,13 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
             overlays.add(lambda: _mask_index(store.unflatten(
                 np.logical_or.reduce(list(allowed.values())).astype(np.float32))),
                 ALLOWED_PALETTE, name="allowed", show=False, opacity=EXCLUDED_OPACITY)
+        # The same weights on each other network year's grid (issue #16), on the score's
+        # own stretch so that the years compare colour for colour.
+        years = _other_network_years(result)
+        lims = stretch(result.surface("score"))
+        for label, other in years:
+            overlays.add(functools.partial(_score_index, other, lims=lims),
+                         _viridis_palette(), name=label, show=False, opacity=SCORE_OPACITY)
         if identify and hasattr(result, "contributions"):
             payload = overlays.submit(identify_payload, result)
     made = overlays.layers()
@@ -275,7 +282,11 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
         legends.append(surface_legend(key, str(info.get("title", name)), lims,
                                       unit=str(info.get("unit", "") or ""),
                                       reverse=_direction(result, name) == "min"))
-    rest = made[len(criteria) + 1:]
+    rest = made[len(criteria) + 1:len(made) - len(years)]
+    for (layer, _), (label, _) in zip(made[len(made) - len(years):], years):
+        m.add_child(layer)
+        entry("Surface", f"Suitability score on the {label} grid", "surface",
+              layer.get_name(), theme="Network years (same weights)", legend="score")
     allowed = getattr(result, "allowed_by", {})
     labels = ["Excluded land (this scenario)"] + [
         f"Exclusion: {meta[n].get('title', n)}" for n in exclusions] + (
@@ -433,34 +444,6 @@ def _check_inputs(criteria, meta, sites, weights) -> None:
 
 
 # --------------------------------------------------------------------------- rasters
-
-
-def _direction(result, name: str) -> str:
-    """``"max"`` or ``"min"``: the scenario's direction of a weighted criterion, else the
-    registry's."""
-    scenario = result.scenario
-    if name in result.weights and hasattr(scenario, "criterion"):
-        return scenario.criterion(name).direction
-    return result.store.meta[name].get("direction") or "max"
-
-
-def _score_index(result) -> tuple[np.ndarray, tuple[float, float] | None]:
-    """The score surface's palette index over its fitted stretch, and the stretch."""
-    score = result.surface("score")
-    lims = stretch(score)
-    return stretched_index(score, lims), lims
-
-
-def _criterion_index(result, name: str) -> tuple[np.ndarray, tuple[float, float] | None]:
-    """A criterion's raw values (its unit) as a palette index over their fitted stretch,
-    yellow at the better end (see :mod:`growthzones.maps._legend`), and the stretch."""
-    store = result.store
-    raw = store.read_vector(name)
-    lims = stretch(raw)
-    index = np.full(store.grid.height * store.grid.width, 255, dtype=np.uint8)
-    index[store.land_index] = stretched_index(raw, lims,
-                                              reverse=_direction(result, name) == "min")
-    return index.reshape(store.grid.shape), lims
 
 
 def _var(prefix: str) -> str:

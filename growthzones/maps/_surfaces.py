@@ -1,0 +1,55 @@
+"""The map's surfaces as palette indices: the score, each criterion in its own unit, and the
+score on other network years' grids, each over a fitted stretch (:mod:`._legend`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._legend import stretch, stretched_index
+
+
+def _direction(result, name: str) -> str:
+    """``"max"`` or ``"min"``: the scenario's direction of a weighted criterion, else the
+    registry's."""
+    scenario = result.scenario
+    if name in result.weights and hasattr(scenario, "criterion"):
+        return scenario.criterion(name).direction
+    return result.store.meta[name].get("direction") or "max"
+
+
+def _score_index(result, lims=None) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """The score surface's palette index over its fitted stretch (or ``lims``), and the
+    stretch."""
+    score = result.surface("score")
+    lims = stretch(score) if lims is None else lims
+    return stretched_index(score, lims), lims
+
+
+def _other_network_years(result) -> list[tuple[str, object]]:
+    """``(ETYS snapshot label, result)`` of the result's scenario on the grids of the
+    first and the last network year of its store, where they are not its own (none for a
+    store without network years). Two, not all five: each score surface is ~0.2 MB of a
+    page that must stay under 10 MB; the explorer switches between all of them."""
+    from ..layers.grid_capacity.network import snapshot_label
+    from ..network_years import root_of
+    from ..scoring import score
+
+    root = root_of(result.store)
+    years = sorted(getattr(root, "network_years", lambda: {})())
+    own = getattr(result.store, "network_snapshot", None)
+    ends = dict.fromkeys(years[:1] + years[-1:])
+    return [(snapshot_label(snap), score(root, result.scenario, network_year=snap))
+            for snap in ends if snap != own]
+
+
+def _criterion_index(result, name: str) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """A criterion's raw values (its unit) as a palette index over their fitted stretch,
+    yellow at the better end (see :mod:`growthzones.maps._legend`), and the stretch."""
+    store = result.store
+    raw = store.read_vector(name)
+    lims = stretch(raw)
+    index = np.full(store.grid.height * store.grid.width, 255, dtype=np.uint8)
+    index[store.land_index] = stretched_index(raw, lims,
+                                              reverse=_direction(result, name) == "min")
+    return index.reshape(store.grid.shape), lims
