@@ -543,7 +543,7 @@ def test_screenshot_at_laptop_size_is_readable(real_map, tmp_path):
     panel = _rect(real_map, ".gz-layers")
     assert (panel[2] - panel[0]) * (panel[3] - panel[1]) < 0.01 * LAPTOP[0] * LAPTOP[1]
     spread = pixels.max(axis=2).astype(int) - pixels.min(axis=2)
-    assert (spread > 80).sum() > 20000                         # a colourful surface
+    assert (spread > 80).sum() > 10_000  # a colourful surface (a blank map has none)
 
 
 def test_identify_popup_shows_hostile_titles_and_units_as_text(chromium, tmp_path):
