@@ -168,7 +168,9 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     title
         Title shown on the map; default ``"AI Growth Zones — <scenario name>"``.
     identify
-        Embed the per-cell data of the click-to-identify popup (~3 MB at GB 1 km).
+        Embed the per-cell data of the click-to-identify popup (~3 MB at GB 1 km). Left
+        out when more than :data:`SITE_MARKER_LIMIT` sites would otherwise not fit the
+        page budget: a user's many sites matter more there.
 
     Returns
     -------
@@ -304,6 +306,12 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     used = (_PAGE_FIXED_BYTES + sum(len(layer.url) for layer, _ in made)
             + (len(data["data"]) + len(data["land"]) if data else 0))
     used += len(json.dumps([basemap, regions, places, vectors], separators=(",", ":")))
+    if (data and sites is not None and len(sites) > SITE_MARKER_LIMIT
+            and PAGE_MAX_BYTES - used < SITE_DATA_MAX_BYTES):
+        # Many sites of the user's own: their table matters more than click-to-identify
+        # on the national surface, whose ~3 MB would leave room for few of them.
+        used -= len(data["data"]) + len(data["land"])
+        payload = data = None
     if regions:
         var = _var("gz_regions")
         m.add_child(el.Script(lambda _, var=var: vector_script(
