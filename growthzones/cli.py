@@ -158,6 +158,41 @@ _YEAR_HELP = ("the grid of this year, 2025 to 2036: its ETYS 2024 snapshot (2025
               "(2030)")
 
 
+def _scenario_flags(p, *, within: bool = True, year: bool = True,
+                    weight_help: str = "override one criterion's weight; repeatable") -> None:
+    """The flags that make a command's scenario: --scenario, --weight, --theme, and
+    --within and --network-year where the command takes them."""
+    p.add_argument("--scenario", type=Path, default=None,
+                   help="scenario TOML file, or a built-in by name: default, grid_only, "
+                        "post_industrial_only, with_latency (default: default)")
+    p.add_argument("--weight", action="append", metavar="NAME=VALUE", help=weight_help)
+    p.add_argument("--theme", action="append", metavar="THEME=FACTOR", help=_THEME_HELP)
+    if within:
+        p.add_argument("--within", default=None, metavar="AREA", help=_WITHIN_HELP)
+    if year:
+        p.add_argument("--network-year", default=None, metavar="YEAR", help=_YEAR_HELP)
+
+
+def _site_flags(p, sites_help: str) -> None:
+    """--sites and the options that read it (as :func:`growthzones.read_sites`)."""
+    p.add_argument("--sites", type=Path, default=None, help=sites_help)
+    p.add_argument("--name-column", default=None, metavar="COLUMN",
+                   help="column of --sites holding the site names (default: name, site "
+                        "name or site)")
+    p.add_argument("--id-column", default=None, metavar="COLUMN",
+                   help="column of --sites holding your site ids (default: id, site id, ref "
+                        "or reference, if present)")
+
+
+def _output_flags(p) -> None:
+    """--out, --commercial and --store, which every scoring command takes."""
+    p.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
+    p.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
+    p.add_argument("--store", type=Path, default=None,
+                   help="layer store folder (default: $GROWTHZONES_STORE, else the "
+                        "embedded 1 km store shipped in the package)")
+
+
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog="growthzones",
                        description="Rank places in Great Britain for AI Growth Zones.")
@@ -165,35 +200,15 @@ def build_parser() -> ArgumentParser:
 
     r = sub.add_parser("run", help="score, rank and write ranking.csv, sites.geojson, "
                                    "score.tif and map.html")
-    r.add_argument("--scenario", type=Path, default=None,
-                   help="scenario TOML file, or a built-in by name: default, grid_only, "
-                        "post_industrial_only, with_latency (default: default)")
-    r.add_argument("--weight", action="append", metavar="NAME=VALUE",
-                   help="override one criterion's weight; repeatable")
-    r.add_argument("--theme", action="append", metavar="THEME=FACTOR",
-                   help=_THEME_HELP)
-    r.add_argument("--within", default=None, metavar="AREA", help=_WITHIN_HELP)
+    _scenario_flags(r)
     r.add_argument("--top", default=None, metavar="N",
                    help="number of sites, 1 to 10000 (default: the scenario's, 20)")
     r.add_argument("--min-separation-km", default=None, metavar="KM",
                    help="minimum distance between sites, > 0 and <= 1500 km")
-    r.add_argument("--sites", type=Path, default=None,
-                   help="rank your own candidate sites instead of picking them: GeoPackage, "
-                        "GeoJSON or Shapefile (points or polygons), or CSV/XLSX with "
-                        "easting,northing, latitude,longitude or a UK postcode column")
-    r.add_argument("--name-column", default=None, metavar="COLUMN",
-                   help="column of --sites holding the site names (default: name, site "
-                        "name or site)")
-    r.add_argument("--id-column", default=None, metavar="COLUMN",
-                   help="column of --sites holding your site ids (default: id, site id, ref "
-                        "or reference, if present)")
-    r.add_argument("--out", type=Path, default=None,
-                   help=_OUT_HELP)
-    r.add_argument("--store", type=Path, default=None,
-                   help="layer store folder (default: $GROWTHZONES_STORE, else the "
-                        "embedded 1 km store shipped in the package)")
-    r.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
-    r.add_argument("--network-year", default=None, metavar="YEAR", help=_YEAR_HELP)
+    _site_flags(r, "rank your own candidate sites instead of picking them: GeoPackage, "
+                   "GeoJSON or Shapefile (points or polygons), or CSV/XLSX with "
+                   "easting,northing, latitude,longitude or a UK postcode column")
+    _output_flags(r)
     r.add_argument("--online-map", action="store_true",
                    help="load Leaflet from its CDN and add OpenStreetMap tiles instead of the "
                         "self-contained offline map")
@@ -201,12 +216,7 @@ def build_parser() -> ArgumentParser:
 
     st = sub.add_parser("stability", help="how stable the top sites are under uncertain "
                                            "weights (Monte-Carlo), to stability.csv")
-    st.add_argument("--scenario", type=Path, default=None)
-    st.add_argument("--weight", action="append", metavar="NAME=VALUE")
-    st.add_argument("--theme", action="append", metavar="THEME=FACTOR", help=_THEME_HELP)
-    st.add_argument("--within", default=None, metavar="AREA",
-                    help="rank the stability of the best places inside this area "
-                         "(as run --within)")
+    _scenario_flags(st)
     st.add_argument("--top", default=None, metavar="N", help="N of 'stays in the top N'")
     st.add_argument("--draws", default=1000, metavar="N",
                     help="Monte-Carlo weight draws, 1 to 100000 (default 1000)")
@@ -217,16 +227,15 @@ def build_parser() -> ArgumentParser:
     st.add_argument("--no-outside-share", action="store_true",
                     help="skip the check of whether places outside the candidate pool beat "
                          "the N-th candidate under some draws (the outside_share diagnostic)")
-    st.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
-    st.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
-    st.add_argument("--store", type=Path, default=None)
+    _output_flags(st)
     st.set_defaults(func=cmd_stability)
 
     cp = sub.add_parser("compare", help="compare two scenarios: rank changes, entering and "
                                         "leaving sites, difference surface")
     cp.add_argument("a", type=Path, help="reference scenario")
     cp.add_argument("b", type=Path, nargs="?", default=None,
-                    help="scenario to compare with it (default: A, with the overrides or a second --network-year)")
+                    help="scenario to compare with it (default: A, with the overrides or a "
+                         "second --network-year)")
     cp.add_argument("--weight", action="append", metavar="NAME=VALUE",
                     help="override one of B's criterion weights; repeatable")
     cp.add_argument("--theme", action="append", metavar="THEME=FACTOR",
@@ -238,29 +247,37 @@ def build_parser() -> ArgumentParser:
                     help="once: both scenarios on that year's grid; twice: A on the first, "
                          "B on the second (e.g. --network-year 2025 --network-year 2035), "
                          "listing the places that gain and lose most and why")
-    cp.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
-    cp.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
-    cp.add_argument("--store", type=Path, default=None)
+    _output_flags(cp)
     cp.set_defaults(func=cmd_compare)
 
     ex = sub.add_parser("explore", help="write explorer.html: a self-contained page that "
                                         "re-scores GB in the browser as you move the weights")
-    ex.add_argument("--scenario", type=Path, default=None,
-                    help="scenario TOML file or built-in name (default: default)")
-    ex.add_argument("--weight", action="append", metavar="NAME=VALUE",
-                    help="override one criterion's starting weight; repeatable")
-    ex.add_argument("--theme", action="append", metavar="THEME=FACTOR", help=_THEME_HELP)
-    ex.add_argument("--network-year", default=None, metavar="YEAR", help=_YEAR_HELP)
-    ex.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
-    ex.add_argument("--commercial", action="store_true", help=_COMMERCIAL_HELP)
-    ex.add_argument("--store", type=Path, default=None)
+    _scenario_flags(ex, within=False,
+                    weight_help="override one criterion's starting weight; repeatable")
+    _output_flags(ex)
     ex.set_defaults(func=cmd_explore)
 
-    from .dossier.command import add_dossier_parser
+    from .dossier.write import DEFAULT_TOP
 
-    dz = add_dossier_parser(sub, out_help=_OUT_HELP, theme_help=_THEME_HELP,
-                            within_help=_WITHIN_HELP, commercial_help=_COMMERCIAL_HELP,
-                            year_help=_YEAR_HELP)
+    dz = sub.add_parser("dossier", help="one A4 page per site (HTML and one PDF): map, "
+                                        "scores, every criterion, exclusions, caveats")
+    _scenario_flags(dz)
+    dz.add_argument("--top", default=None, metavar="N",
+                    help=f"dossiers of the N best places (default {DEFAULT_TOP})")
+    _site_flags(dz, "dossiers of your own sites, read as run --sites (points, polygons, "
+                    "postcodes); rows that cannot be scored get a page saying why")
+    dz.add_argument("--point", default=None, metavar="LAT,LON|E,N",
+                    help="the dossier of one point: lat,lon in degrees or easting,northing "
+                         "in British National Grid metres (told apart by size)")
+    dz.add_argument("--stability", default=None, metavar="N",
+                    help="add the rank stability under N Monte-Carlo weight draws "
+                         "(1 to 100000; Dirichlet, concentration 50, seed 0)")
+    dz.add_argument("--flow", action="store_true",
+                    help="let a long page run onto more A4 pages (default: each site "
+                         "fitted on one page)")
+    dz.add_argument("--no-pdf", action="store_true",
+                    help="write the HTML pages only (no headless Chromium)")
+    _output_flags(dz)
     dz.set_defaults(func=cmd_dossier)
 
     c = sub.add_parser("criteria", help="list criteria and exclusions")

@@ -107,47 +107,6 @@ def check_dossier_args(args) -> None:
     problems.raise_if_any()
 
 
-def add_dossier_parser(sub, *, out_help: str, theme_help: str, within_help: str,
-                       commercial_help: str, year_help: str):
-    """Add the ``dossier`` subcommand to ``sub`` (an argparse subparsers object)."""
-    from pathlib import Path
-
-    d = sub.add_parser("dossier", help="one A4 page per site (HTML and one PDF): map, "
-                                       "scores, every criterion, exclusions, caveats")
-    d.add_argument("--scenario", type=Path, default=None,
-                   help="scenario TOML file or built-in name (default: default)")
-    d.add_argument("--weight", action="append", metavar="NAME=VALUE",
-                   help="override one criterion's weight; repeatable")
-    d.add_argument("--theme", action="append", metavar="THEME=FACTOR", help=theme_help)
-    d.add_argument("--within", default=None, metavar="AREA", help=within_help)
-    d.add_argument("--network-year", default=None, metavar="YEAR", help=year_help)
-    d.add_argument("--top", default=None, metavar="N",
-                   help=f"dossiers of the N best places (default {DEFAULT_TOP})")
-    d.add_argument("--sites", type=Path, default=None,
-                   help="dossiers of your own sites, read as run --sites (points, polygons, "
-                        "postcodes); rows that cannot be scored get a page saying why")
-    d.add_argument("--name-column", default=None, metavar="COLUMN",
-                   help="column of --sites holding the site names")
-    d.add_argument("--id-column", default=None, metavar="COLUMN",
-                   help="column of --sites holding your site ids")
-    d.add_argument("--point", default=None, metavar="LAT,LON|E,N",
-                   help="the dossier of one point: lat,lon in degrees or easting,northing "
-                        "in British National Grid metres (told apart by size)")
-    d.add_argument("--stability", default=None, metavar="N",
-                   help="add the rank stability under N Monte-Carlo weight draws "
-                        "(1 to 100000; Dirichlet, concentration 50, seed 0)")
-    d.add_argument("--flow", action="store_true",
-                   help="let a long page run onto more A4 pages (default: each site "
-                        "fitted on one page)")
-    d.add_argument("--no-pdf", action="store_true",
-                   help="write the HTML pages only (no headless Chromium)")
-    d.add_argument("--out", type=Path, default=None, help=out_help)
-    d.add_argument("--store", type=Path, default=None,
-                   help="layer store folder (default: the embedded 1 km store)")
-    d.add_argument("--commercial", action="store_true", help=commercial_help)
-    return d
-
-
 def run_dossier(args, cli: SimpleNamespace) -> int:
     """Run ``growthzones dossier``; ``cli`` holds :mod:`growthzones.cli`'s helpers
     (``start``, ``provenance``, ``with_area``, ``published``, ``say``, ``say_user_sites``,
