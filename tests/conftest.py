@@ -89,10 +89,17 @@ def store():
     return gz.load_layers(REPO / "growthzones" / "data" / "gb_1000m")
 
 
+def assert_close(a, b, tol=1e-12):
+    """Arrays (or scalars) equal to within ``tol``, absolutely."""
+    import numpy as np
+
+    np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=0, atol=tol)
+
+
 def make_fixture_store(layers: dict, *, land=None, resolution: float = 1000.0):
     """A tiny hand-made LayerStore FIXTURE (not real data) for unit tests.
 
-    ``layers`` maps registry names to 2-D arrays of one shape; cells are laid out from
+    ``layers`` maps registry names to 2-D arrays (or nested lists) of one shape; cells are laid out from
     (0, 0) in EPSG:27700 at ``resolution`` metres.
     """
     import numpy as np
@@ -102,6 +109,7 @@ def make_fixture_store(layers: dict, *, land=None, resolution: float = 1000.0):
     from growthzones.layers import REGISTRY
     from growthzones.store import LayerStore
 
+    layers = {n: np.asarray(a, dtype=float) for n, a in layers.items()}  # nested lists too
     shape = next(iter(layers.values())).shape
     grid = GridSpec(resolution=resolution,
                     bounds=(0.0, 0.0, shape[1] * resolution, shape[0] * resolution))

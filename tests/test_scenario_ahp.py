@@ -3,18 +3,14 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from conftest import assert_close as _close
 
 import growthzones as gz
 from growthzones.scenario import AHPResult, ahp_weights, parse_scenario
 
 SUB, TRANS, EMP, IXP = ("dist_substation_132kv_km", "dist_transmission_km",
                         "employment_deprivation_pct", "dist_ixp_km")
-
-
-def _close(a, b, tol=1e-12):
-    np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=0, atol=tol)
 
 
 def test_direct_weights_are_reported_normalised(default_scenario):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import assert_close as _close
 from test_scoring_masks import _constraint_store
 
 import growthzones as gz
@@ -13,10 +14,6 @@ from growthzones.scenario import parse_scenario
 
 SUB, TRANS, EMP, IXP = ("dist_substation_132kv_km", "dist_transmission_km",
                         "employment_deprivation_pct", "dist_ixp_km")
-
-
-def _close(a, b, tol=1e-12):
-    np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=0, atol=tol)
 
 
 def test_explain_reports_raw_value_weight_contribution_and_the_exclusion():

@@ -6,26 +6,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import assert_close as _close
 from conftest import make_fixture_store
 
 import growthzones as gz
 from growthzones import scoring as S
 from growthzones.layers import REGISTRY
 from growthzones.scenario import parse_scenario
-from growthzones.store import LayerStore
 
 NAN = np.nan
 SUB, TRANS, EMP, IXP = ("dist_substation_132kv_km", "dist_transmission_km",
                         "employment_deprivation_pct", "dist_ixp_km")
-
-
-def make_store(layers: dict) -> LayerStore:
-    """The shared hand-made FIXTURE store (conftest), from nested lists."""
-    return make_fixture_store({n: np.asarray(a, dtype=float) for n, a in layers.items()})
-
-
-def _close(a, b, tol=1e-12):
-    np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=0, atol=tol)
 
 
 # Three sites (columns), two criteria (rows), weights 3:1.
@@ -163,7 +154,7 @@ def test_cached_fast_path_equals_the_kernels_with_missing_data(agg):
         a = (rng.random((20, 30)) * 50).astype(np.float32)
         a[rng.random(a.shape) < 0.2] = NAN
         layers[n] = a
-    store = make_store(layers)
+    store = make_fixture_store(layers)
     sc = parse_scenario({"criteria": {SUB: 3, TRANS: 3, EMP: 2, IXP: 1}, "aggregation": agg})
     res = gz.score(store, sc, dtype=np.float64)
     m = np.stack([S.transformed(store, n, sc.criterion(n).direction, sc.criterion(n).transform,
@@ -223,10 +214,10 @@ def test_improving_a_raw_max_criterion_never_lowers_the_score_through_score():
     rng = np.random.default_rng(5)
     layers = {EMP: rng.random((6, 6)) * 40, SUB: rng.random((6, 6)) * 30}
     sc = parse_scenario({"criteria": {EMP: {"weight": 1, "transform": "linear"}, SUB: 2}})
-    before = gz.score(make_store(layers), sc).score
+    before = gz.score(make_fixture_store(layers), sc).score
     layers[EMP] = layers[EMP].copy()
     layers[EMP][2, 3] += 5.0        # more employment deprivation: better (direction max)
-    after = gz.score(make_store(layers), sc).score
+    after = gz.score(make_fixture_store(layers), sc).score
     cell = 2 * 6 + 3
     assert after[cell] >= before[cell]
     assert REGISTRY[EMP].direction == "max"

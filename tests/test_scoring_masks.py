@@ -4,31 +4,22 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import assert_close as _close
 from conftest import make_fixture_store
 
 import growthzones as gz
 from growthzones.scenario import parse_scenario
-from growthzones.store import LayerStore
 
 NAN = np.nan
 SUB, TRANS, EMP, IXP = ("dist_substation_132kv_km", "dist_transmission_km",
                         "employment_deprivation_pct", "dist_ixp_km")
 
 
-def make_store(layers: dict) -> LayerStore:
-    """The shared hand-made FIXTURE store (conftest), from nested lists."""
-    return make_fixture_store({n: np.asarray(a, dtype=float) for n, a in layers.items()})
-
-
-def _close(a, b, tol=1e-12):
-    np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=0, atol=tol)
-
-
 # --- constraints and exclusions --------------------------------------------------------------
 
 def _constraint_store():
     # 1 x 4 cells: substation at 5, 12, (no data), 8 km; the last cell in a national park.
-    return make_store({SUB: [[5.0, 12.0, NAN, 8.0]], EMP: [[10.0, 20.0, 30.0, 40.0]],
+    return make_fixture_store({SUB: [[5.0, 12.0, NAN, 8.0]], EMP: [[10.0, 20.0, 30.0, 40.0]],
                        "national_parks": [[0, 0, 0, 1]]})
 
 

@@ -13,14 +13,8 @@ from conftest import foundation_scenario, make_fixture_store
 import growthzones as gz
 from growthzones import stability as R
 from growthzones.scenario import parse_scenario
-from growthzones.store import LayerStore
 
 SUB, EMP = "dist_substation_132kv_km", "employment_deprivation_pct"
-
-
-def make_store(layers: dict) -> LayerStore:
-    """The shared hand-made FIXTURE store (conftest), from nested lists."""
-    return make_fixture_store({n: np.asarray(a, dtype=float) for n, a in layers.items()})
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +47,7 @@ def test_dirichlet_weights_are_seeded_normalised_and_centred():
 def _two_site_store():
     # Site A (west) is best on substation distance, site B (east) on deprivation; a third
     # cell is worse than both on both; the fourth is in nothing special.
-    return make_store({SUB: [[0.0, 40.0, 20.0, 40.0]], EMP: [[0.0, 40.0, 10.0, 0.0]],
+    return make_fixture_store({SUB: [[0.0, 40.0, 20.0, 40.0]], EMP: [[0.0, 40.0, 10.0, 0.0]],
                        "national_parks": [[0, 0, 0, 1]]})
 
 
