@@ -142,7 +142,7 @@ def zonal_stats(result: ScoreResult, weights: list[tuple[np.ndarray, np.ndarray]
     pos = np.concatenate([p for p, _ in weights]) if n else np.zeros(0, np.int64)
     w = np.concatenate([np.asarray(x, float) for _, x in weights]) if n else np.zeros(0)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])[has] if n else np.zeros(0, np.int64)
-    out = pd.DataFrame(index=range(n))
+    out: dict[str, np.ndarray] = {}  # columns, made into one frame at the end
 
     def put(col, values):
         full = np.full(n, np.nan)
@@ -151,7 +151,7 @@ def zonal_stats(result: ScoreResult, weights: list[tuple[np.ndarray, np.ndarray]
 
     land = np.add.reduceat(w, starts) if pos.size else np.zeros(0)
     put("land_ha", land)
-    out["land_ha"] = out["land_ha"].fillna(0.0)
+    out["land_ha"] = np.nan_to_num(out["land_ha"], nan=0.0)
     excl = np.asarray(result.excluded)[pos]
     before = np.asarray(result.score, float)[pos]
     ranked = np.where(excl, np.nan, before)
@@ -173,12 +173,12 @@ def zonal_stats(result: ScoreResult, weights: list[tuple[np.ndarray, np.ndarray]
         put(f"{name}_raw", m), put(f"{name}_raw_min", lo), put(f"{name}_raw_max", hi)
         with np.errstate(invalid="ignore", divide="ignore"):
             put(f"{name}_share_with_data", den / np.where(land > 0, land, np.nan))
-        missing[name] = out[f"{name}_share_with_data"].fillna(0).to_numpy() == 0
+        missing[name] = np.nan_to_num(out[f"{name}_share_with_data"], nan=0.0) == 0
         val = _gather(result.values, name, pos) if pos.size else np.zeros(0)
         put(f"{name}_value", _wstats(val, w, starts, base)[0])
         con = _gather(result.contributions, name, pos) if pos.size else np.zeros(0)
         put(f"{name}_contrib", _wstats(np.nan_to_num(con), w, starts, base)[0])
-    whole = out["share_excluded"].to_numpy() >= 1.0 - 1e-9
+    whole = out["share_excluded"] >= 1.0 - 1e-9
     flags, partly, unassessed = {}, [""] * n, {}
     for key, bad in result.excluded_by.items():
         share = np.full(n, np.nan)
@@ -194,4 +194,4 @@ def zonal_stats(result: ScoreResult, weights: list[tuple[np.ndarray, np.ndarray]
     out["excluded_by"] = _join(flags, n)
     out["partly_excluded_by"] = partly
     out["unassessed_exclusions"] = _join(unassessed, n)
-    return out
+    return pd.DataFrame(out, index=range(n))
