@@ -16,6 +16,10 @@ import pandas as pd
 from .network_years import root_of
 from .scoring import ScoreResult, cell_at, score
 
+#: Sites whose ``why`` text is written, in table order (a ranking's best first): the
+#: numbers are vectorised, the text is ~1 ms per site and year, so 100,000 user sites
+#: would take minutes; past this many the column is empty and the criteria still say it.
+WHY_SITES = 500
 #: Leading columns of :func:`site_timeline` (the criteria follow, then ``why``).
 TIMELINE_COLUMNS = ["site_id", "name", "network_year", "snapshot", "score", "excluded"]
 
@@ -37,7 +41,8 @@ def site_timeline(result: ScoreResult, sites: pd.DataFrame) -> pd.DataFrame:
         :data:`TIMELINE_COLUMNS` (``network_year``: the snapshot's first year;
         ``snapshot``: its label such as ``2029/30``; ``score``: before exclusions;
         ``excluded``: ruled out there), one column per network-year criterion (raw
-        value, its unit), and ``why`` (empty in the first snapshot). Empty (those columns)
+        value, its unit), and ``why`` (empty in the first snapshot, and past the first
+        :data:`WHY_SITES` sites). Empty (those columns)
         if the store has no network years.
     """
     from .layers.grid_capacity.changes import why_changes
@@ -70,8 +75,9 @@ def site_timeline(result: ScoreResult, sites: pd.DataFrame) -> pd.DataFrame:
                              "excluded": r.excluded[pos].astype(bool)})
         for c in crit:
             part[c] = r.store.values_at(c, pos).astype(float)
-        part["why"] = ["" if prev is None else why_changes(tables, x, y, prev, snap)["text"]
-                       for x, y in xy]
+        part["why"] = ["" if prev is None or i >= WHY_SITES
+                       else why_changes(tables, x, y, prev, snap)["text"]
+                       for i, (x, y) in enumerate(xy)]
         parts.append(part)
         prev = snap
     out = pd.concat(parts, ignore_index=True)

@@ -126,3 +126,20 @@ def test_explorer_carries_each_years_criteria_as_differences(store):
         got = ((base(a["base"]).astype(np.uint32) + planes(a)) % 65536).astype(np.uint16)
         assert np.array_equal(got, explorer.quantise(r35.values[name]))
     assert len(explorer.render_explorer(r)) <= explorer.SIZE_BUDGET_BYTES
+
+
+def test_timeline_why_text_is_bounded_for_many_sites(monkeypatch):
+    """The numbers for every site; the (slow) why text for the first WHY_SITES only."""
+    import growthzones as gz
+    from growthzones import timeline
+
+    result = gz.score(gz.load_layers(), gz.load_scenario())
+    sites = gz.rank_sites(result, top=3)
+    full = timeline.site_timeline(result, sites)
+    monkeypatch.setattr(timeline, "WHY_SITES", 1)
+    capped = timeline.site_timeline(result, sites)
+    first = capped["site_id"] == sites["site_id"].iloc[0]
+    assert (capped.loc[first, "why"] == full.loc[first, "why"]).all()
+    assert (capped.loc[~first, "why"] == "").all() and (full.loc[~first, "why"] != "").any()
+    cols = [c for c in capped.columns if c != "why"]
+    assert capped[cols].equals(full[cols])
