@@ -97,6 +97,26 @@ class GridSpec:
         out[ok] = array[rows[ok], cols[ok]]
         return out
 
+    def block(self, rows: slice, cols: slice) -> GridSpec:
+        """The sub-grid of rows ``rows`` and columns ``cols`` (slices with ``step`` 1).
+
+        A block has this grid's resolution and CRS and cells that coincide with this
+        grid's, so a cell's centre, and therefore any cell-local value, is the same in
+        either.
+
+        >>> GridSpec(resolution=1000, bounds=(0, 0, 4000, 3000)).block(slice(1, 3),
+        ...     slice(0, 2)).bounds
+        (0.0, 0.0, 2000.0, 2000.0)
+        """
+        r0, r1, _ = rows.indices(self.height)
+        c0, c1, _ = cols.indices(self.width)
+        if r1 <= r0 or c1 <= c0:
+            raise ValueError(f"empty block rows {rows} cols {cols} of a {self.shape} grid")
+        res, (xmin, _, _, ymax) = self.resolution, self.bounds
+        return GridSpec(resolution=res, crs=self.crs,
+                        bounds=(xmin + res * c0, ymax - res * r1, xmin + res * c1,
+                                ymax - res * r0))
+
     def to_dict(self) -> dict:
         return {"resolution": self.resolution, "bounds": list(self.bounds), "crs": self.crs}
 

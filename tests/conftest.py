@@ -212,3 +212,34 @@ def default_scenario():
     """:func:`foundation_scenario`, once per session, for the kernel, explain and scenario
     tests whose expected numbers must not move when the default scenario is retuned."""
     return foundation_scenario()
+
+
+def assert_blocks_match(on_block, features, base, *, rows=(0, 0.37, 0.71, 1.0),
+                        cols=(0, 0.43, 1.0)):
+    """``on_block(features, base)`` on the whole grid equals the same function run on
+    blocks of it and stitched together (NaN equal to NaN; block tallies, the ``_`` keys,
+    summed over the blocks equal the whole grid's). ``rows`` and ``cols`` are the cut
+    points as fractions of the grid, deliberately not on round numbers."""
+    import numpy as np
+
+    whole = on_block(features, base)
+    h, w = base.grid.shape
+    rcut = sorted({round(f * h) for f in rows})
+    ccut = sorted({round(f * w) for f in cols})
+    stitched = {k: np.full_like(v, np.nan) for k, v in whole.items() if not k.startswith("_")}
+    tallies: dict = {}
+    for r0, r1 in zip(rcut, rcut[1:]):
+        for c0, c1 in zip(ccut, ccut[1:]):
+            part = on_block(features, base.block(slice(r0, r1), slice(c0, c1)))
+            assert set(part) == set(whole)
+            for k, v in part.items():
+                if k.startswith("_"):
+                    tallies[k] = tallies.get(k, 0) + np.asarray(v)
+                else:
+                    assert v.shape == (r1 - r0, c1 - c0) and v.dtype == whole[k].dtype, k
+                    stitched[k][r0:r1, c0:c1] = v
+    for k, v in stitched.items():
+        np.testing.assert_array_equal(v, whole[k], err_msg=f"{k}: blocks differ from whole")
+    for k, v in tallies.items():
+        np.testing.assert_array_equal(v, np.asarray(whole[k]), err_msg=f"tally {k}")
+    return whole

@@ -61,6 +61,14 @@ class Base:
     la_index: np.ndarray
     las: pd.DataFrame
 
+    def block(self, rows: slice, cols: slice) -> Base:
+        """This base on a block of its grid (:meth:`GridSpec.block`): the block's land,
+        area and council arrays, and the same ``areas`` and ``las`` tables (so row numbers
+        mean the same area and council in every block)."""
+        return Base(grid=self.grid.block(rows, cols), land=self.land[rows, cols],
+                    area_index=self.area_index[rows, cols], areas=self.areas,
+                    la_index=self.la_index[rows, cols], las=self.las)
+
     def map_values(self, values: pd.Series) -> np.ndarray:
         """Put a per-small-area Series (indexed by area code) onto the grid as float32.
 
