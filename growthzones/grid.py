@@ -114,8 +114,8 @@ class GridSpec:
             raise ValueError(f"empty block rows {rows} cols {cols} of a {self.shape} grid")
         res, (xmin, _, _, ymax) = self.resolution, self.bounds
         return GridSpec(resolution=res, crs=self.crs,
-                        bounds=(xmin + res * c0, ymax - res * r1, xmin + res * c1,
-                                ymax - res * r0))
+                        bounds=(float(xmin + res * c0), float(ymax - res * r1),
+                                float(xmin + res * c1), float(ymax - res * r0)))
 
     def to_dict(self) -> dict:
         return {"resolution": self.resolution, "bounds": list(self.bounds), "crs": self.crs}
