@@ -10,7 +10,7 @@ deprivation index cannot be compared with GB's without the English anchoring.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,10 @@ class Base:
         int16 array: 1-based row of ``las``, 0 at sea.
     las
         One row per local authority: ``la_code``, ``la_name``, ``nation``.
+    shapes
+        The national small-area polygons (EPSG:27700), row ``i`` being ``areas`` row ``i``
+        (area index ``i + 1``), or None. Shared, not copied, by every block, so that a
+        criterion that needs land beyond its block (a halo) can rasterise it there.
     """
 
     grid: GridSpec
@@ -60,6 +64,7 @@ class Base:
     areas: pd.DataFrame
     la_index: np.ndarray
     las: pd.DataFrame
+    shapes: object = field(default=None, repr=False, compare=False)
 
     def block(self, rows: slice, cols: slice) -> Base:
         """This base on a block of its grid (:meth:`GridSpec.block`): the block's land,
@@ -67,7 +72,7 @@ class Base:
         mean the same area and council in every block)."""
         return Base(grid=self.grid.block(rows, cols), land=self.land[rows, cols],
                     area_index=self.area_index[rows, cols], areas=self.areas,
-                    la_index=self.la_index[rows, cols], las=self.las)
+                    la_index=self.la_index[rows, cols], las=self.las, shapes=self.shapes)
 
     def map_values(self, values: pd.Series) -> np.ndarray:
         """Put a per-small-area Series (indexed by area code) onto the grid as float32.
@@ -120,7 +125,7 @@ def build_base(small_areas, grid: GridSpec) -> Base:
     lut = np.concatenate([[0], la_row.to_numpy()]).astype(np.int16)
     return Base(grid=grid, land=area_index > 0, area_index=area_index,
                 areas=pd.DataFrame(areas.drop(columns="geometry")), la_index=lut[area_index],
-                las=las)
+                las=las, shapes=areas.geometry.values)
 
 
 def basemap_geojson(small_areas, *, tolerance_m: float = 400.0, precision: int = 3) -> dict:
