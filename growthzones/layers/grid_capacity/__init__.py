@@ -70,10 +70,14 @@ Modules: :mod:`.names` (name keys), :mod:`.network` (ETYS tables, snapshots, rat
 :mod:`.changes` (network-year tables and :func:`why_changes`),
 :mod:`.placement` (coordinates of ETYS sites), :mod:`.retired` (retired plant),
 :mod:`.queues` (TEC and NGED queues), :mod:`.headroom` (UKPN headroom, DNO areas),
-:mod:`.boundaries` (ETYS boundaries). This package module holds the edge:
-:func:`read_sources` reads every raw file once, :func:`network_features` derives the
-point and line features from those frames (pure), and :func:`features_on_grid` puts them
-on any grid or block of cells (pure, so a chunked build can reuse it).
+:mod:`.boundaries` (ETYS boundaries). This package module holds the theme contract:
+:func:`read` reads every raw file once (through :func:`read_sources`, then
+:func:`network_features` derives the point and line features from those frames) and keeps
+the grid-free features; :func:`on_block` puts every criterion and network-year variant on
+any grid or block of cells (pure and cell-local, so a chunked build gets the same values);
+:func:`counts`, :func:`tables` and :func:`reference` give the coverage figures, the
+network-year tables and the map's substations from the same features; :func:`build` is
+the whole-grid wrapper.
 """
 
 
@@ -216,6 +220,7 @@ __all__ = [
     "clean_nged_sites",
     "clean_plant_coordinates",
     "clean_ukpn_sites",
+    "counts",
     "distance_to_lines",
     "distance_to_points",
     "dno_area",
@@ -244,6 +249,7 @@ __all__ = [
     "node_transformer_mva",
     "normalise_site_name",
     "npg_headroom",
+    "on_block",
     "parse_ratings",
     "parse_voltages_kv",
     "place_by_name",
@@ -252,6 +258,7 @@ __all__ = [
     "plant_points",
     "points_by_code",
     "points_by_name",
+    "read",
     "read_dno_sources",
     "read_dukes",
     "read_etys",
@@ -278,6 +285,7 @@ __all__ = [
     "station_key",
     "substation_points",
     "summarise_sites",
+    "tables",
     "tec_projects",
     "tec_queued_by",
     "to_bng",
@@ -471,6 +479,17 @@ def dno_headroom_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str,
     }
 
 
+def _substation_frame(sites: pd.DataFrame, nged: pd.DataFrame) -> pd.DataFrame:
+    """The placed 400/275 kV ``sites`` then ``nged``'s Super Grid substations, named."""
+    tx = sites[sites["x"].notna() & (sites["max_kv"] >= 275)]
+    sg = nged[nged["kind"] == "super grid substation"]
+    return pd.DataFrame({
+        "name": [*(str(n).title() for n in tx["site_name"]), *(str(n) for n in sg["name"])],
+        "kv": [*tx["max_kv"].astype(float), *[np.nan] * len(sg)],
+        "x": [*tx["x"].astype(float), *sg["x"].astype(float)],
+        "y": [*tx["y"].astype(float), *sg["y"].astype(float)]})
+
+
 def transmission_substations(raw: dict, *, year: int = NETWORK_YEAR) -> pd.DataFrame:
     """The 400/275 kV substations behind ``dist_transmission_km``, named (pure).
 
@@ -487,20 +506,95 @@ def transmission_substations(raw: dict, *, year: int = NETWORK_YEAR) -> pd.DataF
     placements = placement_tables(raw["fes"], nged, raw["ukpn"], raw["pypsa"],
                                   raw["osm_vertices"])
     sites, _ = locate_sites(raw["etys"], placements, year=year)
-    tx = sites[sites["x"].notna() & (sites["max_kv"] >= 275)]
-    sg = nged[nged["kind"] == "super grid substation"]
-    return pd.DataFrame({
-        "name": [*(str(n).title() for n in tx["site_name"]), *(str(n) for n in sg["name"])],
-        "kv": [*tx["max_kv"].astype(float), *[np.nan] * len(sg)],
-        "x": [*tx["x"].astype(float), *sg["x"].astype(float)],
-        "y": [*tx["y"].astype(float), *sg["y"].astype(float)]})
+    return _substation_frame(sites, nged)
 
 
-def reference(sources: SourceFiles) -> dict[str, tuple[dict, tuple[str, ...]]]:
-    """Vector files for the map (edge): ``{"substations": (GeoJSON points, source ids)}``.
+#: The :func:`network_features` entries :func:`on_block` reads (besides ``years``).
+_ON_BLOCK_KEYS = ("snapshot", "nged_xy", "ukpn_xy", "gsp_xy", "gsp_queued_mw",
+                  "headroom_xy", "headroom_mva", "boundaries", "transmission_lines",
+                  "retired_xy", "retired_mw", "dno_areas", "dno_headroom", "dno_limits",
+                  # the NETWORK_YEAR network's year_features
+                  "substation_132kv_xy", "transmission_xy", "node_xy", "node_circuit_mva",
+                  "node_transformer_mva", "tec_xy", "tec_queued_mw")
+#: The ETYS tables :func:`tables` needs (the change rows and the site index).
+_ETYS_FOR_TABLES = ("sites", "circuit_changes", "transformer_changes")
 
-    Reads the grid sources a second time (~16 s of the store build): the criteria's
-    build stays a function of its inputs, with no state kept between the two.
+
+def read(sources: SourceFiles) -> dict:
+    """Read every grid source once and return the theme's features (edge).
+
+    Goes through the module's :func:`read_sources` and :func:`network_features`. The
+    result is a plain, picklable dict that does not depend on any grid:
+
+    - what :func:`on_block` needs: the point, line and polygon features of
+      :func:`features_on_grid` for the :data:`NETWORK_YEAR` network, and ``years``
+      (:func:`year_features` of every other snapshot);
+    - what :func:`tables` needs: ``by_year``, ``by_year_info``, ``tec`` and ``etys``
+      (only the ETYS site index and change tables);
+    - ``substations`` (:func:`transmission_substations` of the same placed sites) for
+      :func:`reference`, and ``figures``: the coverage figures :func:`counts` quotes that
+      need raw tables (the industrial register, ETYS placement counts, OSM line reach),
+      computed here so that the raw tables need not travel.
+    """
+    raw = read_sources(sources)
+    f = network_features(raw)
+    feats = {k: f[k] for k in _ON_BLOCK_KEYS}
+    feats["years"] = {s: year_features(f, s) for s in SNAPSHOTS if s != f["snapshot"]}
+    feats.update({
+        "by_year": f["by_year"], "by_year_info": f["by_year_info"], "tec": f["tec"],
+        "etys": {k: raw["etys"][k] for k in _ETYS_FOR_TABLES},
+        "substations": _substation_frame(f["sites"], f["nged"]),
+        "figures": _read_figures(raw, f),
+    })
+    return feats
+
+
+def _read_figures(raw: dict, f: dict) -> dict:
+    """Coverage figures that need the raw tables (see :func:`counts`)."""
+    import shapely
+
+    from ...grid import to_wgs84
+
+    info = f["info"]
+    xy = shapely.get_coordinates(f["transmission_lines"])
+    return {
+        "sites": {k: int(info[k]) for k in ("placed", "sites", "tx_placed", "tx_sites")},
+        "retired": industry.coverage_counts(raw["register"])["retired_capacity_mw"],
+        "lines_north_lat": round(float(to_wgs84(xy[:, 0], xy[:, 1])[:, 1].max()), 1)
+                           if len(xy) else float("nan"),
+    }
+
+
+def on_block(features: dict, base) -> dict[str, np.ndarray]:
+    """Every grid-capacity criterion and every ``name@snapshot`` variant on ``base``'s grid.
+
+    Pure and cell-local: each cell's value depends only on its centre and the national
+    features (points within a radius are looked up among all of them), so a block of the
+    national grid gets exactly its part of the whole grid's values, at any resolution.
+    ``features`` is :func:`read` output. No block tallies.
+    """
+    grid, land = base.grid, base.land
+    out = features_on_grid(features, grid, land)
+    for snap, yf in features["years"].items():
+        year = year_criteria_on_grid(yf, grid, land)
+        out.update({f"{k}@{snap}": v for k, v in year.items()})
+    return out
+
+
+def tables(features: dict) -> dict[str, pd.DataFrame]:
+    """The network-year tables (:func:`network_year_tables`) from :func:`read` output."""
+    return _tables(features)
+
+
+def _tables(features: dict) -> dict[str, pd.DataFrame]:
+    return network_year_tables({"etys": features["etys"]}, features)
+
+
+def reference(features: dict) -> dict[str, tuple[dict, tuple[str, ...]]]:
+    """Vector files for the map: ``{"substations": (GeoJSON points, source ids)}``.
+
+    From :func:`read` output (its ``substations``, the points of ``dist_transmission_km``
+    in the :data:`NETWORK_YEAR` network): no source is read a second time.
     """
     import json
 
@@ -508,7 +602,7 @@ def reference(sources: SourceFiles) -> dict[str, tuple[dict, tuple[str, ...]]]:
 
     from ...criteria import REGISTRY
 
-    subs = transmission_substations(read_sources(sources))
+    subs = features["substations"]
     pts = gpd.GeoDataFrame(subs[["name", "kv"]],
                            geometry=gpd.points_from_xy(subs["x"], subs["y"]), crs=BNG)
     pts = pts.to_crs(4326)
@@ -521,35 +615,58 @@ def build(sources: SourceFiles, grid: GridSpec, base, *, tables: dict | None = N
           ) -> Built:
     """Read the grid sources once and put every grid-capacity criterion on ``grid``.
 
+    The thin whole-grid wrapper of :func:`read`, :func:`on_block` and :func:`counts`.
     The plain names are the :data:`NETWORK_YEAR` network (2029/30 snapshot); each other
     snapshot ``S`` adds ``<name>@S`` for the :data:`NETWORK_YEAR_CRITERIA`. If ``tables``
     is a dict, the tables behind the network years are put in it
     (:func:`network_year_tables`: ``network_nodes``, ``network_changes``,
-    ``tec_projects``), for the store to keep.
+    ``tec_projects``), for the store to keep. The features travel on the result
+    (``.features``) so that the builder can draw :func:`reference` from them.
     """
-    raw = read_sources(sources)
-    f = network_features(raw)
-    out = features_on_grid(f, grid, base.land)
-    for snap in SNAPSHOTS:
-        if snap != f["snapshot"]:
-            year = year_criteria_on_grid(year_features(f, snap), grid, base.land)
-            out.update({f"{k}@{snap}": v for k, v in year.items()})
+    f = read(sources)
+    out = on_block(f, base)
+    tallies = {k: out.pop(k) for k in [k for k in out if k.startswith("_")]}
     if tables is not None:
-        tables.update(network_year_tables(raw, f))
-    return Built(out, coverage_counts(raw, f))
+        tables.update(_tables(f))
+    built = Built(out, counts(f, tallies))
+    built.features = f
+    return built
 
 
-def coverage_counts(raw: dict, f: dict) -> dict[str, dict]:
-    """The figures the grid criteria's coverage texts quote, from this build's data
-    (:meth:`growthzones.criteria.Criterion.coverage_text`)."""
-    info, tec = f["info"], f["tec"]
-    queued = tec[f"queued_mw_{f['snapshot']}"]
+def counts(features: dict, tallies: dict | None = None) -> dict[str, dict]:
+    """The figures the grid criteria's coverage texts quote, from :func:`read` output
+    (:meth:`growthzones.criteria.Criterion.coverage_text`). ``tallies`` is unused: no
+    figure here counts cells."""
+    fig, tec = features["figures"], features["tec"]
+    queued = tec[f"queued_mw_{features['snapshot']}"]
     total = float(queued.sum())
-    placed = float(queued[tec["x"].notna()].sum())
-    sites = {"placed": info["placed"], "sites": info["sites"], "tx_placed": info["tx_placed"],
-             "tx_sites": info["tx_sites"]}
-    return {"dist_substation_132kv_km": sites, "dist_transmission_km": sites,
-            "tec_queue_mw": {"placed_pct": round(100 * placed / total) if total else 0,
-                             "queued_gw": round(total / 1000)},
-            "retired_capacity_mw":
-                industry.coverage_counts(raw["register"])["retired_capacity_mw"]}
+    placed = tec["x"].notna()
+    site = tec["connection_site"].fillna("").astype(str)
+    node = ~placed & site.str.contains("connection node", case=False)
+    offshore = ~placed & ~node & site.str.contains("offshore", case=False)
+    rest = queued[~placed & ~node & ~offshore & (queued > 0)]
+    rest = rest.groupby(site[rest.index].map(_site_label)).sum().sort_values(
+        ascending=False, kind="stable")
+
+    def pct(mask) -> int:
+        return round(100 * float(queued[mask].sum()) / total) if total else 0
+
+    return {"dist_substation_132kv_km": dict(fig["sites"]),
+            "dist_transmission_km": dict(fig["sites"]),
+            "dist_transmission_line_km": {"north_lat": fig["lines_north_lat"]},
+            "tec_queue_mw": {"placed_pct": pct(placed), "queued_gw": round(total / 1000),
+                             "node_pct": pct(node), "offshore_pct": pct(offshore),
+                             "examples": ", ".join(rest.index[:3])},
+            "retired_capacity_mw": dict(fig["retired"])}
+
+
+def _site_label(name: str) -> str:
+    """A TEC connection-site name without its voltage and 'Substation' tail.
+
+    >>> _site_label("Navenby 400kV Substation")
+    'Navenby'
+    """
+    import re
+
+    return re.split(r"\s+\d+(?:/\d+)*\s*kV", name, maxsplit=1, flags=re.I)[0].strip()
+
