@@ -71,8 +71,10 @@ CRITERIA: dict[str, Criterion] = {
         description="Straight-line distance to the nearest Network Rail line (centre-lines "
                     "joined from waymarks, 2024), for bulk deliveries during construction.",
         sources=("rail_lines_gb",),
-        coverage="GB Network Rail lines (about 92 % of route length; 52 very short ELRs "
-                 "missing); heritage lines and metros excluded.",
+        coverage="GB Network Rail lines: {km:,} km on {elrs:,} ELRs in this build, about "
+                 "92 % of Network Rail's route length with 52 very short ELRs missing (per "
+                 "the source's notes, SOURCES-connectivity.md); heritage lines and metros "
+                 "excluded.",
         default_transform={"type": "piecewise", "points": [[0, 1], [2, 0.8], [10, 0.3],
                                                            [20, 0]]}),
     "gigabit_broadband_pct": Criterion(

@@ -48,9 +48,9 @@ CRITERIA: dict[str, Criterion] = {
                     "cable in OpenStreetMap (2016 state, SciGRID extraction; each link is "
                     "drawn straight between its end vertices).",
         sources=("osm_hv_links_2017",),
-        coverage="GB except the far north: OSM-2017 maps the 400/275 kV network south of "
-                 "about Inverness (lat 58.6); lines built since 2016 (e.g. Beauly-Denny "
-                 "upgrades, Western Link landfalls) are missing.",
+        coverage="GB up to lat {north_lat} (the northernmost 400/275 kV vertex OSM-2017 "
+                 "maps in this build); lines built since 2016 (e.g. Beauly-Denny upgrades, "
+                 "Western Link landfalls) are missing.",
         default_transform={"type": "piecewise", "points": [[0, 1], [3, 0.8], [10, 0.4],
                                                            [25, 0]]}),
     "transmission_node_mva": Criterion(
@@ -110,9 +110,10 @@ CRITERIA: dict[str, Criterion] = {
                     "NGED/UKPN/OSM substation.",
         sources=("tec_register_2025",) + _PLACE,
         coverage="GB, for projects whose connection site can be placed: {placed_pct} % of "
-                 "the {queued_gw:,} GW queued in the 2030 network. A fifth is at new 'Connection Node' substations or offshore "
-                 "platforms with no location yet, the rest at new or unplaced ETYS sites "
-                 "(Navenby, Branxton, New Deer 2, ...). 0 where no placed queue is within "
+                 "the {queued_gw:,} GW queued in the 2030 network. {node_pct} % is at new "
+                 "'Connection Node' substations and {offshore_pct} % at offshore platforms "
+                 "with no location yet, the rest at new or unplaced ETYS sites ({examples}, "
+                 "...). 0 where no placed queue is within "
                  "20 km, so the criterion understates queues near new substations. Later "
                  "network years count only this register: applications made after "
                  "September 2025 are unknown, so later years' queues are lower bounds.",

@@ -23,7 +23,8 @@ figure is a floor. Glasgow comes out at about 8 ms, Manchester 4 ms.
 Submarine cables: landing points in Great Britain of cables in service that reach another
 country (Crown Dependencies do not count), so the 40-odd domestic Hebridean, Orkney and
 Clyde links and the Northern Ireland links do not make a place look connected. Landing
-points more than :data:`OFFSHORE_KM` from GB land (oil platforms) are dropped.
+points more than :data:`OFFSHORE_KM` from GB land (the small-area polygons of the base:
+oil platforms) are dropped.
 
 Broadband: Ofcom's gigabit-capable share of premises per local authority (January 2026),
 joined on the council code. Ofcom uses 2023 codes; the grid's councils are the 2021 (E&W)
@@ -31,6 +32,11 @@ and 2020 (Scotland) sets, so the 17 districts merged in 2023 (Cumbria, North Yor
 Somerset) and Barnsley and Sheffield (recoded after a boundary change) take their
 successor's value (:data:`LA_SUCCESSORS`). Each old district lies wholly inside one
 successor, so this assigns the successor's average, not a guess.
+
+The theme contract: :func:`read` reads each source once into grid-free features,
+:func:`on_block` puts the criteria on any grid or block of it, :func:`counts` and
+:func:`reference` (the map's motorways) come from the same features, and :func:`build` is
+the whole-grid wrapper.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ import pandas as pd
 from ..catalog import SourceFiles
 from ..criteria import theme_criteria
 from ..grid import BNG, GridSpec, distance_to_lines, distance_to_points, to_bng
+from .base import Built
 
 #: Speed of light in standard single-mode fibre, km per ms (c / 1.468).
 FIBRE_KM_PER_MS = 299_792.458 / 1.468 / 1000.0
@@ -169,6 +176,23 @@ def onshore(xy: np.ndarray, grid: GridSpec, land: np.ndarray, *, max_km: float =
     return d <= max_km * 1000.0
 
 
+def near_land(xy: np.ndarray, shapes, *, max_km: float = OFFSHORE_KM) -> np.ndarray:
+    """True for points within ``max_km`` of any of the land polygons ``shapes`` (EPSG:27700).
+
+    The grid-free form of :func:`onshore`: the same on every block and at every
+    resolution, so offshore platforms are dropped identically everywhere.
+    """
+    import shapely
+
+    xy = np.asarray(xy, float).reshape(-1, 2)
+    keep = np.zeros(len(xy), dtype=bool)
+    if len(xy):
+        hit, _ = shapely.STRtree(shapes).query(shapely.points(xy), predicate="dwithin",
+                                               distance=max_km * 1000.0)
+        keep[hit] = True
+    return keep
+
+
 # --------------------------------------------------------------------------- councils
 
 
@@ -216,43 +240,94 @@ def read_ofcom(path) -> pd.DataFrame:
 # --------------------------------------------------------------------------- edge
 
 
-def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
-    """Read the connectivity sources and put every connectivity criterion on ``grid``."""
+def read(sources: SourceFiles) -> dict:
+    """Read every connectivity source once and return the theme's features (edge).
+
+    Returns
+    -------
+    dict
+        Picklable and grid-free: ``ixp_xy`` (every exchange building), ``major_ixp_xy``,
+        ``hub_xy`` (Telehouse North), ``landing_xy`` (international landing points,
+        offshore platforms still in: :func:`on_block` drops them against the land),
+        ``motorways`` (GeoDataFrame of ``road_classification_number`` and lines, EPSG:27700),
+        ``rail`` (lines, EPSG:27700), ``gigabit`` (Ofcom's gigabit share by council code)
+        and ``rail_km``, ``rail_elrs`` (what the rail lines cover, for :func:`counts`).
+    """
     import geopandas as gpd
 
-    land = base.land
     ix = gpd.read_file(sources.path("ixp_buildings")).to_crs(BNG)
     pairs = pd.read_csv(sources.path("ixp_exchanges"))
     major = major_ixp_buildings(pairs)
     hub = hub_building(pairs)
-    hub_xy = to_bng([hub["lon"]], [hub["lat"]])
 
     lps = gpd.read_file(sources.path("cable_landings_uk"))
     cables = gpd.read_file(sources.path("submarine_cables_uk"), columns=[
         "name", "is_planned", "landing_countries"], read_geometry=False)
     intl = international_landings(pd.DataFrame(lps.drop(columns="geometry")), cables)
-    lxy = to_bng(intl["lon"], intl["lat"])
-    lxy = lxy[onshore(lxy, grid, land)]
 
     mways = gpd.read_file(sources.path("motorways_gb")).to_crs(BNG)
     rail = gpd.read_file(sources.path("rail_lines_gb"), layer="rail_elr_lines").to_crs(BNG)
-
     ofcom = read_ofcom(sources.path("ofcom_connectivity_la"))
-    gig, _ = la_values(base.las, ofcom["gigabit_pct_premises"])
-    lut = np.concatenate([[np.nan], gig.to_numpy(dtype=np.float32)]).astype(np.float32)
-
     return {
-        "dist_ixp_km": distance_to_points(np.column_stack([ix.geometry.x, ix.geometry.y]),
-                                          grid, land),
-        "dist_major_ixp_km": distance_to_points(to_bng(major["lon"], major["lat"]), grid,
-                                                land),
-        "latency_london_ms": round_trip_ms(distance_to_points(hub_xy, grid, land)
+        "ixp_xy": np.column_stack([ix.geometry.x, ix.geometry.y]),
+        "major_ixp_xy": to_bng(major["lon"], major["lat"]),
+        "hub_xy": to_bng([hub["lon"]], [hub["lat"]]),
+        "landing_xy": to_bng(intl["lon"], intl["lat"]),
+        "motorways": mways[["road_classification_number", "geometry"]],
+        "rail": rail.geometry.values,
+        "rail_km": float(rail.geometry.length.sum()) / 1000.0,
+        "rail_elrs": int(rail["ELR"].nunique()),
+        "gigabit": ofcom["gigabit_pct_premises"],
+    }
+
+
+def on_block(features: dict, base) -> dict[str, np.ndarray]:
+    """Every connectivity criterion on ``base``'s grid (a whole grid or a block of it).
+
+    Pure and cell-local: distances are to the national points and lines, and a council's
+    broadband share comes from ``base.las`` (the national table). Landing points are kept
+    if within :data:`OFFSHORE_KM` of the land polygons ``base.shapes`` (:func:`near_land`),
+    the same on every block; a base without polygons falls back to :func:`onshore` on its
+    own land cells, which is block-independent only on a whole grid.
+    """
+    grid, land = base.grid, base.land
+    lxy = features["landing_xy"]
+    lxy = lxy[near_land(lxy, base.shapes) if base.shapes is not None
+              else onshore(lxy, grid, land)]
+    gig, _ = la_values(base.las, features["gigabit"])
+    lut = np.concatenate([[np.nan], gig.to_numpy(dtype=np.float32)]).astype(np.float32)
+    return {
+        "dist_ixp_km": distance_to_points(features["ixp_xy"], grid, land),
+        "dist_major_ixp_km": distance_to_points(features["major_ixp_xy"], grid, land),
+        "latency_london_ms": round_trip_ms(distance_to_points(features["hub_xy"], grid, land)
                                            ).astype(np.float32),
         "dist_cable_landing_km": distance_to_points(lxy, grid, land),
-        "dist_motorway_km": distance_to_lines(mways.geometry.values, grid, land),
-        "dist_rail_km": distance_to_lines(rail.geometry.values, grid, land),
+        "dist_motorway_km": distance_to_lines(features["motorways"].geometry.values, grid,
+                                              land),
+        "dist_rail_km": distance_to_lines(features["rail"], grid, land),
         "gigabit_broadband_pct": np.where(land, lut[base.la_index], np.nan).astype(np.float32),
     }
+
+
+def counts(features: dict, tallies: dict | None = None) -> dict[str, dict]:
+    """The figures the connectivity coverage texts quote, from :func:`read` output
+    (``tallies`` unused: no figure here counts cells)."""
+    return {"dist_rail_km": {"km": round(features["rail_km"]),
+                             "elrs": features["rail_elrs"]}}
+
+
+def build(sources: SourceFiles, grid: GridSpec, base) -> Built:
+    """Read the connectivity sources once and put every connectivity criterion on ``grid``.
+
+    The thin whole-grid wrapper of :func:`read`, :func:`on_block` and :func:`counts`; the
+    features travel on the result (``.features``) for :func:`reference`.
+    """
+    f = read(sources)
+    out = on_block(f, base)
+    tallies = {k: out.pop(k) for k in [k for k in out if k.startswith("_")]}
+    built = Built(out, counts(f, tallies))
+    built.features = f
+    return built
 
 
 #: Douglas-Peucker tolerance (m, EPSG:27700) of the motorways drawn on the map, and the
@@ -284,9 +359,7 @@ def motorways_geojson(lines, *, tolerance_m: float = MAP_MOTORWAY_TOLERANCE_M,
     return json.loads(roads.to_json(drop_id=True))
 
 
-def reference(sources: SourceFiles) -> dict[str, tuple[dict, tuple[str, ...]]]:
-    """Vector files for the map (edge): ``{"motorways": (GeoJSON, source ids)}``."""
-    import geopandas as gpd
-
-    return {"motorways": (motorways_geojson(gpd.read_file(sources.path("motorways_gb"))),
-                          ("motorways_gb",))}
+def reference(features: dict) -> dict[str, tuple[dict, tuple[str, ...]]]:
+    """Vector files for the map: ``{"motorways": (GeoJSON, source ids)}``, from
+    :func:`read` output (no second read of the motorways)."""
+    return {"motorways": (motorways_geojson(features["motorways"]), ("motorways_gb",))}
