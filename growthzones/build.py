@@ -132,6 +132,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
         land_cells = int(base.land.sum())
         metas, used, absent = {}, {}, dict(plan.absent)
         variants, network = {}, None
+        features = {}  # theme -> its read() features, for the map vectors below
         for mod in LAYER_MODULES:
             t = time.perf_counter()
             theme = mod.__name__.rsplit(".", 1)[-1]
@@ -145,6 +146,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
             try:
                 arrays = (mod.build(sources, grid, base) if tables is None
                           else mod.build(sources, grid, base, tables=tables))
+                features[theme] = getattr(arrays, "features", None)
             except MissingSourceError as exc:  # a source the theme's criteria do not name
                 _log(f"  {theme}: not built ({exc.one_line()})", log)
                 for c in REGISTRY.values():
@@ -214,7 +216,10 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
                 continue
             t = time.perf_counter()
             try:
-                made = mod.reference(sources)
+                # from the features the theme's build read (read again only if it
+                # did not hand them back)
+                f = features.get(theme)
+                made = mod.reference(f if f is not None else mod.read(sources))
             except MissingSourceError as exc:  # the map simply lacks that layer
                 _log(f"  map vectors of {theme}: not built ({exc.one_line()})", log)
                 continue

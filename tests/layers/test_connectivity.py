@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_blocks_match
 from conftest import value_at_lonlat as _at
 
 from growthzones.grid import GridSpec, to_bng
@@ -141,3 +142,78 @@ def test_real_layers_have_data_on_every_land_cell_only(layers, base_1km):
     for name, arr in layers.items():
         assert arr.shape == base_1km.grid.shape and arr.dtype == np.float32, name
         assert np.isfinite(arr[land]).all() and np.isnan(arr[~land]).all(), name
+
+
+def test_near_land_keeps_points_within_reach_of_the_polygons():
+    import shapely
+
+    land_fixture = [shapely.box(0, 0, 3000, 1000)]  # land x 0..3 km
+    pts = np.array([[2500.0, 500.0], [7900.0, 500.0], [8100.0, 500.0]])
+    assert cn.near_land(pts, land_fixture, max_km=5.0).tolist() == [True, True, False]
+    assert cn.near_land(np.empty((0, 2)), land_fixture).tolist() == []
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+@pytest.fixture(scope="module")
+def features(sources):
+    return cn.read(sources)
+
+
+def test_real_blocks_stitched_equal_the_whole_grid(features, base_1km, layers):
+    whole = assert_blocks_match(cn.on_block, features, base_1km)
+    assert set(whole) == set(CRITERIA)
+    for name, arr in layers.items():  # and the whole-grid wrapper gives the same
+        np.testing.assert_array_equal(whole[name], arr, err_msg=name)
+
+
+def test_real_read_once_and_reference_from_the_features(sources, features, base_1km):
+    import geopandas as gpd
+
+    from growthzones.catalog import SourceFiles
+
+    fresh = SourceFiles(sources.root)
+    f = cn.read(fresh)
+    requested = list(fresh.requested)
+    assert sorted(requested) == sorted({s for c in CRITERIA.values() for s in c.sources})
+    made = cn.reference(f)
+    cn.counts(f, {})
+    assert fresh.requested == requested  # nothing after read touches a source
+    # what reference(sources) gave before: the motorways read a second time
+    old = cn.motorways_geojson(gpd.read_file(sources.path("motorways_gb")))
+    assert made == {"motorways": (old, ("motorways_gb",))}
+
+
+def test_real_landings_kept_by_polygons_as_by_land_cells(features, base_1km):
+    xy = features["landing_xy"]
+    by_shapes = cn.near_land(xy, base_1km.shapes)
+    assert by_shapes.tolist() == cn.onshore(xy, base_1km.grid, base_1km.land).tolist()
+    assert 0 < (~by_shapes).sum() < len(xy) / 4  # the West of Shetland platforms
+
+
+def test_real_rail_counts_fill_the_coverage_text(features):
+    counts = cn.counts(features, {})
+    text = CRITERIA["dist_rail_km"].coverage_text(counts["dist_rail_km"])
+    assert "…" not in text and "{" not in text
+    lengths = [g.length for g in features["rail"]]
+    assert counts["dist_rail_km"]["km"] == round(sum(lengths) / 1000)
+
+
+def test_real_100m_block_in_manchester_is_finite_on_land(features, base_1km):
+    import geopandas as gpd
+
+    from growthzones.grid import BNG
+    from growthzones.layers.base import build_base
+
+    national = GridSpec(resolution=100)
+    x, y = to_bng([-2.24], [53.47])[0]
+    r, c = (int(v[0]) for v in national.rowcol([x], [y]))
+    block = national.block(slice(r - 30, r + 30), slice(c - 30, c + 30))
+    base = build_base(gpd.GeoDataFrame(base_1km.areas, geometry=base_1km.shapes, crs=BNG),
+                      block)
+    assert base.land.all()
+    whole = assert_blocks_match(cn.on_block, features, base)
+    for name, arr in whole.items():
+        assert arr.shape == (60, 60) and np.isfinite(arr).all(), name
+    assert np.nanmax(whole["dist_major_ixp_km"]) < 6  # Manchester's exchanges
