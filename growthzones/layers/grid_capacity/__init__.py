@@ -113,6 +113,7 @@ from .headroom import (
     firm_headroom,
     highest_level,
     licence_area_index,
+    nearer_area,
     nged_limits,
     npg_headroom,
     parse_ratings,
@@ -238,6 +239,7 @@ __all__ = [
     "locate_sites",
     "locate_sites_by_year",
     "name_locator",
+    "nearer_area",
     "network_features",
     "network_manifest",
     "network_sites",
@@ -443,8 +445,9 @@ def features_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.
     Pure, and cell-local: each cell's value depends only on its centre and the features,
     so ``grid`` may be a block of the national grid (with its part of ``land``).
     """
-    in_nged = dno_area(f["nged_xy"], f["ukpn_xy"], grid, land)
-    in_ukpn = dno_area(f["ukpn_xy"], f["nged_xy"], grid, land)
+    d_nged = distance_to_points(f["nged_xy"], grid, land)
+    d_ukpn = distance_to_points(f["ukpn_xy"], grid, land)
+    in_nged, in_ukpn = nearer_area(d_nged, d_ukpn, land), nearer_area(d_ukpn, d_nged, land)
     dq = value_of_nearest(f["gsp_xy"], f["gsp_queued_mw"], grid, land)
     hr = reduce_within(f["headroom_xy"], f["headroom_mva"], grid, land,
                        radius_km=HEADROOM_RADIUS_KM, how="max", fill=None)

@@ -73,8 +73,13 @@ def dno_area(own_xy: np.ndarray, other_xy: np.ndarray, grid: GridSpec, land: np.
     Approximates a licence area from its substations (dense enough, one per ~25 km², that
     a 6 km reach leaves no holes inside and a fringe of at most 6 km outside).
     """
-    d_own = distance_to_points(own_xy, grid, land)
-    d_other = distance_to_points(other_xy, grid, land)
+    return nearer_area(distance_to_points(own_xy, grid, land),
+                       distance_to_points(other_xy, grid, land), land, max_km=max_km)
+
+
+def nearer_area(d_own: np.ndarray, d_other: np.ndarray, land: np.ndarray, *,
+                max_km: float = DNO_AREA_KM) -> np.ndarray:
+    """:func:`dno_area` from the two distance fields (km), so two DNOs' areas share them."""
     with np.errstate(invalid="ignore"):
         return land & (d_own <= max_km) & ~(d_other < d_own)
 
