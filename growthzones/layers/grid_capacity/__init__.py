@@ -440,7 +440,8 @@ def year_criteria_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str
 
 
 def features_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.ndarray]:
-    """Every grid-capacity criterion on ``grid`` from :func:`network_features` output.
+    """The plain-named grid-capacity criteria on ``grid`` from :func:`network_features` or
+    :func:`read` output (:func:`on_block` adds the other snapshots' variants).
 
     Pure, and cell-local: each cell's value depends only on its centre and the features,
     so ``grid`` may be a block of the national grid (with its part of ``land``).
