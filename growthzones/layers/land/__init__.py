@@ -386,9 +386,15 @@ def read(sources: SourceFiles) -> dict:
             "sac": read_sac_sites(sources.path("sac_sites_jncc"))}
 
 
-def _near(geoms, bounds, margin_m: float = 0.0):
-    """The geometries whose bounding box meets ``bounds`` grown by ``margin_m`` (a
-    rasterising shortcut: the others cannot reach a cell of the window)."""
+def geoms_near(geoms, bounds, margin_m: float = 0.0) -> np.ndarray:
+    """The geometries whose bounding box meets ``bounds`` grown by ``margin_m`` (m).
+
+    A shortcut before rasterising on a block: the others cannot reach a cell of it.
+
+    >>> from shapely.geometry import box
+    >>> len(geoms_near([box(0, 0, 1, 1), box(5, 5, 6, 6)], (0, 0, 2, 2)))
+    1
+    """
     import shapely
 
     geoms = np.asarray(geoms, dtype=object)
@@ -432,10 +438,10 @@ def on_block(features: dict, base) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
 
     def mask(geoms, g):
-        return rasterize_mask(_near(geoms, g.bounds), g)
+        return rasterize_mask(geoms_near(geoms, g.bounds), g)
 
     def excluded(geoms, assessed):
-        return exclusion_raster(_near(geoms, grid.bounds), grid, assessed)
+        return exclusion_raster(geoms_near(geoms, grid.bounds), grid, assessed)
 
     out["national_parks"] = excluded(features["parks"], land)
     out["aonb_wales"] = excluded(features["aonb_wales"], nation_mask(base, "W") & land)
@@ -469,11 +475,7 @@ def on_block(features: dict, base) -> dict[str, np.ndarray]:
 
 def counts(features: dict, tallies: dict | None = None) -> dict[str, dict]:
     """The figures the land coverage texts quote, from the features."""
-    dropped = features["brownfield_dropped"]
-    bf = {"kept": len(features["brownfield_ha"]), "rows": int(features["brownfield_rows"]),
-          "dropped": "; ".join(f"{int(n):,} {why}" for why, n in dropped.items())}
-    return {"brownfield_ha_5km": bf, "largest_brownfield_site_ha_5km": bf,
-            "sac_clearance_km": {"sacs": len(features["sac"])}}
+    return {"sac_clearance_km": {"sacs": len(features["sac"])}}
 
 
 def build(sources: SourceFiles, grid: GridSpec, base) -> Built:

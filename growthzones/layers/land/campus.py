@@ -88,6 +88,13 @@ def take_cells(values: np.ndarray, coarse: GridSpec, grid: GridSpec) -> np.ndarr
 
     ``coarse`` must cover ``grid``; on one lattice this is a crop.
     """
+    if coarse.resolution == grid.resolution:   # one lattice: a crop, no index arrays
+        r = grid.resolution
+        c0 = round((grid.bounds[0] - coarse.bounds[0]) / r)
+        r0 = round((coarse.bounds[3] - grid.bounds[3]) / r)
+        if c0 < 0 or r0 < 0 or c0 + grid.width > coarse.width or r0 + grid.height > coarse.height:
+            raise ValueError(f"grid {grid.bounds} is not inside {coarse.bounds}")
+        return values[r0:r0 + grid.height, c0:c0 + grid.width]
     x, y = grid.centres()
     _, cols = coarse.rowcol(x, np.full_like(x, coarse.bounds[1] + coarse.resolution / 2))
     rows, _ = coarse.rowcol(np.full_like(y, coarse.bounds[0] + coarse.resolution / 2), y)
