@@ -147,8 +147,10 @@ def read_official(path: Path, layer: OfficialLayer):
 
 
 def exclusion_on_grid(gdf, territory: np.ndarray, grid: GridSpec) -> np.ndarray:
-    """1 in the polygons, 0 elsewhere in ``territory``, NaN outside it (float32). Pure."""
-    inside = rasterize_mask(gdf.geometry.values, grid)
+    """1 in the polygons (a GeoDataFrame or an array of them, EPSG:27700), 0 elsewhere in
+    ``territory``, NaN outside it (float32). Pure."""
+    geoms = gdf.geometry.values if hasattr(gdf, "geometry") else gdf
+    inside = rasterize_mask(geoms, grid)
     out = np.where(territory, 0.0, np.nan).astype(np.float32)
     out[inside & territory] = 1.0
     return out
