@@ -181,7 +181,8 @@ def clean_brownfield(df: pd.DataFrame, in_england) -> tuple[pd.DataFrame, dict[s
         Rows of the registers with ``end-date``, ``latitude``, ``longitude``, ``hectares``,
         ``organisation`` and BNG ``easting``, ``northing`` already added.
     in_england
-        Callable ``(x, y) -> bool array``: whether a point lies in England.
+        Callable ``(x, y) -> bool array``: whether a point lies in England (the build
+        uses :func:`within_distance` of England's LSOAs).
 
     Returns
     -------
@@ -318,6 +319,11 @@ def within_distance(geoms, tolerance_m: float = ENGLAND_TOLERANCE_M):
     point falls just off the generalised coastline, and drops whole registers whose
     coordinates are swapped or mis-projected (they land in the Irish Sea, Northern Ireland
     or Wales).
+
+    It replaced a test on the build grid (within 2 km of an English land cell centre),
+    which depended on the resolution and needed the national grid in every block. On the
+    registers here both keep the same 21,122 sites (351 rows dropped as outside England)
+    at 1 km and at 100 m.
 
     >>> from shapely.geometry import box
     >>> within_distance([box(0, 0, 10, 10)], 5)([12, 20], [5, 5]).tolist()
@@ -480,7 +486,11 @@ def counts(features: dict, tallies: dict | None = None) -> dict[str, dict]:
 
 def build(sources: SourceFiles, grid: GridSpec, base) -> Built:
     """Read the land sources and put every land criterion and exclusion on ``grid``
-    (the whole grid as one block: :func:`read`, then :func:`on_block`)."""
+    (the whole grid as one block: :func:`read`, then :func:`on_block`).
+
+    The arrays are those the theme built before the block contract, cell for cell at
+    1 km; the :class:`~growthzones.layers.base.Built` now also carries :func:`counts`.
+    """
     f = read(sources)
     out = on_block(f, base)
     tallies = {k: out.pop(k) for k in [k for k in out if k.startswith("_")]}
