@@ -63,12 +63,12 @@ CRITERIA: dict[str, Criterion] = {
         title="SSSI share of the council's land (Scotland)", unit="% of council land",
         direction="min",
         description="Published area of the SSSIs that NatureScot's SiteLink list gives to "
-                    "the cell's council, over the council's land on the grid (capped at "
-                    "100 %). The list has no shapes: this is council-wide context for how "
-                    "constrained land is, never a mask, and it says nothing about the cell "
-                    "itself.",
+                    "the cell's council, over the council's land area (its small areas' "
+                    "polygons; capped at 100 %). The list has no shapes: this is "
+                    "council-wide context for how constrained land is, never a mask, and it "
+                    "says nothing about the cell itself.",
         sources=("naturescot_sitelink", "lookup_dz_council"),
-        coverage="Scotland: all 32 councils (a site spanning several councils is counted "
-                 "in the one the list names). NaN in England and Wales.",
+        coverage="Scotland: all {councils} councils (a site spanning several councils is "
+                 "counted in the one the list names). NaN in England and Wales.",
         default_transform={"type": "piecewise", "points": [[0, 1], [10, 0.7], [30, 0]]}),
 }

@@ -99,8 +99,9 @@ CRITERIA: dict[str, Criterion] = {
         name="campus_room_ha", layer="land", title="Room for a campus", unit="ha",
         direction="max",
         description="Area of the largest disc of available land whose centre lies in the "
-                    "cell, on a 100 m sub-grid (capped at 1,000 ha). Available: on land, not "
-                    "built-up (the 50 % rule over the ~1 km square around each hectare), "
+                    "cell, on a 100 m sub-grid, or the grid itself when finer (capped at "
+                    "1,000 ha). Available: on land, not built-up (the 50 % rule over the "
+                    "~1 km square around each hectare), "
                     "outside the National Parks, AONBs and North East designations held "
                     "here. Apply the campus size as a scenario constraint: "
                     "[constraints] campus_room_ha = { min = 50 }.",
@@ -120,7 +121,7 @@ CRITERIA: dict[str, Criterion] = {
                     "this is a screening criterion for Habitats Regulations sensitivity, "
                     "not a mask.",
         sources=("sac_sites_jncc",),
-        coverage="GB: all 576 terrestrial and coastal SACs of England, Wales and Scotland "
+        coverage="GB: all {sacs} terrestrial and coastal SACs of England, Wales and Scotland "
                  "(offshore sites dropped). Shapes are circles, so a long or irregular site "
                  "is misplaced; SPAs and Ramsar sites outside North East England are gaps.",
         default_transform={"type": "piecewise", "points": [[0, 0], [2, 1]]}),

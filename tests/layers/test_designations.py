@@ -111,3 +111,75 @@ def test_sssi_share_per_council_on_the_real_list(sources, base_1km):
     weighted = np.nansum(share[s_cells]) / s_cells.sum()
     assert weighted == pytest.approx(100 * area[list(scot & set(area.index))].sum()
                                      / (s_cells.sum() * 100), rel=0.05)
+
+
+# ------------------------------------------------------------- blocks (theme contract) ---
+
+@pytest.fixture(scope="module")
+def designation_features(sources):
+    """The designations features read once, plus a FIXTURE official polygon (a hand-drawn
+    30 x 20 km box over Cambridgeshire, not real data) so that a mask is cut by blocks."""
+    from shapely.geometry import box
+
+    f = ds.read(sources)
+    f["official"] = {"sssi_england": (np.array([box(520_000, 240_000, 550_000, 260_000)]),
+                                      "E")}
+    return f
+
+
+def _share_by_council(share, base):
+    """The one value each council's cells hold (they hold one: a council-wide figure)."""
+    out = {}
+    for row in np.unique(base.la_index[np.isfinite(share)]):
+        vals = np.unique(share[(base.la_index == row) & np.isfinite(share)])
+        assert len(vals) == 1
+        out[base.las["la_code"].iloc[row - 1]] = float(vals[0])
+    return out
+
+
+def test_designation_blocks_at_1km_match_the_whole_grid(designation_features, base_1km):
+    from conftest import assert_blocks_match
+
+    whole = assert_blocks_match(ds.on_block, designation_features, base_1km)
+    assert np.nansum(whole["sssi_england"]) == 30 * 20   # the box's 600 cell centres
+    tally = whole["_scottish_council_cells"]
+    assert tally.sum() == (ds.nation_cells(base_1km, "S") & base_1km.land).sum()
+    scottish = int((base_1km.las["nation"] == "S").sum())
+    assert ds.counts(designation_features, {"_scottish_council_cells": tally}) == {
+        "sssi_share_council_scotland_pct": {"councils": scottish}}
+    text = REGISTRY["sssi_share_council_scotland_pct"].coverage_text(
+        ds.counts(designation_features, {"_scottish_council_cells": tally})
+        ["sssi_share_council_scotland_pct"])
+    assert f"all {scottish} councils" in text and "{" not in text
+
+
+def test_council_land_area_is_its_polygons_area(base_1km):
+    land_ha = ds.council_land_ha(base_1km)
+    cells_ha = np.bincount(base_1km.la_index[base_1km.land].ravel(),
+                           minlength=len(base_1km.las) + 1)[1:] * 100.0
+    # the 1 km land cells sample the same polygons: within 6 % for every council of
+    # 100 km2 or more (the cell-centre rule on a council's edge), 0.5 % over GB
+    big = land_ha > 10_000
+    assert big.sum() > 250
+    assert np.abs(cells_ha[big] / land_ha[big] - 1).max() < 0.06
+    assert cells_ha.sum() / land_ha.sum() == pytest.approx(1, abs=0.005)
+
+
+def test_share_is_the_same_at_100m_and_25m(designation_features, base_1km):
+    import geopandas as gpd
+
+    from growthzones.layers.base import build_base
+
+    areas = gpd.GeoDataFrame(base_1km.areas, geometry=gpd.GeoSeries(base_1km.shapes),
+                             crs="EPSG:27700")
+    at_1km = _share_by_council(
+        ds.on_block(designation_features, base_1km)["sssi_share_council_scotland_pct"],
+        base_1km)
+    # Edinburgh, Midlothian and East Lothian meet here: 8 x 8 km at 100 m, 2 x 2 km at 25 m
+    for res, rows, cols in ((100, slice(5810, 5890), slice(3210, 3290)),
+                            (25, slice(23240, 23320), slice(12840, 12920))):
+        base = build_base(areas, GridSpec(resolution=res).block(rows, cols))
+        got = _share_by_council(
+            ds.on_block(designation_features, base)["sssi_share_council_scotland_pct"], base)
+        assert len(got) >= (2 if res == 100 else 1), res
+        assert got == {code: at_1km[code] for code in got}, res

@@ -32,6 +32,21 @@ def land_1km(sources, base_1km):
 
 
 
+@pytest.fixture(scope="module")
+def land_features(sources):
+    """The land features (``land.read``), read once."""
+    return land.read(sources)
+
+
+@pytest.fixture(scope="module")
+def small_areas(base_1km):
+    """The national small areas as build_base takes them, from the 1 km base's tables."""
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(base_1km.areas, geometry=gpd.GeoSeries(base_1km.shapes),
+                            crs="EPSG:27700")
+
+
 def tiny(res, cols, rows):
     return GridSpec(resolution=res, bounds=(0, 0, res * cols, res * rows))
 
@@ -129,11 +144,12 @@ def test_postcodes_keep_located_quality_codes(sources):
     assert pc["easting"].between(0, 700_000).all() and pc["northing"].between(0, 1_250_000).all()
 
 
-def test_brownfield_cleaning_counts_on_the_real_registers(sources, base_1km):
+def test_brownfield_cleaning_counts_on_the_real_registers(sources):
     raw = land.read_brownfield(sources.path("brownfield_register_england"))
     assert len(raw) == 26_758
-    england = land.nation_mask(base_1km, "E") & base_1km.land
-    kept, dropped = land.clean_brownfield(raw, land._in_england_test(base_1km.grid, england))
+    # the England test is grid-free: within 2 km of an English LSOA polygon
+    in_england = land.within_distance(land.read_england(sources.path("lsoa_ew")))
+    kept, dropped = land.clean_brownfield(raw, in_england)
     assert dropped["removed (end-date)"] == 216          # as SOURCES-land.md states
     assert dropped["no coordinates"] + dropped["no area"] == 26_758 - 216 - 24_882
     # Hand-checked: whole registers whose coordinates are swapped or mis-projected into
@@ -257,3 +273,93 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(land, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ------------------------------------------------------------- blocks (theme contract) ---
+
+def test_features_are_grid_free_and_picklable(land_features):
+    import pickle
+
+    blob = pickle.dumps(land_features)
+    assert len(blob) < 100e6
+    assert not any(isinstance(v, np.ndarray) and v.ndim == 2 and v.shape[1] > 2
+                   for v in land_features.values())   # vectors and tables, no raster
+    assert land.counts(land_features)["sac_clearance_km"] == {"sacs": 576}
+
+
+def test_blocks_at_1km_equal_the_national_build(land_features, land_1km, base_1km):
+    from conftest import assert_blocks_match
+
+    # Northern England and the Scottish border: the North East layers, brownfield, the
+    # England/Scotland edge; cut lines cross land where campus discs and built-up
+    # windows reach over them.
+    rows, cols = slice(570, 770), slice(300, 480)
+    region = base_1km.block(rows, cols)
+    whole = assert_blocks_match(land.on_block, land_features, region)
+    for name, arr in whole.items():   # and a block equals the national build cut there
+        np.testing.assert_array_equal(arr, land_1km[name][rows, cols], err_msg=name)
+    room = whole["campus_room_ha"]
+    for r in (round(0.37 * 200), round(0.71 * 200)):   # discs cut by the block edge
+        edge = room[r - 1:r + 1]
+        assert ((edge > 0) & (edge < land.campus.CAMPUS_ROOM_CAP_HA)).sum() > 20
+
+
+def test_blocks_at_100m_keep_their_halo(land_features, small_areas):
+    from conftest import assert_blocks_match
+
+    from growthzones.layers.base import build_base
+
+    # Teesside, 12 x 12 km: built-up edges, brownfield, North East designations.
+    national = GridSpec(resolution=100)
+    big = build_base(small_areas, national.block(slice(7240, 7360), slice(4440, 4560)))
+    whole = assert_blocks_match(land.on_block, land_features, big)
+    # an 8 x 8 km block with its own base (rasterised there) equals the bigger block's
+    # middle: the 2.5 km halo is built from the national features, not from the block
+    small = build_base(small_areas, national.block(slice(7260, 7340), slice(4460, 4540)))
+    part = land.on_block(land_features, small)
+    for name, arr in part.items():
+        np.testing.assert_array_equal(arr, whole[name][20:100, 20:100], err_msg=name)
+    share = whole["built_up_share_pct"][big.land]
+    assert share.min() < 5 and share.max() > 90   # Middlesbrough's core and its edges
+    assert np.nanmax(whole["brownfield_ha_5km"]) > 300
+
+
+def test_a_25m_block_is_consistent_with_100m(land_features, small_areas):
+    from conftest import assert_blocks_match
+
+    from growthzones.layers.base import build_base
+
+    # Cottam power station (481 000, 379 900): 5 x 5 km at 25 m and the same at 100 m.
+    b25 = build_base(small_areas, GridSpec(resolution=25).block(slice(34704, 34904),
+                                                                 slice(19140, 19340)))
+    b100 = build_base(small_areas, GridSpec(resolution=100).block(slice(8676, 8726),
+                                                                   slice(4785, 4835)))
+    assert b25.grid.bounds == b100.grid.bounds
+    # cuts at 74 and 142 rows are not on whole hectares: the hectare lattice is national
+    v25 = assert_blocks_match(land.on_block, land_features, b25)
+    v100 = land.on_block(land_features, b100)
+    # the built-up share is measured on hectares: each 25 m cell has its hectare's
+    both = np.isfinite(v25["built_up_share_pct"][::4, ::4]) & np.isfinite(
+        v100["built_up_share_pct"])
+    assert both.sum() > 2000
+    np.testing.assert_array_equal(v25["built_up_share_pct"][::4, ::4][both],
+                                  v100["built_up_share_pct"][both])
+    # the campus disc is measured on 25 m cells: within a 100 m cell's width of the
+    # 100 m disc (radii compared), and Cottam still has room for 50 ha
+    r25 = np.sqrt(campus_block_max(v25["campus_room_ha"], 4) * 1e4 / np.pi)
+    r100 = np.sqrt(v100["campus_room_ha"] * 1e4 / np.pi)
+    ok = np.isfinite(r25) & np.isfinite(r100)
+    assert np.abs(r25 - r100)[ok].max() <= 100.0
+    assert at(v25, b25, "campus_room_ha", 481_000, 379_900) >= 50
+    for name in land.CRITERIA:
+        if land.CRITERIA[name].kind == "exclusion":
+            vals = v25[name][np.isfinite(v25[name])]
+            assert set(np.unique(vals)) <= {0.0, 1.0}, name
+
+
+def campus_block_max(a, k):
+    """Largest value of each k x k block (NaN where the block is all NaN)."""
+    h, w = a.shape
+    b = a.reshape(h // k, k, w // k, k)
+    out = np.where(np.isnan(b), -np.inf, b).max(axis=(1, 3))
+    return np.where(np.isinf(out), np.nan, out)

@@ -35,8 +35,18 @@ a scenario parameter, applied as a constraint on the stored criterion::
     campus_room_ha = { min = 50 }
 
 The sub-grid computations (built-up share, room for a campus) are in :mod:`.campus`; see
-:func:`.campus.campus_room_ha` and, for a store's own exclusions at scoring time,
-:func:`.campus.fits_campus`.
+:func:`.campus.built_up_and_room` and its resolution rule: the built-up share is always
+measured on hectares, the campus disc on a 100 m sub-grid, or on the grid itself when that
+is finer (25 m).
+
+Blocks
+    :func:`read` reads every source once into vector features; :func:`on_block` puts
+    them on one block of the national grid (:class:`~growthzones.layers.base.Base`), and a
+    cell's value does not depend on the block: the built-up window and the campus disc are
+    computed on the block grown by their reach (2 km for the disc, 0.5 km more for the
+    window), with land from the national small-area polygons every block carries
+    (``base.shapes``); the brownfield and SAC reaches take points from all of GB.
+    :func:`build` is the whole grid as one block.
 """
 
 from __future__ import annotations
@@ -49,7 +59,8 @@ import pandas as pd
 from ...catalog import SourceFiles
 from ...criteria import theme_criteria
 from ...grid import BNG, GridSpec, rasterize_mask, reduce_within, to_bng
-from .campus import built_up_share_pct, campus_room_ha, occupied_cells, subgrid
+from ..base import Built
+from .campus import built_up_and_room
 
 #: The 12 councils of the North East region (ONS E12000001), LAD 2021 codes.
 NORTH_EAST_LA_CODES = (
@@ -67,6 +78,8 @@ NE_DESIGNATIONS = {
 BUILT_UP_THRESHOLD_PCT = 50.0
 #: Radius (m) of the brownfield supply criteria.
 BROWNFIELD_RADIUS_M = 5000.0
+#: A brownfield point counts as in England within this distance (m) of an English LSOA.
+ENGLAND_TOLERANCE_M = 2000.0
 #: ``sac_clearance_km`` is capped here (km): farther sites are all "clear".
 SAC_CLEARANCE_CAP_KM = 10.0
 #: Code-Point Open positional quality codes kept: 10/20 within a building, 30 approximate
@@ -168,7 +181,8 @@ def clean_brownfield(df: pd.DataFrame, in_england) -> tuple[pd.DataFrame, dict[s
         Rows of the registers with ``end-date``, ``latitude``, ``longitude``, ``hectares``,
         ``organisation`` and BNG ``easting``, ``northing`` already added.
     in_england
-        Callable ``(x, y) -> bool array``: whether a point lies in England.
+        Callable ``(x, y) -> bool array``: whether a point lies in England (the build
+        uses :func:`within_distance` of England's LSOAs).
 
     Returns
     -------
@@ -292,84 +306,192 @@ def read_sac_sites(path) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------
-# Build (edge)
+# England test for brownfield points
 # ---------------------------------------------------------------------------------------
 
-def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
-    """Read the land sources and put every land criterion and exclusion on ``grid``."""
+def within_distance(geoms, tolerance_m: float = ENGLAND_TOLERANCE_M):
+    """Callable ``(x, y) -> bool array``: whether each point lies within ``tolerance_m`` of
+    any of ``geoms`` (polygons in EPSG:27700).
+
+    The brownfield registers' England test (:func:`clean_brownfield`), on England's LSOA
+    polygons: it does not depend on any grid, so the sites kept are the same at every
+    resolution and in every block. The tolerance keeps harbour and riverside sites whose
+    point falls just off the generalised coastline, and drops whole registers whose
+    coordinates are swapped or mis-projected (they land in the Irish Sea, Northern Ireland
+    or Wales).
+
+    It replaced a test on the build grid (within 2 km of an English land cell centre),
+    which depended on the resolution and needed the national grid in every block. On the
+    registers here both keep the same 21,122 sites (351 rows dropped as outside England)
+    at 1 km and at 100 m.
+
+    >>> from shapely.geometry import box
+    >>> within_distance([box(0, 0, 10, 10)], 5)([12, 20], [5, 5]).tolist()
+    [True, False]
+    """
+    import shapely
+
+    tree = shapely.STRtree(np.asarray(list(geoms), dtype=object))
+
+    def test(x, y) -> np.ndarray:
+        pts = shapely.points(np.asarray(x, float), np.asarray(y, float))
+        hit = tree.query(pts, predicate="dwithin", distance=tolerance_m)[0]
+        out = np.zeros(len(pts), dtype=bool)
+        out[hit] = True
+        return out
+
+    return test
+
+
+def read_england(path):
+    """England's LSOA 2011 polygons (EPSG:27700), from the base's E&W boundary file."""
     import geopandas as gpd
 
-    from ...grid import rasterize_index
-    from ..base import read_small_areas
+    eng = gpd.read_file(path, columns=["LSOA11CD"], where="LSOA11CD LIKE 'E%'")
+    return eng.to_crs(BNG).geometry.values
 
-    land = base.land
-    out: dict[str, np.ndarray] = {}
-    sub, k = subgrid(grid)
 
-    # Protected areas: exclusions on the grid, masks on the sub-grid for campus room.
-    parks = gpd.read_file(sources.path("national_parks")).to_crs(BNG)
-    out["national_parks"] = exclusion_raster(parks.geometry, grid, land)
-    aonb_w = gpd.read_file(sources.path("aonb_wales")).to_crs(BNG)
-    out["aonb_wales"] = exclusion_raster(aonb_w.geometry, grid, nation_mask(base, "W") & land)
+# ---------------------------------------------------------------------------------------
+# The theme contract: read (edge), on_block (pure), counts, build
+# ---------------------------------------------------------------------------------------
+
+def read(sources: SourceFiles) -> dict:
+    """Every land source, read once, as grid-free vector features.
+
+    Returns
+    -------
+    dict
+        ``parks``, ``aonb_wales``: polygons; ``ne``: the North East polygons by exclusion
+        layer (:data:`NE_DESIGNATIONS`); ``protected``: every polygon a campus must avoid
+        (the National Parks, Welsh AONBs and North East designations other than its
+        National Park rows, which the parks already hold); ``postcodes``: (n, 2) int32
+        Code-Point points; ``brownfield_xy``, ``brownfield_ha``: the cleaned brownfield
+        sites (:func:`clean_brownfield` with the England test :func:`within_distance` on
+        England's LSOAs) and ``brownfield_rows``, ``brownfield_dropped``: the register
+        rows and the rows dropped by step; ``sac``: :func:`read_sac_sites`.
+        All polygons in EPSG:27700.
+    """
+    import geopandas as gpd
+
+    parks = gpd.read_file(sources.path("national_parks")).to_crs(BNG).geometry.values
+    aonb_w = gpd.read_file(sources.path("aonb_wales")).to_crs(BNG).geometry.values
     ne = gpd.read_file(sources.path("designations_ne_england"), layer="designations").to_crs(BNG)
-    ne_region = region_mask(base, NORTH_EAST_LA_CODES) & land
-    for name, kinds in NE_DESIGNATIONS.items():
-        out[name] = exclusion_raster(ne.geometry[ne["designation"].isin(kinds)], grid, ne_region)
-    protected = pd.concat([parks.geometry, aonb_w.geometry,
-                           ne.geometry[ne["designation"] != "National Park"]], ignore_index=True)
-
-    # Built-up land from postcode points.
+    ne_layers = {name: ne.geometry.values[ne["designation"].isin(kinds).to_numpy()]
+                 for name, kinds in NE_DESIGNATIONS.items()}
+    protected = np.concatenate([parks, aonb_w,
+                                ne.geometry.values[(ne["designation"] != "National Park")
+                                                   .to_numpy()]])
     pc = read_postcodes(sources.path("codepoint_open"))
-    occupied = occupied_cells(pc[["easting", "northing"]].to_numpy(float), sub)
-    share, share_sub = built_up_share_pct(occupied, sub, grid)
+    raw = read_brownfield(sources.path("brownfield_register_england"))
+    bf, dropped = clean_brownfield(raw, within_distance(read_england(sources.path("lsoa_ew"))))
+    return {"parks": parks, "aonb_wales": aonb_w, "ne": ne_layers, "protected": protected,
+            "postcodes": pc[["easting", "northing"]].to_numpy(np.int32),
+            "brownfield_xy": bf[["easting", "northing"]].to_numpy(float),
+            "brownfield_ha": bf["hectares"].to_numpy(float),
+            "brownfield_rows": len(raw), "brownfield_dropped": dropped,
+            "sac": read_sac_sites(sources.path("sac_sites_jncc"))}
+
+
+def geoms_near(geoms, bounds, margin_m: float = 0.0) -> np.ndarray:
+    """The geometries whose bounding box meets ``bounds`` grown by ``margin_m`` (m).
+
+    A shortcut before rasterising on a block: the others cannot reach a cell of it.
+
+    >>> from shapely.geometry import box
+    >>> len(geoms_near([box(0, 0, 1, 1), box(5, 5, 6, 6)], (0, 0, 2, 2)))
+    1
+    """
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        return geoms
+    b = shapely.bounds(geoms)
+    x0, y0, x1, y1 = bounds
+    keep = ((b[:, 2] >= x0 - margin_m) & (b[:, 0] <= x1 + margin_m)
+            & (b[:, 3] >= y0 - margin_m) & (b[:, 1] <= y1 + margin_m))
+    return geoms[keep]
+
+
+def _points_near(xy: np.ndarray, bounds, margin_m: float) -> np.ndarray:
+    """Row mask of the points within ``margin_m`` of the box ``bounds`` (in order)."""
+    x0, y0, x1, y1 = bounds
+    return ((xy[:, 0] >= x0 - margin_m) & (xy[:, 0] <= x1 + margin_m)
+            & (xy[:, 1] >= y0 - margin_m) & (xy[:, 1] <= y1 + margin_m))
+
+
+def on_block(features: dict, base) -> dict[str, np.ndarray]:
+    """Every land criterion and exclusion on one block of the national grid.
+
+    Parameters
+    ----------
+    features
+        Output of :func:`read`.
+    base
+        The block's :class:`~growthzones.layers.base.Base`; its ``shapes`` (the national
+        small-area polygons) give land on the halo of the built-up and campus windows.
+
+    Returns
+    -------
+    dict
+        float32 arrays of ``base.grid.shape``, NaN off land; equal, cell for cell, to the
+        same block cut from the whole grid's.
+    """
+    if base.shapes is None:
+        raise ValueError("the land theme needs base.shapes (the small-area polygons) for "
+                         "its halo; build the base with growthzones.layers.base.build_base")
+    grid, land = base.grid, base.land
+    out: dict[str, np.ndarray] = {}
+
+    def mask(geoms, g):
+        return rasterize_mask(geoms_near(geoms, g.bounds), g)
+
+    def excluded(geoms, assessed):
+        return exclusion_raster(geoms_near(geoms, grid.bounds), grid, assessed)
+
+    out["national_parks"] = excluded(features["parks"], land)
+    out["aonb_wales"] = excluded(features["aonb_wales"], nation_mask(base, "W") & land)
+    ne_region = region_mask(base, NORTH_EAST_LA_CODES) & land
+    for name, geoms in features["ne"].items():
+        out[name] = excluded(geoms, ne_region)
+
+    share, room = built_up_and_room(
+        features["postcodes"], grid,
+        lambda g: mask(base.shapes, g) & ~mask(features["protected"], g),
+        threshold_pct=BUILT_UP_THRESHOLD_PCT)
     out["built_up_share_pct"] = np.where(land, share, np.nan).astype(np.float32)
     out["built_up"] = np.where(land, (share >= BUILT_UP_THRESHOLD_PCT).astype(np.float32),
                                np.nan).astype(np.float32)
-
-    # Room for a campus, on the sub-grid.
-    if k == 1:
-        land_sub = land
-    else:
-        areas = read_small_areas(sources)
-        land_sub = rasterize_index(areas.geometry, np.ones(len(areas)), sub, dtype="uint8") > 0
-    available = land_sub & (share_sub < BUILT_UP_THRESHOLD_PCT) & ~rasterize_mask(protected, sub)
-    room = campus_room_ha(available, sub, grid)
     out["campus_room_ha"] = np.where(land, room, np.nan).astype(np.float32)
 
-    # Brownfield supply (England only).
+    # Brownfield supply (England only): the sites in reach of the block, in register order
+    # (so each cell's sum adds the same sites in the same order in every block).
     england = nation_mask(base, "E") & land
-    bf, _ = clean_brownfield(read_brownfield(sources.path("brownfield_register_england")),
-                             _in_england_test(grid, england))
-    xy = bf[["easting", "northing"]].to_numpy(float)
-    ha = bf["hectares"].to_numpy(float)
+    near = _points_near(features["brownfield_xy"], grid.bounds, BROWNFIELD_RADIUS_M + 1.0)
     for name, how in (("brownfield_ha_5km", "sum"), ("largest_brownfield_site_ha_5km", "max")):
-        out[name] = reduce_within(xy, ha, grid, england, radius_km=BROWNFIELD_RADIUS_M / 1000.0,
+        out[name] = reduce_within(features["brownfield_xy"][near], features["brownfield_ha"][near],
+                                  grid, england, radius_km=BROWNFIELD_RADIUS_M / 1000.0,
                                   how=how, fill=0.0)
 
-    # Special Areas of Conservation: circles of equal land area.
-    sac = read_sac_sites(sources.path("sac_sites_jncc"))
+    sac = features["sac"]
     out["sac_clearance_km"] = circle_clearance_km(sac[["x", "y"]].to_numpy(),
                                                   sac["radius_m"].to_numpy(), grid, land)
     return out
 
 
-def _in_england_test(grid: GridSpec, england: np.ndarray, tolerance_m: float = 2000.0):
-    """Point test: within ``tolerance_m`` of an English land cell centre (keeps harbour
-    sites whose point falls just off the generalised coastline)."""
-    rows, cols = np.nonzero(england)
-    ex, ey = grid.xy(rows, cols)
-    return _KDTest(np.column_stack([ex, ey]), tolerance_m)
+def counts(features: dict, tallies: dict | None = None) -> dict[str, dict]:
+    """The figures the land coverage texts quote, from the features."""
+    return {"sac_clearance_km": {"sacs": len(features["sac"])}}
 
 
-class _KDTest:
-    """Callable: is each point within ``tolerance_m`` of any of ``xy``."""
+def build(sources: SourceFiles, grid: GridSpec, base) -> Built:
+    """Read the land sources and put every land criterion and exclusion on ``grid``
+    (the whole grid as one block: :func:`read`, then :func:`on_block`).
 
-    def __init__(self, xy: np.ndarray, tolerance_m: float):
-        from scipy.spatial import cKDTree
-
-        self.tree = cKDTree(xy)
-        self.tolerance_m = tolerance_m
-
-    def __call__(self, x, y) -> np.ndarray:
-        d, _ = self.tree.query(np.column_stack([x, y]), distance_upper_bound=self.tolerance_m)
-        return np.isfinite(d)
+    The arrays are those the theme built before the block contract, cell for cell at
+    1 km; the :class:`~growthzones.layers.base.Built` now also carries :func:`counts`.
+    """
+    f = read(sources)
+    out = on_block(f, base)
+    tallies = {k: out.pop(k) for k in [k for k in out if k.startswith("_")]}
+    return Built(out, counts(f, tallies))

@@ -1,11 +1,20 @@
 """Built-up land and room for a campus, on the 100 m sub-grid: the land theme's raster geometry.
 
-Pure functions over boolean arrays, used by :func:`growthzones.layers.land.build`:
+Pure functions over boolean arrays, used by :func:`growthzones.layers.land.on_block`:
 postcode points make *occupied* hectares (:func:`occupied_cells`), whose share around each
 place is :func:`built_up_share_pct`; the largest disc of available land centred in a cell
 is :func:`largest_disc_ha` (:func:`campus_room_ha` on the sub-grid, then the best sub-cell
-of each output cell). The method and its thresholds are described in
-:mod:`growthzones.layers.land`.
+of each output cell). :func:`built_up_and_room` does both for one block of the national
+grid, on the block grown by the halo the two windows reach. The method and its thresholds
+are described in :mod:`growthzones.layers.land`.
+
+Resolution rule
+    The built-up share is always measured on *hectares*: the 100 m cells of the national
+    lattice (multiples of 100 m from the grid origin). The campus disc is measured on the
+    sub-grid of :func:`subgrid`: 100 m for a grid of 100 m or coarser (a whole multiple of
+    100 m; 1 km cells hold 10 x 10 sub-cells, 100 m cells are their own sub-grid), and the
+    grid itself when it is finer (25 m: the disc is measured on 25 m cells, each of which
+    takes the built-up share of the hectare that holds its centre).
 """
 
 from __future__ import annotations
@@ -43,6 +52,55 @@ def subgrid(grid: GridSpec, resolution: float = SUBGRID_M) -> tuple[GridSpec, in
         raise ValueError(f"grid resolution {grid.resolution:g} m is not a multiple of the "
                          f"{resolution:g} m sub-grid; use a multiple of {resolution:g} m")
     return GridSpec(resolution=resolution, bounds=grid.bounds, crs=grid.crs), round(k)
+
+
+def grown(grid: GridSpec, cells: int) -> GridSpec:
+    """``grid`` with ``cells`` cells added on every side (same resolution and lattice).
+
+    >>> grown(GridSpec(resolution=100, bounds=(0, 0, 300, 200)), 2).bounds
+    (-200.0, -200.0, 500.0, 400.0)
+    """
+    pad = cells * grid.resolution
+    x0, y0, x1, y1 = grid.bounds
+    return GridSpec(resolution=grid.resolution, crs=grid.crs,
+                    bounds=(float(x0 - pad), float(y0 - pad), float(x1 + pad), float(y1 + pad)))
+
+
+def hectare_lattice(grid: GridSpec, halo: int = 0, resolution: float = SUBGRID_M) -> GridSpec:
+    """The ``resolution`` lattice (multiples of it from the origin) covering ``grid``, plus
+    ``halo`` cells on every side.
+
+    For a grid on that lattice (100 m or a multiple of it) this is the grid's own sub-grid
+    grown by ``halo``; a finer grid is covered outward to whole hectares.
+
+    >>> hectare_lattice(GridSpec(resolution=25, bounds=(25, 50, 150, 175)), 1).bounds
+    (-100.0, -100.0, 300.0, 300.0)
+    """
+    x0, y0, x1, y1 = grid.bounds
+    r = resolution
+    snapped = (r * math.floor(x0 / r + 1e-9), r * math.floor(y0 / r + 1e-9),
+               r * math.ceil(x1 / r - 1e-9), r * math.ceil(y1 / r - 1e-9))
+    return grown(GridSpec(resolution=r, crs=grid.crs, bounds=tuple(map(float, snapped))), halo)
+
+
+def take_cells(values: np.ndarray, coarse: GridSpec, grid: GridSpec) -> np.ndarray:
+    """Each cell of ``grid`` takes the value of the ``coarse`` cell holding its centre.
+
+    ``coarse`` must cover ``grid``; on one lattice this is a crop.
+    """
+    if coarse.resolution == grid.resolution:   # one lattice: a crop, no index arrays
+        r = grid.resolution
+        c0 = round((grid.bounds[0] - coarse.bounds[0]) / r)
+        r0 = round((coarse.bounds[3] - grid.bounds[3]) / r)
+        if c0 < 0 or r0 < 0 or c0 + grid.width > coarse.width or r0 + grid.height > coarse.height:
+            raise ValueError(f"grid {grid.bounds} is not inside {coarse.bounds}")
+        return values[r0:r0 + grid.height, c0:c0 + grid.width]
+    x, y = grid.centres()
+    _, cols = coarse.rowcol(x, np.full_like(x, coarse.bounds[1] + coarse.resolution / 2))
+    rows, _ = coarse.rowcol(np.full_like(y, coarse.bounds[0] + coarse.resolution / 2), y)
+    if (cols < 0).any() or (rows < 0).any():
+        raise ValueError(f"grid {grid.bounds} is not inside {coarse.bounds}")
+    return values[np.ix_(rows, cols)]
 
 
 def block_reduce(array: np.ndarray, k: int, how: str = "mean") -> np.ndarray:
@@ -161,6 +219,12 @@ def _cap_cells(cap_ha: float, resolution: float) -> int:
     return math.ceil(math.sqrt(cap_ha * 1e4 / math.pi) / resolution + 0.5) + 1
 
 
+def campus_halo_cells(resolution: float, cap_ha: float = CAMPUS_ROOM_CAP_HA) -> int:
+    """Cells beyond a block that :func:`campus_room_ha` looks at: the capped disc's reach
+    plus a cell (20 at 100 m, 73 at 25 m for the 1,000 ha cap)."""
+    return _cap_cells(cap_ha, resolution)
+
+
 def _disc_area_ha(dist_cells: np.ndarray, resolution: float, cap_ha: float) -> np.ndarray:
     radius_m = np.maximum(dist_cells - np.float32(0.5), 0) * np.float32(resolution)
     return np.minimum(np.float32(np.pi / 1e4) * radius_m * radius_m,
@@ -208,7 +272,7 @@ def largest_disc_ha(available: np.ndarray, grid: GridSpec, *,
 
 
 def campus_room_ha(available_sub: np.ndarray, sub: GridSpec, grid: GridSpec, *,
-                   cap_ha: float = CAMPUS_ROOM_CAP_HA) -> np.ndarray:
+                   cap_ha: float = CAMPUS_ROOM_CAP_HA, halo: int = 0) -> np.ndarray:
     """Largest disc of available land (ha) whose centre lies in each cell of ``grid``.
 
     Computed on the fine grid ``sub`` (see :func:`largest_disc_ha`), then the maximum over
@@ -223,40 +287,59 @@ def campus_room_ha(available_sub: np.ndarray, sub: GridSpec, grid: GridSpec, *,
         Fine and output grids; ``grid.resolution`` is a whole multiple of ``sub``'s.
     cap_ha
         Cap on the reported area.
+    halo
+        Sub-cells of ``available_sub`` beyond ``sub`` on every side (``sub`` is the part
+        without them): cropped after the distance transform. With ``halo`` at least
+        :func:`campus_halo_cells`, a cell's value does not depend on where ``sub`` ends.
     """
     k = round(grid.resolution / sub.resolution)
     dist = disc_distance_cells(available_sub, cap_cells=_cap_cells(cap_ha, sub.resolution))
+    if halo:
+        dist = dist[halo:-halo, halo:-halo]
     # The area grows with the distance, so the block maximum can be taken first.
     return _disc_area_ha(block_reduce(dist, k, "max"), sub.resolution, cap_ha)
 
 
-def fits_campus(available: np.ndarray, grid: GridSpec, *,
-                min_area_ha: float = CAMPUS_MIN_HA) -> np.ndarray:
-    """Whether a disc of ``min_area_ha`` of available cells can be centred on each cell.
+def built_up_and_room(points_xy: np.ndarray, grid: GridSpec, available_on, *,
+                      threshold_pct: float, window_m: float = BUILT_UP_WINDOW_M,
+                      cap_ha: float = CAMPUS_ROOM_CAP_HA) -> tuple[np.ndarray, np.ndarray]:
+    """Built-up share (%) and room for a campus (ha) on ``grid``, a block of the national grid.
 
-    Usable at build time on the 100 m sub-grid and at scoring time on a store's own
-    grid (``available = land & ~excluded``). Resolution matters: on a 1 km grid every
-    available cell holds the 78.5 ha disc inscribed in it, so for ``min_area_ha`` up to
-    78.5 the test reduces to "the cell is not excluded"; on a 100 m grid a 50 ha disc
-    (399 m radius) needs about 8 x 8 available cells.
+    Both are computed on the block grown by the halo they reach, so that a cell's value
+    does not depend on the block: the campus disc reaches :func:`campus_halo_cells`
+    sub-cells, and the built-up share of each of those sub-cells half a window further.
 
     Parameters
     ----------
-    available
-        Boolean array of ``grid.shape``.
+    points_xy
+        (n, 2) postcode points in metres (EPSG:27700), all of GB.
     grid
-        Its grid.
-    min_area_ha
-        Campus size in hectares (a scenario parameter; 50 by default).
+        The block's grid (see :func:`subgrid` and the module's resolution rule).
+    available_on
+        Callable ``GridSpec -> bool array``: land where a campus may be built before the
+        built-up test (on land and outside every protected polygon), on any grid.
+    threshold_pct
+        Built-up share from which a sub-cell is not available.
+    window_m, cap_ha
+        Side of the built-up window (m) and cap on the campus area (ha).
 
-    Examples
-    --------
-    >>> from growthzones.grid import GridSpec
-    >>> g = GridSpec(resolution=1000, bounds=(0, 0, 3000, 3000))
-    >>> a = np.zeros((3, 3), bool); a[1, 1] = True
-    >>> bool(fits_campus(a, g, min_area_ha=50)[1, 1]), bool(fits_campus(a, g, min_area_ha=80)[1, 1])
-    (True, False)
+    Returns
+    -------
+    share_pct, room_ha
+        float32 arrays of ``grid.shape`` (values everywhere; the caller masks the sea).
     """
-    if not min_area_ha > 0:
-        raise ValueError(f"min_area_ha must be positive, got {min_area_ha}")
-    return largest_disc_ha(available, grid, cap_ha=max(min_area_ha, 1.0) * 1.01) >= min_area_ha
+    sub, k = subgrid(grid)
+    halo = campus_halo_cells(sub.resolution, cap_ha)
+    reach = grown(sub, halo)
+    n = round(window_m / SUBGRID_M)
+    size = n if n % 2 else n + 1
+    hect = hectare_lattice(reach, size // 2)
+    occupied = occupied_cells(points_xy, hect)
+    share_h = (100.0 * box_mean(occupied, size)).astype(np.float32)
+    if grid.resolution >= window_m:   # the cell's own hectares
+        share = 100.0 * block_reduce(take_cells(occupied, hect, sub), k, "mean")
+    else:                             # the window around each hectare, averaged over the cell
+        share = block_reduce(take_cells(share_h, hect, sub), k, "mean")
+    available = available_on(reach) & (take_cells(share_h, hect, reach) < threshold_pct)
+    room = campus_room_ha(available, sub, grid, cap_ha=cap_ha, halo=halo)
+    return share.astype(np.float32), room

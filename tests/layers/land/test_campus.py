@@ -69,22 +69,20 @@ def test_banded_distance_transform_matches_the_whole_array():
     np.testing.assert_allclose(got, want, atol=1e-5)
 
 
-def test_fits_campus_depends_on_resolution_as_documented():
-    # At 1 km a lone available cell holds its inscribed 78.5 ha disc.
-    g1 = tiny(1000, 3, 3)
+def test_room_for_50ha_depends_on_resolution():
+    # At 1 km a lone available cell holds its inscribed 78.5 ha disc: room for 50 ha,
+    # not for 80 ha.
     a = np.zeros((3, 3), bool)
     a[1, 1] = True
-    assert campus.fits_campus(a, g1, min_area_ha=50)[1, 1]
-    assert not campus.fits_campus(a, g1, min_area_ha=80)[1, 1]
+    room = campus.largest_disc_ha(a, tiny(1000, 3, 3))[1, 1]
+    assert room >= 50 and room < 80
     # At 100 m a 7 x 7 block holds a 350 m disc (38.5 ha < 50); 9 x 9 holds 63.6 ha.
     g = tiny(100, 11, 11)
     for side, fits in ((7, False), (9, True)):
         a = np.zeros((11, 11), bool)
         lo = (11 - side) // 2
         a[lo:lo + side, lo:lo + side] = True
-        assert bool(campus.fits_campus(a, g, min_area_ha=50)[5, 5]) is fits
-    with pytest.raises(ValueError, match="min_area_ha must be positive"):
-        campus.fits_campus(a, g, min_area_ha=0)
+        assert bool(campus.largest_disc_ha(a, g)[5, 5] >= 50) is fits
 
 
 def test_campus_room_takes_the_best_subcell_of_each_cell():
@@ -100,8 +98,50 @@ def test_subgrid_needs_a_whole_multiple():
     sub, k = campus.subgrid(GridSpec(resolution=1000))
     assert (sub.resolution, k, sub.shape) == (100.0, 10, (12500, 7000))
     assert campus.subgrid(GridSpec(resolution=100))[1] == 1
+    fine = GridSpec(resolution=25, bounds=(0, 0, 1000, 1000))
+    assert campus.subgrid(fine) == (fine, 1)      # finer than 100 m: the grid itself
+    assert campus.campus_halo_cells(100) == 20 and campus.campus_halo_cells(25) == 73
     with pytest.raises(ValueError, match="not a multiple of the 100 m sub-grid"):
         campus.subgrid(GridSpec(resolution=250, bounds=(0, 0, 1000, 1000)))
+
+
+def test_take_cells_maps_fine_cells_to_their_hectare():
+    hect = tiny(100, 3, 2)
+    vals = np.arange(6, dtype=np.float32).reshape(2, 3)
+    fine = GridSpec(resolution=25, bounds=(75, 75, 125, 125))   # straddles 4 hectares
+    assert campus.take_cells(vals, hect, fine).tolist() == [[0.0, 1.0], [3.0, 4.0]]
+    # one lattice: a crop
+    assert campus.take_cells(vals, hect, GridSpec(resolution=100, bounds=(100, 0, 300, 100))
+                             ).tolist() == [[4.0, 5.0]]
+    with pytest.raises(ValueError, match="is not inside"):
+        campus.take_cells(vals, hect, GridSpec(resolution=25, bounds=(0, 0, 400, 100)))
+
+
+def test_built_up_and_room_by_block_equals_whole():
+    # FIXTURE: random postcodes and a random coastline on a 6 x 5 km grid of 100 m cells
+    rng = np.random.default_rng(3)
+    g = tiny(100, 60, 50)
+    pts = rng.uniform([0, 0], [6000, 5000], size=(400, 2))
+    sea = rng.random(g.shape) < 0.03
+
+    def available_on(grid):       # land everywhere but the fixed sea cells and outside
+        out = np.zeros(grid.shape, bool)
+        x, y = grid.centres()
+        xx, yy = np.meshgrid(x, y)
+        rows, cols = g.rowcol(xx.ravel(), yy.ravel())
+        inside = rows >= 0
+        out.ravel()[inside] = ~sea[rows[inside], cols[inside]]
+        return out
+
+    share, room = campus.built_up_and_room(pts, g, available_on, threshold_pct=50)
+    for rows, cols in ((slice(0, 23), slice(0, 31)), (slice(23, 50), slice(31, 60))):
+        s2, r2 = campus.built_up_and_room(pts, g.block(rows, cols), available_on,
+                                          threshold_pct=50)
+        np.testing.assert_array_equal(s2, share[rows, cols])
+        np.testing.assert_array_equal(r2, room[rows, cols])
+    # the 11 x 11 hectare window: the share counts occupied hectares around each cell
+    occ = campus.occupied_cells(pts, g)
+    assert share[25, 30] == pytest.approx(100 * occ[20:31, 25:36].mean())
 
 
 def test_docstring_examples_run():
