@@ -23,11 +23,17 @@ when a user has the files; here the build only has terrain and one LSOA table:
 resolution, and put on a coarser grid as the share (0-100 %) of the cell's 100 m land
 pixels (land: the centre lies in an LSOA or Data Zone polygon) that meet the threshold.
 A share keeps a 1 km cell with a 30 ha riverside strip apart from one that is all marsh,
-which a minimum or a majority rule would not. At 100 m a pixel is 0 or 100.
+which a minimum or a majority rule would not. At 100 m a pixel is 0 or 100. On a grid
+finer than the DEM (25 m, built for a region) a cell takes the value of the 100 m pixel
+it lies in, 0 or 100: the DEM has nothing finer to say (see :func:`on_block`).
 
 **Tiles.** HAND is computed tile by tile (:data:`TILE_KM` km squares, each read with a
 :data:`HALO_KM` km halo and only its core kept), so peak memory stays near 1.5 GB at
-100 m for all GB. A stream that enters a tile's halo from outside starts its
+100 m for all GB. The tiles form one national lattice from the DEM's north-west corner
+(:func:`hand_by_tiles` on the national array); a block of any grid computes, or loads
+from its cache, the tiles it touches (:class:`_Lattice`), so its cells equal the whole
+grid's exactly, and a tile is computed once per machine (or cluster, with a shared
+:func:`cache_dir`). A stream that enters a tile's halo from outside starts its
 accumulation at the halo edge; after the halo's width it has far more than
 :data:`STREAM_KM2` km² upstream, so the stream network of each core is the same as a
 whole-GB run except for streams whose source lies within a few pixels of the halo edge.
