@@ -226,15 +226,16 @@ def _pixels(grid: GridSpec) -> tuple[int, int]:
 
     A grid coarser than the DEM must be a whole multiple of it, and one finer a whole
     fraction (50, 25, 20 m ...); either must have its edges on the DEM's pixel edges
-    (coarse) or on its own cell edges (fine, always true of a block of a national grid).
+    (coarse) or on its own lattice from (0, 0) (fine), so that no cell straddles a pixel.
     """
     res = grid.resolution
     f = res / DEM_RESOLUTION
     coarse = f >= 1 and abs(f - round(f)) < 1e-9
     k = DEM_RESOLUTION / res
     fine = k > 1 and abs(k - round(k)) < 1e-9
-    aligned = not (grid.bounds[0] % DEM_RESOLUTION or grid.bounds[3] % DEM_RESOLUTION)
-    if not ((coarse and aligned) or fine):
+    edge = DEM_RESOLUTION if coarse else res
+    aligned = not (grid.bounds[0] % edge or grid.bounds[3] % edge)
+    if not ((coarse or fine) and aligned):
         raise InputError(f"the flood proxies need a grid whose resolution is a whole multiple "
                          f"of {DEM_RESOLUTION:g} m aligned to the DEM, or a whole fraction "
                          f"of it (50 m, 25 m), got {res:g} m with bounds {grid.bounds}; "
@@ -325,12 +326,11 @@ def _read_window(path, grid: GridSpec, fill: int = _NODATA) -> np.ndarray:
         return src.read(1, window=win, boundless=True, fill_value=fill)
 
 
-def _land(shapes, tree, grid: GridSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of ``shapes`` that meet ``grid`` (sorted) and the land mask they make on it."""
+def _land(shapes, tree, grid: GridSpec) -> np.ndarray:
+    """The land mask on ``grid``: cell centre in one of ``shapes`` (``tree`` indexes them)."""
     import shapely
 
-    idx = np.sort(tree.query(shapely.box(*grid.bounds)))
-    return idx, rasterize_mask(shapes[idx], grid)
+    return rasterize_mask(shapes[np.sort(tree.query(shapely.box(*grid.bounds)))], grid)
 
 
 class _Lattice:
@@ -460,7 +460,7 @@ def _on_block(features: dict, base, *, log=None) -> dict[str, np.ndarray]:
     low = low_ground(_read_window(features["lowlying_path"], fine))
     near = lat.near(r0, r1, c0, c1, log=log)
     if split == 1:
-        _, land100 = _land(lat.shapes, lat.tree, fine)
+        land100 = _land(lat.shapes, lat.tree, fine)
         low_pct = share_within(low, land100, factor)
         near_pct = share_within(near, land100, factor)
     else:
