@@ -448,6 +448,10 @@ def on_block(features: dict, base) -> dict[str, np.ndarray]:
 def _on_block(features: dict, base, *, log=None) -> dict[str, np.ndarray]:
     grid = base.grid
     factor, split = _pixels(grid)
+    if base.shapes is None:
+        raise InputError("the flood proxies need the small-area polygons on the base "
+                         "(base.shapes); make the base with build_base(read_small_areas(...), "
+                         "grid)")
     lat = _Lattice(features, base.shapes)
     d = DEM_RESOLUTION
     xmin, ymin, xmax, ymax = grid.bounds
