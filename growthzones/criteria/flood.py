@@ -46,7 +46,8 @@ CRITERIA: dict[str, Criterion] = {
                     "Cross, 2020; mid-2019 populations). It measures where people live, "
                     "not land: an unpopulated flood plain scores 0.",
         sources=("flood_zone3_lsoa_ew", "lookup_lsoa_lad"),
-        coverage="England and Wales: every LSOA (absent from the table = 0). NaN in "
+        coverage="England and Wales: every LSOA ({lsoas_in_table:,} have residents in "
+                 "Flood Zone 3; the others, absent from the table, count as 0). NaN in "
                  "Scotland: no SEPA equivalent is held.",
         default_transform={"type": "piecewise", "points": [[0, 1], [10, 0.7], [50, 0]]}),
 }

@@ -23,11 +23,17 @@ when a user has the files; here the build only has terrain and one LSOA table:
 resolution, and put on a coarser grid as the share (0-100 %) of the cell's 100 m land
 pixels (land: the centre lies in an LSOA or Data Zone polygon) that meet the threshold.
 A share keeps a 1 km cell with a 30 ha riverside strip apart from one that is all marsh,
-which a minimum or a majority rule would not. At 100 m a pixel is 0 or 100.
+which a minimum or a majority rule would not. At 100 m a pixel is 0 or 100. On a grid
+finer than the DEM (25 m, built for a region) a cell takes the value of the 100 m pixel
+it lies in, 0 or 100: the DEM has nothing finer to say (see :func:`on_block`).
 
 **Tiles.** HAND is computed tile by tile (:data:`TILE_KM` km squares, each read with a
 :data:`HALO_KM` km halo and only its core kept), so peak memory stays near 1.5 GB at
-100 m for all GB. A stream that enters a tile's halo from outside starts its
+100 m for all GB. The tiles form one national lattice from the DEM's north-west corner
+(:func:`hand_by_tiles` on the national array); a block of any grid computes, or loads
+from its cache, the tiles it touches (:class:`_Lattice`), so its cells equal the whole
+grid's exactly, and a tile is computed once per machine (or cluster, with a shared
+:func:`cache_dir`). A stream that enters a tile's halo from outside starts its
 accumulation at the halo edge; after the halo's width it has far more than
 :data:`STREAM_KM2` km² upstream, so the stream network of each core is the same as a
 whole-GB run except for streams whose source lies within a few pixels of the halo edge.
@@ -44,9 +50,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._errors import InputError
 from ..catalog import SourceFiles
 from ..criteria import theme_criteria
 from ..grid import GridSpec, rasterize_mask
+from .base import Built
 
 CRITERIA = theme_criteria("flood")
 
@@ -139,22 +147,34 @@ def hand_by_tiles(dem: np.ndarray, *, cell_m: float = DEM_RESOLUTION,
     n = round(tile_km * 1000 / cell_m)
     h = round(halo_km * 1000 / cell_m)
     out = np.full(dem.shape, np.nan, dtype=np.float32)
-    rows, cols = dem.shape
-    for r0 in range(0, rows, n):
-        for c0 in range(0, cols, n):
-            core = dem[r0:r0 + n, c0:c0 + n]
-            if np.isnan(core).all():
+    for i in range(-(-dem.shape[0] // n)):
+        for j in range(-(-dem.shape[1] // n)):
+            core, win = _tile_slices(i, j, n, h, dem.shape)
+            if np.isnan(dem[core]).all():
                 continue
             t = time.perf_counter()
-            a0, b0 = max(r0 - h, 0), max(c0 - h, 0)
-            win = dem[a0:min(r0 + n + h, rows), b0:min(c0 + n + h, cols)]
-            hand = height_above_drainage(win, cell_m=cell_m, stream_km2=stream_km2)
-            out[r0:r0 + n, c0:c0 + n] = hand[r0 - a0:r0 - a0 + core.shape[0],
-                                             c0 - b0:c0 - b0 + core.shape[1]]
+            hand = height_above_drainage(dem[win], cell_m=cell_m, stream_km2=stream_km2)
+            out[core] = hand[_inner(core, win)]
             if log is not None:
-                print(f"    HAND tile row {r0} col {c0}: {time.perf_counter() - t:.1f}s",
+                print(f"    HAND tile {i},{j}: {time.perf_counter() - t:.1f}s",
                       file=log, flush=True)
     return out
+
+
+def _tile_slices(i: int, j: int, n: int, h: int, shape: tuple[int, int]
+                 ) -> tuple[tuple[slice, slice], tuple[slice, slice]]:
+    """Core and window (core plus ``h`` of halo, stopping at the array's edges) of tile
+    ``(i, j)`` of ``n`` x ``n`` pixels in an array of ``shape``."""
+    rows, cols = shape
+    r0, c0 = i * n, j * n
+    r1, c1 = min(r0 + n, rows), min(c0 + n, cols)
+    return ((slice(r0, r1), slice(c0, c1)),
+            (slice(max(r0 - h, 0), min(r1 + h, rows)), slice(max(c0 - h, 0), min(c1 + h, cols))))
+
+
+def _inner(core: tuple[slice, slice], win: tuple[slice, slice]) -> tuple[slice, slice]:
+    """The core's slices within its window."""
+    return tuple(slice(c.start - w.start, c.stop - w.start) for c, w in zip(core, win))
 
 
 def share_within(flag: np.ndarray, land: np.ndarray, factor: int) -> np.ndarray:
@@ -201,35 +221,92 @@ def fz3_residents_by_area(table: pd.DataFrame, areas: pd.DataFrame) -> pd.Series
     return share.reindex(ew.values).fillna(0.0)
 
 
-def read_land_100m(sources: SourceFiles, grid: GridSpec | None = None) -> np.ndarray:
-    """Land at 100 m: pixel centre inside an LSOA or Data Zone polygon."""
-    from .base import read_small_areas
+def _pixels(grid: GridSpec) -> tuple[int, int]:
+    """(DEM pixels per cell side, cells per DEM pixel side) of ``grid``; one of them is 1.
 
-    grid = grid or GridSpec(resolution=DEM_RESOLUTION)
-    return rasterize_mask(read_small_areas(sources).geometry.values, grid)
+    A grid coarser than the DEM must be a whole multiple of it, and one finer a whole
+    fraction (50, 25, 20 m ...); either must have its edges on the DEM's pixel edges
+    (coarse) or on its own lattice from (0, 0) (fine), so that no cell straddles a pixel.
+    """
+    res = grid.resolution
+    f = res / DEM_RESOLUTION
+    coarse = f >= 1 and abs(f - round(f)) < 1e-9
+    k = DEM_RESOLUTION / res
+    fine = k > 1 and abs(k - round(k)) < 1e-9
+    edge = DEM_RESOLUTION if coarse else res
+    aligned = not (grid.bounds[0] % edge or grid.bounds[3] % edge)
+    if not ((coarse or fine) and aligned):
+        raise InputError(f"the flood proxies need a grid whose resolution is a whole multiple "
+                         f"of {DEM_RESOLUTION:g} m aligned to the DEM, or a whole fraction "
+                         f"of it (50 m, 25 m), got {res:g} m with bounds {grid.bounds}; "
+                         f"build at 25 m, 100 m, 1 km or another multiple")
+    return (round(f), 1) if coarse else (1, round(k))
 
 
 def _factor(grid: GridSpec) -> int:
-    f = grid.resolution / DEM_RESOLUTION
-    if f < 1 or abs(f - round(f)) > 1e-9 or grid.bounds[0] % DEM_RESOLUTION \
-            or grid.bounds[3] % DEM_RESOLUTION:
-        raise ValueError(f"the flood proxies need a grid whose resolution is a whole multiple "
-                         f"of {DEM_RESOLUTION:g} m aligned to the DEM, got "
-                         f"{grid.resolution:g} m; build at 100 m, 1 km or another multiple")
-    return round(f)
+    """DEM pixels per cell side of ``grid`` (1 for a grid finer than the DEM)."""
+    return _pixels(grid)[0]
 
 
-def _window(grid: GridSpec):
-    from rasterio.windows import from_bounds
+def file_key(path) -> str:
+    """A fingerprint of a file: its name, size, modification time and the SHA-256 of its
+    first MB (so that a file rewritten with the same size and time is still told apart
+    when its header or first blocks change)."""
+    import hashlib
 
-    xmin, ymin, xmax, ymax = grid.bounds
-    return from_bounds(xmin, ymin, xmax, ymax,
-                       GridSpec(resolution=DEM_RESOLUTION).transform).round_offsets() \
-        .round_lengths()
+    path = Path(path)
+    st = path.stat()
+    with open(path, "rb") as f:
+        head = hashlib.sha256(f.read(1 << 20)).hexdigest()[:16]
+    return f"{path.name}|{st.st_size}|{st.st_mtime_ns}|{head}"
 
 
-#: Bump when the HAND method changes, so that cached results are not reused.
-HAND_VERSION = 1
+def read(sources: SourceFiles, *, tile_km: float = TILE_KM, halo_km: float = HALO_KM,
+         lattice: tuple[float, float, float, float] | None = None) -> dict:
+    """The flood theme's features: where the rasters are, and the FZ3 residents table.
+
+    The DEM and the low-lying raster are national 100 m GeoTIFFs; the features hold
+    their **paths**, not their pixels, and :func:`on_block` reads the windows of its
+    block. Workers on a cluster must therefore see the files at the same path (a shared
+    folder), and should share :func:`cache_dir` (``$GROWTHZONES_CACHE``) so that a HAND
+    tile is computed once.
+
+    Parameters
+    ----------
+    sources
+        The source folder.
+    tile_km, halo_km
+        Core and halo (km) of the HAND tiles.
+    lattice
+        Bounds (m) of the HAND tile lattice: tiles are counted from its north-west
+        corner and halos stop at its edges. Default: the DEM's own bounds (all GB), so
+        every block and the whole grid use the same tiles. A smaller lattice is for tests.
+
+    Returns
+    -------
+    dict
+        ``dem_path``, ``lowlying_path``, ``dem_key`` (:func:`file_key`), ``lattice``,
+        ``tile_km``, ``halo_km`` and ``fz3`` (the table's two columns).
+    """
+    import rasterio
+
+    dem_path = str(sources.path("os_terrain50_dem"))
+    low_path = str(sources.path("os_terrain50_lowlying"))
+    with rasterio.open(dem_path) as src:
+        if src.res != (DEM_RESOLUTION, DEM_RESOLUTION):
+            raise InputError(f"{dem_path} has {src.res[0]:g} m pixels; the flood proxies "
+                             f"need the {DEM_RESOLUTION:g} m OS Terrain 50 DEM")
+        bounds = tuple(float(b) for b in src.bounds)
+    table = pd.read_csv(sources.path("flood_zone3_lsoa_ew"))
+    need = ["lsoa11cd", "share_people_in_fz3"]
+    return {"dem_path": dem_path, "lowlying_path": low_path, "dem_key": file_key(dem_path),
+            "lattice": tuple(float(b) for b in (lattice or bounds)),
+            "tile_km": float(tile_km), "halo_km": float(halo_km),
+            "fz3": table[[c for c in need if c in table.columns]]}
+
+
+#: Bump when the HAND method changes, so that cached tiles are not reused.
+HAND_VERSION = 2
 
 
 def cache_dir() -> Path:
@@ -238,59 +315,187 @@ def cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "growthzones"
 
 
-def near_drainage_cached(dem: np.ndarray, land: np.ndarray, dem_path, *, log=None
-                         ) -> np.ndarray:
-    """``HAND <= HAND_M`` on the DEM pixels, from the cache when the inputs are unchanged.
-
-    HAND for all GB takes about 20 minutes on two cores, so the boolean result is kept
-    (bit-packed, about 11 MB) in :func:`cache_dir`, keyed by a hash of the DEM file's
-    name, size and modification time, the land mask, the constants and
-    :data:`HAND_VERSION`. Delete the folder to force a recomputation.
-    """
-    import hashlib
-
-    st = Path(dem_path).stat()
-    h = hashlib.sha256(f"{Path(dem_path).name}|{st.st_size}|{st.st_mtime_ns}|{HAND_M}|"
-                       f"{STREAM_KM2}|{TILE_KM}|{HALO_KM}|{HAND_VERSION}|{dem.shape}".encode())
-    h.update(np.packbits(land).tobytes())
-    path = cache_dir() / f"near_drainage_{h.hexdigest()[:20]}.npy"
-    if path.exists():
-        try:
-            return np.unpackbits(np.load(path), count=dem.size).reshape(dem.shape).astype(bool)
-        except (OSError, ValueError):
-            pass  # a damaged cache file is recomputed
-    hand = hand_by_tiles(dem, log=log)
-    near = np.isfinite(hand) & (hand <= HAND_M)
-    del hand
-    try:
-        from ..io import atomic_path
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp, open(tmp, "wb") as f:
-            np.save(f, np.packbits(near))
-    except OSError:
-        pass  # a read-only home: the build still succeeds, uncached
-    return near
-
-
-def build(sources: SourceFiles, grid: GridSpec, base, *, log=None) -> dict[str, np.ndarray]:
-    """The two terrain proxies and the FZ3 residents share on ``grid``."""
+def _read_window(path, grid: GridSpec, fill: int = _NODATA) -> np.ndarray:
+    """The pixels of a 100 m raster on ``grid`` (a 100 m grid on its pixel edges);
+    ``fill`` outside the file."""
     import rasterio
+    from rasterio.windows import from_bounds
 
-    factor = _factor(grid)
-    fine = GridSpec(resolution=DEM_RESOLUTION, bounds=grid.bounds)
-    land100 = read_land_100m(sources, fine)
-    win = _window(grid)
-    with rasterio.open(sources.path("os_terrain50_lowlying")) as src:
-        low = low_ground(src.read(1, window=win, boundless=True, fill_value=_NODATA))
-    with rasterio.open(sources.path("os_terrain50_dem")) as src:
-        dem = src.read(1, window=win, boundless=True, fill_value=_NODATA).astype(np.float32)
-    dem[(dem == _NODATA) | ~land100] = np.nan
-    near = near_drainage_cached(dem, land100, sources.path("os_terrain50_dem"), log=log)
-    del dem
-    table = pd.read_csv(sources.path("flood_zone3_lsoa_ew"))
+    with rasterio.open(path) as src:
+        win = from_bounds(*grid.bounds, src.transform).round_offsets().round_lengths()
+        return src.read(1, window=win, boundless=True, fill_value=fill)
+
+
+def _land(shapes, tree, grid: GridSpec) -> np.ndarray:
+    """The land mask on ``grid``: cell centre in one of ``shapes`` (``tree`` indexes them)."""
+    import shapely
+
+    return rasterize_mask(shapes[np.sort(tree.query(shapely.box(*grid.bounds)))], grid)
+
+
+class _Lattice:
+    """The HAND tiles of one feature set: tile ``(i, j)`` is the core of lattice rows
+    ``i*n .. (i+1)*n`` and columns ``j*n .. (j+1)*n`` (100 m pixels from the lattice's
+    north-west corner), computed from the core plus ``h`` pixels of halo that stop at the
+    lattice edges, as :func:`hand_by_tiles` does on the lattice's whole array."""
+
+    def __init__(self, features: dict, shapes):
+        import shapely
+
+        self.f = features
+        self.x0, _, _, self.y1 = features["lattice"]
+        self.pixels = GridSpec(resolution=DEM_RESOLUTION, bounds=features["lattice"])
+        self.n = round(features["tile_km"] * 1000 / DEM_RESOLUTION)
+        self.h = round(features["halo_km"] * 1000 / DEM_RESOLUTION)
+        self.shapes = np.asarray(shapes, dtype=object)
+        self.tree = shapely.STRtree(self.shapes)
+
+    def grid(self, r0: int, r1: int, c0: int, c1: int) -> GridSpec:
+        """The 100 m grid of lattice rows ``r0:r1`` and columns ``c0:c1``."""
+        d = DEM_RESOLUTION
+        return GridSpec(resolution=d, bounds=(self.x0 + d * c0, self.y1 - d * r1,
+                                              self.x0 + d * c1, self.y1 - d * r0))
+
+    def tile(self, i: int, j: int, *, log=None) -> np.ndarray:
+        """``HAND <= HAND_M`` on tile ``(i, j)``'s core, from the cache when the inputs
+        are unchanged.
+
+        A 200 km tile takes one to two minutes, so its boolean result is kept
+        (bit-packed, 0.5 MB) in :func:`cache_dir`, keyed by the DEM's :func:`file_key`,
+        the constants, :data:`HAND_VERSION`, the lattice, the tile and the polygons that
+        meet its window (their WKB). Delete the folder to force a recomputation.
+        """
+        import hashlib
+        import time
+
+        import shapely
+
+        core, window = _tile_slices(i, j, self.n, self.h, self.pixels.shape)
+        win = self.grid(window[0].start, window[0].stop, window[1].start, window[1].stop)
+        idx = np.sort(self.tree.query(shapely.box(*win.bounds)))
+        key = hashlib.sha256(
+            f"{self.f['dem_key']}|{HAND_M}|{STREAM_KM2}|{self.n}|{self.h}|{HAND_VERSION}|"
+            f"{self.f['lattice']}|{i}|{j}".encode())
+        for wkb in shapely.to_wkb(self.shapes[idx]):
+            key.update(wkb)
+        path = cache_dir() / f"hand_tile_{key.hexdigest()[:24]}.npy"
+        shape = (core[0].stop - core[0].start, core[1].stop - core[1].start)
+        if path.exists():
+            try:
+                return np.unpackbits(np.load(path), count=shape[0] * shape[1]
+                                     ).reshape(shape).astype(bool)
+            except (OSError, ValueError):
+                pass  # a damaged cache file is recomputed
+        t = time.perf_counter()
+        near = np.zeros(shape, dtype=bool)
+        if len(idx):
+            land = rasterize_mask(self.shapes[idx], win)
+            dem = _read_window(self.f["dem_path"], win).astype(np.float32)
+            dem[(dem == _NODATA) | ~land] = np.nan
+            inner = _inner(core, window)
+            if not np.isnan(dem[inner]).all():
+                hand = height_above_drainage(dem)[inner]
+                near = np.isfinite(hand) & (hand <= HAND_M)
+        if log is not None:
+            print(f"    HAND tile {i},{j}: {time.perf_counter() - t:.1f}s", file=log, flush=True)
+        try:
+            from ..io import atomic_path
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as tmp, open(tmp, "wb") as f:
+                np.save(f, np.packbits(near))
+        except OSError:
+            pass  # a read-only home: the build still succeeds, uncached
+        return near
+
+    def near(self, r0: int, r1: int, c0: int, c1: int, *, log=None) -> np.ndarray:
+        """``HAND <= HAND_M`` on lattice rows ``r0:r1`` and columns ``c0:c1`` (which may
+        reach outside the lattice: False there), from the tiles they touch."""
+        H, W = self.pixels.shape
+        out = np.zeros((r1 - r0, c1 - c0), dtype=bool)
+        ra, rb, ca, cb = max(r0, 0), min(r1, H), max(c0, 0), min(c1, W)
+        if ra >= rb or ca >= cb:
+            return out
+        for i in range(ra // self.n, (rb - 1) // self.n + 1):
+            for j in range(ca // self.n, (cb - 1) // self.n + 1):
+                t = self.tile(i, j, log=log)
+                tr, tc = i * self.n, j * self.n
+                ya, yb = max(ra, tr), min(rb, tr + t.shape[0])
+                xa, xb = max(ca, tc), min(cb, tc + t.shape[1])
+                out[ya - r0:yb - r0, xa - c0:xb - c0] = t[ya - tr:yb - tr, xa - tc:xb - tc]
+        return out
+
+
+def on_block(features: dict, base) -> dict[str, np.ndarray]:
+    """The two terrain proxies and the FZ3 residents share on ``base.grid`` (one block).
+
+    Reads the DEM and low-lying windows of the block (paths in ``features``: the files
+    must be on a path every worker sees) and the HAND tiles of the lattice the block
+    touches (:class:`_Lattice`, cached per tile), so that a cell's value is the same in
+    any block and in the whole grid. The 100 m land mask is ``base.shapes`` rasterised
+    on the block's window.
+
+    **Resolution.** At 100 m and coarser a cell is the share (0-100 %) of its 100 m land
+    pixels that meet the threshold, NaN where it has none. Finer than the DEM (a 25 m
+    region build) a cell takes the value of the 100 m pixel it lies in, 0 or 100: the
+    DEM says nothing finer. A pixel whose centre is at sea has no HAND (the sea is the
+    outlet), so a land cell in it reads 0 for ``flood_proxy_hand_pct``; its low ground
+    is its own lowest post, land or not.
+    """
+    return _on_block(features, base)
+
+
+def _on_block(features: dict, base, *, log=None) -> dict[str, np.ndarray]:
+    grid = base.grid
+    factor, split = _pixels(grid)
+    if base.shapes is None:
+        raise InputError("the flood proxies need the small-area polygons on the base "
+                         "(base.shapes); make the base with build_base(read_small_areas(...), "
+                         "grid)")
+    lat = _Lattice(features, base.shapes)
+    d = DEM_RESOLUTION
+    xmin, ymin, xmax, ymax = grid.bounds
+    # the block's 100 m window in lattice pixels (outward to whole pixels when finer)
+    c0 = int(np.floor((xmin - lat.x0) / d + 1e-9))
+    c1 = int(np.ceil((xmax - lat.x0) / d - 1e-9))
+    r0 = int(np.floor((lat.y1 - ymax) / d + 1e-9))
+    r1 = int(np.ceil((lat.y1 - ymin) / d - 1e-9))
+    fine = lat.grid(r0, r1, c0, c1)
+    low = low_ground(_read_window(features["lowlying_path"], fine))
+    near = lat.near(r0, r1, c0, c1, log=log)
+    if split == 1:
+        land100 = _land(lat.shapes, lat.tree, fine)
+        low_pct = share_within(low, land100, factor)
+        near_pct = share_within(near, land100, factor)
+    else:
+        oy = round((ymax - fine.bounds[3]) / -grid.resolution)
+        ox = round((xmin - fine.bounds[0]) / grid.resolution)
+        rows, cols = grid.shape
+
+        def up(flag):
+            a = np.repeat(np.repeat(flag, split, axis=0), split, axis=1)
+            return (100.0 * a[oy:oy + rows, ox:ox + cols]).astype(np.float32)
+        low_pct, near_pct = up(low), up(near)
+    off = ~base.land
+    low_pct[off] = np.nan
+    near_pct[off] = np.nan
     return {
-        "flood_proxy_low_ground_pct": share_within(low, land100, factor),
-        "flood_proxy_hand_pct": share_within(near, land100, factor),
-        "flood_zone3_residents_pct": base.map_values(fz3_residents_by_area(table, base.areas)),
+        "flood_proxy_low_ground_pct": low_pct,
+        "flood_proxy_hand_pct": near_pct,
+        "flood_zone3_residents_pct": base.map_values(
+            fz3_residents_by_area(features["fz3"], base.areas)),
     }
+
+
+def counts(features: dict, tallies: dict | None = None) -> dict[str, dict]:
+    """The figures the flood coverage texts quote (from the FZ3 table)."""
+    t = features["fz3"]
+    return {"flood_zone3_residents_pct": {"lsoas_in_table": int(t["lsoa11cd"].nunique())}}
+
+
+def build(sources: SourceFiles, grid: GridSpec, base, *, log=None) -> Built:
+    """The two terrain proxies and the FZ3 residents share on the whole of ``grid``."""
+    f = read(sources)
+    out = _on_block(f, base, log=log)
+    tallies = {k: out.pop(k) for k in [k for k in out if k.startswith("_")]}
+    return Built(out, counts(f, tallies))

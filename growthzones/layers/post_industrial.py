@@ -50,6 +50,8 @@ STATION_HALF_DISTANCE_KM = 10.0
 MIN_CLOSED_MW = 200.0
 #: Weights of the deprivation and former-industry terms in ``post_industrial``.
 POST_INDUSTRIAL_WEIGHTS = (0.5, 0.5)
+#: Units per 1 of the exact sums in :func:`mean_within_radius` (values kept to 1e-6).
+_FIXED = 1e6
 
 CRITERIA = theme_criteria("post_industrial")
 
@@ -64,12 +66,15 @@ def mean_within_radius(points_xy: np.ndarray, values: np.ndarray, grid: GridSpec
 
     Points are binned to the cell that contains them; a cell averages the points binned
     to the cells whose centres lie within ``radius_m`` of its own centre (a disc
-    convolution), so distances are off by at most ``resolution / sqrt(2)``.
+    convolution), so distances are off by at most ``resolution / sqrt(2)``. Points off
+    the grid count where they are within reach (a block of a grid gets the whole grid's
+    values), and values are summed in whole units of 1e-6 (exactly), so a mean does not
+    depend on the size of the grid.
 
     Parameters
     ----------
     points_xy
-        (n, 2) x, y in metres in the grid's CRS; points off the grid are ignored.
+        (n, 2) x, y in metres in the grid's CRS.
     values
         (n,) values; NaN values are ignored.
     grid
@@ -95,19 +100,27 @@ def mean_within_radius(points_xy: np.ndarray, values: np.ndarray, grid: GridSpec
 
     pts = np.asarray(points_xy, dtype=float).reshape(-1, 2)
     vals = np.asarray(values, dtype=float)
-    rows, cols = grid.rowcol(pts[:, 0], pts[:, 1])
-    ok = (rows >= 0) & ~np.isnan(vals)
-    sums = np.zeros(grid.shape)
-    counts = np.zeros(grid.shape)
-    np.add.at(sums, (rows[ok], cols[ok]), vals[ok])
-    np.add.at(counts, (rows[ok], cols[ok]), 1.0)
     n = int(radius_m // grid.resolution)
-    off = np.arange(-n, n + 1) * grid.resolution
+    # Bin on the grid plus a halo of n cells, so that a cell sees the points just off
+    # the grid as it would in a larger grid: a block's values equal the whole grid's.
+    res, (xmin, ymin, xmax, ymax) = grid.resolution, grid.bounds
+    wide = GridSpec(resolution=res, crs=grid.crs, bounds=(xmin - n * res, ymin - n * res,
+                                                          xmax + n * res, ymax + n * res))
+    rows, cols = wide.rowcol(pts[:, 0], pts[:, 1])
+    ok = (rows >= 0) & ~np.isnan(vals)
+    # Sums in whole units of 1e-6 (exact in float64 and after FFT rounding), so that
+    # they do not depend on the array's size the way FFT noise does.
+    sums = np.zeros(wide.shape)
+    counts = np.zeros(wide.shape)
+    np.add.at(sums, (rows[ok], cols[ok]), np.rint(vals[ok] * _FIXED))
+    np.add.at(counts, (rows[ok], cols[ok]), 1.0)
+    off = np.arange(-n, n + 1) * res
     kernel = (off[:, None] ** 2 + off[None, :] ** 2 <= radius_m ** 2).astype(float)
-    s = fftconvolve(sums, kernel, mode="same")
-    c = np.rint(fftconvolve(counts, kernel, mode="same"))  # FFT leaves 1e-12 noise
+    core = (slice(n, n + grid.height), slice(n, n + grid.width))
+    s = np.rint(fftconvolve(sums, kernel, mode="same")[core])
+    c = np.rint(fftconvolve(counts, kernel, mode="same")[core])  # FFT leaves 1e-12 noise
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(c > 0, s / np.where(c > 0, c, 1), np.nan)
+        mean = np.where(c > 0, s / np.where(c > 0, c, 1) / _FIXED, np.nan)
     return mean, c
 
 
@@ -168,45 +181,94 @@ def small_area_centroids(sources: SourceFiles) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------
-# Build (edge)
+# Theme contract: read (edge), on_block (pure), counts, build
 # ---------------------------------------------------------------------------------------
+
+#: The composite IMD columns the criteria use.
+_IMD_COLUMNS = {"employment_deprivation_pct": "employment_score",
+                "income_deprivation_pct": "income_score",
+                "uk_imd_score": "UK_IMD_E_score", "uk_imd_decile": "UK_IMD_E_pop_decile"}
+
+
+def read(sources: SourceFiles) -> dict:
+    """Read the theme's sources once: the composite IMD, the small-area centroids, the
+    industrial register and the data centres.
+
+    Returns
+    -------
+    dict
+        ``imd`` (the four scores by area code), ``centroids`` (``code``, ``x``, ``y``,
+        ``employment`` of every small area), ``register`` and ``dropped``
+        (:func:`industry.read_register`), ``stations_xy`` (placed power stations closed
+        since 2010, :data:`MIN_CLOSED_MW` or more) and ``data_centres`` (operating or
+        under construction).
+    """
+    imd = read_composite_imd(sources.path("uk_composite_imd"))
+    imd = imd[list(_IMD_COLUMNS.values())].astype(float)
+    cent = small_area_centroids(sources)
+    cent["employment"] = cent.index.to_series().map(imd["employment_score"]).to_numpy(float)
+    reg, dropped = industry.read_register(sources)
+    stations = industry.closed_power_stations(reg, min_since_2010_mw=MIN_CLOSED_MW)
+    dc = industry.read_data_centres(sources)
+    cent = cent.rename_axis("code").reset_index()
+    return {"imd": imd, "centroids": cent, "register": reg,
+            "dropped": dropped,
+            "stations_xy": stations.dropna(subset=["x", "y"])[["x", "y"]].to_numpy(float),
+            "data_centres": dc[dc["lifecycle"].isin(industry.DATA_CENTRE_LIFECYCLES)]
+            .reset_index(drop=True)}
+
+
+def on_block(features: dict, base) -> dict[str, np.ndarray | int]:
+    """Every post-industrial criterion on ``base.grid`` (the whole grid or one block).
+
+    Each is a function of the national features and the cell alone (the 10 km means see
+    the centroids beyond the block), so a block's cells equal the whole grid's. The
+    tallies ``_own_cells`` (land cells with no centroid within :data:`PLACE_RADIUS_M`,
+    which take their own small area's value) and ``_land_cells`` make the coverage
+    figure (:func:`counts`).
+    """
+    grid, land = base.grid, base.land
+    imd = features["imd"]
+    out = {name: base.map_values(imd[col]) for name, col in _IMD_COLUMNS.items()}
+
+    cent = features["centroids"]
+    mean, _ = mean_within_radius(cent[["x", "y"]].to_numpy(), cent["employment"].to_numpy(),
+                                 grid, PLACE_RADIUS_M)
+    # Rule for cells with no centroid within the radius: the cell's own small area.
+    e10 = np.where(np.isnan(mean), out["employment_deprivation_pct"], mean)
+    out["employment_deprivation_10km_pct"] = np.where(land, e10, np.nan).astype(np.float32)
+
+    dist = distance_to_points(features["stations_xy"], grid, land)
+    out["dist_closed_power_station_km"] = dist
+    out["post_industrial"] = np.where(
+        land, post_industrial_index(out["employment_deprivation_10km_pct"], dist),
+        np.nan).astype(np.float32)
+
+    out.update(industry.former_industry_on_grid(features["register"], grid, land))
+    dc = features["data_centres"]
+    out.update(industry.data_centres_on_grid(dc[["x", "y"]].to_numpy(float), grid, land))
+    out["_own_cells"] = int((np.isnan(mean) & land).sum())
+    out["_land_cells"] = int(land.sum())
+    return out
+
+
+def counts(features: dict, tallies: dict) -> dict[str, dict]:
+    """The figures the coverage texts quote, from the features and the summed tallies
+    (``_own_cells``, ``_land_cells`` of :func:`on_block`)."""
+    out = industry.coverage_counts(features["register"], features["dropped"],
+                                   features["data_centres"])
+    codes = features["centroids"]["code"]
+    unmatched = {"unmatched": int((~codes.isin(features["imd"].index)).sum()),
+                 "codes": len(codes)}
+    out.update({k: unmatched for k in _IMD_COLUMNS})
+    own, land = int(tallies["_own_cells"]), int(tallies["_land_cells"])
+    out["employment_deprivation_10km_pct"] = {"own_area_pct": round(100 * own / max(land, 1))}
+    return {k: v for k, v in out.items() if k in CRITERIA}  # not grid_capacity's figures
+
 
 def build(sources: SourceFiles, grid: GridSpec, base) -> Built:
     """Read the deprivation and power-station sources and put every criterion on ``grid``."""
-    imd = read_composite_imd(sources.path("uk_composite_imd"))
-    out = {
-        "employment_deprivation_pct": base.map_values(imd["employment_score"]),
-        "income_deprivation_pct": base.map_values(imd["income_score"]),
-        "uk_imd_score": base.map_values(imd["UK_IMD_E_score"]),
-        "uk_imd_decile": base.map_values(imd["UK_IMD_E_pop_decile"].astype(float)),
-    }
-
-    cent = small_area_centroids(sources)
-    emp = cent.index.to_series().map(imd["employment_score"]).to_numpy(float)
-    mean, _ = mean_within_radius(cent[["x", "y"]].to_numpy(), emp, grid, PLACE_RADIUS_M)
-    # Rule for cells with no centroid within the radius: the cell's own small area.
-    e10 = np.where(np.isnan(mean), out["employment_deprivation_pct"], mean)
-    out["employment_deprivation_10km_pct"] = np.where(base.land, e10, np.nan).astype(np.float32)
-
-    reg, dropped = industry.read_register(sources)
-    stations = industry.closed_power_stations(reg, min_since_2010_mw=MIN_CLOSED_MW)
-    stations = stations.dropna(subset=["x", "y"])
-    dist = distance_to_points(stations[["x", "y"]].to_numpy(), grid, base.land)
-    out["dist_closed_power_station_km"] = dist
-    out["post_industrial"] = np.where(
-        base.land, post_industrial_index(out["employment_deprivation_10km_pct"], dist),
-        np.nan).astype(np.float32)
-
-    out.update(industry.former_industry_on_grid(reg, grid, base.land))
-    dc = industry.read_data_centres(sources)
-    dc = dc[dc["lifecycle"].isin(industry.DATA_CENTRE_LIFECYCLES)]
-    out.update(industry.data_centres_on_grid(dc[["x", "y"]].to_numpy(float), grid, base.land))
-    counts = industry.coverage_counts(reg, dropped, dc)
-    unmatched = {"unmatched": int((~base.areas["code"].isin(imd.index)).sum()),
-                 "codes": len(base.areas)}
-    counts.update({k: unmatched for k in ("employment_deprivation_pct", "income_deprivation_pct",
-                                          "uk_imd_score", "uk_imd_decile")})
-    own = np.isnan(mean) & base.land
-    counts["employment_deprivation_10km_pct"] = {
-        "own_area_pct": round(100 * float(own.sum()) / max(int(base.land.sum()), 1))}
-    return Built(out, {k: v for k, v in counts.items() if k in out})
+    f = read(sources)
+    out = on_block(f, base)
+    tallies = {k: out.pop(k) for k in [k for k in out if k.startswith("_")]}
+    return Built(out, counts(f, tallies))

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_blocks_match
 from conftest import value_at as at
 
 from growthzones.catalog import catalog
@@ -32,6 +33,23 @@ def stations(sources):
     return pi.read_closed_stations(sources)
 
 
+@pytest.fixture(scope="module")
+def features(sources):
+    """The theme's features, every source read once (``pi.read``)."""
+    return pi.read(sources)
+
+
+def region_base(base_1km, resolution, bounds):
+    """A base of its own (the region is the whole grid) at ``resolution`` over ``bounds``,
+    from the national small-area polygons every base carries."""
+    import geopandas as gpd
+
+    from growthzones.grid import BNG
+    from growthzones.layers.base import build_base
+
+    areas = gpd.GeoDataFrame(base_1km.areas, geometry=base_1km.shapes, crs=BNG)
+    return build_base(areas, GridSpec(resolution=resolution, bounds=bounds))
+
 
 # ------------------------------------------------------------------- pure functions ---
 
@@ -46,6 +64,18 @@ def test_mean_within_radius_by_hand():
     np.testing.assert_array_equal(count[0], [2, 3, 1, 1])
     mean, count = pi.mean_within_radius(pts[:1], vals[:1], g, 1000.0)
     assert np.isnan(mean[0, 2]) and count[0, 2] == 0
+
+
+def test_mean_within_radius_counts_points_beyond_the_grid():
+    # a one-row grid and its right half: the half sees the point in the left half
+    g = GridSpec(resolution=1000, bounds=(0, 0, 4000, 1000))
+    half = g.block(slice(0, 1), slice(2, 4))
+    pts, vals = np.array([[1500.0, 500.0], [2500.0, 500.0]]), np.array([1.0, 0.1])
+    mean, count = pi.mean_within_radius(pts, vals, g, 1000.0)
+    hmean, hcount = pi.mean_within_radius(pts, vals, half, 1000.0)
+    np.testing.assert_array_equal(hcount, count[:, 2:])
+    np.testing.assert_array_equal(hmean, mean[:, 2:])   # exactly: sums in whole units
+    assert hmean[0, 0] == pytest.approx(0.55)
 
 
 def test_post_industrial_index_by_hand():
@@ -171,6 +201,63 @@ def test_post_industrial_ranks_teesside_above_the_cotswolds(pi_1km, base_1km):
     tees = at(pi_1km, base_1km, "post_industrial", 457_000, 521_500)     # Wilton, Redcar
     cotswolds = at(pi_1km, base_1km, "post_industrial", 415_000, 220_000)
     assert tees > 0.8 and cotswolds < 0.1
+
+
+def test_blocks_equal_the_whole_grid_at_1km(features, base_1km, pi_1km):
+    whole = assert_blocks_match(pi.on_block, features, base_1km)
+    tallies = {k: whole.pop(k) for k in ("_own_cells", "_land_cells")}
+    assert set(whole) == set(pi_1km) == set(pi.CRITERIA)
+    for name, arr in pi_1km.items():   # build is on_block on the whole grid
+        np.testing.assert_array_equal(whole[name], arr, err_msg=name)
+    assert tallies["_land_cells"] == base_1km.land.sum()
+    lonely = np.isnan(pi.mean_within_radius(
+        features["centroids"][["x", "y"]].to_numpy(), features["centroids"]["employment"],
+        base_1km.grid, pi.PLACE_RADIUS_M)[0]) & base_1km.land
+    assert tallies["_own_cells"] == lonely.sum() > 0
+    counts = pi.counts(features, tallies)
+    assert counts == pi_1km.counts
+    assert counts["employment_deprivation_10km_pct"]["own_area_pct"] == round(
+        100 * lonely.sum() / base_1km.land.sum())
+    assert counts["uk_imd_score"] == {"unmatched": 0, "codes": len(base_1km.areas)}
+    text = pi.CRITERIA["employment_deprivation_10km_pct"].coverage_text(
+        counts["employment_deprivation_10km_pct"])
+    assert f"({counts['employment_deprivation_10km_pct']['own_area_pct']} % of GB" in text
+
+
+def test_a_100m_region_agrees_with_1km(features, base_1km, pi_1km):
+    # Teesside, 20 km square: 200 x 200 cells
+    b100 = region_base(base_1km, 100, (440_000, 510_000, 460_000, 530_000))
+    out = assert_blocks_match(pi.on_block, features, b100)
+    land = b100.land
+    assert out["_land_cells"] == land.sum() > 30_000 and out["_own_cells"] == 0
+    x, y = b100.grid.centres()
+    xx, yy = np.meshgrid(x, y)
+    # distances within a 1 km cell's reach; the 10 km means move where the disc's edge
+    # (binned to 1 km or to 100 m) cuts a dense estate, but not typically
+    for name, tol, typical in [("dist_closed_power_station_km", 0.75, 0.5),
+                               ("dist_former_industry_km", 0.75, 0.5),
+                               ("employment_deprivation_10km_pct", 5.0, 0.5)]:
+        v = out[name][land]
+        one_km = base_1km.grid.sample(pi_1km[name], xx[land], yy[land])
+        ok = np.isfinite(one_km)
+        assert np.isfinite(v).all() and ok.mean() > 0.95, name
+        diff = np.abs(v[ok] - one_km[ok])
+        assert diff.max() < tol and np.median(diff) < typical, name
+    assert ((out["post_industrial"][land] >= 0) & (out["post_industrial"][land] <= 1)).all()
+    assert out["post_industrial"][land].mean() > 0.6   # deprived and a former power site
+
+
+def test_a_25m_region_at_longannet(features, base_1km, stations):
+    lon = stations.set_index("name").loc["Longannet"]
+    x0, y0 = 1000 * np.floor(lon["x"] / 1000) - 1000, 1000 * np.floor(lon["y"] / 1000) - 1000
+    b25 = region_base(base_1km, 25, (x0, y0, x0 + 3000, y0 + 3000))   # 120 x 120 cells
+    out = assert_blocks_match(pi.on_block, features, b25, rows=(0, 0.5, 1), cols=(0, 0.6, 1))
+    land = b25.land
+    assert land.any() and not land.all()   # the Forth shore
+    d = out["dist_closed_power_station_km"]
+    assert np.nanmin(d) < 0.02 and np.isnan(d[~land]).all()
+    assert np.isin(out["uk_imd_decile"][land], np.arange(1, 11)).all()
+    assert (out["retired_generation_mw_10km"][land] >= 2000).all()  # Longannet's 2.4 GW
 
 
 def test_docstring_examples_run():
