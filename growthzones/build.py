@@ -108,7 +108,7 @@ def _check_resolution(resolution, within) -> float:
 
 def _chunk(chunk) -> int:
     value = chunk if chunk is not None else os.environ.get(CHUNK_ENV, DEFAULT_CHUNK)
-    return whole_number(value, "--chunk", min=16, max=1 << 15, example="--chunk 512")
+    return whole_number(value, "--chunk", min=1, max=1 << 15, example="--chunk 512")
 
 
 def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLike | None = None,
