@@ -21,10 +21,11 @@ WORKER_MEMORY = "1GiB"
 
 def _scenario(store):
     """The default scenario (scenarios/default.toml) on the criteria these test builds
-    hold (the themes of test_build_blocks); its other criteria and exclusions dropped."""
+    hold (the themes of test_build_blocks); its other criteria, exclusions and constraints dropped."""
     raw = tomllib.loads((REPO / "growthzones" / "scenarios" / "default.toml").read_text())
     raw["criteria"] = {n: c for n, c in raw["criteria"].items() if n in store.layers}
     raw.pop("exclusions", None)
+    raw.pop("constraints", None)
     assert len(raw["criteria"]) >= 3
     return gz.parse_scenario(raw, source="default.toml (built criteria)")
 
