@@ -8,6 +8,7 @@ are marked ``shared_data``). Without that folder they skip on a laptop, but fail
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 from pathlib import Path
 
@@ -252,8 +253,8 @@ def assert_blocks_match(on_block, features, base, *, rows=(0, 0.37, 0.71, 1.0),
     ccut = sorted({round(f * w) for f in cols})
     stitched = {k: np.full_like(v, np.nan) for k, v in whole.items() if not k.startswith("_")}
     tallies: dict = {}
-    for r0, r1 in zip(rcut, rcut[1:]):
-        for c0, c1 in zip(ccut, ccut[1:]):
+    for r0, r1 in itertools.pairwise(rcut):
+        for c0, c1 in itertools.pairwise(ccut):
             part = on_block(features, base.block(slice(r0, r1), slice(c0, c1)))
             assert set(part) == set(whole)
             for k, v in part.items():
