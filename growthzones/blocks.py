@@ -30,14 +30,12 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-
-# Cells per side of a block (``data build --chunk``; defined in growthzones.build, which
-# must stay cheap to import). 512 is two 256-px GeoTIFF tiles: at 100 m a block is 51 km
-# square, 1 MB per float32 criterion.
-from .build import DEFAULT_CHUNK
 from .grid import GridSpec, rasterize_index
 from .layers.base import Base
 
+#: Cells per side of a block (``data build --chunk``). 512 is two 256-px GeoTIFF tiles: at
+#: 100 m a block is 51 km square, 1 MB per float32 criterion.
+DEFAULT_CHUNK = 512
 #: Environment variable naming the dask scheduler (``tcp://host:port``) of a build.
 SCHEDULER_ENV = "GROWTHZONES_SCHEDULER"
 #: Grids above this many cells get internal overviews (x2, x4, ...), for maps of big stores.

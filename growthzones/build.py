@@ -62,8 +62,6 @@ DEFAULT_BUILD_DIR = "growthzones-store"
 GB_MIN_RESOLUTION = 100.0
 #: Environment variable for the block size of a build (cells per side).
 CHUNK_ENV = "GROWTHZONES_CHUNK"
-#: Cells per side of a block by default (:data:`growthzones.blocks.DEFAULT_CHUNK`).
-DEFAULT_CHUNK = 512
 
 
 def default_build_dir() -> Path:
@@ -107,6 +105,8 @@ def _check_resolution(resolution, within) -> float:
 
 
 def _chunk(chunk) -> int:
+    from .blocks import DEFAULT_CHUNK
+
     value = chunk if chunk is not None else os.environ.get(CHUNK_ENV, DEFAULT_CHUNK)
     return whole_number(value, "--chunk", min=1, max=1 << 15, example="--chunk 512")
 

@@ -99,3 +99,40 @@ def test_gb_at_25_m_is_refused_with_the_way_to_a_region(tmp_path):
 def test_an_unknown_area_is_the_run_within_error(sources, tmp_path):
     with pytest.raises(InputError, match="not a GB council"):
         build_region(sources, tmp_path, resolution=1000, chunk=4, within="Hartlepooll")
+
+
+def test_blocks_arriving_in_any_order_write_the_whole_array_with_overviews(tmp_path,
+                                                                            monkeypatch):
+    import rasterio
+
+    from growthzones import blocks
+    from growthzones.grid import GridSpec
+
+    grid = GridSpec(resolution=100, bounds=(0, 0, 70_000, 60_000))
+    plan = blocks.plan_blocks(grid, 256)
+    monkeypatch.setattr(blocks, "OVERVIEW_CELLS", 0)
+    (tmp_path / "layers").mkdir()
+    writer = blocks.StoreWriter(tmp_path, grid, plan, 256)
+    arr = np.random.default_rng(0).random(grid.shape, dtype=np.float32)
+    land = arr > 0.2
+    for b in plan[::-1]:  # last first
+        writer.add_theme("t", b, land[b.rows, b.cols], {"x": arr[b.rows, b.cols], "_n": 1})
+    writer.close()
+    with rasterio.open(tmp_path / "layers" / "x.tif") as src:
+        assert src.overviews(1) == [2] and src.block_shapes == [(256, 256)]
+        np.testing.assert_array_equal(src.read(1), np.where(land, arr, np.nan))
+    vals = arr[land].astype(np.float64)
+    assert writer.stats["x"].to_dict() == {"min": vals.min(), "max": vals.max(),
+                                           "mean": pytest.approx(vals.mean(), abs=1e-12)}
+    assert writer.tallies["t"]["_n"] == len(plan)
+
+
+def test_the_scheduler_comes_from_the_flag_then_the_environment(monkeypatch):
+    from growthzones.blocks import SCHEDULER_ENV, scheduler_address
+
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
+    assert scheduler_address() is None
+    monkeypatch.setenv(SCHEDULER_ENV, "tcp://10.0.0.1:8786")
+    assert scheduler_address() == "tcp://10.0.0.1:8786"
+    assert scheduler_address("tcp://other:1") == "tcp://other:1"
+    assert scheduler_address("threads") is None
