@@ -94,7 +94,10 @@ def check_args(args: argparse.Namespace) -> argparse.Namespace:
             setattr(args, dest, problems.check(lambda: check(value)))
     if getattr(args, "resolution", None) is not None:
         # before any allocation: the figure of an impossible grid, not a MemoryError
-        if problems.check(lambda: grid_size(args.resolution, "--resolution", bounds=GB_BOUNDS)):
+        # data build checks memory on what it builds (GB or the --within area) itself
+        memory = getattr(args, "data_command", None) != "build"
+        if problems.check(lambda: grid_size(args.resolution, "--resolution", bounds=GB_BOUNDS,
+                                            memory=memory)):
             args.resolution = float(args.resolution)
     if getattr(args, "weight", None):
         problems.check(lambda: _parse_weights(args.weight))
@@ -296,7 +299,20 @@ def build_parser() -> ArgumentParser:
                         "--out growthzones/data rebuilds it in a source checkout)")
     b.add_argument("--resolution", default=1000.0, metavar="M",
                    help="cell size in metres: >= 10, divides 50 km, and the build must fit "
-                        "in memory (default 1000)")
+                        "in memory (default 1000; finer than 100 needs --within)")
+    b.add_argument("--within", default=None, metavar="AREA",
+                   help="build only this area, as run --within takes it: a council, county, "
+                        "region or nation, bbox:xmin,ymin,xmax,ymax or a polygon file; the "
+                        "store goes to OUT/<area>_<resolution>m")
+    b.add_argument("--chunk", default=None, metavar="N",
+                   help="cells per side of a block of the parallel build (default "
+                        "$GROWTHZONES_CHUNK or 512)")
+    b.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="a dask.distributed scheduler, tcp://host:port (default "
+                        "$GROWTHZONES_SCHEDULER, else the local threaded scheduler); the "
+                        "workers must see --source on the same path")
+    b.add_argument("--workers", default=None, metavar="N",
+                   help="threads of the local scheduler (default: all cores)")
     b.set_defaults(func=cmd_build)
 
     ls = dsub.add_parser("list", help="every catalogue source: present or missing in the "

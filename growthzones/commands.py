@@ -413,10 +413,15 @@ def cmd_criteria(args) -> int:
 
 
 def cmd_build(args) -> int:
+    from ._validate import whole_number
     from .build import build_store
 
     command = "growthzones data build " + " ".join(shlex.quote(a) for a in args.argv)
-    build_store(args.out, source=args.source, resolution=args.resolution, command=command.strip())
+    workers = (None if args.workers is None else
+               whole_number(args.workers, "--workers", min=1, example="--workers 2"))
+    build_store(args.out, source=args.source, resolution=args.resolution, within=args.within,
+                chunk=args.chunk, scheduler=args.scheduler, workers=workers,
+                command=command.strip())
     return 0
 
 

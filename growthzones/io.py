@@ -63,6 +63,22 @@ def write_json(path: str | os.PathLike, obj: Any, *, compact: bool = False) -> P
     return write_text(path, text + "\n")
 
 
+def raster_profile(grid: GridSpec, dtype, *, nodata: float | None = None) -> dict:
+    """The rasterio profile of every layer GeoTIFF: 256 px internal tiles, deflate at
+    :data:`RASTER_ZLIB_LEVEL` with a predictor, EPSG:27700; NaN nodata for floats unless
+    ``nodata`` is given. :func:`write_raster` and the block writer of
+    :mod:`growthzones.blocks` both use it, so a file written by windows is the same file."""
+    dtype = np.dtype(dtype)
+    floating = np.issubdtype(dtype, np.floating)
+    return {
+        "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1,
+        "dtype": dtype.name, "crs": grid.crs, "transform": grid.transform,
+        "compress": "deflate", "zlevel": RASTER_ZLIB_LEVEL, "predictor": 3 if floating else 2,
+        "tiled": True, "blockxsize": 256, "blockysize": 256,
+        "nodata": (np.nan if floating and nodata is None else nodata),
+    }
+
+
 def write_raster(path: str | os.PathLike, array: np.ndarray, grid: GridSpec, *,
                  nodata: float | None = None, tags: dict[str, Any] | None = None,
                  cog: bool = False, description: str | None = None) -> Path:
@@ -95,14 +111,7 @@ def write_raster(path: str | os.PathLike, array: np.ndarray, grid: GridSpec, *,
 
     if array.shape != grid.shape:
         raise ValueError(f"array shape {array.shape} does not match grid shape {grid.shape}")
-    floating = np.issubdtype(array.dtype, np.floating)
-    profile = {
-        "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1,
-        "dtype": array.dtype.name, "crs": grid.crs, "transform": grid.transform,
-        "compress": "deflate", "zlevel": RASTER_ZLIB_LEVEL, "predictor": 3 if floating else 2,
-        "tiled": True, "blockxsize": 256, "blockysize": 256,
-        "nodata": (np.nan if floating and nodata is None else nodata),
-    }
+    profile = raster_profile(grid, array.dtype, nodata=nodata)
     if cog:
         profile = {k: v for k, v in profile.items() if k not in ("tiled", "blockxsize",
                                                                   "blockysize", "zlevel")}

@@ -7,6 +7,8 @@ are marked ``shared_data``). Without that folder they skip on a laptop, but fail
 
 from __future__ import annotations
 
+import copy
+import itertools
 import os
 from pathlib import Path
 
@@ -194,10 +196,33 @@ def _build_each_layer_once():
                          getattr(arrays, "counts", {}))
         return build
 
+    def memo_read(mod, real):
+        # a theme's features (the block contract's read), read once per session; build
+        # calls the module's read, so the memoised build shares it
+        return lambda sources: _once((mod.__name__, "read", str(sources.root)),
+                                     lambda: real(sources))
+
+    from growthzones.layers import base as base_mod
+    from growthzones.layers import named_features as nf
+
     read, features = gc.read_sources, gc.network_features
+    small_areas, basemap = base_mod.read_small_areas, base_mod.basemap_geojson
+    named = nf.read_named_features
     with pytest.MonkeyPatch.context() as mp:
+        # what every store build reads or derives the same way, once per session (copies)
+        mp.setattr(base_mod, "read_small_areas", lambda sources: _once(
+            ("small_areas", str(sources.root)), lambda: small_areas(sources)).copy())
+        mp.setattr(base_mod, "basemap_geojson", lambda areas, **kw: copy.deepcopy(_once(
+            ("basemap", len(areas), tuple(sorted(kw.items()))), lambda: basemap(areas, **kw))))
+        mp.setattr(nf, "read_named_features", lambda sources: _once(
+            ("named_features", str(sources.root)), lambda: named(sources)).copy())
+        # the store build (tests/test_store.py) in one block per theme, as cheap as the
+        # whole-grid build; tests of blocking pass their own chunk
+        mp.setenv("GROWTHZONES_CHUNK", "4096")
         for mod in LAYER_MODULES:
             mp.setattr(mod, "build", memo_build(mod, mod.build))
+            if hasattr(mod, "read"):
+                mp.setattr(mod, "read", memo_read(mod, mod.read))
         mp.setattr(gc, "read_sources",
                    lambda sources: _once(("gc.read_sources", str(sources.root)),
                                          lambda: read(sources)))
@@ -228,8 +253,8 @@ def assert_blocks_match(on_block, features, base, *, rows=(0, 0.37, 0.71, 1.0),
     ccut = sorted({round(f * w) for f in cols})
     stitched = {k: np.full_like(v, np.nan) for k, v in whole.items() if not k.startswith("_")}
     tallies: dict = {}
-    for r0, r1 in zip(rcut, rcut[1:]):
-        for c0, c1 in zip(ccut, ccut[1:]):
+    for r0, r1 in itertools.pairwise(rcut):
+        for c0, c1 in itertools.pairwise(ccut):
             part = on_block(features, base.block(slice(r0, r1), slice(c0, c1)))
             assert set(part) == set(whole)
             for k, v in part.items():

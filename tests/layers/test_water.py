@@ -68,3 +68,41 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(water, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_on_block_is_the_same_on_any_block(sources, base_1km):
+    from conftest import assert_blocks_match
+
+    whole = assert_blocks_match(water.on_block, water.read(sources), base_1km)
+    built = water.build(sources, base_1km.grid, base_1km)
+    for name, arr in whole.items():  # build is the whole-grid wrapper of read + on_block
+        np.testing.assert_array_equal(arr, built[name], err_msg=name)
+
+
+def test_a_25_m_block_measures_to_the_lines_within_a_quarter_cell(sources):
+    """At 25 m the river lines are sampled every 12.5 m, so a distance overstates the
+    distance to the line by at most 6.25 m (a quarter cell), never understates it."""
+    import pickle
+
+    from growthzones.blocks import SmallAreas, block_base
+    from growthzones.grid import GridSpec
+    from growthzones.layers.base import read_small_areas
+
+    feats = water.read(sources)
+    # central London, across the Thames
+    grid = GridSpec(resolution=25).block(slice(42_700, 42_900), slice(21_100, 21_300))
+    small = SmallAreas.from_frame(read_small_areas(sources))
+    base = block_base(small, grid)
+    assert base.land.any()
+    out = water.on_block(feats, base)
+    # brute force: the distance to the lines themselves, in km
+    import shapely
+
+    rows, cols = np.nonzero(base.land)
+    x, y = grid.xy(rows, cols)
+    lines = shapely.union_all(np.asarray(feats.rivers))
+    exact = shapely.distance(shapely.points(x, y), lines) / 1000
+    got = out["dist_major_river_km"][rows, cols]
+    assert np.all(got >= exact - 1e-6) and np.all(got <= exact + 0.00625 + 1e-6)
+    # the KD-trees are a per-process cache: not pickled to a worker
+    assert feats._trees and not pickle.loads(pickle.dumps(feats))._trees
