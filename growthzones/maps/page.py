@@ -79,9 +79,12 @@ from ._reference import (
     vector_script,
 )
 from ._sites import _popup_html, _site_cells
-from ._surfaces import _criterion_index, _direction, _other_network_years, _score_index
+from ._surfaces import _criterion_codes, _direction, _other_network_years, _score_index
 from ._text import _fmt, _fmt_rank, _html_text, _js_json
 from .raster import (
+    LAZY_OVERLAY_JS,
+    _land_codes,
+    _lazy_base,
     _mask_index,
     _mask_palette,
     _MercatorWarp,
@@ -241,9 +244,11 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     with _Overlays(warp) as overlays:
         overlays.add(functools.partial(_score_index, result), _viridis_palette(),
                      name="Suitability score", show=True, opacity=SCORE_OPACITY)
-        for name in criteria:
-            overlays.add(functools.partial(_criterion_index, result, name),
-                         _viridis_palette(), name=name, show=False, opacity=SCORE_OPACITY)
+        for name in criteria:  # hidden until chosen: drawn by the page on first show
+            overlays.add_lazy(functools.partial(_criterion_codes, result, name),
+                              name=name, show=False, opacity=SCORE_OPACITY)
+        lazy_base = (overlays.submit(_lazy_base, warp, store.land_index, _viridis_palette())
+                     if criteria else None)
         overlays.add(lambda: _mask_index(result.surface("excluded")), _mask_palette(),
                      name="Excluded land", show=False, opacity=EXCLUDED_OPACITY)
         exclusions = [n for n, info in meta.items() if info.get("kind") == "exclusion"]
@@ -266,6 +271,9 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
             payload = overlays.submit(identify_payload, result)
     made = overlays.layers()
     legends = []
+    if lazy_base is not None:  # before the overlays that use it
+        lazy_script = _lazy_script(lazy_base.result())
+        m.add_child(el.Script(lambda _: lazy_script, name="GzLazyOverlays"))
     score_layer, score_lims = made[0]
     m.add_child(score_layer)
     entry("Surface", "Suitability score", "surface", score_layer.get_name(), on=True,
@@ -303,7 +311,9 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     regions = regions_geojson(result, sites)
     places = places_data(getattr(store, "places", None))
     vectors = {file: store_geojson(store, file) for file in ("motorways", "substations")}
-    used = (_PAGE_FIXED_BYTES + sum(len(layer.url) for layer, _ in made)
+    used = (_PAGE_FIXED_BYTES + sum(len(layer.url) + len(layer.lazy or "")
+                                    for layer, _ in made)
+            + (len(lazy_base.result()["gather"]) if lazy_base is not None else 0)
             + (len(data["data"]) + len(data["land"]) if data else 0))
     used += len(json.dumps([basemap, regions, places, vectors], separators=(",", ":")))
     if (data and sites is not None and len(sites) > SITE_MARKER_LIMIT
@@ -503,6 +513,17 @@ class _Overlays:
         self._jobs.append((self._pool.submit(work),
                            {"name": name, "show": show, "opacity": opacity}))
 
+    def add_lazy(self, make_codes: Callable[[], tuple], *, name: str, show: bool,
+                 opacity: float) -> None:
+        """An overlay the page draws itself on first show, in viridis:
+        ``make_codes()`` gives ``(land-vector palette indices, info)``."""
+        def work():
+            codes, info = make_codes()
+            return _land_codes(codes), info
+
+        self._jobs.append((self._pool.submit(work),
+                           {"name": name, "show": show, "opacity": opacity, "lazy": True}))
+
     def submit(self, fn: Callable, *args):
         """Any other job for the pool (e.g. the identify data); returns its future."""
         return self._pool.submit(fn, *args)
@@ -514,8 +535,30 @@ class _Overlays:
         out = []
         for job, kw in self._jobs:
             url, info = job.result()
+            if kw.get("lazy"):
+                kw = {**kw, "lazy": url}
+                url = _PLACEHOLDER_URL
             out.append((overlay(url, self.warp.bounds, **kw), info))
         return out
+
+
+#: The image of a lazily drawn overlay until the page has drawn it: one transparent pixel.
+_PLACEHOLDER_URL = "data:image/png;base64," + base64.b64encode(_png_indexed(
+    np.zeros((1, 1), np.uint8), np.zeros((1, 4), np.uint8))).decode("ascii")
+
+
+def _lazy_script(base: dict) -> str:
+    """:data:`~growthzones.maps.raster.LAZY_OVERLAY_JS` with the shared data of
+    :func:`~growthzones.maps.raster._lazy_base`; its base64 strings placed as they are."""
+    from ._elements import _BASE64
+
+    blobs = {k: base[k] for k in ("land", "gather")}
+    for text in blobs.values():
+        if not _BASE64.fullmatch(text):
+            raise ValueError("overlay data is not base64")
+    rest = _js_json({k: v for k, v in base.items() if k not in blobs}, compact=True)
+    data = rest[:-1] + "".join(f',"{k}":"{v}"' for k, v in blobs.items()) + "}"
+    return LAZY_OVERLAY_JS.replace("__BASE__", data)
 
 
 def _overlay_url(warp: _MercatorWarp, index: np.ndarray, palette: np.ndarray) -> str:
