@@ -106,6 +106,56 @@ def test_region_areas_match_a_brute_force_count():
         assert g == ((labels == labels[r, c]) & near).sum()
 
 
+def test_region_areas_from_a_mask_match_those_from_its_labels():
+    """Given the boolean mask, the sites' regions are flood-filled from the sites (no
+    labelling of the whole grid): the same areas as from ``ndimage.label``'s labels,
+    for sites in one region, in none, and regions that leave the window and come back."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(7)
+    grid = GridSpec(resolution=1000.0, bounds=(0, 0, 90_000, 70_000))
+    for density in (0.45, 0.55, 0.6):
+        mask = rng.random(grid.shape) < density
+        labels, _ = ndimage.label(mask)
+        rows, cols = np.indices(mask.shape)
+        pick = rng.choice(mask.size, 25, replace=False)  # some off the mask
+        r, c = rows.ravel()[pick], cols.ravel()[pick]
+        r, c = np.r_[r, r[:3]], np.r_[c, c[:3]]           # a region met twice
+        for radius in (4_500, 12_500):
+            want = region_areas_km2(labels, r, c, grid, radius)
+            np.testing.assert_array_equal(region_areas_km2(mask, r, c, grid, radius), want)
+
+
+def test_names_are_the_same_from_the_distance_table_and_the_tree(store, monkeypatch):
+    """A few sites are named from a direct distance table, many through a k-d tree:
+    the same names (and distances to the nearest feature) either way."""
+    from growthzones import ranking
+    from growthzones.context import nearest_named
+
+    rng = np.random.default_rng(3)
+    land = rng.choice(store.land_index, 300, replace=False)
+    r, c = np.divmod(land, store.grid.width)
+    x, y = store.grid.xy(r, c)
+    x = x + rng.uniform(-400, 400, x.size)
+    feats = getattr(store, "features", None)
+    # ties: a point equally near several features at one place (the first in the table
+    # wins), e.g. substations sharing coordinates
+    shared = feats[feats.duplicated(["easting", "northing"], keep=False)]
+    x, y = np.r_[x, shared["easting"] + 900.0], np.r_[y, shared["northing"]]
+    def names():
+        return (name_places(store.places, x, y), name_features(feats, x, y, radius_km=5.0),
+                nearest_named(feats, "power station", x, y),
+                nearest_named(feats, "substation", x, y)[0])
+
+    table = names()
+    monkeypatch.setattr(ranking._Neighbours, "DIRECT_PAIRS", 0)
+    tree = names()
+    assert table[:2] == tree[:2] and table[2][0] == tree[2][0] and table[3] == tree[3]
+    assert len(shared)
+    np.testing.assert_allclose(table[2][1], tree[2][1])
+    assert len(set(table[0])) > 50 and sum(n is not None for n in table[1]) > 5
+
+
 # --- issue #13: sites named after what makes them ------------------------------------------
 
 from growthzones.ranking import name_features  # noqa: E402
