@@ -204,6 +204,17 @@ def cmd_run(args) -> int:
     n_ex = int(result.excluded.sum())
     _say(f"scored {len(result.score):,} cells; {n_ex:,} excluded "
          f"({100 * n_ex / len(result.score):.1f} % of land)")
+    years = None
+    if result.store.network_years():  # each site's grid criteria in every network year
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .timeline import network_year_results
+
+        # scored in the background while the sites are picked (the timeline and the
+        # map's network-year surfaces use them)
+        background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gz-run")
+        years = background.submit(network_year_results, result)
+        background.shutdown(wait=False)
     with timings.step("sites"):
         if args.sites:
             sites = gz.score_sites(result, gz.read_sites(
@@ -215,11 +226,11 @@ def cmd_run(args) -> int:
                  + (f" inside {area.label}" if area is not None else ""))
 
     timeline = None
-    if result.store.network_years():  # each site's grid criteria in every network year
+    if years is not None:
         from .timeline import site_timeline
 
         with timings.step("timeline"):
-            timeline = site_timeline(result, sites)
+            timeline = site_timeline(result, sites, results=years.result())
     record = _with_area(_provenance(args, "run", [scenario], full_store, timings, dropped,
                                     extra_layers=map_layers(store)), area)
     written = write_outputs(result, sites, out, offline=not args.online_map, log=sys.stderr,

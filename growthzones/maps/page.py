@@ -315,9 +315,10 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
                                     for layer, _ in made)
             + (len(lazy_base.result()["gather"]) if lazy_base is not None else 0)
             + (len(data["data"]) + len(data["land"]) if data else 0))
-    used += len(json.dumps([basemap, regions, places, vectors], separators=(",", ":")))
-    if (data and sites is not None and len(sites) > SITE_MARKER_LIMIT
-            and PAGE_MAX_BYTES - used < SITE_DATA_MAX_BYTES):
+    many = sites is not None and len(sites) > SITE_MARKER_LIMIT
+    if many:  # only a budget for many sites needs it (~40 ms of encoding at 1 km)
+        used += len(json.dumps([basemap, regions, places, vectors], separators=(",", ":")))
+    if data and many and PAGE_MAX_BYTES - used < SITE_DATA_MAX_BYTES:
         # Many sites of the user's own: their table matters more than click-to-identify
         # on the national surface, whose ~3 MB would leave room for few of them.
         used -= len(data["data"]) + len(data["land"])
