@@ -190,9 +190,6 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     >>> m = render_map(result, sites)                # doctest: +SKIP
     >>> save_map(m, "outputs/map.html")              # doctest: +SKIP
     """
-    import folium
-
-    el = _elements()
     weights = dict(result.weights)
     meta = result.store.meta
     if criteria is None:
@@ -206,49 +203,24 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     _check_inputs(criteria, meta, sites, weights)
     scenario_name = str(result.scenario.name)
     title = f"AI Growth Zones — {scenario_name}" if title is None else str(title)
-
-    m = folium.Map(location=[54.5, -3.0], zoom_start=6,
-                   tiles=None if offline else "OpenStreetMap",
-                   zoom_control="bottomright", control_scale=True,
-                   zoom_snap=0.25)  # a fractional zoom lets GB fill the window
-    m.get_root().title = _html_text(title)
-    m.add_child(el.Css(page_css(sea_colour=SEA_COLOUR, score_opacity=SCORE_OPACITY)
-                      + PANEL_CSS + REFERENCE_CSS))
-    # Own panes: the basemap below every raster (overlayPane is 400), the reference
-    # vectors, regions and sites above them; pointer events pass through the panes to
-    # interactive paths only.
-    for pane, z in (("gz-basemap", 350), ("gz-reference", 420), ("gz-regions", 430),
-                    ("gz-places", 440), ("gz-sites", 450)):
-        folium.map.CustomPane(pane, z_index=z).add_to(m)
-    panel: list[dict] = []
-
-    def entry(group, label, kind, layer=None, *, theme="", on=False, legend="",
-              min_zoom=None):
-        panel.append({"group": group, "theme": theme, "label": label, "kind": kind,
-                      "layer": layer, "on": on, "legend": legend, "minZoom": min_zoom})
-
     store = result.store
-    basemap = getattr(store, "basemap", None)
-    if basemap and basemap.get("features"):
-        base = _basemap_layer(basemap).add_to(m)
-        entry("Base map", "Council boundaries", "base", base.get_name(), on=offline)
-    if not offline:  # the tiles asked for are the base map; the boundaries one click away
-        for child in list(m._children.values()):
-            if isinstance(child, folium.TileLayer):
-                entry("Base map", "OpenStreetMap", "base", child.get_name(), on=True)
 
     # One reprojection index for every overlay; each overlay (its values, a gather, a
-    # PNG) is made in a worker thread: reading a layer, numpy and zlib release the GIL.
+    # PNG or the codes the page draws from) is made in a worker thread: reading a layer,
+    # numpy and zlib release the GIL. The workers start first, so that importing folium
+    # and building the page's other parts here overlap them.
     warp = _MercatorWarp(result.grid)
     payload = None
     with _Overlays(warp) as overlays:
+        if identify and hasattr(result, "contributions"):  # the longest job: first
+            payload = overlays.submit(identify_payload, result)
+        lazy_base = (overlays.submit(_lazy_base, warp, store.land_index, _viridis_palette())
+                     if criteria else None)
         overlays.add(functools.partial(_score_index, result), _viridis_palette(),
                      name="Suitability score", show=True, opacity=SCORE_OPACITY)
         for name in criteria:  # hidden until chosen: drawn by the page on first show
             overlays.add_lazy(functools.partial(_criterion_codes, result, name),
                               name=name, show=False, opacity=SCORE_OPACITY)
-        lazy_base = (overlays.submit(_lazy_base, warp, store.land_index, _viridis_palette())
-                     if criteria else None)
         overlays.add(lambda: _mask_index(result.surface("excluded")), _mask_palette(),
                      name="Excluded land", show=False, opacity=EXCLUDED_OPACITY)
         exclusions = [n for n, info in meta.items() if info.get("kind") == "exclusion"]
@@ -267,8 +239,41 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
         for label, other in years:
             overlays.add(functools.partial(_score_index, other, lims=lims),
                          _viridis_palette(), name=label, show=False, opacity=SCORE_OPACITY)
-        if identify and hasattr(result, "contributions"):
-            payload = overlays.submit(identify_payload, result)
+
+        import folium
+
+        el = _elements()
+        m = folium.Map(location=[54.5, -3.0], zoom_start=6,
+                       tiles=None if offline else "OpenStreetMap",
+                       zoom_control="bottomright", control_scale=True,
+                       zoom_snap=0.25)  # a fractional zoom lets GB fill the window
+        m.get_root().title = _html_text(title)
+        m.add_child(el.Css(page_css(sea_colour=SEA_COLOUR, score_opacity=SCORE_OPACITY)
+                          + PANEL_CSS + REFERENCE_CSS))
+        # Own panes: the basemap below every raster (overlayPane is 400), the reference
+        # vectors, regions and sites above them; pointer events pass through the panes
+        # to interactive paths only.
+        for pane, z in (("gz-basemap", 350), ("gz-reference", 420), ("gz-regions", 430),
+                        ("gz-places", 440), ("gz-sites", 450)):
+            folium.map.CustomPane(pane, z_index=z).add_to(m)
+        panel: list[dict] = []
+
+        def entry(group, label, kind, layer=None, *, theme="", on=False, legend="",
+                  min_zoom=None):
+            panel.append({"group": group, "theme": theme, "label": label, "kind": kind,
+                          "layer": layer, "on": on, "legend": legend, "minZoom": min_zoom})
+
+        basemap = getattr(store, "basemap", None)
+        if basemap and basemap.get("features"):
+            base = _basemap_layer(basemap).add_to(m)
+            entry("Base map", "Council boundaries", "base", base.get_name(), on=offline)
+        if not offline:  # the tiles asked for are the base map; the boundaries a click away
+            for child in list(m._children.values()):
+                if isinstance(child, folium.TileLayer):
+                    entry("Base map", "OpenStreetMap", "base", child.get_name(), on=True)
+        regions = regions_geojson(result, sites)
+        places = places_data(getattr(store, "places", None))
+        vectors = {file: store_geojson(store, file) for file in ("motorways", "substations")}
     made = overlays.layers()
     legends = []
     if lazy_base is not None:  # before the overlays that use it
@@ -308,9 +313,6 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
 
     drawn = None
     data = payload.result() if payload is not None else None
-    regions = regions_geojson(result, sites)
-    places = places_data(getattr(store, "places", None))
-    vectors = {file: store_geojson(store, file) for file in ("motorways", "substations")}
     used = (_PAGE_FIXED_BYTES + sum(len(layer.url) + len(layer.lazy or "")
                                     for layer, _ in made)
             + (len(lazy_base.result()["gather"]) if lazy_base is not None else 0)
