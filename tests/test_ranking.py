@@ -205,3 +205,37 @@ def test_real_top_sites_are_named_after_their_former_power_stations(default_site
     # the register's Ratcliffe point (GEM plant position), within 2 km of the site's cell
     assert np.hypot(r["easting"] - 450139, r["northing"] - 330199) <= 2000
     assert r["local_authority"] == "Rushcliffe"
+
+
+def test_rank_sites_and_explain_read_raw_values_only_at_their_cells(store, monkeypatch):
+    """Issue #17 item 5: on a grid too large to keep its layers (100 m, here the 1 km
+    store told so), picking and explaining the sites reads no whole raster after
+    scoring: the raw values come through windows at the sites' cells, and no national
+    contribution vector is computed."""
+    import growthzones as gz
+    import growthzones.store as store_module
+    from growthzones.scoring import explain
+
+    monkeypatch.setattr(store_module, "RESIDENT_CELLS", 0)
+    fresh = gz.load_layers(store.path)
+    result = gz.score(fresh, gz.load_scenario())
+    whole, windows = [], []
+    read, read_cells = type(fresh.layers).read, type(fresh.layers).read_cells
+    monkeypatch.setattr(type(fresh.layers), "read",
+                        lambda self, name: whole.append(name) or read(self, name))
+    monkeypatch.setattr(type(fresh.layers), "read_cells",
+                        lambda self, name, *a: windows.append(name) or read_cells(self, name, *a))
+    sites = gz.rank_sites(result, top=5)
+    one = explain(result, sites.iloc[0])
+    assert whole == [], "a whole raster was read for the sites"
+    assert set(result.weights) <= set(windows)                # their raw values, by window
+    assert result.contributions._done == {} and result.values._done == {}
+    # the same values as the whole rasters give
+    g = store.grid
+    flat = ((g.bounds[3] - sites["northing"]) // g.resolution).astype(int) * g.width \
+        + ((sites["easting"] - g.bounds[0]) // g.resolution).astype(int)
+    pos = np.searchsorted(store.land_index, flat.to_numpy())
+    for name in result.weights:
+        np.testing.assert_array_equal(sites[f"{name}_raw"].to_numpy(),
+                                      np.round(store.vector(name)[pos].astype(float), 4))
+    assert len(one) and len(sites) == 5
