@@ -188,6 +188,12 @@ def cmd_run(args) -> int:
     scenario, full_store, store, dropped, out, new, area = _start(
         args, timings, adjust=lambda sc: with_sites(sc, top=args.top,
                                                     min_separation_km=args.min_separation_km))
+    from concurrent.futures import ThreadPoolExecutor
+
+    # one background thread: the rasters read after scoring are read while it scores,
+    # then the network years are scored while the sites are picked
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gz-run")
+    _read_ahead(background, store, scenario)
     _say(f"scenario {scenario.name!r}: " + ", ".join(
         f"{n} {w:.2f}" for n, w in scenario.weights.items())
         + (f"; excluding {', '.join(scenario.exclusions)}" if scenario.exclusions else "")
@@ -204,6 +210,13 @@ def cmd_run(args) -> int:
     n_ex = int(result.excluded.sum())
     _say(f"scored {len(result.score):,} cells; {n_ex:,} excluded "
          f"({100 * n_ex / len(result.score):.1f} % of land)")
+    years = None
+    if result.store.network_years():  # each site's grid criteria in every network year
+        from .timeline import network_year_results
+
+        # for the timeline and the map's network-year surfaces
+        years = background.submit(network_year_results, result)
+    background.shutdown(wait=False)
     with timings.step("sites"):
         if args.sites:
             sites = gz.score_sites(result, gz.read_sites(
@@ -215,11 +228,11 @@ def cmd_run(args) -> int:
                  + (f" inside {area.label}" if area is not None else ""))
 
     timeline = None
-    if result.store.network_years():  # each site's grid criteria in every network year
+    if years is not None:
         from .timeline import site_timeline
 
         with timings.step("timeline"):
-            timeline = site_timeline(result, sites)
+            timeline = site_timeline(result, sites, results=years.result())
     record = _with_area(_provenance(args, "run", [scenario], full_store, timings, dropped,
                                     extra_layers=map_layers(store)), area)
     written = write_outputs(result, sites, out, offline=not args.online_map, log=sys.stderr,
@@ -235,6 +248,35 @@ def cmd_run(args) -> int:
             (f"excluded: {row.excluded_by}" if row.excluded_by else "not scored")
         _say(f"  {rank}. {why}  {row.name}, {row.local_authority}")
     return 0
+
+
+def _read_ahead(pool, store, scenario) -> None:
+    """Read, in ``pool``, the rasters ``run`` reads after scoring ``scenario``: the
+    network-year variants of its criteria in the other years, then the criteria it
+    leaves out (the map shows them). Only where the store keeps what it reads (1 km):
+    at 100 m each would be read twice. A failed read is left for the real one to report.
+    """
+    from .store import RESIDENT_CELLS
+
+    if len(store.land_index) > RESIDENT_CELLS:
+        return
+    own = store.at_network_year(scenario.network_year)
+    names = [c.name for c in scenario.criteria]
+    # the views are made here, once each (see LayerStore.at_network_year)
+    views = [v for v in (store.at_network_year(snap) for snap in sorted(store.network_years()))
+             if v is not own and getattr(v.layers, "varies", None) is not None]
+    left_out = [n for n, info in store.meta.items()
+                if info.get("kind", "criterion") == "criterion" and n not in names]
+
+    def read() -> None:
+        for view in views:
+            for name in names:
+                if view.layers.varies(name):
+                    view.read_vector(name)
+        for name in left_out:
+            store.read_vector(name)
+
+    pool.submit(read)
 
 
 def _say_user_sites(sites, source) -> None:

@@ -102,6 +102,57 @@ def _kind_of(kind: str) -> str:
     return k
 
 
+class _Neighbours:
+    """Points of ``ref`` near each of ``pts`` (both ``(n, 2)``, metres).
+
+    A few sites among a few thousand places (``rank_sites``' 20, their context) are a
+    direct distance table: importing ``scipy.spatial`` costs more (~0.35 s) than the
+    search. Many sites (a user's file) use a k-d tree. Either gives the same indices, in index order, and
+    the same nearest point: of equally near ones, the first in ``ref``'s order.
+    """
+
+    #: Most (site, reference point) pairs searched directly.
+    DIRECT_PAIRS = 4_000_000
+
+    def __init__(self, ref: np.ndarray, pts: np.ndarray):
+        self.ref, self.pts = ref, pts
+        self.direct = len(ref) * len(pts) <= self.DIRECT_PAIRS
+        if not self.direct:
+            from scipy.spatial import cKDTree
+
+            self.tree = cKDTree(ref)
+
+    def _d2(self, pts: np.ndarray) -> np.ndarray:
+        return ((pts[:, None, 0] - self.ref[None, :, 0]) ** 2
+                + (pts[:, None, 1] - self.ref[None, :, 1]) ** 2)
+
+    def within(self, radius_m: float) -> list:
+        """Per point, the indices of ``ref`` within ``radius_m`` (sorted)."""
+        if not self.direct:
+            return [sorted(n) for n in self.tree.query_ball_point(self.pts, radius_m)]
+        d2 = self._d2(self.pts)
+        # the tree's test, on the same float64 distances: d <= r
+        return [np.flatnonzero(row).tolist() for row in np.sqrt(d2) <= radius_m]
+
+    def nearest(self, which=slice(None)) -> tuple[np.ndarray, np.ndarray]:
+        """Distance (m) to and index of the nearest point of ``ref`` for each of
+        ``pts[which]``."""
+        pts = self.pts[which]
+        if self.direct:
+            d2 = self._d2(pts)
+            i = np.argmin(d2, axis=1)  # the first of equals
+            return np.sqrt(d2[np.arange(len(i)), i]), i
+        d, i = self.tree.query(pts)
+        # the tree returns any of equally near points: take the first, as the table does
+        for k, near in enumerate(self.tree.query_ball_point(pts, d * (1 + 1e-9))):
+            if len(near) > 1:
+                near = np.sort(near)
+                d2 = ((pts[k, 0] - self.ref[near, 0]) ** 2 + (pts[k, 1] - self.ref[near, 1]) ** 2)
+                i[k] = near[np.argmin(d2)]
+                d[k] = np.sqrt(d2.min())
+        return d, i
+
+
 def nearest_named(features: pd.DataFrame | None, group: str, x, y
                   ) -> tuple[list[str], np.ndarray]:
     """The label of the nearest named feature of ``group`` to each point, and its distance.
@@ -122,8 +173,6 @@ def nearest_named(features: pd.DataFrame | None, group: str, x, y
     labels, km
         ``""`` and NaN where there is no such feature (or the point is NaN).
     """
-    from scipy.spatial import cKDTree
-
     from .store import naming_features
 
     x, y = np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float))
@@ -135,8 +184,8 @@ def nearest_named(features: pd.DataFrame | None, group: str, x, y
     ok = np.isfinite(x) & np.isfinite(y)
     if len(f) == 0 or not ok.any():
         return labels, km
-    d, i = cKDTree(f[["easting", "northing"]].to_numpy(float)).query(
-        np.column_stack([x[ok], y[ok]]))
+    d, i = _Neighbours(f[["easting", "northing"]].to_numpy(float),
+                       np.column_stack([x[ok], y[ok]])).nearest()
     names = f["label"].to_numpy(object)
     for k, di, ii in zip(np.flatnonzero(ok), d, i):
         labels[k], km[k] = str(names[ii]), round(float(di) / 1000, 2)

@@ -157,22 +157,35 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
         staged.write_csv("ranking.csv", sites.drop(columns="geometry"))
         if timeline is not None:
             staged.write_csv(TIMELINE_FILE, timeline)
-        # written under its final name, so the GeoJSON layer is called "sites"
-        _to_file(sites.to_crs(4326), staged.path("sites.geojson"), driver="GeoJSON",
-                 layer="sites")
-        write_geopackage(staged.path("results.gpkg"), result, sites, user_sites=user_sites)
-        write_raster(staged.path("score.tif"), result.surface("score").astype(np.float32),
-                     result.grid, cog=True, description=SCORE_DESCRIPTION,
-                     tags=score_tags(sc))
-        if map:
+
+        def geodata() -> None:
+            # written under its final name, so the GeoJSON layer is called "sites"
+            _to_file(sites.to_crs(4326), staged.path("sites.geojson"), driver="GeoJSON",
+                     layer="sites")
+            write_geopackage(staged.path("results.gpkg"), result, sites,
+                             user_sites=user_sites)
+            write_raster(staged.path("score.tif"),
+                         result.surface("score").astype(np.float32), result.grid, cog=True,
+                         description=SCORE_DESCRIPTION, tags=score_tags(sc))
+
+        if not map:
+            geodata()
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
             from .maps import map_html, render_map
 
-            _say("rendering map ...", log)
-            fileset._hook("map")
-            # a user's row with no usable location is in the tables, not on the map
-            placed = sites[np.isfinite(sites["lat"].to_numpy(float))
-                           & np.isfinite(sites["lon"].to_numpy(float))]
-            page = map_html(render_map(result, placed, offline=offline), offline=offline)
+            # GDAL writes these in a thread while the map is built (its main thread
+            # mostly waits for its overlay workers); each file is its own
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gz-write") as side:
+                written = side.submit(geodata)
+                _say("rendering map ...", log)
+                fileset._hook("map")
+                # a user's row with no usable location is in the tables, not on the map
+                placed = sites[np.isfinite(sites["lat"].to_numpy(float))
+                               & np.isfinite(sites["lon"].to_numpy(float))]
+                page = map_html(render_map(result, placed, offline=offline), offline=offline)
+                written.result()
             staged.write_text("map.html", page)
         _record(staged, provenance, names)
     if provenance is not None:

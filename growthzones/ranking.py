@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import _validate as V
 from .areas import council_of_cells
-from .context import site_context
+from .context import _Neighbours, site_context
 from .grid import BNG, to_wgs84
 from .scoring import ScoreResult
 
@@ -115,16 +115,75 @@ def pick_separated_fast(x: np.ndarray, y: np.ndarray, *, top: int,
     return kept
 
 
+def _site_windows(labels: np.ndarray, rows, cols, half: int):
+    """For each site cell, ``(r0, c0, win)``: ``win`` marks the cells of the window of
+    ``half`` cells around it that are in the site's connected region; None where the
+    site's cell is in none.
+
+    ``labels`` is 2-D connected-component labels (0 = background), or the boolean mask
+    they would label: then the region of each site is found by a flood fill from it
+    (4-connected, as ``scipy.ndimage.label``'s default), which visits only the sites'
+    regions, a few thousand cells at 1 km, instead of labelling the whole grid.
+    """
+    h, w = labels.shape
+    flat = labels.ravel()
+    found: list[np.ndarray] = []  # flood-filled regions (sorted flat cells)
+    visited = np.zeros(h * w, dtype=bool) if labels.dtype == bool else None
+    for r, c in zip(np.atleast_1d(rows), np.atleast_1d(cols)):
+        r, c = int(r), int(c)
+        r0, r1, c0, c1 = max(r - half, 0), min(r + half + 1, h), max(c - half, 0), \
+            min(c + half + 1, w)
+        if not flat[r * w + c]:
+            yield r0, c0, None
+            continue
+        if visited is None:
+            yield r0, c0, labels[r0:r1, c0:c1] == labels[r, c]
+            continue
+        start = r * w + c
+        if visited[start]:  # in the region of an earlier site
+            cells = next(f for f in found
+                         if f[min(np.searchsorted(f, start), f.size - 1)] == start)
+        else:
+            cells = _flood(flat, visited, start, w)
+            found.append(cells)
+        rr, cc = np.divmod(cells, w)
+        inside = (rr >= r0) & (rr < r1) & (cc >= c0) & (cc < c1)
+        win = np.zeros((r1 - r0, c1 - c0), dtype=bool)
+        win[rr[inside] - r0, cc[inside] - c0] = True
+        yield r0, c0, win
+
+
+def _flood(mask: np.ndarray, visited: np.ndarray, start: int, width: int) -> np.ndarray:
+    """The sorted flat cells of ``mask`` (flat, row-major, ``width`` columns) 4-connected
+    to ``start``; marks them in ``visited``."""
+    size = mask.size
+    visited[start] = True
+    parts = [np.array([start], dtype=np.int64)]
+    front = parts[0]
+    while front.size:
+        col = front % width
+        nb = np.concatenate([front[col > 0] - 1, front[col < width - 1] + 1,
+                             front[front >= width] - width, front[front < size - width] + width])
+        nb = np.unique(nb[mask[nb] & ~visited[nb]])
+        visited[nb] = True
+        parts.append(nb)
+        front = nb
+    return np.sort(np.concatenate(parts))
+
+
 def region_areas_km2(labels: np.ndarray, rows, cols, grid, radius_m: float) -> np.ndarray:
     """Area of each site's connected high-score region within ``radius_m`` of it.
 
-    Looks only at the window around each site instead of the whole grid, so 20 sites at
-    1 km cost well under a millisecond. A site outside any region counts its own cell.
+    Looks only at each site's region and the window around it instead of the whole
+    grid, so 20 sites at 1 km cost a few milliseconds. A site outside any region counts
+    its own cell.
 
     Parameters
     ----------
     labels
-        2-D connected-component labels (0 = background), e.g. from ``ndimage.label``.
+        2-D connected-component labels (0 = background), e.g. from ``ndimage.label``, or
+        the boolean mask of high-score cells (its regions are then found from the sites,
+        4-connected).
     rows, cols
         Site cells.
     grid
@@ -134,18 +193,14 @@ def region_areas_km2(labels: np.ndarray, rows, cols, grid, radius_m: float) -> n
     """
     res = grid.resolution
     half = int(np.ceil(radius_m / res))
-    h, w = labels.shape
     out = []
-    for r, c in zip(np.atleast_1d(rows), np.atleast_1d(cols)):
-        lab = labels[r, c]
-        if lab == 0:
+    for (r0, c0, win), r, c in zip(_site_windows(labels, rows, cols, half),
+                                   np.atleast_1d(rows), np.atleast_1d(cols)):
+        if win is None:
             out.append(grid.cell_area_km2)
             continue
-        r0, r1 = max(r - half, 0), min(r + half + 1, h)
-        c0, c1 = max(c - half, 0), min(c + half + 1, w)
-        win = labels[r0:r1, c0:c1] == lab
-        dy = (np.arange(r0, r1) - r)[:, None] * res
-        dx = (np.arange(c0, c1) - c)[None, :] * res
+        dy = (np.arange(r0, r0 + win.shape[0]) - r)[:, None] * res
+        dx = (np.arange(c0, c0 + win.shape[1]) - c)[None, :] * res
         out.append(float((win & (dx * dx + dy * dy <= radius_m ** 2)).sum()) * grid.cell_area_km2)
     return np.array(out, dtype=float)
 
@@ -180,8 +235,6 @@ def top_sites(result: ScoreResult, *, top: int | None = None,
         ``rank``, ``pos`` (land-vector position), ``row``, ``col``, ``easting``,
         ``northing`` (EPSG:27700 m), ``score``, ``region_area_km2``.
     """
-    from scipy import ndimage
-
     _check_result(result)
     top, min_separation_km, region_quantile = _check_site_args(top, min_separation_km,
                                                                region_quantile)
@@ -214,8 +267,7 @@ def top_sites(result: ScoreResult, *, top: int | None = None,
         k = min(ok.size, 4 * k)
     pos, rows, cc, x, y = cand[kept], rows[kept], cc[kept], x[kept], y[kept]
     thr = np.quantile(thr_cells, region_quantile)  # national, also within an area
-    labels, _ = ndimage.label(store.unflatten(s) >= thr)
-    areas = region_areas_km2(labels, rows, cc, grid, sep_m / 2)
+    areas = region_areas_km2(store.unflatten(s) >= thr, rows, cc, grid, sep_m / 2)
     return pd.DataFrame({"rank": np.arange(1, len(pos) + 1), "pos": pos, "row": rows, "col": cc,
                          "easting": x, "northing": y, "score": s[pos].astype(float),
                          "region_area_km2": areas}, columns=cols)
@@ -390,19 +442,17 @@ def name_places(places: pd.DataFrame, x: np.ndarray, y: np.ndarray, *,
     x, y
         Points in EPSG:27700 metres.
     """
-    from scipy.spatial import cKDTree
-
     pxy = places[["easting", "northing"]].to_numpy(float)
     pop = places["population"].to_numpy(float)
     names = places["name"].to_numpy()
     x, y = np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float))
     if x.size == 0:
         return []
-    tree = cKDTree(pxy)
     pts = np.column_stack([x, y])
     # All sites in one batched query; then, over the flattened (site, place) pairs, prefer
     # a town close by: population discounted by distance (first of equals wins).
-    near = tree.query_ball_point(pts, radius_km * 1000)
+    search = _Neighbours(pxy, pts)
+    near = search.within(radius_km * 1000)
     counts = np.fromiter((len(n) for n in near), dtype=np.int64, count=len(near))
     best = np.empty(len(x), dtype=np.int64)
     if counts.sum():
@@ -415,7 +465,7 @@ def name_places(places: pd.DataFrame, x: np.ndarray, y: np.ndarray, *,
         best[site[first]] = cand[first]
     none = counts == 0
     if none.any():  # nothing within the radius: the nearest place still names it
-        best[none] = tree.query(pts[none])[1]
+        best[none] = search.nearest(none)[1]
     return [f"near {n}" for n in names[best]]
 
 
@@ -435,8 +485,6 @@ def name_features(features: pd.DataFrame, x: np.ndarray, y: np.ndarray, *,
     x, y
         Points in EPSG:27700 metres.
     """
-    from scipy.spatial import cKDTree
-
     from .store import naming_features
 
     x, y = np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float))
@@ -447,7 +495,7 @@ def name_features(features: pd.DataFrame, x: np.ndarray, y: np.ndarray, *,
     fxy = features[["easting", "northing"]].to_numpy(float)
     tier = features["tier"].to_numpy(int)
     labels = features["label"].to_numpy(object)
-    near = cKDTree(fxy).query_ball_point(np.column_stack([x, y]), radius_km * 1000)
+    near = _Neighbours(fxy, np.column_stack([x, y])).within(radius_km * 1000)
     for i, idx in enumerate(near):
         if idx:
             idx = np.sort(np.asarray(idx))
@@ -487,7 +535,6 @@ def site_regions(result, sites, *, region_quantile: float = 0.98):
     """
     import geopandas as gpd
     from rasterio import features
-    from scipy import ndimage
     from shapely.geometry import box, shape
     from shapely.ops import unary_union
 
@@ -499,22 +546,26 @@ def site_regions(result, sites, *, region_quantile: float = 0.98):
     geoms = []
     if ok.any() and len(sites):
         thr = np.quantile(s[ok], region_quantile)
-        labels, _ = ndimage.label(store.unflatten(s) >= thr)
-        h, w = labels.shape
+        high = store.unflatten(s) >= thr
+        h, w = high.shape
         half = int(np.ceil(radius / res))
         x0, y1 = grid.bounds[0], grid.bounds[3]
-        for x, y in zip(sites.geometry.x, sites.geometry.y):
-            r, c = int((y1 - y) // res), int((x - x0) // res)
-            lab = labels[r, c] if 0 <= r < h and 0 <= c < w else 0
+        rc = [(int((y1 - y) // res), int((x - x0) // res))
+              for x, y in zip(sites.geometry.x, sites.geometry.y)]
+        on_grid = [0 <= r < h and 0 <= c < w for r, c in rc]
+        # a site off the grid has no region: its own cell, looked up nowhere
+        inside = [k for k, on in enumerate(on_grid) if on]
+        windows = dict(zip(inside, _site_windows(high, [rc[k][0] for k in inside],
+                                                 [rc[k][1] for k in inside], half)))
+        for k, (r, c) in enumerate(rc):
+            r0, c0, win = windows.get(k, (0, 0, None))
             cell = box(x0 + c * res, y1 - (r + 1) * res, x0 + (c + 1) * res, y1 - r * res)
-            if lab == 0:
+            if win is None:
                 geoms.append(cell)
                 continue
-            r0, r1, c0, c1 = max(r - half, 0), min(r + half + 1, h), max(c - half, 0), \
-                min(c + half + 1, w)
-            dy = (np.arange(r0, r1) - r)[:, None] * res
-            dx = (np.arange(c0, c1) - c)[None, :] * res
-            win = (labels[r0:r1, c0:c1] == lab) & (dx * dx + dy * dy <= radius ** 2)
+            dy = (np.arange(r0, r0 + win.shape[0]) - r)[:, None] * res
+            dx = (np.arange(c0, c0 + win.shape[1]) - c)[None, :] * res
+            win = win & (dx * dx + dy * dy <= radius ** 2)
             tr = grid.transform @ grid.transform.translation(c0, r0)
             parts = [shape(g) for g, v in features.shapes(win.astype(np.uint8), mask=win,
                                                           transform=tr) if v == 1]

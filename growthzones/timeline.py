@@ -24,7 +24,28 @@ WHY_SITES = 500
 TIMELINE_COLUMNS = ["site_id", "name", "network_year", "snapshot", "score", "excluded"]
 
 
-def site_timeline(result: ScoreResult, sites: pd.DataFrame) -> pd.DataFrame:
+def network_year_results(result: ScoreResult, *, workers: int = 2) -> dict[int, ScoreResult]:
+    """The result's scenario scored on every network year's grid of its store, by snapshot.
+
+    Each year is scored in one of ``workers`` threads (reading its rasters and building
+    its criteria matrix release the GIL), so ``run`` can start them while it picks the
+    sites. Empty for a store without network years.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = root_of(result.store)
+    snaps = sorted(store.network_years())
+    if not snaps:
+        return {}
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(snaps))),
+                            thread_name_prefix="gz-years") as pool:
+        jobs = {snap: pool.submit(score, store, result.scenario, network_year=snap)
+                for snap in snaps}
+    return {snap: job.result() for snap, job in jobs.items()}
+
+
+def site_timeline(result: ScoreResult, sites: pd.DataFrame, *,
+                  results: dict[int, ScoreResult] | None = None) -> pd.DataFrame:
     """The sites' grid criteria and score in each network year of the result's store.
 
     Parameters
@@ -34,6 +55,8 @@ def site_timeline(result: ScoreResult, sites: pd.DataFrame) -> pd.DataFrame:
     sites
         From :func:`growthzones.rank_sites` or :func:`growthzones.score_sites`
         (``site_id``, ``name``, ``easting``, ``northing``).
+    results
+        :func:`network_year_results` of ``result``, if already computed (else they are).
 
     Returns
     -------
@@ -66,8 +89,10 @@ def site_timeline(result: ScoreResult, sites: pd.DataFrame) -> pd.DataFrame:
     tables = {k: store.network_table(k) for k in ("network_nodes", "network_changes",
                                                   "tec_projects")}
     parts, prev = [], None
+    if results is None:
+        results = network_year_results(result)
     for snap in snaps:
-        r = score(store, result.scenario, network_year=snap)
+        r = results[snap]
         part = pd.DataFrame({"site_id": sites["site_id"].to_numpy(),
                              "name": sites["name"].to_numpy(), "network_year": snap,
                              "snapshot": snapshot_label(snap),

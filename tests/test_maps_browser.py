@@ -521,6 +521,51 @@ def test_legend_follows_the_visible_surface(real_map):
     assert real_map.errors == []
 
 
+def test_a_criterion_surface_is_drawn_on_first_show_with_the_warped_pixels(real_map):
+    """The page draws a criterion's overlay itself (from its land codes and the shared
+    gather) when it is first switched on: the same pixels as warping it in Python."""
+    import base64
+
+    from growthzones.maps import _surfaces, raster
+
+    result = real_map.result
+    name = "dist_substation_132kv_km"
+    label = result.store.meta[name]["title"]
+    real_map.eval("gzLayers.setOpen(true)")
+    real_map.eval(f"""Array.from(document.querySelectorAll('.gz-layers-item'))
+        .find(l => l.textContent === {json.dumps(label)}).querySelector('input').click()""")
+    # the drawn image's RGBA, read back through a canvas once it has replaced the
+    # one-pixel placeholder
+    rgba = real_map.eval("""new Promise(function (done) {
+        (function poll() {
+            var img = document.querySelector('img.leaflet-image-layer');
+            if (!img || img.naturalWidth < 2) { return setTimeout(poll, 50); }
+            var c = document.createElement('canvas');
+            c.width = img.naturalWidth; c.height = img.naturalHeight;
+            var ctx = c.getContext('2d');
+            ctx.drawImage(img, 0, 0);
+            var d = ctx.getImageData(0, 0, c.width, c.height).data, s = '';
+            for (var i = 0; i < d.length; i += 32768) {
+                s += String.fromCharCode.apply(null, d.subarray(i, i + 32768));
+            }
+            done([c.width, c.height, btoa(s)]);
+        })();
+    })""")
+    real_map.eval("""Array.from(document.querySelectorAll('.gz-layers-item'))
+        .find(l => l.textContent === 'Suitability score').querySelector('input').click()""")
+    real_map.eval("gzLayers.setOpen(false)")
+    warp = raster._MercatorWarp(result.grid)
+    assert rgba[:2] == [warp.width, warp.height]
+    got = np.frombuffer(base64.b64decode(rgba[2]), np.uint8).reshape(warp.height, warp.width, 4)
+    index = warp.warp(_surfaces._criterion_index(result, name)[0], 255)
+    want = raster._viridis_palette()[index]
+    np.testing.assert_array_equal(got[..., 3], want[..., 3])
+    shown = want[..., 3] > 0
+    assert shown.sum() > 100_000                                 # GB's land, drawn
+    np.testing.assert_array_equal(got[shown], want[shown])
+    assert real_map.errors == []
+
+
 def test_place_labels_appear_when_zoomed_in(real_map):
     assert real_map.eval("document.querySelectorAll('.gz-place').length") == 0
     lat, lon, _, _ = _land_point(real_map)

@@ -105,6 +105,8 @@ def test_scale_and_mask_indices_match_their_definition():
 
 
 def test_overlays_encoded_in_threads_keep_their_order_and_pixels():
+    import base64
+    import json
     import re
 
     from test_maps import fixture_result, panel_entries
@@ -127,9 +129,29 @@ def test_overlays_encoded_in_threads_keep_their_order_and_pixels():
         "Exclusion: Green belt": (raster._mask_index(result.store.layer("green_belt")), mask),
     }
     assert len(urls) == 5
+    lazy = dict(re.findall(r'gzOverlays\.lazy\((image_overlay_\w+), "([\w+/=]+)"\)', html))
+    base = json.loads(re.search(r"var B = (\{.*?\}), W = ", html).group(1))
+    # the page's gather is the shared index, exactly
+    gather = raster._decode_gather(base["gather"], warp.width * warp.height)
+    np.testing.assert_array_equal(gather.reshape(warp.height, warp.width), warp.gather)
+    land = np.unpackbits(np.frombuffer(zlib.decompress(base64.b64decode(base["land"])),
+                                       np.uint8))[:base["cells"]].astype(bool)
+    pos = np.full(base["cells"] + 1, -1)                 # -1 off land and off the grid
+    pos[np.flatnonzero(land)] = np.arange(land.sum())
+    assert sorted(lazy) == sorted([names["Distance to motorway"], names["Grid headroom"]])
     for name, (index, palette) in expected.items():
-        # the same URL as encoding that one overlay on its own, in this thread
-        assert urls[names[name]] == page._overlay_url(warp, index, palette), name
+        var = names[name]
+        if var in lazy:  # drawn by the page: its codes through the gather
+            assert urls[var] == page._PLACEHOLDER_URL
+            codes = np.frombuffer(zlib.decompress(base64.b64decode(lazy[var])), np.uint8)
+            p = pos[gather]
+            drawn = np.where(p >= 0, codes[p], 255).reshape(warp.height, warp.width)
+            # the same pixels as warping that one overlay on its own, in this thread
+            np.testing.assert_array_equal(drawn, warp.warp(index, 255), err_msg=name)
+            assert bytes.fromhex(base["palette"]) == palette.tobytes()
+        else:
+            # the same URL as encoding that one overlay on its own, in this thread
+            assert urls[var] == page._overlay_url(warp, index, palette), name
 
 
 def test_criterion_index_is_the_raw_value_over_its_stretch(store):

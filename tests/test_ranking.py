@@ -106,6 +106,56 @@ def test_region_areas_match_a_brute_force_count():
         assert g == ((labels == labels[r, c]) & near).sum()
 
 
+def test_region_areas_from_a_mask_match_those_from_its_labels():
+    """Given the boolean mask, the sites' regions are flood-filled from the sites (no
+    labelling of the whole grid): the same areas as from ``ndimage.label``'s labels,
+    for sites in one region, in none, and regions that leave the window and come back."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(7)
+    grid = GridSpec(resolution=1000.0, bounds=(0, 0, 90_000, 70_000))
+    for density in (0.45, 0.55, 0.6):
+        mask = rng.random(grid.shape) < density
+        labels, _ = ndimage.label(mask)
+        rows, cols = np.indices(mask.shape)
+        pick = rng.choice(mask.size, 25, replace=False)  # some off the mask
+        r, c = rows.ravel()[pick], cols.ravel()[pick]
+        r, c = np.r_[r, r[:3]], np.r_[c, c[:3]]           # a region met twice
+        for radius in (4_500, 12_500):
+            want = region_areas_km2(labels, r, c, grid, radius)
+            np.testing.assert_array_equal(region_areas_km2(mask, r, c, grid, radius), want)
+
+
+def test_names_are_the_same_from_the_distance_table_and_the_tree(store, monkeypatch):
+    """A few sites are named from a direct distance table, many through a k-d tree:
+    the same names (and distances to the nearest feature) either way."""
+    from growthzones import ranking
+    from growthzones.context import nearest_named
+
+    rng = np.random.default_rng(3)
+    land = rng.choice(store.land_index, 300, replace=False)
+    r, c = np.divmod(land, store.grid.width)
+    x, y = store.grid.xy(r, c)
+    x = x + rng.uniform(-400, 400, x.size)
+    feats = getattr(store, "features", None)
+    # ties: a point equally near several features at one place (the first in the table
+    # wins), e.g. substations sharing coordinates
+    shared = feats[feats.duplicated(["easting", "northing"], keep=False)]
+    x, y = np.r_[x, shared["easting"] + 900.0], np.r_[y, shared["northing"]]
+    def names():
+        return (name_places(store.places, x, y), name_features(feats, x, y, radius_km=5.0),
+                nearest_named(feats, "power station", x, y),
+                nearest_named(feats, "substation", x, y)[0])
+
+    table = names()
+    monkeypatch.setattr(ranking._Neighbours, "DIRECT_PAIRS", 0)
+    tree = names()
+    assert table[:2] == tree[:2] and table[2][0] == tree[2][0] and table[3] == tree[3]
+    assert len(shared)
+    np.testing.assert_allclose(table[2][1], tree[2][1])
+    assert len(set(table[0])) > 50 and sum(n is not None for n in table[1]) > 5
+
+
 # --- issue #13: sites named after what makes them ------------------------------------------
 
 from growthzones.ranking import name_features  # noqa: E402
@@ -155,3 +205,37 @@ def test_real_top_sites_are_named_after_their_former_power_stations(default_site
     # the register's Ratcliffe point (GEM plant position), within 2 km of the site's cell
     assert np.hypot(r["easting"] - 450139, r["northing"] - 330199) <= 2000
     assert r["local_authority"] == "Rushcliffe"
+
+
+def test_rank_sites_and_explain_read_raw_values_only_at_their_cells(store, monkeypatch):
+    """Issue #17 item 5: on a grid too large to keep its layers (100 m, here the 1 km
+    store told so), picking and explaining the sites reads no whole raster after
+    scoring: the raw values come through windows at the sites' cells, and no national
+    contribution vector is computed."""
+    import growthzones as gz
+    import growthzones.store as store_module
+    from growthzones.scoring import explain
+
+    monkeypatch.setattr(store_module, "RESIDENT_CELLS", 0)
+    fresh = gz.load_layers(store.path)
+    result = gz.score(fresh, gz.load_scenario())
+    whole, windows = [], []
+    read, read_cells = type(fresh.layers).read, type(fresh.layers).read_cells
+    monkeypatch.setattr(type(fresh.layers), "read",
+                        lambda self, name: whole.append(name) or read(self, name))
+    monkeypatch.setattr(type(fresh.layers), "read_cells",
+                        lambda self, name, *a: windows.append(name) or read_cells(self, name, *a))
+    sites = gz.rank_sites(result, top=5)
+    one = explain(result, sites.iloc[0])
+    assert whole == [], "a whole raster was read for the sites"
+    assert set(result.weights) <= set(windows)                # their raw values, by window
+    assert result.contributions._done == {} and result.values._done == {}
+    # the same values as the whole rasters give
+    g = store.grid
+    flat = ((g.bounds[3] - sites["northing"]) // g.resolution).astype(int) * g.width \
+        + ((sites["easting"] - g.bounds[0]) // g.resolution).astype(int)
+    pos = np.searchsorted(store.land_index, flat.to_numpy())
+    for name in result.weights:
+        np.testing.assert_array_equal(sites[f"{name}_raw"].to_numpy(),
+                                      np.round(store.vector(name)[pos].astype(float), 4))
+    assert len(one) and len(sites) == 5

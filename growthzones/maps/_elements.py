@@ -24,6 +24,7 @@ POPUP_OPTIONS = {"maxWidth": 460, "maxHeight": 520, "autoPanPaddingTopLeft": [27
 
 _LEAFLET_PACKAGE = "js_lib_leaflet"
 _LEAFLET_DIR = ("static", "js_lib_leaflet")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _EXTERNAL_TAG = re.compile(
     r"""<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//[^"'\s>]*""",
     re.IGNORECASE)
@@ -174,23 +175,31 @@ def _elements() -> SimpleNamespace:
         Replaces ``folium.raster_layers.ImageOverlay``, whose output (megabytes of
         base64 PNG) branca compiled as a template, ~25 ms per overlay. Leaflet sets the
         ``<img>`` source only when a layer is first added to the map, so the browser
-        decodes a hidden overlay's PNG only when it is switched on.
+        decodes a hidden overlay's PNG only when it is switched on. With ``lazy`` (the
+        codes of :func:`~growthzones.maps.raster._land_codes`) the page draws the
+        image itself on first show (``gzOverlays.lazy``) and ``url`` is a placeholder.
         """
 
-        def __init__(self, url: str, bounds, *, name: str, show: bool, opacity: float):
+        def __init__(self, url: str, bounds, *, name: str, show: bool, opacity: float,
+                     lazy: str | None = None):
             super().__init__(name=_html_text(name), overlay=True, control=True, show=show)
             self._name = "ImageOverlay"
             self.url = url
             self.bounds = bounds
             self.options = {"opacity": float(opacity), "interactive": False}
+            if lazy is not None and not _BASE64.fullmatch(lazy):
+                raise ValueError("lazy overlay codes are not base64")
+            self.lazy = lazy
 
         def render(self, **kwargs) -> None:
             var = self.get_name()
+            # base64 needs no escaping (checked above); megabytes of it skip the encoder
+            lazy = f'gzOverlays.lazy({var}, "{self.lazy}");' if self.lazy is not None else ""
             add = f"{var}.addTo({self._parent.get_name()});" if self.show else ""
             emit(self, script=f"""
             var {var} = L.imageOverlay({_js_json(self.url)}, {_js_json(self.bounds)},
                 {_js_json(self.options)});
-            {add}
+            {lazy}{add}
             """)
 
     class _Script(MacroElement):

@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import base64
 import math
-import re
 import zlib
 
 import numpy as np
 
-from ._elements import POPUP_OPTIONS
+from ._elements import _BASE64, POPUP_OPTIONS
 from ._text import _js_json
 
 #: Step of the score and contribution codes (the popup shows three decimals).
@@ -156,8 +155,6 @@ def identify_script(map_var: str, payload: dict) -> str:
     return (_IDENTIFY_JS.replace("__MAP__", map_var)
             .replace("__POPUP__", _js_json(POPUP_OPTIONS)).replace("__DATA__", data))
 
-
-_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
 
 _IDENTIFY_JS = """

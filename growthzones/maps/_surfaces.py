@@ -43,13 +43,19 @@ def _other_network_years(result) -> list[tuple[str, object]]:
             for snap in ends if snap != own]
 
 
-def _criterion_index(result, name: str) -> tuple[np.ndarray, tuple[float, float] | None]:
-    """A criterion's raw values (its unit) as a palette index over their fitted stretch,
-    yellow at the better end (see :mod:`growthzones.maps._legend`), and the stretch."""
-    store = result.store
-    raw = store.read_vector(name)
+def _criterion_codes(result, name: str) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """A criterion's raw values (its unit) on the land vector as palette indices over
+    their fitted stretch, yellow at the better end (see :mod:`growthzones.maps._legend`),
+    and the stretch."""
+    raw = result.store.read_vector(name)
     lims = stretch(raw)
+    return stretched_index(raw, lims, reverse=_direction(result, name) == "min"), lims
+
+
+def _criterion_index(result, name: str) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """:func:`_criterion_codes` on the grid (255 off land), and the stretch."""
+    store = result.store
+    codes, lims = _criterion_codes(result, name)
     index = np.full(store.grid.height * store.grid.width, 255, dtype=np.uint8)
-    index[store.land_index] = stretched_index(raw, lims,
-                                              reverse=_direction(result, name) == "min")
+    index[store.land_index] = codes
     return index.reshape(store.grid.shape), lims

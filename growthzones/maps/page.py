@@ -79,9 +79,12 @@ from ._reference import (
     vector_script,
 )
 from ._sites import _popup_html, _site_cells
-from ._surfaces import _criterion_index, _direction, _other_network_years, _score_index
+from ._surfaces import _criterion_codes, _direction, _other_network_years, _score_index
 from ._text import _fmt, _fmt_rank, _html_text, _js_json
 from .raster import (
+    LAZY_OVERLAY_JS,
+    _land_codes,
+    _lazy_base,
     _mask_index,
     _mask_palette,
     _MercatorWarp,
@@ -187,9 +190,6 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     >>> m = render_map(result, sites)                # doctest: +SKIP
     >>> save_map(m, "outputs/map.html")              # doctest: +SKIP
     """
-    import folium
-
-    el = _elements()
     weights = dict(result.weights)
     meta = result.store.meta
     if criteria is None:
@@ -203,47 +203,24 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     _check_inputs(criteria, meta, sites, weights)
     scenario_name = str(result.scenario.name)
     title = f"AI Growth Zones — {scenario_name}" if title is None else str(title)
-
-    m = folium.Map(location=[54.5, -3.0], zoom_start=6,
-                   tiles=None if offline else "OpenStreetMap",
-                   zoom_control="bottomright", control_scale=True,
-                   zoom_snap=0.25)  # a fractional zoom lets GB fill the window
-    m.get_root().title = _html_text(title)
-    m.add_child(el.Css(page_css(sea_colour=SEA_COLOUR, score_opacity=SCORE_OPACITY)
-                      + PANEL_CSS + REFERENCE_CSS))
-    # Own panes: the basemap below every raster (overlayPane is 400), the reference
-    # vectors, regions and sites above them; pointer events pass through the panes to
-    # interactive paths only.
-    for pane, z in (("gz-basemap", 350), ("gz-reference", 420), ("gz-regions", 430),
-                    ("gz-places", 440), ("gz-sites", 450)):
-        folium.map.CustomPane(pane, z_index=z).add_to(m)
-    panel: list[dict] = []
-
-    def entry(group, label, kind, layer=None, *, theme="", on=False, legend="",
-              min_zoom=None):
-        panel.append({"group": group, "theme": theme, "label": label, "kind": kind,
-                      "layer": layer, "on": on, "legend": legend, "minZoom": min_zoom})
-
     store = result.store
-    basemap = getattr(store, "basemap", None)
-    if basemap and basemap.get("features"):
-        base = _basemap_layer(basemap).add_to(m)
-        entry("Base map", "Council boundaries", "base", base.get_name(), on=offline)
-    if not offline:  # the tiles asked for are the base map; the boundaries one click away
-        for child in list(m._children.values()):
-            if isinstance(child, folium.TileLayer):
-                entry("Base map", "OpenStreetMap", "base", child.get_name(), on=True)
 
     # One reprojection index for every overlay; each overlay (its values, a gather, a
-    # PNG) is made in a worker thread: reading a layer, numpy and zlib release the GIL.
+    # PNG or the codes the page draws from) is made in a worker thread: reading a layer,
+    # numpy and zlib release the GIL. The workers start first, so that importing folium
+    # and building the page's other parts here overlap them.
     warp = _MercatorWarp(result.grid)
     payload = None
     with _Overlays(warp) as overlays:
+        if identify and hasattr(result, "contributions"):  # the longest job: first
+            payload = overlays.submit(identify_payload, result)
+        lazy_base = (overlays.submit(_lazy_base, warp, store.land_index, _viridis_palette())
+                     if criteria else None)
         overlays.add(functools.partial(_score_index, result), _viridis_palette(),
                      name="Suitability score", show=True, opacity=SCORE_OPACITY)
-        for name in criteria:
-            overlays.add(functools.partial(_criterion_index, result, name),
-                         _viridis_palette(), name=name, show=False, opacity=SCORE_OPACITY)
+        for name in criteria:  # hidden until chosen: drawn by the page on first show
+            overlays.add_lazy(functools.partial(_criterion_codes, result, name),
+                              name=name, show=False, opacity=SCORE_OPACITY)
         overlays.add(lambda: _mask_index(result.surface("excluded")), _mask_palette(),
                      name="Excluded land", show=False, opacity=EXCLUDED_OPACITY)
         exclusions = [n for n, info in meta.items() if info.get("kind") == "exclusion"]
@@ -262,10 +239,46 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
         for label, other in years:
             overlays.add(functools.partial(_score_index, other, lims=lims),
                          _viridis_palette(), name=label, show=False, opacity=SCORE_OPACITY)
-        if identify and hasattr(result, "contributions"):
-            payload = overlays.submit(identify_payload, result)
+
+        import folium
+
+        el = _elements()
+        m = folium.Map(location=[54.5, -3.0], zoom_start=6,
+                       tiles=None if offline else "OpenStreetMap",
+                       zoom_control="bottomright", control_scale=True,
+                       zoom_snap=0.25)  # a fractional zoom lets GB fill the window
+        m.get_root().title = _html_text(title)
+        m.add_child(el.Css(page_css(sea_colour=SEA_COLOUR, score_opacity=SCORE_OPACITY)
+                          + PANEL_CSS + REFERENCE_CSS))
+        # Own panes: the basemap below every raster (overlayPane is 400), the reference
+        # vectors, regions and sites above them; pointer events pass through the panes
+        # to interactive paths only.
+        for pane, z in (("gz-basemap", 350), ("gz-reference", 420), ("gz-regions", 430),
+                        ("gz-places", 440), ("gz-sites", 450)):
+            folium.map.CustomPane(pane, z_index=z).add_to(m)
+        panel: list[dict] = []
+
+        def entry(group, label, kind, layer=None, *, theme="", on=False, legend="",
+                  min_zoom=None):
+            panel.append({"group": group, "theme": theme, "label": label, "kind": kind,
+                          "layer": layer, "on": on, "legend": legend, "minZoom": min_zoom})
+
+        basemap = getattr(store, "basemap", None)
+        if basemap and basemap.get("features"):
+            base = _basemap_layer(basemap).add_to(m)
+            entry("Base map", "Council boundaries", "base", base.get_name(), on=offline)
+        if not offline:  # the tiles asked for are the base map; the boundaries a click away
+            for child in list(m._children.values()):
+                if isinstance(child, folium.TileLayer):
+                    entry("Base map", "OpenStreetMap", "base", child.get_name(), on=True)
+        regions = regions_geojson(result, sites)
+        places = places_data(getattr(store, "places", None))
+        vectors = {file: store_geojson(store, file) for file in ("motorways", "substations")}
     made = overlays.layers()
     legends = []
+    if lazy_base is not None:  # before the overlays that use it
+        lazy_script = _lazy_script(lazy_base.result())
+        m.add_child(el.Script(lambda _: lazy_script, name="GzLazyOverlays"))
     score_layer, score_lims = made[0]
     m.add_child(score_layer)
     entry("Surface", "Suitability score", "surface", score_layer.get_name(), on=True,
@@ -300,14 +313,14 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
 
     drawn = None
     data = payload.result() if payload is not None else None
-    regions = regions_geojson(result, sites)
-    places = places_data(getattr(store, "places", None))
-    vectors = {file: store_geojson(store, file) for file in ("motorways", "substations")}
-    used = (_PAGE_FIXED_BYTES + sum(len(layer.url) for layer, _ in made)
+    used = (_PAGE_FIXED_BYTES + sum(len(layer.url) + len(layer.lazy or "")
+                                    for layer, _ in made)
+            + (len(lazy_base.result()["gather"]) if lazy_base is not None else 0)
             + (len(data["data"]) + len(data["land"]) if data else 0))
-    used += len(json.dumps([basemap, regions, places, vectors], separators=(",", ":")))
-    if (data and sites is not None and len(sites) > SITE_MARKER_LIMIT
-            and PAGE_MAX_BYTES - used < SITE_DATA_MAX_BYTES):
+    many = sites is not None and len(sites) > SITE_MARKER_LIMIT
+    if many:  # only a budget for many sites needs it (~40 ms of encoding at 1 km)
+        used += len(json.dumps([basemap, regions, places, vectors], separators=(",", ":")))
+    if data and many and PAGE_MAX_BYTES - used < SITE_DATA_MAX_BYTES:
         # Many sites of the user's own: their table matters more than click-to-identify
         # on the national surface, whose ~3 MB would leave room for few of them.
         used -= len(data["data"]) + len(data["land"])
@@ -503,6 +516,17 @@ class _Overlays:
         self._jobs.append((self._pool.submit(work),
                            {"name": name, "show": show, "opacity": opacity}))
 
+    def add_lazy(self, make_codes: Callable[[], tuple], *, name: str, show: bool,
+                 opacity: float) -> None:
+        """An overlay the page draws itself on first show, in viridis:
+        ``make_codes()`` gives ``(land-vector palette indices, info)``."""
+        def work():
+            codes, info = make_codes()
+            return _land_codes(codes), info
+
+        self._jobs.append((self._pool.submit(work),
+                           {"name": name, "show": show, "opacity": opacity, "lazy": True}))
+
     def submit(self, fn: Callable, *args):
         """Any other job for the pool (e.g. the identify data); returns its future."""
         return self._pool.submit(fn, *args)
@@ -514,8 +538,30 @@ class _Overlays:
         out = []
         for job, kw in self._jobs:
             url, info = job.result()
+            if kw.get("lazy"):
+                kw = {**kw, "lazy": url}
+                url = _PLACEHOLDER_URL
             out.append((overlay(url, self.warp.bounds, **kw), info))
         return out
+
+
+#: The image of a lazily drawn overlay until the page has drawn it: one transparent pixel.
+_PLACEHOLDER_URL = "data:image/png;base64," + base64.b64encode(_png_indexed(
+    np.zeros((1, 1), np.uint8), np.zeros((1, 4), np.uint8))).decode("ascii")
+
+
+def _lazy_script(base: dict) -> str:
+    """:data:`~growthzones.maps.raster.LAZY_OVERLAY_JS` with the shared data of
+    :func:`~growthzones.maps.raster._lazy_base`; its base64 strings placed as they are."""
+    from ._elements import _BASE64
+
+    blobs = {k: base[k] for k in ("land", "gather")}
+    for text in blobs.values():
+        if not _BASE64.fullmatch(text):
+            raise ValueError("overlay data is not base64")
+    rest = _js_json({k: v for k, v in base.items() if k not in blobs}, compact=True)
+    data = rest[:-1] + "".join(f',"{k}":"{v}"' for k, v in blobs.items()) + "}"
+    return LAZY_OVERLAY_JS.replace("__BASE__", data)
 
 
 def _overlay_url(warp: _MercatorWarp, index: np.ndarray, palette: np.ndarray) -> str:
