@@ -168,12 +168,16 @@ def test_real_blocks_stitched_equal_the_whole_grid(features, base_1km, layers):
         np.testing.assert_array_equal(whole[name], arr, err_msg=name)
 
 
-def test_real_read_once_and_reference_from_the_features(sources, features, base_1km):
+def test_real_read_once_and_reference_from_the_features(sources, features, base_1km,
+                                                        tmp_path):
     import geopandas as gpd
 
     from growthzones.catalog import SourceFiles
 
-    fresh = SourceFiles(sources.root)
+    # a new folder name for the same files, so the session's memoised read does not answer
+    link = tmp_path / "data"
+    link.symlink_to(sources.root, target_is_directory=True)
+    fresh = SourceFiles(link)
     f = cn.read(fresh)
     requested = list(fresh.requested)
     assert sorted(requested) == sorted({s for c in CRITERIA.values() for s in c.sources})
