@@ -199,8 +199,9 @@ def _build_each_layer_once():
     def memo_read(mod, real):
         # a theme's features (the block contract's read), read once per session; build
         # calls the module's read, so the memoised build shares it
-        return lambda sources: _once((mod.__name__, "read", str(sources.root)),
-                                     lambda: real(sources))
+        # (a call with options, e.g. a test's own tile lattice, is not memoised)
+        return lambda sources, **kw: real(sources, **kw) if kw else _once(
+            (mod.__name__, "read", str(sources.root)), lambda: real(sources))
 
     from growthzones.layers import base as base_mod
     from growthzones.layers import named_features as nf

@@ -183,15 +183,9 @@ def test_killed_run_leaves_the_old_or_the_new_complete_set(tmp_path, spawn, coar
 #: Replies one line: the child's exit status (negative: killed by that signal).
 DRIVER = r"""
 import json, os, signal, sys, time
-import numpy as np, pandas as pd
+import numpy as np, pandas as pd, geopandas as gpd, shapely
 import growthzones.layers as layers, growthzones.layers.base as base, growthzones.fileset as fileset, growthzones.build as bd
 import growthzones.layers.named_features as named_features
-
-class Base:
-    def __init__(self, grid, tag):
-        self.land = np.ones(grid.shape, dtype=bool)
-        self.la_index = np.ones(grid.shape, dtype=np.int16)
-        self.las = pd.DataFrame({"la_code": ["X1"], "la_name": [tag], "nation": ["E"]})
 
 for line in sys.stdin:
     req = json.loads(line)
@@ -200,8 +194,10 @@ for line in sys.stdin:
     pid = os.fork()
     if pid == 0:
         os.close(r)
-        base.read_small_areas = lambda sources: None
-        base.build_base = lambda areas, grid: Base(grid, tag)
+        # one small area covering GB, in the tag's council: the block build burns it
+        base.read_small_areas = lambda sources: gpd.GeoDataFrame(
+            {"code": ["X"], "nation": ["E"], "la_code": ["X1"], "la_name": [tag]},
+            geometry=[shapely.box(*bd.GB_BOUNDS)], crs="EPSG:27700")
         base.read_places = lambda sources: pd.DataFrame({"name": [tag], "population": [1]})
         base.basemap_geojson = lambda areas: {"type": "FeatureCollection", "features": []}
         named_features.read_named_features = lambda sources: pd.DataFrame(

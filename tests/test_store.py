@@ -55,8 +55,9 @@ def test_a_fetched_build_reproduces_the_embedded_store_bit_for_bit(built):
             assert (path / rel).read_bytes() == (EMBEDDED / rel).read_bytes(), (rel, fix)
     a = json.loads((path / "manifest.json").read_text())
     b = json.loads((EMBEDDED / "manifest.json").read_text())
-    for m in (a, b):  # when and how it was built differ; everything else must not
+    for m in (a, b):  # when, how and in how many blocks it was built differ; nothing else
         del m["built"], m["command"]
+        m.pop("chunking", None)
     assert a == b, fix
     # the build recorded what it could not make, with the reason
     assert set(a["absent"]) == set(OFFICIAL_LAYERS)
