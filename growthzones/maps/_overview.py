@@ -40,13 +40,18 @@ CHUNK_CELLS = 1 << 21
 
 
 def overview_factor(grid) -> int:
-    """The largest power of two ``f`` such that cells of ``f`` times ``grid``'s size are
-    still no larger than a pixel of the map's overlays (1: draw the grid as it is)."""
+    """The smallest power of two ``f`` such that cells of ``f`` times ``grid``'s size are
+    at least as large as a pixel of the map's overlays (1: draw the grid as it is).
+
+    At least a pixel, not at most: the click-to-identify data and the lazily drawn
+    surfaces grow with the cells drawn, and the page must stay under ~10 MB. GB at 100 m
+    (a pixel shows ~520 m) is drawn at 800 m, about as many land cells as GB at 1 km.
+    """
     from .raster import _MercatorWarp
 
     ground = _MercatorWarp(grid).ground_pixel_m
     f = 1
-    while 2 * f * grid.resolution <= ground * (1 + 1e-9):
+    while f * grid.resolution < ground * (1 - 1e-6):
         f *= 2
     return f
 
