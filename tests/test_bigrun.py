@@ -98,7 +98,7 @@ def test_big_map_is_drawn_from_overviews(scored, monkeypatch):
     h, w = result.grid.shape
     assert not reads
     assert shapes and set(shapes) == {(math.ceil(h / f), math.ceil(w / f))}
-    assert f"Map drawn at {f} km from the store" in html
+    assert f"Map drawn at {f} km from the overviews of the store" in html
 
 
 def test_overview_surfaces_are_block_aggregates(scored):

@@ -224,8 +224,9 @@ class OverviewResult:
     def map_note(self) -> str:
         """The legend's line on what the map shows (plain text)."""
         fine, coarse = self.full.grid.resolution, self.grid.resolution
-        return (f"Map drawn at {_metres(coarse)} from the store's overviews: each pixel is "
-                f"the mean of its {self.factor} x {self.factor} cells of {_metres(fine)} "
+        return (f"Map drawn at {_metres(coarse)} from the overviews of the store: each "
+                f"pixel is the mean of its {self.factor} x {self.factor} cells of "
+                f"{_metres(fine)} "
                 f"(click values too). Sites, ranking.csv and score.tif are at "
                 f"{_metres(fine)}.")
 
