@@ -14,9 +14,12 @@ The map is a :class:`folium.Map` (it shows inline in a notebook) with
 - a layer list grouped by theme and folded (:mod:`~growthzones.maps._panel`), the
   legend of the visible surface, a title and the licence line of every data source.
 
-Page size at GB 1 km, default scenario, top 20: 8.0 MB (the overlays 3.9 MB, the identify
-data 3.0 MB, council outlines, places and regions ~1 MB); the site data never take the
-page over :data:`PAGE_MAX_BYTES`.
+Page size at GB 1 km, default scenario (21 criteria), top 20, measured December 2026:
+9.1 MB (the overlays 3.8 MB: PNGs 0.7 MB, the 42 lazily drawn criterion surfaces 2.8 MB
+and their shared index 0.3 MB; the identify data 3.8 MB; the council outlines 0.65 MB;
+places, regions, motorways, substations and Leaflet ~0.9 MB); the site data never take
+the page over :data:`PAGE_MAX_BYTES`. The overlays are made in a thread pool
+(:mod:`~growthzones.maps._overlays`).
 
 By default the map is self-contained: Leaflet's JavaScript and CSS are inlined from the
 ``django-js-lib-leaflet`` package and folium's other CDN assets (jQuery, Bootstrap,
@@ -44,14 +47,11 @@ encoded by :mod:`growthzones.maps.raster`.
 
 from __future__ import annotations
 
-import base64
 import difflib
 import functools
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Self
 
 import numpy as np
 
@@ -67,6 +67,7 @@ from ._legend import (
     stretch,
     surface_legend,
 )
+from ._overlays import _PLACEHOLDER_URL, _lazy_script, _overlay_url, _Overlays  # noqa: F401
 from ._panel import PANEL_CSS, panel_script
 from ._reference import (
     DETAIL_ZOOM,
@@ -81,16 +82,7 @@ from ._reference import (
 from ._sites import _popup_html, _site_cells
 from ._surfaces import _criterion_codes, _direction, _other_network_years, _score_index
 from ._text import _fmt, _fmt_rank, _html_text, _js_json
-from .raster import (
-    LAZY_OVERLAY_JS,
-    _land_codes,
-    _lazy_base,
-    _mask_index,
-    _mask_palette,
-    _MercatorWarp,
-    _png_indexed,
-    _viridis_palette,
-)
+from .raster import _lazy_base, _mask_index, _mask_palette, _MercatorWarp, _viridis_palette
 
 #: Great Britain in latitude/longitude, [[south, west], [north, east]]; the initial view.
 GB_LATLON_BOUNDS = [[49.85, -8.3], [60.9, 1.8]]
@@ -214,8 +206,8 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     with _Overlays(warp) as overlays:
         if identify and hasattr(result, "contributions"):  # the longest job: first
             payload = overlays.submit(identify_payload, result)
-        lazy_base = (overlays.submit(_lazy_base, warp, store.land_index, _viridis_palette())
-                     if criteria else None)
+        lazy_base = (overlays.submit(_lazy_base, warp, store.land_index, _viridis_palette(),
+                                     gather=True) if criteria else None)
         overlays.add(functools.partial(_score_index, result), _viridis_palette(),
                      name="Suitability score", show=True, opacity=SCORE_OPACITY)
         for name in criteria:  # hidden until chosen: drawn by the page on first show
@@ -477,98 +469,6 @@ def _var(prefix: str) -> str:
 def _site_group_label(drawn: tuple[int, int]) -> str:
     shown, total = drawn
     return "Top sites" if shown == total else f"Top sites (best {shown:,} of {total:,})"
-
-
-class _Overlays:
-    """Image overlays of palette-index rasters on ``warp.grid``, made in a thread pool.
-
-    ``add(make_index, palette, ...)`` hands one overlay to a worker, which calls
-    ``make_index()`` for the raster (the palette's transparent entry is nodata; it may
-    return ``(raster, info)``, info kept for the legend), so no
-    raster waits in the queue: at 100 m each is 90 MB. After the ``with`` block,
-    ``layers()`` gives the overlay elements in the order added (and raises what a
-    worker raised). Two workers: the machine this was tuned on has two cores, and each
-    worker holds one layer in memory.
-    """
-
-    def __init__(self, warp: _MercatorWarp):
-        self.warp = warp
-        self._jobs: list = []
-
-    def __enter__(self) -> Self:
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.warp.gather  # noqa: B018 (built once here, not raced for by the workers)
-        self._pool = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1),
-                                        thread_name_prefix="gz-overlay")
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
-
-    def add(self, make_index: Callable[[], np.ndarray | tuple], palette: np.ndarray, *,
-            name: str, show: bool, opacity: float) -> None:
-        def work():
-            made = make_index()
-            index, info = made if isinstance(made, tuple) else (made, None)
-            return _overlay_url(self.warp, index, palette), info
-
-        self._jobs.append((self._pool.submit(work),
-                           {"name": name, "show": show, "opacity": opacity}))
-
-    def add_lazy(self, make_codes: Callable[[], tuple], *, name: str, show: bool,
-                 opacity: float) -> None:
-        """An overlay the page draws itself on first show, in viridis:
-        ``make_codes()`` gives ``(land-vector palette indices, info)``."""
-        def work():
-            codes, info = make_codes()
-            return _land_codes(codes), info
-
-        self._jobs.append((self._pool.submit(work),
-                           {"name": name, "show": show, "opacity": opacity, "lazy": True}))
-
-    def submit(self, fn: Callable, *args):
-        """Any other job for the pool (e.g. the identify data); returns its future."""
-        return self._pool.submit(fn, *args)
-
-    def layers(self) -> list[tuple]:
-        """``[(overlay element, info), ...]``; ``info`` is what ``make_index`` returned
-        beside the index (e.g. a stretch), or None."""
-        overlay = _elements().ImageOverlay
-        out = []
-        for job, kw in self._jobs:
-            url, info = job.result()
-            if kw.get("lazy"):
-                kw = {**kw, "lazy": url}
-                url = _PLACEHOLDER_URL
-            out.append((overlay(url, self.warp.bounds, **kw), info))
-        return out
-
-
-#: The image of a lazily drawn overlay until the page has drawn it: one transparent pixel.
-_PLACEHOLDER_URL = "data:image/png;base64," + base64.b64encode(_png_indexed(
-    np.zeros((1, 1), np.uint8), np.zeros((1, 4), np.uint8))).decode("ascii")
-
-
-def _lazy_script(base: dict) -> str:
-    """:data:`~growthzones.maps.raster.LAZY_OVERLAY_JS` with the shared data of
-    :func:`~growthzones.maps.raster._lazy_base`; its base64 strings placed as they are."""
-    from ._elements import _BASE64
-
-    blobs = {k: base[k] for k in ("land", "gather")}
-    for text in blobs.values():
-        if not _BASE64.fullmatch(text):
-            raise ValueError("overlay data is not base64")
-    rest = _js_json({k: v for k, v in base.items() if k not in blobs}, compact=True)
-    data = rest[:-1] + "".join(f',"{k}":"{v}"' for k, v in blobs.items()) + "}"
-    return LAZY_OVERLAY_JS.replace("__BASE__", data)
-
-
-def _overlay_url(warp: _MercatorWarp, index: np.ndarray, palette: np.ndarray) -> str:
-    """A palette-index raster on ``warp.grid`` as a ``data:`` URL of a Mercator PNG."""
-    nodata = int(np.flatnonzero(palette[:, 3] == 0)[0])
-    png = _png_indexed(warp.warp(index, nodata), palette)
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 # --------------------------------------------------------------------------- vectors
