@@ -194,6 +194,9 @@ def cmd_run(args) -> int:
     # then the network years are scored while the sites are picked
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gz-run")
     _read_ahead(background, store, scenario)
+    from .maps import prepare_map
+
+    prepare_map(store, scenario)  # the map's score-independent parts, while it scores
     _say(f"scenario {scenario.name!r}: " + ", ".join(
         f"{n} {w:.2f}" for n, w in scenario.weights.items())
         + (f"; excluding {', '.join(scenario.exclusions)}" if scenario.exclusions else "")

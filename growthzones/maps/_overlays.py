@@ -54,25 +54,32 @@ class _Overlays:
         self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
 
     def add(self, make_index: Callable[[], np.ndarray | tuple], palette: np.ndarray, *,
-            name: str, show: bool, opacity: float) -> None:
+            name: str, show: bool, opacity: float, ready=None) -> None:
+        """``ready``: a future of what the job would return, made ahead
+        (:func:`~growthzones.maps._prepare.prepare_map`), used instead."""
+        kw = {"name": name, "show": show, "opacity": opacity}
+        if ready is not None:
+            self._jobs.append((ready, kw))
+            return
+
         def work():
             made = make_index()
             index, info = made if isinstance(made, tuple) else (made, None)
             self._gather.result()
             return _overlay_url(self.warp, index, palette), info
 
-        self._jobs.append((self._pool.submit(work),
-                           {"name": name, "show": show, "opacity": opacity}))
+        self._jobs.append((self._pool.submit(work), kw))
 
     def add_lazy(self, make_codes: Callable[[], tuple], *, name: str, show: bool,
-                 opacity: float) -> None:
+                 opacity: float, ready=None) -> None:
         """An overlay the page draws itself on first show, in viridis:
-        ``make_codes()`` gives ``(land-vector palette indices, info)``."""
+        ``make_codes()`` gives ``(land-vector palette indices, info)``; ``ready`` as
+        :meth:`add`."""
         def work():
             codes, info = make_codes()
             return _land_codes(codes), info
 
-        self._jobs.append((self._pool.submit(work),
+        self._jobs.append((ready if ready is not None else self._pool.submit(work),
                            {"name": name, "show": show, "opacity": opacity, "lazy": True}))
 
     def submit(self, fn: Callable, *args, gather: bool = False):

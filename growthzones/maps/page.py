@@ -69,6 +69,7 @@ from ._legend import (
 )
 from ._overlays import _PLACEHOLDER_URL, _lazy_script, _overlay_url, _Overlays  # noqa: F401
 from ._panel import PANEL_CSS, panel_script
+from ._prepare import _prepared, prepare_map  # noqa: F401 (prepare_map: public here too)
 from ._reference import (
     DETAIL_ZOOM,
     PLACE_ZOOM,
@@ -201,24 +202,29 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     # PNG or the codes the page draws from) is made in a worker thread: reading a layer,
     # numpy and zlib release the GIL. The workers start first, so that importing folium
     # and building the page's other parts here overlap them.
-    warp = _MercatorWarp(result.grid)
+    # What prepare_map made ahead for this store, if anything (the same functions).
+    ahead = _prepared(store) if result.grid == getattr(store, "grid", None) else {}
+    warp = ahead["warp"].result() if "warp" in ahead else _MercatorWarp(result.grid)
     payload = None
     with _Overlays(warp) as overlays:
         if identify and hasattr(result, "contributions"):  # the longest job: first
             payload = overlays.submit(identify_payload, result)
-        lazy_base = (overlays.submit(_lazy_base, warp, store.land_index, _viridis_palette(),
-                                     gather=True) if criteria else None)
+        lazy_base = (ahead.get("lazy_base") or overlays.submit(
+            _lazy_base, warp, store.land_index, _viridis_palette(), gather=True)
+            if criteria else None)
         overlays.add(functools.partial(_score_index, result), _viridis_palette(),
                      name="Suitability score", show=True, opacity=SCORE_OPACITY)
         for name in criteria:  # hidden until chosen: drawn by the page on first show
             overlays.add_lazy(functools.partial(_criterion_codes, result, name),
-                              name=name, show=False, opacity=SCORE_OPACITY)
+                              name=name, show=False, opacity=SCORE_OPACITY,
+                              ready=ahead.get(("codes", name, _direction(result, name))))
         overlays.add(lambda: _mask_index(result.surface("excluded")), _mask_palette(),
                      name="Excluded land", show=False, opacity=EXCLUDED_OPACITY)
         exclusions = [n for n, info in meta.items() if info.get("kind") == "exclusion"]
         for name in exclusions:
             overlays.add(lambda name=name: _mask_index(store.layer(name)),
-                         _mask_palette(), name=name, show=False, opacity=EXCLUDED_OPACITY)
+                         _mask_palette(), name=name, show=False, opacity=EXCLUDED_OPACITY,
+                         ready=ahead.get(("mask", name)))
         allowed = getattr(result, "allowed_by", {})
         if allowed:  # cells inside an exclusion let through by the scenario's exception
             overlays.add(lambda: _mask_index(store.unflatten(

@@ -1,0 +1,93 @@
+"""Parts of a map made ahead of the scores: :func:`prepare_map`.
+
+Much of a map does not depend on the scores: the shared reprojection index, the codes
+of every criterion surface (raw values, their stretch, the scenario's direction) and
+the exclusion layers. ``growthzones run`` starts them in one background thread as soon
+as the store is loaded, so they are made while it scores and picks the sites (one core
+is idle then), and :func:`~growthzones.maps.page.render_map` takes them instead of
+making them again: the same functions on the same inputs, so the same page.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+from ._overlays import _overlay_url
+from ._surfaces import _store_criterion_codes
+from .raster import (
+    _land_codes,
+    _lazy_base,
+    _mask_index,
+    _mask_palette,
+    _MercatorWarp,
+    _viridis_palette,
+)
+
+_LOCK = threading.Lock()
+#: ``id(store view) -> (weak reference to it, {key: future})``.
+_PREPARED: dict[int, tuple[weakref.ref, dict]] = {}
+
+
+def prepare_map(store, scenario) -> None:
+    """Start making the score-independent parts of a map of ``store`` under ``scenario``.
+
+    Parameters
+    ----------
+    store : LayerStore
+        The loaded store (its view in the scenario's network year is the one used).
+    scenario : Scenario
+        Gives the network year and the direction of each weighted criterion.
+
+    Notes
+    -----
+    Returns at once; one daemon-free worker thread makes the parts in order and exits.
+    Only for stores held in memory (:data:`growthzones.store.RESIDENT_CELLS`): a finer
+    store would read each layer once more for it. A part that fails is made again (and
+    fails with its error) by ``render_map``.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..store import RESIDENT_CELLS
+
+    view = store.at_network_year(scenario.network_year)
+    if len(view.land_index) > RESIDENT_CELLS or _prepared(view):
+        return
+    meta = view.meta
+    weighted = {c.name: c.direction for c in scenario.criteria}
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gz-map-ahead")
+    jobs: dict = {}
+
+    def warp() -> _MercatorWarp:
+        made = _MercatorWarp(view.grid)
+        made.gather  # noqa: B018 (built here, once)
+        return made
+
+    jobs["warp"] = pool.submit(warp)
+    jobs["lazy_base"] = pool.submit(lambda: _lazy_base(jobs["warp"].result(), view.land_index,
+                                                       _viridis_palette()))
+    for name, info in meta.items():
+        if info.get("kind") == "exclusion":
+            jobs[("mask", name)] = pool.submit(lambda name=name: (_overlay_url(
+                jobs["warp"].result(), _mask_index(view.layer(name)), _mask_palette()), None))
+    for name, info in meta.items():
+        if info.get("kind", "criterion") == "criterion":
+            direction = weighted.get(name) or info.get("direction") or "max"
+
+            def codes(name=name, direction=direction):
+                index, lims = _store_criterion_codes(view, name, direction)
+                return _land_codes(index), lims
+
+            jobs[("codes", name, direction)] = pool.submit(codes)
+    pool.shutdown(wait=False)
+    with _LOCK:
+        for key in [k for k, (ref, _) in _PREPARED.items() if ref() is None]:
+            del _PREPARED[key]
+        _PREPARED[id(view)] = (weakref.ref(view), jobs)
+
+
+def _prepared(store) -> dict:
+    """The parts :func:`prepare_map` started for this store view (``{}`` if none)."""
+    with _LOCK:
+        ref, jobs = _PREPARED.get(id(store), (None, {}))
+    return jobs if ref is not None and ref() is store else {}
