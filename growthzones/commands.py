@@ -210,6 +210,8 @@ def cmd_run(args) -> int:
         result = gz.score(store, scenario)
     if not args.sites:  # user sites in excluded cells are still listed, with the reason
         check_result(result)  # nothing to pick: say why before trying
+        # the identify data, while it picks the sites (many user sites may leave them out)
+        prepare_map(store, scenario, result=result)
     n_ex = int(result.excluded.sum())
     _say(f"scored {len(result.score):,} cells; {n_ex:,} excluded "
          f"({100 * n_ex / len(result.score):.1f} % of land)")

@@ -55,3 +55,15 @@ def test_a_stand_in_store_gets_nothing_prepared():
     from test_maps import fixture_result
 
     assert _prepare._prepared(fixture_result().store) == {}
+
+
+def test_the_identify_data_prepared_for_a_result_are_used(scored, monkeypatch):
+    store, scenario, result = scored
+    plain = map_html(render_map(result, None))
+    prepare_map(store, scenario, result=result)
+    job = _prepare._prepared(result).get("identify")
+    assert job is not None
+    job.result(timeout=120)
+    monkeypatch.setattr(page, "identify_payload", lambda *a: (_ for _ in ()).throw(
+        AssertionError("made again although prepared")))
+    assert _same_ids(map_html(render_map(result, None))) == _same_ids(plain)

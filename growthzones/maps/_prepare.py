@@ -4,8 +4,9 @@ Much of a map does not depend on the scores: the shared reprojection index, the 
 of every criterion surface (raw values, their stretch, the scenario's direction) and
 the exclusion layers. ``growthzones run`` starts them in one background thread as soon
 as the store is loaded, so they are made while it scores and picks the sites (one core
-is idle then), and :func:`~growthzones.maps.page.render_map` takes them instead of
-making them again: the same functions on the same inputs, so the same page.
+is idle then), and the click-to-identify data as soon as it has scored;
+:func:`~growthzones.maps.page.render_map` takes them instead of making them again: the
+same functions on the same inputs, so the same page.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _LOCK = threading.Lock()
 _PREPARED: dict[int, tuple[weakref.ref, dict]] = {}
 
 
-def prepare_map(store, scenario) -> None:
+def prepare_map(store, scenario, *, result=None) -> None:
     """Start making the score-independent parts of a map of ``store`` under ``scenario``.
 
     Parameters
@@ -38,6 +39,9 @@ def prepare_map(store, scenario) -> None:
         The loaded store (its view in the scenario's network year is the one used).
     scenario : Scenario
         Gives the network year and the direction of each weighted criterion.
+    result : ScoreResult, optional
+        Its scores: then the click-to-identify data of the result are started too (in
+        their own thread; ``run`` calls this again once it has scored).
 
     Notes
     -----
@@ -51,7 +55,13 @@ def prepare_map(store, scenario) -> None:
     from ..store import RESIDENT_CELLS
 
     view = store.at_network_year(scenario.network_year)
-    if len(view.land_index) > RESIDENT_CELLS or _prepared(view):
+    if len(view.land_index) > RESIDENT_CELLS:
+        return
+    if result is not None and hasattr(result, "contributions") and not _prepared(result):
+        from ._identify import identify_payload
+
+        _remember(result, {"identify": _one_job(identify_payload, result)})
+    if _prepared(view):
         return
     meta = view.meta
     weighted = {c.name: c.direction for c in scenario.criteria}
@@ -80,14 +90,29 @@ def prepare_map(store, scenario) -> None:
 
             jobs[("codes", name, direction)] = pool.submit(codes)
     pool.shutdown(wait=False)
+    _remember(view, jobs)
+
+
+def _one_job(fn, *args):
+    """``fn(*args)`` in a thread of its own; its future."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gz-map-ahead")
+    job = pool.submit(fn, *args)
+    pool.shutdown(wait=False)
+    return job
+
+
+def _remember(owner, jobs: dict) -> None:
     with _LOCK:
         for key in [k for k, (ref, _) in _PREPARED.items() if ref() is None]:
             del _PREPARED[key]
-        _PREPARED[id(view)] = (weakref.ref(view), jobs)
+        _PREPARED[id(owner)] = (weakref.ref(owner), jobs)
 
 
-def _prepared(store) -> dict:
-    """The parts :func:`prepare_map` started for this store view (``{}`` if none)."""
+def _prepared(owner) -> dict:
+    """The parts :func:`prepare_map` started for this store view or result (``{}`` if
+    none)."""
     with _LOCK:
-        ref, jobs = _PREPARED.get(id(store), (None, {}))
-    return jobs if ref is not None and ref() is store else {}
+        ref, jobs = _PREPARED.get(id(owner), (None, {}))
+    return jobs if ref is not None and ref() is owner else {}

@@ -208,7 +208,8 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     payload = None
     with _Overlays(warp) as overlays:
         if identify and hasattr(result, "contributions"):  # the longest job: first
-            payload = overlays.submit(identify_payload, result)
+            payload = (_prepared(result).get("identify")
+                       or overlays.submit(identify_payload, result))
         lazy_base = (ahead.get("lazy_base") or overlays.submit(
             _lazy_base, warp, store.land_index, _viridis_palette(), gather=True)
             if criteria else None)
