@@ -27,7 +27,7 @@ def test_a_prepared_map_is_the_same_page_and_reuses_the_parts(scored, monkeypatc
     jobs = _prepare._prepared(result.store)
     n_criteria = sum(i.get("kind", "criterion") == "criterion" for i in store.meta.values())
     assert sum(k[0] == "codes" for k in jobs if isinstance(k, tuple)) == n_criteria
-    assert "warp" in jobs and "lazy_base" in jobs and any(k[0] == "mask" for k in jobs
+    assert {"warp", "lazy_base", "basemap", "places"} <= set(jobs) and any(k[0] == "mask" for k in jobs
                                                          if isinstance(k, tuple))
     for job in jobs.values():
         job.result(timeout=120)
@@ -39,6 +39,8 @@ def test_a_prepared_map_is_the_same_page_and_reuses_the_parts(scored, monkeypatc
     monkeypatch.setattr(page, "_criterion_codes", not_again)
     monkeypatch.setattr(page, "_lazy_base", not_again)
     monkeypatch.setattr(result.store, "layer", not_again)
+    for name in ("places_data", "store_geojson", "_slim_basemap"):  # and the vectors' JSON
+        monkeypatch.setattr(page, name, not_again)
     again = map_html(render_map(result, None, identify=False))
     assert _same_ids(again) == _same_ids(plain)
 

@@ -1,8 +1,9 @@
 """Parts of a map made ahead of the scores: :func:`prepare_map`.
 
 Much of a map does not depend on the scores: the shared reprojection index, the codes
-of every criterion surface (raw values, their stretch, the scenario's direction) and
-the exclusion layers. ``growthzones run`` starts them in one background thread as soon
+of every criterion surface (raw values, their stretch, the scenario's direction), the
+exclusion layers, and the council outlines, places, motorways and substations with
+their JSON (encoding them was a fifth of the page's final render). ``growthzones run`` starts them in one background thread as soon
 as the store is loaded, so they are made while it scores and picks the sites (one core
 is idle then), and the click-to-identify data as soon as it has scored;
 :func:`~growthzones.maps.page.render_map` takes them instead of making them again: the
@@ -15,7 +16,9 @@ import threading
 import weakref
 
 from ._overlays import _overlay_url
+from ._reference import places_data, store_geojson
 from ._surfaces import _store_criterion_codes
+from ._text import _js_json
 from .raster import (
     _land_codes,
     _lazy_base,
@@ -76,6 +79,28 @@ def prepare_map(store, scenario, *, result=None) -> None:
     jobs["warp"] = pool.submit(warp)
     jobs["lazy_base"] = pool.submit(lambda: _lazy_base(jobs["warp"].result(), view.land_index,
                                                        _viridis_palette()))
+    # the store's vectors and their JSON (the page's last, serial step encodes them)
+    basemap = getattr(view, "basemap", None)
+    if basemap and basemap.get("features"):
+        def base():
+            from .page import _slim_basemap
+
+            slim = _slim_basemap(basemap)
+            return slim, _js_json(slim)
+
+        jobs["basemap"] = pool.submit(base)
+
+    def places():
+        data = places_data(getattr(view, "places", None))
+        return data, _js_json(data, compact=True)
+
+    jobs["places"] = pool.submit(places)
+    for file in ("motorways", "substations"):
+        def vector(file=file):
+            data = store_geojson(view, file)
+            return data, (_js_json(data, compact=True) if data else None)
+
+        jobs[("vector", file)] = pool.submit(vector)
     for name, info in meta.items():
         if info.get("kind") == "exclusion":
             jobs[("mask", name)] = pool.submit(lambda name=name: (_overlay_url(

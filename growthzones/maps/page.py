@@ -264,15 +264,18 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
 
         basemap = getattr(store, "basemap", None)
         if basemap and basemap.get("features"):
-            base = _basemap_layer(basemap).add_to(m)
+            base = _basemap_layer(basemap, _ready(ahead.get("basemap"))).add_to(m)
             entry("Base map", "Council boundaries", "base", base.get_name(), on=offline)
         if not offline:  # the tiles asked for are the base map; the boundaries a click away
             for child in list(m._children.values()):
                 if isinstance(child, folium.TileLayer):
                     entry("Base map", "OpenStreetMap", "base", child.get_name(), on=True)
         regions = regions_geojson(result, sites)
-        places = places_data(getattr(store, "places", None))
-        vectors = {file: store_geojson(store, file) for file in ("motorways", "substations")}
+        # each (data, its JSON) when made ahead, else (data, None)
+        places, places_json = _ready(ahead.get("places")) or (
+            places_data(getattr(store, "places", None)), None)
+        vectors = {file: _ready(ahead.get(("vector", file))) or (store_geojson(store, file), None)
+                   for file in ("motorways", "substations")}
     made = overlays.layers()
     legends = []
     if lazy_base is not None:  # before the overlays that use it
@@ -318,7 +321,8 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
             + (len(data["data"]) + len(data["land"]) if data else 0))
     many = sites is not None and len(sites) > SITE_MARKER_LIMIT
     if many:  # only a budget for many sites needs it (~40 ms of encoding at 1 km)
-        used += len(json.dumps([basemap, regions, places, vectors], separators=(",", ":")))
+        used += len(json.dumps([basemap, regions, places, [v[0] for v in vectors.values()]],
+                               separators=(",", ":")))
     if data and many and PAGE_MAX_BYTES - used < SITE_DATA_MAX_BYTES:
         # Many sites of the user's own: their table matters more than click-to-identify
         # on the national surface, whose ~3 MB would leave room for few of them.
@@ -337,17 +341,19 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
               on=True)
     if places:
         var = _var("gz_places")
-        m.add_child(el.Script(lambda _, var=var: places_script(var, places)))
+        m.add_child(el.Script(lambda _, var=var: places_script(var, places,
+                                                              encoded=places_json)))
         entry("Sites and reference", "Place names", "check", var, on=True,
               min_zoom=PLACE_ZOOM)
     for file, label, kind in (("motorways", "Motorways", "lines"),
                               ("substations", "Transmission substations (400/275 kV)",
                                "points")):
-        data = vectors[file]
+        data, text = vectors[file]
         if data:
             var = _var(f"gz_{file}")
-            m.add_child(el.Script(lambda _, var=var, data=data, kind=kind: vector_script(
-                var, data, kind=kind, pane="gz-reference")))
+            m.add_child(el.Script(lambda _, var=var, data=data, kind=kind, text=text:
+                                  vector_script(var, data, kind=kind, pane="gz-reference",
+                                                encoded=text)))
             entry("Sites and reference", label, "check", var, on=True,
                   min_zoom=DETAIL_ZOOM)
     if payload is not None:
@@ -466,6 +472,11 @@ def _check_inputs(criteria, meta, sites, weights) -> None:
 # --------------------------------------------------------------------------- rasters
 
 
+def _ready(job):
+    """The result of a part made ahead (a future), or None when there is none."""
+    return None if job is None else job.result()
+
+
 def _var(prefix: str) -> str:
     """A fresh JS variable name."""
     import uuid
@@ -481,16 +492,21 @@ def _site_group_label(drawn: tuple[int, int]) -> str:
 # --------------------------------------------------------------------------- vectors
 
 
-def _basemap_layer(basemap: dict):
-    """Local-authority outlines as light land; a tooltip names the authority."""
-    # Only what the page needs, and a copy: the store's dict is not touched.
-    slim = {"type": "FeatureCollection",
+def _basemap_layer(basemap: dict, ahead: tuple | None = None):
+    """Local-authority outlines as light land; a tooltip names the authority.
+    ``ahead``: :func:`_basemap_data` of ``basemap`` made ahead."""
+    slim, text = ahead if ahead is not None else (_slim_basemap(basemap), None)
+    return _elements().Basemap(slim, name="Local authorities", style=LAND_STYLE,
+                               pane="gz-basemap", tooltip_property="la_name", data_json=text)
+
+
+def _slim_basemap(basemap: dict) -> dict:
+    """Only what the page needs, and a copy: the store's dict is not touched."""
+    return {"type": "FeatureCollection",
             "features": [{"type": "Feature", "geometry": f["geometry"],
                           "properties": {"la_name": str((f.get("properties") or {})
                                                         .get("la_name", ""))}}
                          for f in basemap["features"] if f.get("geometry")]}
-    return _elements().Basemap(slim, name="Local authorities", style=LAND_STYLE,
-                               pane="gz-basemap", tooltip_property="la_name")
 
 
 def _sites_layer(sites, weights: dict, meta: dict, *, max_bytes: int = SITE_DATA_MAX_BYTES):
