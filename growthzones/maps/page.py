@@ -213,6 +213,8 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
         lazy_base = (ahead.get("lazy_base") or overlays.submit(
             _lazy_base, warp, store.land_index, _viridis_palette(), gather=True)
             if criteria else None)
+        # in a worker, while this thread builds the page around it
+        regions_job = overlays.submit(regions_geojson, result, sites)
         overlays.add(functools.partial(_score_index, result), _viridis_palette(),
                      name="Suitability score", show=True, opacity=SCORE_OPACITY)
         for name in criteria:  # hidden until chosen: drawn by the page on first show
@@ -270,7 +272,7 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
             for child in list(m._children.values()):
                 if isinstance(child, folium.TileLayer):
                     entry("Base map", "OpenStreetMap", "base", child.get_name(), on=True)
-        regions = regions_geojson(result, sites)
+        regions = regions_job.result()
         # each (data, its JSON) when made ahead, else (data, None)
         places, places_json = _ready(ahead.get("places")) or (
             places_data(getattr(store, "places", None)), None)
