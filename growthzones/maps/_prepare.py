@@ -105,15 +105,19 @@ def prepare_map(store, scenario, *, result=None) -> None:
         if info.get("kind") == "exclusion":
             jobs[("mask", name)] = pool.submit(lambda name=name: (_overlay_url(
                 jobs["warp"].result(), _mask_index(view.layer(name)), _mask_palette()), None))
-    for name, info in meta.items():
-        if info.get("kind", "criterion") == "criterion":
-            direction = weighted.get(name) or info.get("direction") or "max"
+    # The scenario's criteria first (the scoring reads them now and keeps them), then the
+    # others backwards: run's read-ahead reads those forwards, so the two threads do not
+    # read the same raster at the same time.
+    names = [n for n, i in meta.items() if i.get("kind", "criterion") == "criterion"]
+    for name in [n for n in names if n in weighted] + [n for n in names
+                                                       if n not in weighted][::-1]:
+        direction = weighted.get(name) or meta[name].get("direction") or "max"
 
-            def codes(name=name, direction=direction):
-                index, lims = _store_criterion_codes(view, name, direction)
-                return _land_codes(index), lims
+        def codes(name=name, direction=direction):
+            index, lims = _store_criterion_codes(view, name, direction)
+            return _land_codes(index), lims
 
-            jobs[("codes", name, direction)] = pool.submit(codes)
+        jobs[("codes", name, direction)] = pool.submit(codes)
     pool.shutdown(wait=False)
     _remember(view, jobs)
 
