@@ -160,6 +160,15 @@ class LayerStore:
             return self.layers.read_cells(name, rows, cols)
         return self.read_vector(name)[pos]
 
+    def overview(self, name: str, factor: int) -> np.ndarray:
+        """One layer averaged over ``factor`` x ``factor`` blocks of cells (2-D float32,
+        ``ceil(height / factor)`` x ``ceil(width / factor)``, NaN where a block has no
+        data), from the file's internal overview when it has that factor: what a map of
+        a big grid draws (:mod:`growthzones.maps._overview`), without the full raster."""
+        if isinstance(self.layers, _LazyRasters) and name in self.layers:
+            return self.layers.read_overview(name, factor)
+        return block_mean(self.layer(name), factor)
+
     # --- network years ----------------------------------------------------------------------
 
     @property
@@ -429,7 +438,13 @@ class _LazyRasters(Mapping):
         if name not in self._arrays:
             if name not in self._names:
                 raise KeyError(name)
-            self._arrays[name] = self.read(name)
+            arr = self.read(name)
+            if arr.size > RESIDENT_CELLS:
+                # a big grid's raster (350 MB at GB 100 m) is not kept: what scoring derives
+                # from it is cached by scoring (growthzones.scoring.cache_for), and keeping
+                # every exclusion raster asked for lifted the peak of a 100 m run 3 -> 8 GB
+                return arr
+            self._arrays[name] = arr
         return self._arrays[name]
 
     def __iter__(self):
@@ -457,6 +472,46 @@ class _LazyRasters(Mapping):
                                   f"{_REBUILD}")
         return arr.astype(np.float32, copy=False)
 
+    def file(self, name: str) -> Path:
+        """The GeoTIFF ``name`` is read from here (a network-year variant's own file)."""
+        if self._shared(name):
+            return self._parent.file(name)
+        if name not in self._names:
+            raise KeyError(name)
+        return self._folder / f"{self._files.get(name, name)}.tif"
+
+    def read_overview(self, name: str, factor: int) -> np.ndarray:
+        """The raster averaged over ``factor`` x ``factor`` blocks of cells, float32 of shape
+        ``(ceil(height / factor), ceil(width / factor))``, NaN where a block has no data.
+
+        Read from the file's internal overview of that factor when it has one (written by
+        :func:`growthzones.blocks.build_overviews` for big grids: at GB 100 m x4 is 16 times
+        less to read and decode than the full raster); otherwise the full raster is read
+        and averaged here, so a store without overviews still gives the same shape.
+        """
+        import rasterio
+
+        f = self.file(name)
+        h, w = self._grid.shape
+        shape = (-(-h // factor), -(-w // factor))
+        try:
+            with rasterio.open(f) as src:
+                if (src.height, src.width) != self._grid.shape:
+                    raise LayerStoreError(
+                        f"{f} is on a {(src.height, src.width)} grid, the store is "
+                        f"{self._grid.shape}; {_REBUILD}")
+                levels = src.overviews(1)
+            if factor in levels:
+                with rasterio.open(f, overview_level=levels.index(factor)) as src:
+                    arr = src.read(1)
+                if arr.shape == shape:
+                    return arr.astype(np.float32, copy=False)
+        except LayerStoreError:
+            raise
+        except Exception as exc:  # rasterio raises its own error types
+            raise self._unreadable(f, exc) from None
+        return block_mean(self.read(name), factor)
+
     def read_cells(self, name: str, rows, cols) -> np.ndarray:
         """Values at (row, col) cells, read through one-pixel windows."""
         import rasterio
@@ -480,3 +535,25 @@ class _LazyRasters(Mapping):
     def _unreadable(f: Path, exc: BaseException) -> LayerStoreError:
         return LayerStoreError(f"cannot read layer file {f} (truncated or corrupt? "
                                f"{_one_line(exc)}); {_REBUILD}")
+
+
+def block_mean(array: np.ndarray, factor: int) -> np.ndarray:
+    """Mean of the finite values of each ``factor`` x ``factor`` block of a 2-D array (the
+    last row and column of blocks may be partial), float32, NaN where a block has none:
+    what a GDAL "average" overview holds, for a file written without one."""
+    h, w = array.shape
+    h2, w2 = -(-h // factor), -(-w // factor)
+    total = np.zeros((h2, w2), dtype=np.float64)
+    count = np.zeros((h2, w2), dtype=np.int32)
+    for r0 in range(0, h, 64 * factor):  # a band of block rows at a time: bounded memory
+        band = np.asarray(array[r0:r0 + 64 * factor], dtype=np.float32)
+        rows = band.shape[0]
+        pad = np.full((-(-rows // factor) * factor, w2 * factor), np.nan, dtype=np.float32)
+        pad[:rows, :w] = band
+        blocks = pad.reshape(pad.shape[0] // factor, factor, w2, factor)
+        ok = np.isfinite(blocks)
+        b0 = r0 // factor
+        total[b0:b0 + blocks.shape[0]] = np.where(ok, blocks, 0).sum(axis=(1, 3))
+        count[b0:b0 + blocks.shape[0]] = ok.sum(axis=(1, 3))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan).astype(np.float32)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .network_years import root_of
-from .scoring import ScoreResult, cell_at, score
+from .network_years import at_network_year, root_of
+from .scoring import ScoreResult, cell_at, clear_cache, score
+from .store import RESIDENT_CELLS
 
 #: Sites whose ``why`` text is written, in table order (a ranking's best first): the
 #: numbers are vectorised, the text is ~1 ms per site and year, so 100,000 user sites
@@ -29,7 +30,9 @@ def network_year_results(result: ScoreResult, *, workers: int = 2) -> dict[int, 
 
     Each year is scored in one of ``workers`` threads (reading its rasters and building
     its criteria matrix release the GIL), so ``run`` can start them while it picks the
-    sites. Empty for a store without network years.
+    sites. Empty for a store without network years. A store of more than
+    :data:`~growthzones.store.RESIDENT_CELLS` land cells (100 m) scores one year at a time
+    and drops each year's criteria matrix once it is scored, so the run holds one.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -37,10 +40,21 @@ def network_year_results(result: ScoreResult, *, workers: int = 2) -> dict[int, 
     snaps = sorted(store.network_years())
     if not snaps:
         return {}
+    big = store.land_index.size > RESIDENT_CELLS
+
+    def one(snap):
+        r = score(store, result.scenario, network_year=snap)
+        if big:
+            # A year's criteria matrix is a copy of every criterion (1.9 GB at GB 100 m):
+            # keep the year's scores and let a later re-score of that year rebuild it.
+            clear_cache(at_network_year(store, snap))
+        return r
+
+    if big:
+        workers = 1  # one year's matrix in memory at a time
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(snaps))),
                             thread_name_prefix="gz-years") as pool:
-        jobs = {snap: pool.submit(score, store, result.scenario, network_year=snap)
-                for snap in snaps}
+        jobs = {snap: pool.submit(one, snap) for snap in snaps}
     return {snap: job.result() for snap, job in jobs.items()}
 
 

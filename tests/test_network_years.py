@@ -143,3 +143,23 @@ def test_timeline_why_text_is_bounded_for_many_sites(monkeypatch):
     assert (capped.loc[~first, "why"] == "").all() and (full.loc[~first, "why"] != "").any()
     cols = [c for c in capped.columns if c != "why"]
     assert capped[cols].equals(full[cols])
+
+
+def test_a_big_store_scores_its_years_one_at_a_time_and_keeps_no_year_matrix(store,
+                                                                             monkeypatch):
+    from growthzones import timeline
+    from growthzones.network_years import at_network_year
+    from growthzones.scoring import cache_for
+
+    result = gz.score(store, gz.load_scenario())
+    usual = timeline.network_year_results(result)
+    monkeypatch.setattr(timeline, "RESIDENT_CELLS", 1000)  # the embedded store as "big"
+    for snap in usual:
+        cache_for(at_network_year(store, snap)).clear()
+    big = timeline.network_year_results(result)
+    assert set(big) == set(usual) and len(big) >= 3
+    for snap, r in big.items():
+        np.testing.assert_array_equal(r.score, usual[snap].score)
+        view = at_network_year(store, snap)
+        if view is not store:
+            assert "_matrices" not in cache_for(view)

@@ -45,6 +45,7 @@ form one giant flat.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +77,10 @@ _ABOVE_10M = 32767  # low-lying file: the minimum post is above 10.0 m
 
 def _in1d(ar1, ar2, assume_unique=False, invert=False):
     return np.isin(np.ravel(ar1), ar2, assume_unique=assume_unique, invert=invert)
+
+
+#: One pysheds computation at a time per process (see :func:`height_above_drainage`).
+_PYSHEDS_LOCK = threading.Lock()
 
 
 def height_above_drainage(dem: np.ndarray, *, cell_m: float = DEM_RESOLUTION,
@@ -118,14 +123,18 @@ def height_above_drainage(dem: np.ndarray, *, cell_m: float = DEM_RESOLUTION,
     work = np.where(nodata, -9999.0, dem)
     vf = ViewFinder(affine=Affine(cell_m, 0, 0, 0, -cell_m, dem.shape[0] * cell_m),
                     shape=dem.shape, nodata=np.float64(-9999.0))
-    r = Raster(work, viewfinder=vf)
-    g = Grid(viewfinder=vf)
-    filled = g.resolve_flats(g.fill_depressions(g.fill_pits(r)))
-    fdir = g.flowdir(filled, nodata_out=np.int64(0))
-    acc = g.accumulation(fdir, nodata_out=np.float64(0))
-    streams = acc >= stream_km2 / (cell_m / 1000.0) ** 2  # a Raster, as pysheds needs
-    hand = np.asarray(g.compute_hand(fdir, r, streams, nodata_out=np.float64(np.nan)),
-                      dtype=np.float32)
+    # numba compiles pysheds' kernels on first call, and its compiler is not thread-safe:
+    # two blocks of a threaded build meeting an uncached tile at once failed with a
+    # KeyError inside numba. The kernels run in parallel themselves, so nothing is lost.
+    with _PYSHEDS_LOCK:
+        r = Raster(work, viewfinder=vf)
+        g = Grid(viewfinder=vf)
+        filled = g.resolve_flats(g.fill_depressions(g.fill_pits(r)))
+        fdir = g.flowdir(filled, nodata_out=np.int64(0))
+        acc = g.accumulation(fdir, nodata_out=np.float64(0))
+        streams = acc >= stream_km2 / (cell_m / 1000.0) ** 2  # a Raster, as pysheds needs
+        hand = np.asarray(g.compute_hand(fdir, r, streams, nodata_out=np.float64(np.nan)),
+                          dtype=np.float32)
     if outlet_m is not None:
         to_sea = np.isnan(hand) & ~nodata
         hand[to_sea] = np.maximum(dem[to_sea] - outlet_m, 0.0)
@@ -333,6 +342,11 @@ def _land(shapes, tree, grid: GridSpec) -> np.ndarray:
     return rasterize_mask(shapes[np.sort(tree.query(shapely.box(*grid.bounds)))], grid)
 
 
+#: One lock per HAND tile cache file, so a tile is computed once per process.
+_TILE_LOCKS: dict[str, threading.Lock] = {}
+_TILE_LOCKS_GUARD = threading.Lock()
+
+
 class _Lattice:
     """The HAND tiles of one feature set: tile ``(i, j)`` is the core of lattice rows
     ``i*n .. (i+1)*n`` and columns ``j*n .. (j+1)*n`` (100 m pixels from the lattice's
@@ -366,7 +380,6 @@ class _Lattice:
         meet its window (their WKB). Delete the folder to force a recomputation.
         """
         import hashlib
-        import time
 
         import shapely
 
@@ -379,6 +392,16 @@ class _Lattice:
         for wkb in shapely.to_wkb(self.shapes[idx]):
             key.update(wkb)
         path = cache_dir() / f"hand_tile_{key.hexdigest()[:24]}.npy"
+        # Blocks of one tile meet it together on a threaded build: the first computes it,
+        # the others wait and read its cache file.
+        with _TILE_LOCKS_GUARD:
+            lock = _TILE_LOCKS.setdefault(path.name, threading.Lock())
+        with lock:
+            return self._tile(path, core, window, win, idx, i, j, log)
+
+    def _tile(self, path, core, window, win, idx, i, j, log) -> np.ndarray:
+        import time
+
         shape = (core[0].stop - core[0].start, core[1].stop - core[1].start)
         if path.exists():
             try:

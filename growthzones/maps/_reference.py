@@ -74,7 +74,8 @@ def regions_geojson(result, sites) -> dict | None:
     from ..ranking import site_regions
 
     best = sites.sort_values("rank", kind="stable").head(MAX_REGIONS)
-    regions = site_regions(result, best).to_crs(4326)
+    # an overview map (maps._overview) still outlines the regions at the full resolution
+    regions = site_regions(getattr(result, "full", result), best).to_crs(4326)
     feats = []
     for rank, geom in zip(regions["rank"], regions.geometry):
         if geom is None or geom.is_empty:

@@ -35,11 +35,13 @@ def _other_network_years(result) -> list[tuple[str, object]]:
     from ..network_years import root_of
     from ..scoring import score
 
-    root = root_of(result.store)
+    full = getattr(result, "full", result)  # an overview map: score the full grid
+    like = getattr(result, "like", lambda other: other)  # ... and draw it like this one
+    root = root_of(full.store)
     years = sorted(getattr(root, "network_years", lambda: {})())
-    own = getattr(result.store, "network_snapshot", None)
+    own = getattr(full.store, "network_snapshot", None)
     ends = dict.fromkeys(years[:1] + years[-1:])
-    return [(snapshot_label(snap), score(root, result.scenario, network_year=snap))
+    return [(snapshot_label(snap), like(score(root, full.scenario, network_year=snap)))
             for snap in ends if snap != own]
 
 

@@ -68,6 +68,7 @@ from ._legend import (
     surface_legend,
 )
 from ._overlays import _PLACEHOLDER_URL, _lazy_script, _overlay_url, _Overlays  # noqa: F401
+from ._overview import map_view
 from ._panel import PANEL_CSS, panel_script
 from ._prepare import _prepared, prepare_map  # noqa: F401 (prepare_map: public here too)
 from ._reference import (
@@ -183,6 +184,8 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     >>> m = render_map(result, sites)                # doctest: +SKIP
     >>> save_map(m, "outputs/map.html")              # doctest: +SKIP
     """
+    # a grid finer than the map's pixels is drawn from the store's overviews
+    result = map_view(result)
     weights = dict(result.weights)
     meta = result.store.meta
     if criteria is None:
@@ -290,6 +293,9 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     entry("Surface", "None (base map only)", "surface", None, legend="")
     legends.append(surface_legend("score", "Suitability score", score_lims, shown=True,
                                   note=" not excluded"))
+    if getattr(result, "map_note", ""):  # drawn from overviews: say at what resolution
+        legends.append(f'<div class="gz-note gz-resolution">{_html_text(result.map_note)}'
+                       f'</div>')
     for k, name in enumerate(criteria, start=1):
         layer, lims = made[k]
         m.add_child(layer)

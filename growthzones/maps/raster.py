@@ -142,6 +142,9 @@ class _MercatorWarp:
         # A fine grid (100 m) is shown coarser: a map of GB needs no more pixels than a
         # screen has, and every overlay is inlined in the HTML.
         res = max(res, max(right - left, top - bottom) / MAX_OVERLAY_PX)
+        #: ground metres a pixel shows at the middle latitude: a grid finer than this is
+        #: drawn from its overviews (growthzones.maps._overview)
+        self.ground_pixel_m = res * math.cos(math.radians(lat_mid))
         self.width = math.ceil((right - left) / res)
         self.height = math.ceil((top - bottom) / res)
         self.transform = Affine(res, 0.0, left, 0.0, -res, top)

@@ -161,6 +161,39 @@ def test_hand_tiles_are_cached_by_their_inputs(tmp_path, monkeypatch):
         fl._Lattice(f2, land).near(0, 5, 0, 5)
 
 
+
+def test_threads_meeting_one_uncached_tile_compute_it_once(tmp_path, monkeypatch):
+    """A threaded build's blocks of one tile arrive together: one computes, the rest read."""
+    import threading
+
+    import shapely
+
+    monkeypatch.setenv("GROWTHZONES_CACHE", str(tmp_path / "cache"))
+    f = _fixture_features(tmp_path, valley(30, 31) - 49.0)
+    land = [shapely.box(0, 0, 3100, 3000)]
+    real, calls, start = fl.height_above_drainage, [], threading.Barrier(4)
+
+    def counted(dem, **k):
+        calls.append(dem.shape)
+        return real(dem, **k)
+
+    monkeypatch.setattr(fl, "height_above_drainage", counted)
+    lat = fl._Lattice(f, land)
+    out = []
+
+    def one():
+        start.wait()
+        out.append(lat.tile(1, 1))
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(out) == 4
+    for o in out[1:]:
+        np.testing.assert_array_equal(o, out[0])
+
 # ------------------------------------------------------------- the theme contract ---
 
 #: A 40 km test lattice over the Fens and the Wash (low ground, drains and the sea).
