@@ -57,6 +57,9 @@ from .commands import (
 
 #: Largest --width/--height of a screenshot (px): Chromium's largest texture.
 MAX_SCREENSHOT_PX = 16_384
+#: Commands that read rasters (rasterio) and the ones that draw a folium map.
+_RASTER_COMMANDS = {"run", "stability", "compare", "dossier", "explore"}
+_MAP_COMMANDS = {"run"}
 
 
 def check_args(args: argparse.Namespace) -> argparse.Namespace:
@@ -368,6 +371,55 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return check_args(args)
 
 
+def _import_rasterio() -> None:
+    """Import rasterio as if boto3 were not installed (a configuration rasterio supports).
+
+    rasterio imports boto3 (about 60 % of its own import time) only to offer S3
+    sessions, and the command line reads local files only. boto3 itself stays
+    importable: only rasterio's optional hook to it is left out, in this process.
+    """
+    if "rasterio" in sys.modules:
+        return
+    missing = object()
+    saved = sys.modules.get("boto3", missing)
+    sys.modules["boto3"] = None  # `import boto3` raises ImportError: rasterio skips it
+    try:
+        import rasterio  # noqa: F401
+    finally:
+        if saved is missing:
+            del sys.modules["boto3"]
+        else:
+            sys.modules["boto3"] = saved
+
+
+def _import_folium_ahead():
+    """Import folium in a background thread; returns the thread.
+
+    ``run`` imports it only when the map is drawn, after scoring and picking the sites,
+    which leave a core idle: importing it meanwhile takes it off the path. The modules
+    it needs besides numpy (branca, jinja2, requests, xyzservices) are not the ones the
+    scoring imports, so the two threads do not wait for each other's imports (a cycle
+    of such waits would be an import deadlock).
+    """
+    # Shared with the scoring path's imports (pyproj, geopandas, GDAL's Python side):
+    # imported here first, so that no module is ever imported by both threads at once.
+    import email.message  # noqa: F401
+    import http.client  # noqa: F401
+    import importlib.metadata  # noqa: F401
+    import threading
+    import urllib.request  # noqa: F401
+
+    def work() -> None:
+        try:
+            import folium  # noqa: F401
+        except Exception:  # the map's own import reports it
+            pass
+
+    thread = threading.Thread(target=work, name="gz-import", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 2 user error, 130 interrupted)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -376,6 +428,10 @@ def main(argv: list[str] | None = None) -> int:
             args = parse_args(argv)
         except SystemExit as exc:  # --help (0) or a usage error, already printed (2)
             return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        if args.command in _RASTER_COMMANDS:
+            _import_rasterio()
+        if args.command in _MAP_COMMANDS:
+            _import_folium_ahead()
         return args.func(args)
     except GrowthZonesError as exc:
         _say(f"error: {exc.one_line()}")

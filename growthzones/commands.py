@@ -194,6 +194,9 @@ def cmd_run(args) -> int:
     # then the network years are scored while the sites are picked
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gz-run")
     _read_ahead(background, store, scenario)
+    from .maps import prepare_map
+
+    prepare_map(store, scenario)  # the map's score-independent parts, while it scores
     _say(f"scenario {scenario.name!r}: " + ", ".join(
         f"{n} {w:.2f}" for n, w in scenario.weights.items())
         + (f"; excluding {', '.join(scenario.exclusions)}" if scenario.exclusions else "")
@@ -207,6 +210,8 @@ def cmd_run(args) -> int:
         result = gz.score(store, scenario)
     if not args.sites:  # user sites in excluded cells are still listed, with the reason
         check_result(result)  # nothing to pick: say why before trying
+        # the identify data, while it picks the sites (many user sites may leave them out)
+        prepare_map(store, scenario, result=result)
     n_ex = int(result.excluded.sum())
     _say(f"scored {len(result.score):,} cells; {n_ex:,} excluded "
          f"({100 * n_ex / len(result.score):.1f} % of land)")

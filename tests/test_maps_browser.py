@@ -304,11 +304,11 @@ def test_hostile_strings_on_the_canvas_site_layer(chromium, tmp_path, monkeypatc
     page = maps.save_map(maps.render_map(hostile_result(tmp_path), hostile_sites(tmp_path)),
                          tmp_path / "hostile.html")
     report, log = browser_report(page)
-    # the best 8 of 9 are drawn: the last site is left out, and the map says so
+    # the best 8 are drawn: the last sites are left out, and the map says so
     check_hostile_report(report, log, bad, tmp_path, drawn=8)
-    assert report["layers"][-1] == "Top sites (best 8 of 9)"
-    assert report["drawn"] == ("Drawing the best 8 of 9 sites; the full ranking table "
-                               "lists them all.")
+    assert report["layers"][-1] == f"Top sites (best 8 of {len(bad)})"
+    assert report["drawn"] == (f"Drawing the best 8 of {len(bad)} sites; the full ranking "
+                               "table lists them all.")
     # hover labels: rank and name, as text
     assert sorted(report["labels"]) == sorted(f"{i + 1}. {b}" for i, b in
                                                     enumerate(bad[:8]))

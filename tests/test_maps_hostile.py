@@ -33,6 +33,8 @@ def hostile_strings(folder) -> list[str]:
         f"{{{{ lipsum.__globals__.os.system('touch {folder}/pwned') }}}}",
         "${alert(1)}",
         "=cmd|' /C calc'!A0",
+        "<!-- <script>",                  # opens a script's "double escaped" state
+        "line\u2028sep\u2029para",        # JS line terminators inside a string literal
     ]
 
 
@@ -123,6 +125,43 @@ def test_hostile_title_argument(tmp_path):
         page = maps.map_html(maps.render_map(fixture_result(), None, title=text, criteria=[]))
         assert not (tmp_path / "pwned").exists()
         assert f"<title>{maps._html_text(text)}</title>" in page
+
+
+def _our_scripts(page: str) -> list[str]:
+    """The bodies of the page's <script> elements, Leaflet's own left out."""
+    return [s for s in re.findall(r"<script>(.*?)</script>", page, flags=re.DOTALL)
+            if not s.startswith("/* @preserve")]
+
+
+def test_no_script_holds_a_raw_comment_opener_or_line_separator(hostile_page):
+    scripts = _our_scripts(hostile_page)
+    assert scripts and sum(map(len, scripts)) > 1000
+    for body in scripts:
+        assert "<!--" not in body and "</script" not in body.lower()
+        assert "\u2028" not in body and "\u2029" not in body
+    # the line terminators reach the page as escapes and decode to the original text
+    assert "line\\u2028sep\\u2029para" in hostile_page
+
+
+def test_identify_and_lazy_overlay_data_are_json_data():
+    from growthzones.maps import _identify, _overlays
+
+    bad = ["</script><script>x()</script>", "<!-- a", "{{ 7*7 }}", "b\u2028c\u2029d", "'\"&"]
+    payload = {"grid": {"x0": 0, "y1": 10, "res": 1, "width": 1, "height": 1},
+               "land": "AAAA", "n": 1, "scoreStep": 0.001, "data": "AAAA",
+               "criteria": [[t, t, 0.5, 0.0, 1.0] for t in bad], "reasons": bad}
+    script = _identify.identify_script("map_x", payload)
+    lazy = _overlays._lazy_script({"width": 1, "height": 1, "cells": 1, "land": "AAAA",
+                                   "gather": "AAAA", "palette": "00ff"})
+    for body in (script, lazy):
+        assert "<!--" not in body and "</script" not in body
+        assert "\u2028" not in body and "\u2029" not in body and "{{" not in body
+    data = json.loads(re.search(r"D = (\{.*?\});\n", script).group(1))
+    assert data["reasons"] == bad and [c[0] for c in data["criteria"]] == bad
+    with pytest.raises(ValueError, match="base64"):
+        _identify.identify_script("map_x", {**payload, "data": "</script>"})
+    with pytest.raises(ValueError, match="base64"):
+        _overlays._lazy_script({"land": "AA<!--", "gather": "AAAA"})
 
 
 def test_encoders_leave_no_template_or_markup_character():

@@ -37,6 +37,7 @@ from .page import (
     SITE_MARKER_LIMIT,
     SITE_STYLE,
     map_html,
+    prepare_map,
     render_map,
     save_map,
 )

@@ -129,10 +129,12 @@ def _elements() -> SimpleNamespace:
         """
 
         def __init__(self, data: dict, *, name: str, style: dict, pane: str,
-                     tooltip_property: str):
+                     tooltip_property: str, data_json: str | None = None):
             super().__init__(name=_html_text(name), overlay=True, control=True, show=True)
             self._name = "GeoJson"
             self.data = data
+            # ``_js_json(data)`` made ahead (see growthzones.maps._prepare), or None
+            self.data_json = data_json
             self.style = style
             self.pane = pane
             self.tooltip_property = tooltip_property
@@ -140,7 +142,7 @@ def _elements() -> SimpleNamespace:
         def render(self, **kwargs) -> None:
             var, parent = self.get_name(), self._parent.get_name()
             emit(self, script=f"""
-            var {var} = L.geoJson({_js_json(self.data)}, Object.assign(
+            var {var} = L.geoJson({self.data_json or _js_json(self.data)}, Object.assign(
                 {_js_json({"pane": self.pane, "smoothFactor": 1.0})}, {{
                 style: function () {{ return {_js_json(self.style)}; }},
                 onEachFeature: function (feature, layer) {{

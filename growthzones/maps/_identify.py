@@ -68,10 +68,9 @@ def codes(values, step: float, base: float = 0.0) -> np.ndarray:
     q = (v - base) / step
     np.rint(q, out=q)
     np.clip(q, 0, NODATA - 1, out=q)  # NaN stays NaN
-    out = np.full(v.shape, NODATA, dtype=np.uint16)
-    ok = np.isfinite(v)
-    out[ok] = q[ok]
-    return out
+    # in place, not a masked gather and scatter: a third of the time at 1 km
+    np.copyto(q, NODATA, where=~np.isfinite(v))
+    return q.astype(np.uint16)
 
 
 def _planes(q: np.ndarray) -> bytes:

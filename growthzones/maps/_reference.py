@@ -91,14 +91,18 @@ def _geojson_text(geom) -> str:
     return shapely.to_geojson(shapely.set_precision(geom, 1e-5))
 
 
-def places_script(var: str, data: list) -> str:
+def places_script(var: str, data: list, *, encoded: str | None = None) -> str:
+    """The place labels ``var``; ``encoded``: ``_js_json(data, compact=True)`` made ahead."""
+    text = encoded if encoded is not None else _js_json(data, compact=True)
     return (_PLACES_JS.replace("__VAR__", var).replace("__PLACE_ZOOM__", str(PLACE_ZOOM))
             .replace("__MAX__", str(MAX_LABELS))
-            .replace("__DATA__", _js_json(data, compact=True)))  # the names go in last
+            .replace("__DATA__", text))  # the names go in last
 
 
-def vector_script(var: str, data: dict, *, kind: str, pane: str) -> str:
-    """A GeoJSON layer ``var`` (not added to the map: the layer panel adds it)."""
+def vector_script(var: str, data: dict, *, kind: str, pane: str,
+                  encoded: str | None = None) -> str:
+    """A GeoJSON layer ``var`` (not added to the map: the layer panel adds it);
+    ``encoded``: ``_js_json(data, compact=True)`` made ahead."""
     if kind == "points":
         opts = (f"{{pane: {_js_json(pane)}, pointToLayer: function (f, latlng) {{"
                 f" var m = L.circleMarker(latlng, Object.assign({{pane: {_js_json(pane)},"
@@ -110,7 +114,8 @@ def vector_script(var: str, data: dict, *, kind: str, pane: str) -> str:
         style = REGION_STYLE if kind == "regions" else MOTORWAY_STYLE
         opts = (f"Object.assign({{pane: {_js_json(pane)}}}, {_js_json(style)}, "
                 f"{{style: function () {{ return {_js_json(style)}; }}}})")
-    return f"var {var} = L.geoJson({_js_json(data, compact=True)}, {opts});\n"
+    text = encoded if encoded is not None else _js_json(data, compact=True)
+    return f"var {var} = L.geoJson({text}, {opts});\n"
 
 
 _PLACES_JS = """

@@ -49,9 +49,14 @@ def _criterion_codes(result, name: str) -> tuple[np.ndarray, tuple[float, float]
     """A criterion's raw values (its unit) on the land vector as palette indices over
     their fitted stretch, yellow at the better end (see :mod:`growthzones.maps._legend`),
     and the stretch."""
-    raw = result.store.read_vector(name)
+    return _store_criterion_codes(result.store, name, _direction(result, name))
+
+
+def _store_criterion_codes(store, name: str, direction: str) -> tuple[np.ndarray, tuple | None]:
+    """:func:`_criterion_codes` of ``store``'s criterion ``name`` for a known direction."""
+    raw = store.read_vector(name)
     lims = stretch(raw)
-    return stretched_index(raw, lims, reverse=_direction(result, name) == "min"), lims
+    return stretched_index(raw, lims, reverse=direction == "min"), lims
 
 
 def _criterion_index(result, name: str) -> tuple[np.ndarray, tuple[float, float] | None]:

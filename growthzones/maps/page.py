@@ -14,9 +14,12 @@ The map is a :class:`folium.Map` (it shows inline in a notebook) with
 - a layer list grouped by theme and folded (:mod:`~growthzones.maps._panel`), the
   legend of the visible surface, a title and the licence line of every data source.
 
-Page size at GB 1 km, default scenario, top 20: 8.0 MB (the overlays 3.9 MB, the identify
-data 3.0 MB, council outlines, places and regions ~1 MB); the site data never take the
-page over :data:`PAGE_MAX_BYTES`.
+Page size at GB 1 km, default scenario (21 criteria), top 20, measured December 2026:
+9.1 MB (the overlays 3.8 MB: PNGs 0.7 MB, the 42 lazily drawn criterion surfaces 2.8 MB
+and their shared index 0.3 MB; the identify data 3.8 MB; the council outlines 0.65 MB;
+places, regions, motorways, substations and Leaflet ~0.9 MB); the site data never take
+the page over :data:`PAGE_MAX_BYTES`. The overlays are made in a thread pool
+(:mod:`~growthzones.maps._overlays`).
 
 By default the map is self-contained: Leaflet's JavaScript and CSS are inlined from the
 ``django-js-lib-leaflet`` package and folium's other CDN assets (jQuery, Bootstrap,
@@ -44,14 +47,11 @@ encoded by :mod:`growthzones.maps.raster`.
 
 from __future__ import annotations
 
-import base64
 import difflib
 import functools
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Self
 
 import numpy as np
 
@@ -67,8 +67,10 @@ from ._legend import (
     stretch,
     surface_legend,
 )
+from ._overlays import _PLACEHOLDER_URL, _lazy_script, _overlay_url, _Overlays  # noqa: F401
 from ._overview import map_view
 from ._panel import PANEL_CSS, panel_script
+from ._prepare import _prepared, prepare_map  # noqa: F401 (prepare_map: public here too)
 from ._reference import (
     DETAIL_ZOOM,
     PLACE_ZOOM,
@@ -82,16 +84,7 @@ from ._reference import (
 from ._sites import _popup_html, _site_cells
 from ._surfaces import _criterion_codes, _direction, _other_network_years, _score_index
 from ._text import _fmt, _fmt_rank, _html_text, _js_json
-from .raster import (
-    LAZY_OVERLAY_JS,
-    _land_codes,
-    _lazy_base,
-    _mask_index,
-    _mask_palette,
-    _MercatorWarp,
-    _png_indexed,
-    _viridis_palette,
-)
+from .raster import _lazy_base, _mask_index, _mask_palette, _MercatorWarp, _viridis_palette
 
 #: Great Britain in latitude/longitude, [[south, west], [north, east]]; the initial view.
 GB_LATLON_BOUNDS = [[49.85, -8.3], [60.9, 1.8]]
@@ -212,24 +205,32 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     # PNG or the codes the page draws from) is made in a worker thread: reading a layer,
     # numpy and zlib release the GIL. The workers start first, so that importing folium
     # and building the page's other parts here overlap them.
-    warp = _MercatorWarp(result.grid)
+    # What prepare_map made ahead for this store, if anything (the same functions).
+    ahead = _prepared(store) if result.grid == getattr(store, "grid", None) else {}
+    warp = ahead["warp"].result() if "warp" in ahead else _MercatorWarp(result.grid)
     payload = None
     with _Overlays(warp) as overlays:
         if identify and hasattr(result, "contributions"):  # the longest job: first
-            payload = overlays.submit(identify_payload, result)
-        lazy_base = (overlays.submit(_lazy_base, warp, store.land_index, _viridis_palette())
-                     if criteria else None)
+            payload = (_prepared(result).get("identify")
+                       or overlays.submit(identify_payload, result))
+        lazy_base = (ahead.get("lazy_base") or overlays.submit(
+            _lazy_base, warp, store.land_index, _viridis_palette(), gather=True)
+            if criteria else None)
+        # in a worker, while this thread builds the page around it
+        regions_job = overlays.submit(regions_geojson, result, sites)
         overlays.add(functools.partial(_score_index, result), _viridis_palette(),
                      name="Suitability score", show=True, opacity=SCORE_OPACITY)
         for name in criteria:  # hidden until chosen: drawn by the page on first show
             overlays.add_lazy(functools.partial(_criterion_codes, result, name),
-                              name=name, show=False, opacity=SCORE_OPACITY)
+                              name=name, show=False, opacity=SCORE_OPACITY,
+                              ready=ahead.get(("codes", name, _direction(result, name))))
         overlays.add(lambda: _mask_index(result.surface("excluded")), _mask_palette(),
                      name="Excluded land", show=False, opacity=EXCLUDED_OPACITY)
         exclusions = [n for n, info in meta.items() if info.get("kind") == "exclusion"]
         for name in exclusions:
             overlays.add(lambda name=name: _mask_index(store.layer(name)),
-                         _mask_palette(), name=name, show=False, opacity=EXCLUDED_OPACITY)
+                         _mask_palette(), name=name, show=False, opacity=EXCLUDED_OPACITY,
+                         ready=ahead.get(("mask", name)))
         allowed = getattr(result, "allowed_by", {})
         if allowed:  # cells inside an exclusion let through by the scenario's exception
             overlays.add(lambda: _mask_index(store.unflatten(
@@ -268,15 +269,18 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
 
         basemap = getattr(store, "basemap", None)
         if basemap and basemap.get("features"):
-            base = _basemap_layer(basemap).add_to(m)
+            base = _basemap_layer(basemap, _ready(ahead.get("basemap"))).add_to(m)
             entry("Base map", "Council boundaries", "base", base.get_name(), on=offline)
         if not offline:  # the tiles asked for are the base map; the boundaries a click away
             for child in list(m._children.values()):
                 if isinstance(child, folium.TileLayer):
                     entry("Base map", "OpenStreetMap", "base", child.get_name(), on=True)
-        regions = regions_geojson(result, sites)
-        places = places_data(getattr(store, "places", None))
-        vectors = {file: store_geojson(store, file) for file in ("motorways", "substations")}
+        regions = regions_job.result()
+        # each (data, its JSON) when made ahead, else (data, None)
+        places, places_json = _ready(ahead.get("places")) or (
+            places_data(getattr(store, "places", None)), None)
+        vectors = {file: _ready(ahead.get(("vector", file))) or (store_geojson(store, file), None)
+                   for file in ("motorways", "substations")}
     made = overlays.layers()
     legends = []
     if lazy_base is not None:  # before the overlays that use it
@@ -325,7 +329,8 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
             + (len(data["data"]) + len(data["land"]) if data else 0))
     many = sites is not None and len(sites) > SITE_MARKER_LIMIT
     if many:  # only a budget for many sites needs it (~40 ms of encoding at 1 km)
-        used += len(json.dumps([basemap, regions, places, vectors], separators=(",", ":")))
+        used += len(json.dumps([basemap, regions, places, [v[0] for v in vectors.values()]],
+                               separators=(",", ":")))
     if data and many and PAGE_MAX_BYTES - used < SITE_DATA_MAX_BYTES:
         # Many sites of the user's own: their table matters more than click-to-identify
         # on the national surface, whose ~3 MB would leave room for few of them.
@@ -344,17 +349,19 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
               on=True)
     if places:
         var = _var("gz_places")
-        m.add_child(el.Script(lambda _, var=var: places_script(var, places)))
+        m.add_child(el.Script(lambda _, var=var: places_script(var, places,
+                                                              encoded=places_json)))
         entry("Sites and reference", "Place names", "check", var, on=True,
               min_zoom=PLACE_ZOOM)
     for file, label, kind in (("motorways", "Motorways", "lines"),
                               ("substations", "Transmission substations (400/275 kV)",
                                "points")):
-        data = vectors[file]
+        data, text = vectors[file]
         if data:
             var = _var(f"gz_{file}")
-            m.add_child(el.Script(lambda _, var=var, data=data, kind=kind: vector_script(
-                var, data, kind=kind, pane="gz-reference")))
+            m.add_child(el.Script(lambda _, var=var, data=data, kind=kind, text=text:
+                                  vector_script(var, data, kind=kind, pane="gz-reference",
+                                                encoded=text)))
             entry("Sites and reference", label, "check", var, on=True,
                   min_zoom=DETAIL_ZOOM)
     if payload is not None:
@@ -473,6 +480,11 @@ def _check_inputs(criteria, meta, sites, weights) -> None:
 # --------------------------------------------------------------------------- rasters
 
 
+def _ready(job):
+    """The result of a part made ahead (a future), or None when there is none."""
+    return None if job is None else job.result()
+
+
 def _var(prefix: str) -> str:
     """A fresh JS variable name."""
     import uuid
@@ -485,111 +497,24 @@ def _site_group_label(drawn: tuple[int, int]) -> str:
     return "Top sites" if shown == total else f"Top sites (best {shown:,} of {total:,})"
 
 
-class _Overlays:
-    """Image overlays of palette-index rasters on ``warp.grid``, made in a thread pool.
-
-    ``add(make_index, palette, ...)`` hands one overlay to a worker, which calls
-    ``make_index()`` for the raster (the palette's transparent entry is nodata; it may
-    return ``(raster, info)``, info kept for the legend), so no
-    raster waits in the queue: at 100 m each is 90 MB. After the ``with`` block,
-    ``layers()`` gives the overlay elements in the order added (and raises what a
-    worker raised). Two workers: the machine this was tuned on has two cores, and each
-    worker holds one layer in memory.
-    """
-
-    def __init__(self, warp: _MercatorWarp):
-        self.warp = warp
-        self._jobs: list = []
-
-    def __enter__(self) -> Self:
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.warp.gather  # noqa: B018 (built once here, not raced for by the workers)
-        self._pool = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1),
-                                        thread_name_prefix="gz-overlay")
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
-
-    def add(self, make_index: Callable[[], np.ndarray | tuple], palette: np.ndarray, *,
-            name: str, show: bool, opacity: float) -> None:
-        def work():
-            made = make_index()
-            index, info = made if isinstance(made, tuple) else (made, None)
-            return _overlay_url(self.warp, index, palette), info
-
-        self._jobs.append((self._pool.submit(work),
-                           {"name": name, "show": show, "opacity": opacity}))
-
-    def add_lazy(self, make_codes: Callable[[], tuple], *, name: str, show: bool,
-                 opacity: float) -> None:
-        """An overlay the page draws itself on first show, in viridis:
-        ``make_codes()`` gives ``(land-vector palette indices, info)``."""
-        def work():
-            codes, info = make_codes()
-            return _land_codes(codes), info
-
-        self._jobs.append((self._pool.submit(work),
-                           {"name": name, "show": show, "opacity": opacity, "lazy": True}))
-
-    def submit(self, fn: Callable, *args):
-        """Any other job for the pool (e.g. the identify data); returns its future."""
-        return self._pool.submit(fn, *args)
-
-    def layers(self) -> list[tuple]:
-        """``[(overlay element, info), ...]``; ``info`` is what ``make_index`` returned
-        beside the index (e.g. a stretch), or None."""
-        overlay = _elements().ImageOverlay
-        out = []
-        for job, kw in self._jobs:
-            url, info = job.result()
-            if kw.get("lazy"):
-                kw = {**kw, "lazy": url}
-                url = _PLACEHOLDER_URL
-            out.append((overlay(url, self.warp.bounds, **kw), info))
-        return out
-
-
-#: The image of a lazily drawn overlay until the page has drawn it: one transparent pixel.
-_PLACEHOLDER_URL = "data:image/png;base64," + base64.b64encode(_png_indexed(
-    np.zeros((1, 1), np.uint8), np.zeros((1, 4), np.uint8))).decode("ascii")
-
-
-def _lazy_script(base: dict) -> str:
-    """:data:`~growthzones.maps.raster.LAZY_OVERLAY_JS` with the shared data of
-    :func:`~growthzones.maps.raster._lazy_base`; its base64 strings placed as they are."""
-    from ._elements import _BASE64
-
-    blobs = {k: base[k] for k in ("land", "gather")}
-    for text in blobs.values():
-        if not _BASE64.fullmatch(text):
-            raise ValueError("overlay data is not base64")
-    rest = _js_json({k: v for k, v in base.items() if k not in blobs}, compact=True)
-    data = rest[:-1] + "".join(f',"{k}":"{v}"' for k, v in blobs.items()) + "}"
-    return LAZY_OVERLAY_JS.replace("__BASE__", data)
-
-
-def _overlay_url(warp: _MercatorWarp, index: np.ndarray, palette: np.ndarray) -> str:
-    """A palette-index raster on ``warp.grid`` as a ``data:`` URL of a Mercator PNG."""
-    nodata = int(np.flatnonzero(palette[:, 3] == 0)[0])
-    png = _png_indexed(warp.warp(index, nodata), palette)
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 # --------------------------------------------------------------------------- vectors
 
 
-def _basemap_layer(basemap: dict):
-    """Local-authority outlines as light land; a tooltip names the authority."""
-    # Only what the page needs, and a copy: the store's dict is not touched.
-    slim = {"type": "FeatureCollection",
+def _basemap_layer(basemap: dict, ahead: tuple | None = None):
+    """Local-authority outlines as light land; a tooltip names the authority.
+    ``ahead``: :func:`_basemap_data` of ``basemap`` made ahead."""
+    slim, text = ahead if ahead is not None else (_slim_basemap(basemap), None)
+    return _elements().Basemap(slim, name="Local authorities", style=LAND_STYLE,
+                               pane="gz-basemap", tooltip_property="la_name", data_json=text)
+
+
+def _slim_basemap(basemap: dict) -> dict:
+    """Only what the page needs, and a copy: the store's dict is not touched."""
+    return {"type": "FeatureCollection",
             "features": [{"type": "Feature", "geometry": f["geometry"],
                           "properties": {"la_name": str((f.get("properties") or {})
                                                         .get("la_name", ""))}}
                          for f in basemap["features"] if f.get("geometry")]}
-    return _elements().Basemap(slim, name="Local authorities", style=LAND_STYLE,
-                               pane="gz-basemap", tooltip_property="la_name")
 
 
 def _sites_layer(sites, weights: dict, meta: dict, *, max_bytes: int = SITE_DATA_MAX_BYTES):
