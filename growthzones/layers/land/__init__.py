@@ -368,13 +368,15 @@ def read(sources: SourceFiles) -> dict:
         Code-Point points; ``brownfield_xy``, ``brownfield_ha``: the cleaned brownfield
         sites (:func:`clean_brownfield` with the England test :func:`within_distance` on
         England's LSOAs) and ``brownfield_rows``, ``brownfield_dropped``: the register
-        rows and the rows dropped by step; ``sac``: :func:`read_sac_sites`.
+        rows and the rows dropped by step; ``sac``: :func:`read_sac_sites`; ``parks_n``,
+        ``aonbs_wales_n``: how many National Parks and Welsh AONBs the files hold.
         All polygons in EPSG:27700.
     """
     import geopandas as gpd
 
-    parks = gpd.read_file(sources.path("national_parks")).to_crs(BNG).geometry.values
-    aonb_w = gpd.read_file(sources.path("aonb_wales")).to_crs(BNG).geometry.values
+    parks_df = gpd.read_file(sources.path("national_parks")).to_crs(BNG)
+    aonb_df = gpd.read_file(sources.path("aonb_wales")).to_crs(BNG)
+    parks, aonb_w = parks_df.geometry.values, aonb_df.geometry.values
     ne = gpd.read_file(sources.path("designations_ne_england"), layer="designations").to_crs(BNG)
     ne_layers = {name: ne.geometry.values[ne["designation"].isin(kinds).to_numpy()]
                  for name, kinds in NE_DESIGNATIONS.items()}
@@ -389,7 +391,18 @@ def read(sources: SourceFiles) -> dict:
             "brownfield_xy": bf[["easting", "northing"]].to_numpy(float),
             "brownfield_ha": bf["hectares"].to_numpy(float),
             "brownfield_rows": len(raw), "brownfield_dropped": dropped,
-            "sac": read_sac_sites(sources.path("sac_sites_jncc"))}
+            "sac": read_sac_sites(sources.path("sac_sites_jncc")),
+            "parks_n": int(parks_df["name"].nunique()), "aonbs_wales_n": _aonb_count(aonb_df)}
+
+
+def _aonb_count(aonb: pd.DataFrame) -> int:
+    """AONBs in the Welsh file, a cross-border one once (its rows are ``NAME (Nation)``).
+
+    >>> _aonb_count(pd.DataFrame({"name": ["GOWER", "WYE VALLEY (England)",
+    ...                                    "WYE VALLEY (Wales)"]}))
+    2
+    """
+    return int(aonb["name"].str.replace(r"\s*\((England|Wales)\)$", "", regex=True).nunique())
 
 
 def geoms_near(geoms, bounds, margin_m: float = 0.0) -> np.ndarray:
@@ -481,7 +494,9 @@ def on_block(features: dict, base) -> dict[str, np.ndarray]:
 
 def counts(features: dict, tallies: dict | None = None) -> dict[str, dict]:
     """The figures the land coverage texts quote, from the features."""
-    return {"sac_clearance_km": {"sacs": len(features["sac"])}}
+    return {"sac_clearance_km": {"sacs": len(features["sac"])},
+            "national_parks": {"parks": features["parks_n"]},
+            "aonb_wales": {"aonbs": features["aonbs_wales_n"]}}
 
 
 def build(sources: SourceFiles, grid: GridSpec, base) -> Built:
