@@ -58,7 +58,7 @@ import pandas as pd
 
 from ...catalog import SourceFiles
 from ...criteria import theme_criteria
-from ...grid import BNG, GridSpec, rasterize_mask, reduce_within, to_bng
+from ...grid import BNG, GridSpec, geoms_near, rasterize_mask, reduce_within, to_bng
 from ..base import Built
 from .campus import built_up_and_room
 
@@ -403,27 +403,6 @@ def _aonb_count(aonb: pd.DataFrame) -> int:
     2
     """
     return int(aonb["name"].str.replace(r"\s*\((England|Wales)\)$", "", regex=True).nunique())
-
-
-def geoms_near(geoms, bounds, margin_m: float = 0.0) -> np.ndarray:
-    """The geometries whose bounding box meets ``bounds`` grown by ``margin_m`` (m).
-
-    A shortcut before rasterising on a block: the others cannot reach a cell of it.
-
-    >>> from shapely.geometry import box
-    >>> len(geoms_near([box(0, 0, 1, 1), box(5, 5, 6, 6)], (0, 0, 2, 2)))
-    1
-    """
-    import shapely
-
-    geoms = np.asarray(geoms, dtype=object)
-    if len(geoms) == 0:
-        return geoms
-    b = shapely.bounds(geoms)
-    x0, y0, x1, y1 = bounds
-    keep = ((b[:, 2] >= x0 - margin_m) & (b[:, 0] <= x1 + margin_m)
-            & (b[:, 3] >= y0 - margin_m) & (b[:, 1] <= y1 + margin_m))
-    return geoms[keep]
 
 
 def _points_near(xy: np.ndarray, bounds, margin_m: float) -> np.ndarray:
