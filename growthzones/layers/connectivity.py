@@ -271,8 +271,10 @@ def read(sources: SourceFiles) -> dict:
     ofcom = read_ofcom(sources.path("ofcom_connectivity_la"))
     return {
         "ixp_xy": np.column_stack([ix.geometry.x, ix.geometry.y]),
-        # what the exchange buildings cover, for counts: metro areas by building count
-        "ixp_metros": ", ".join(m.title() for m in ix["metro_area"].value_counts().index),
+        # what the exchange buildings cover, for counts: metro areas, most buildings first
+        # (ties by name, so the text does not depend on the file's row order)
+        "ixp_metros": ", ".join(m.title() for m in ix["metro_area"].value_counts().sort_index()
+                                .sort_values(ascending=False, kind="stable").index),
         "major_ixp_xy": to_bng(major["lon"], major["lat"]),
         "hub_xy": to_bng([hub["lon"]], [hub["lat"]]),
         "landing_xy": to_bng(intl["lon"], intl["lat"]),
