@@ -348,6 +348,7 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
         for name in REGISTRY:  # anything else not built: say so rather than leave it out
             if name not in metas and name not in absent:
                 absent[name] = {"missing_sources": [], "reason": "not built by its theme"}
+                _log(f"  {name}: not built by its {REGISTRY[name].layer} theme", log)
         for sid in BASE_SOURCES:
             used[sid] = catalog()[sid]
         manifest = {

@@ -121,6 +121,39 @@ class GridSpec:
         return {"resolution": self.resolution, "bounds": list(self.bounds), "crs": self.crs}
 
 
+def grown(grid: GridSpec, cells: int) -> GridSpec:
+    """``grid`` with ``cells`` cells added on every side (same resolution and lattice).
+
+    >>> grown(GridSpec(resolution=100, bounds=(0, 0, 300, 200)), 2).bounds
+    (-200.0, -200.0, 500.0, 400.0)
+    """
+    pad = cells * grid.resolution
+    x0, y0, x1, y1 = grid.bounds
+    return GridSpec(resolution=grid.resolution, crs=grid.crs,
+                    bounds=(float(x0 - pad), float(y0 - pad), float(x1 + pad), float(y1 + pad)))
+
+
+def geoms_near(geoms, bounds, margin_m: float = 0.0) -> np.ndarray:
+    """The geometries whose bounding box meets ``bounds`` grown by ``margin_m`` (m).
+
+    A shortcut before rasterising on a block: the others cannot reach a cell of it.
+
+    >>> from shapely.geometry import box
+    >>> len(geoms_near([box(0, 0, 1, 1), box(5, 5, 6, 6)], (0, 0, 2, 2)))
+    1
+    """
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        return geoms
+    b = shapely.bounds(geoms)
+    x0, y0, x1, y1 = bounds
+    keep = ((b[:, 2] >= x0 - margin_m) & (b[:, 0] <= x1 + margin_m)
+            & (b[:, 3] >= y0 - margin_m) & (b[:, 1] <= y1 + margin_m))
+    return geoms[keep]
+
+
 def rasterize_index(geoms, values, grid: GridSpec, *, dtype="int32", all_touched=False) -> np.ndarray:
     """Burn integer ``values`` of polygons onto ``grid`` (cell-centre rule); 0 elsewhere.
 

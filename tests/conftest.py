@@ -29,13 +29,20 @@ except ImportError:  # pragma: no cover - hypothesis is a dev dependency
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+#: Test modules (or folders) whose real-data tests build layers or stores from the shared,
+#: memoised reads: with pytest-xdist (``-n 2 --dist loadgroup``, the project default) they
+#: share one worker, so each layer is still built once. The other real-data tests (file
+#: checksums, fetch mirrors, table checks) build nothing and balance the two workers.
+_BUILDS_LAYERS = ("tests/layers/", "tests/test_build_blocks.py", "tests/test_distributed.py",
+                  "tests/test_store.py", "tests/test_maps_reference.py")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "sources" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.shared_data)
-            # With pytest-xdist (``-n 2 --dist loadgroup``, the project default) the tests
-            # that build real layers share one worker, so each layer is still built once.
-            item.add_marker(pytest.mark.xdist_group("real_layers"))
+            if item.nodeid.startswith(_BUILDS_LAYERS):
+                item.add_marker(pytest.mark.xdist_group("real_layers"))
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,16 @@ def build_region(sources, out, *, resolution, chunk, within="Hartlepool", **kw):
                               chunk=chunk, log=None, **kw)
 
 
+def shared_region(sources, tmp_path_factory, *, resolution, chunk):
+    """:func:`build_region` of Hartlepool, once per session for the same arguments: the
+    tests that only read such a store (here and in tests/test_distributed.py) share it."""
+    from conftest import _once
+
+    return _once(("hartlepool", str(sources.root), resolution, chunk), lambda: build_region(
+        sources, tmp_path_factory.mktemp(f"hartlepool_{resolution}_{chunk}"),
+        resolution=resolution, chunk=chunk))
+
+
 def rasters(path):
     return {p.relative_to(path).as_posix(): read_raster(p)[0]
             for p in sorted(path.rglob("*.tif"))}
@@ -53,17 +63,19 @@ def assert_same_store(a, b):
 
 
 @pytest.mark.parametrize("resolution, chunk", [(1000, 4), (100, 48)])
-def test_a_build_in_blocks_equals_a_build_in_one_block(sources, tmp_path, resolution, chunk):
+def test_a_build_in_blocks_equals_a_build_in_one_block(sources, tmp_path, tmp_path_factory,
+                                                       resolution, chunk):
     one = build_region(sources, tmp_path / "one", resolution=resolution, chunk=4096)
-    many = build_region(sources, tmp_path / "many", resolution=resolution, chunk=chunk)
+    many = shared_region(sources, tmp_path_factory, resolution=resolution, chunk=chunk)
     ma, mb = assert_same_store(one, many)
     assert ma["chunking"]["blocks"] == 1 and mb["chunking"]["blocks"] >= 4
     assert ma["within"]["code"] == "E06000001" and one.name == "hartlepool_e06000001_" + \
         f"{resolution}m"
 
 
-def test_a_region_has_the_national_values_and_no_land_outside(sources, tmp_path):
-    path = build_region(sources, tmp_path, resolution=1000, chunk=5)
+def test_a_region_has_the_national_values_and_no_land_outside(sources, tmp_path_factory):
+    # the blocked 1 km build of the test above (any blocking gives the same values)
+    path = shared_region(sources, tmp_path_factory, resolution=1000, chunk=4)
     region = gz.load_layers(path)
     national = gz.load_layers(REPO / "growthzones" / "data" / "gb_1000m")
     g, n = region.grid, national.grid

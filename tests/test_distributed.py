@@ -9,7 +9,7 @@ import tomllib
 import numpy as np
 import pytest
 from conftest import REPO
-from test_build_blocks import THEMES, assert_same_store, build_region
+from test_build_blocks import THEMES, assert_same_store, build_region, shared_region
 
 import growthzones as gz
 
@@ -38,9 +38,10 @@ def cluster():
 
 
 def test_a_cluster_builds_and_scores_a_region_as_one_process_does(sources, tmp_path,
-                                                                   cluster):
+                                                                   tmp_path_factory, cluster):
     assert THEMES
-    here = build_region(sources, tmp_path / "here", resolution=100, chunk=48)
+    # the single-process build of test_build_blocks (shared when both run in one session)
+    here = shared_region(sources, tmp_path_factory, resolution=100, chunk=48)
     there = build_region(sources, tmp_path / "there", resolution=100, chunk=48,
                          scheduler=cluster.scheduler_address)
     assert_same_store(here, there)

@@ -16,11 +16,11 @@ CRITERIA: dict[str, Criterion] = {
         name="dist_ixp_km", layer="connectivity",
         title="Distance to nearest internet exchange", unit="km", direction="min",
         description="Straight-line distance to the nearest building hosting an internet "
-                    "exchange point (29 UK buildings: London, Slough, Manchester, Leeds, "
-                    "Liverpool, Cardiff, Edinburgh, Glasgow).",
+                    "exchange point (TeleGeography's map).",
         sources=("ixp_buildings",),
-        coverage="GB: complete for exchanges known in 2020; newer facilities (Kao Data "
-                 "Harlow, IX Scotland, IXManchester) are missing.",
+        coverage="GB: complete for exchanges known in 2020 ({buildings} UK buildings, in "
+                 "{metros}); newer facilities (Kao Data Harlow, IX Scotland, IXManchester) "
+                 "are missing.",
         default_transform={"type": "decay", "half_distance": 60}),
     "dist_major_ixp_km": Criterion(
         name="dist_major_ixp_km", layer="connectivity",

@@ -18,18 +18,19 @@ CRITERIA: dict[str, Criterion] = {
     "national_parks": Criterion(
         name="national_parks", layer="land", title="National Parks", unit="flag",
         direction=None, kind="exclusion",
-        description="Cell centre inside one of the 15 National Parks of GB (ONS, Dec 2021).",
-        sources=("national_parks",), coverage="GB: complete (England, Wales, Scotland)."),
+        description="Cell centre inside a National Park of GB (ONS, Dec 2021).",
+        sources=("national_parks",),
+        coverage="GB: complete (England, Wales, Scotland; {parks} National Parks)."),
     "aonb_wales": Criterion(
         name="aonb_wales", layer="land", title="AONB / National Landscape (Wales)",
         unit="flag", direction=None, kind="exclusion",
-        description="Cell centre inside one of the 5 Welsh Areas of Outstanding Natural "
-                    "Beauty (National Landscapes), including the English part of the "
-                    "cross-border Wye Valley AONB.",
+        description="Cell centre inside a Welsh Area of Outstanding Natural Beauty "
+                    "(National Landscape), including the English part of the cross-border "
+                    "Wye Valley AONB.",
         sources=("aonb_wales",),
-        coverage="Wales, plus the English part of the Wye Valley AONB; NaN in the rest of "
-                 "England and in Scotland (England's other 33 AONBs and Scotland's National "
-                 "Scenic Areas are gaps)."),
+        coverage="Wales ({aonbs} AONBs), plus the English part of the Wye Valley AONB; NaN "
+                 "in the rest of England and in Scotland (England's other 33 AONBs and "
+                 "Scotland's National Scenic Areas are gaps)."),
     "aonb_north_east_england": Criterion(
         name="aonb_north_east_england", layer="land",
         title="AONB / National Landscape (North East England)", unit="flag", direction=None,

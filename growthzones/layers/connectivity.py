@@ -251,7 +251,8 @@ def read(sources: SourceFiles) -> dict:
         offshore platforms still in: :func:`on_block` drops them against the land),
         ``motorways`` (GeoDataFrame of ``road_classification_number`` and lines, EPSG:27700),
         ``rail`` (lines, EPSG:27700), ``gigabit`` (Ofcom's gigabit share by council code)
-        and ``rail_km``, ``rail_elrs`` (what the rail lines cover, for :func:`counts`).
+        and ``rail_km``, ``rail_elrs`` (what the rail lines cover, for :func:`counts`),
+        ``ixp_metros`` (the exchange buildings' metro areas, most buildings first).
     """
     import geopandas as gpd
 
@@ -270,6 +271,10 @@ def read(sources: SourceFiles) -> dict:
     ofcom = read_ofcom(sources.path("ofcom_connectivity_la"))
     return {
         "ixp_xy": np.column_stack([ix.geometry.x, ix.geometry.y]),
+        # what the exchange buildings cover, for counts: metro areas, most buildings first
+        # (ties by name, so the text does not depend on the file's row order)
+        "ixp_metros": ", ".join(m.title() for m in ix["metro_area"].value_counts().sort_index()
+                                .sort_values(ascending=False, kind="stable").index),
         "major_ixp_xy": to_bng(major["lon"], major["lat"]),
         "hub_xy": to_bng([hub["lon"]], [hub["lat"]]),
         "landing_xy": to_bng(intl["lon"], intl["lat"]),
@@ -313,7 +318,9 @@ def counts(features: dict, tallies: dict | None = None) -> dict[str, dict]:
     """The figures the connectivity coverage texts quote, from :func:`read` output
     (``tallies`` unused: no figure here counts cells)."""
     return {"dist_rail_km": {"km": round(features["rail_km"]),
-                             "elrs": features["rail_elrs"]}}
+                             "elrs": features["rail_elrs"]},
+            "dist_ixp_km": {"buildings": len(features["ixp_xy"]),
+                            "metros": features["ixp_metros"]}}
 
 
 def build(sources: SourceFiles, grid: GridSpec, base) -> Built:

@@ -38,7 +38,7 @@ import pandas as pd
 from .._errors import SourceDataError
 from ..catalog import SourceFiles
 from ..criteria import theme_criteria
-from ..grid import BNG, GridSpec, rasterize_mask
+from ..grid import BNG, GridSpec, geoms_near, rasterize_mask
 from .base import Built
 
 CRITERIA = theme_criteria("designations")
@@ -228,27 +228,28 @@ def council_share_on_grid(area_ha: pd.Series, base) -> np.ndarray:
 
 # ----------------------------------------------------------------- the theme contract
 
-def read(sources: SourceFiles, *, log=None) -> dict:
+def read(sources: SourceFiles) -> dict:
     """The official files present and the Scottish list, read once.
 
     Returns
     -------
     dict
         ``official``: criterion name -> (polygons in EPSG:27700, nation) for each official
-        file found (an absent one is reported to ``log`` and left out: not assessed);
+        file found; ``not_assessed``: criterion name -> why it was left out (no official
+        file in its folder; the builder logs and records such criteria as not built);
         ``sssi_ha``: :func:`sssi_area_by_council`.
     """
-    official = {}
+    official, not_assessed = {}, {}
     for name, layer in OFFICIAL_LAYERS.items():
-        path = find_official_file(official_folder(sources, layer.source))
+        folder = official_folder(sources, layer.source)
+        path = find_official_file(folder)
         if path is None:
-            if log is not None:
-                print(f"    {name}: not assessed (no official file in "
-                      f"{official_folder(sources, layer.source)})", file=log)
+            not_assessed[name] = f"no official file in {folder}"
             continue
         official[name] = (read_official(path, layer).geometry.values, layer.nation)
     sitelink = pd.read_csv(sources.path("naturescot_sitelink"))
-    return {"official": official, "sssi_ha": sssi_area_by_council(sitelink)}
+    return {"official": official, "not_assessed": not_assessed,
+            "sssi_ha": sssi_area_by_council(sitelink)}
 
 
 def on_block(features: dict, base) -> dict[str, np.ndarray]:
@@ -257,8 +258,6 @@ def on_block(features: dict, base) -> dict[str, np.ndarray]:
     ``_scottish_council_cells`` is a block tally: land cells per council (``base.las``
     rows) in Scotland, summed over blocks by the builder for :func:`counts`.
     """
-    from .land import geoms_near
-
     out = {}
     for name, (geoms, nation) in features["official"].items():
         out[name] = exclusion_on_grid(geoms_near(geoms, base.grid.bounds),
@@ -278,10 +277,10 @@ def counts(features: dict, tallies: dict) -> dict[str, dict]:
     return {"sssi_share_council_scotland_pct": {"councils": int(np.count_nonzero(cells))}}
 
 
-def build(sources: SourceFiles, grid: GridSpec, base, *, log=None) -> Built:
+def build(sources: SourceFiles, grid: GridSpec, base) -> Built:
     """Every official exclusion whose file is present, and the Scottish SSSI share (the
     whole grid as one block: :func:`read`, then :func:`on_block`)."""
-    f = read(sources, log=log)
+    f = read(sources)
     out = on_block(f, base)
     tallies = {k: out.pop(k) for k in [k for k in out if k.startswith("_")]}
     return Built(out, counts(f, tallies))

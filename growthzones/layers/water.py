@@ -70,13 +70,16 @@ def read_works(path) -> pd.DataFrame:
 
 
 def read_rivers(path):
-    """Major river lines in EPSG:27700: WDB II segments and Natural Earth named rivers."""
+    """Major river lines in EPSG:27700: WDB II segments and Natural Earth named rivers,
+    indexed by (``"wdb2"`` or ``"naturalearth"``, row) so that :func:`counts` can tell them
+    apart."""
     import geopandas as gpd
 
     wdb = gpd.read_file(path, layer="rivers_wdb2").to_crs(BNG)
     ne = gpd.read_file(path, layer="rivers_named_naturalearth").to_crs(BNG)
     ne = ne[~ne["name"].isin(NOT_RIVERS)]
-    return pd.concat([wdb.geometry, ne.geometry], ignore_index=True)
+    return pd.concat([wdb.geometry.reset_index(drop=True), ne.geometry.reset_index(drop=True)],
+                     keys=["wdb2", "naturalearth"])
 
 
 @dataclass
@@ -142,7 +145,17 @@ def on_block(features: WaterFeatures, base) -> dict[str, np.ndarray]:
             "dist_large_wwtw_km": _nearest_km(features.tree("works", 0.0), base)}
 
 
+def counts(features: WaterFeatures, tallies: dict | None = None) -> dict[str, dict]:
+    """The figures the water coverage texts quote, from :func:`read` output (``tallies``
+    unused: no figure here counts cells)."""
+    kinds = features.rivers.index.get_level_values(0)
+    return {"dist_major_river_km": {"segments": int((kinds == "wdb2").sum()),
+                                    "named": int((kinds == "naturalearth").sum())},
+            "dist_large_wwtw_km": {"works": len(features.works_xy)}}
+
+
 def build(sources: SourceFiles, grid: GridSpec, base) -> dict[str, np.ndarray]:
     """Read the river and wastewater sources and put both criteria on ``grid`` (the
-    whole-grid wrapper of :func:`read` and :func:`on_block`)."""
-    return Built(on_block(read(sources), base))
+    whole-grid wrapper of :func:`read`, :func:`on_block` and :func:`counts`)."""
+    f = read(sources)
+    return Built(on_block(f, base), counts(f))

@@ -204,6 +204,17 @@ def test_real_rail_counts_fill_the_coverage_text(features):
     assert counts["dist_rail_km"]["km"] == round(sum(lengths) / 1000)
 
 
+def test_real_exchange_counts_fill_the_coverage_text(features, sources):
+    import geopandas as gpd
+
+    got = cn.counts(features, {})["dist_ixp_km"]
+    ix = gpd.read_file(sources.path("ixp_buildings"), read_geometry=False)
+    assert got["buildings"] == len(ix)
+    assert got["metros"].split(", ")[0] == ix["metro_area"].mode()[0].title()
+    text = CRITERIA["dist_ixp_km"].coverage_text(got)
+    assert "…" not in text and f"{len(ix)} UK buildings" in text and got["metros"] in text
+
+
 def test_real_100m_block_in_manchester_is_finite_on_land(features, base_1km):
     import geopandas as gpd
 

@@ -93,6 +93,10 @@ def test_official_file_in_a_source_folder_is_built(tmp_path, base_1km, sources):
     assert set(out) == {"sssi_england", "sssi_share_council_scotland_pct"}
     england = ds.nation_cells(base_1km, "E")
     assert np.isnan(m[~england]).all() and np.nanmax(m) in (0.0, 1.0)
+    # the official exclusions without a file are said, with their folder
+    left = ds.read(SourceFiles(root))["not_assessed"]
+    assert set(left) == set(ds.OFFICIAL_LAYERS) - {"sssi_england"}
+    assert str(root / catalog()["ea_flood_zones"].path) in left["flood_zone3_england"]
 
 
 def test_sssi_share_per_council_on_the_real_list(sources, base_1km):

@@ -363,3 +363,19 @@ def campus_block_max(a, k):
     b = a.reshape(h // k, k, w // k, k)
     out = np.where(np.isnan(b), -np.inf, b).max(axis=(1, 3))
     return np.where(np.isinf(out), np.nan, out)
+
+
+def test_real_park_and_aonb_counts_fill_the_coverage_texts(land_features, sources):
+    import geopandas as gpd
+
+    from growthzones.criteria import REGISTRY
+
+    got = land.counts(land_features)
+    parks = gpd.read_file(sources.path("national_parks"), read_geometry=False)
+    assert got["national_parks"] == {"parks": parks["name"].nunique()}
+    aonbs = gpd.read_file(sources.path("aonb_wales"), read_geometry=False)
+    # the cross-border Wye Valley has an English and a Welsh row but is one AONB
+    assert got["aonb_wales"]["aonbs"] == len(aonbs) - 1
+    for name in ("national_parks", "aonb_wales"):
+        text = REGISTRY[name].coverage_text(got[name])
+        assert "…" not in text and str(next(iter(got[name].values()))) in text

@@ -106,3 +106,15 @@ def test_a_25_m_block_measures_to_the_lines_within_a_quarter_cell(sources):
     assert np.all(got >= exact - 1e-6) and np.all(got <= exact + 0.00625 + 1e-6)
     # the KD-trees are a per-process cache: not pickled to a worker
     assert feats._trees and not pickle.loads(pickle.dumps(feats))._trees
+
+
+def test_real_counts_fill_the_coverage_texts(sources):
+    f = water.read(sources)
+    got = water.counts(f)
+    works = water.large_works(water.read_works(sources.path("uwwtd_works")))
+    assert got["dist_large_wwtw_km"] == {"works": len(works)}
+    rivers = got["dist_major_river_km"]
+    assert rivers["segments"] + rivers["named"] == len(f.rivers) and rivers["named"] > 0
+    for name, figures in got.items():
+        text = water.CRITERIA[name].coverage_text(figures)
+        assert "…" not in text and all(str(v) in text for v in figures.values())

@@ -70,7 +70,8 @@ Modules: :mod:`.names` (name keys), :mod:`.network` (ETYS tables, snapshots, rat
 :mod:`.changes` (network-year tables and :func:`why_changes`),
 :mod:`.placement` (coordinates of ETYS sites), :mod:`.retired` (retired plant),
 :mod:`.queues` (TEC and NGED queues), :mod:`.headroom` (UKPN headroom, DNO areas),
-:mod:`.boundaries` (ETYS boundaries). This package module holds the theme contract:
+:mod:`.boundaries` (ETYS boundaries), :mod:`.cells` (the criteria on cells: :func:`on_block`),
+:mod:`.coverage` (:func:`counts`). This package module holds the theme contract:
 :func:`read` reads every raw file once (through :func:`read_sources`, then
 :func:`network_features` derives the point and line features from those frames) and keeps
 the grid-free features; :func:`on_block` puts every criterion and network-year variant on
@@ -100,7 +101,9 @@ from ...grid import (
 from .. import industry
 from ..base import Built
 from .boundaries import LONDON_XY, boundary_crossings
+from .cells import dno_headroom_on_grid, features_on_grid, on_block, year_criteria_on_grid
 from .changes import NETWORK_YEAR_CRITERIA, network_manifest, network_year_tables, why_changes
+from .coverage import counts
 from .headroom import (
     DNO_AREA_KM,
     DNO_MEASURES,
@@ -425,64 +428,6 @@ def year_features(f: dict, year: int) -> dict:
     }
 
 
-def year_criteria_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.ndarray]:
-    """:data:`NETWORK_YEAR_CRITERIA` on ``grid`` from :func:`year_features` points (pure)."""
-    return {
-        "dist_substation_132kv_km": distance_to_points(f["substation_132kv_xy"], grid, land),
-        "dist_transmission_km": distance_to_points(f["transmission_xy"], grid, land),
-        "transmission_node_mva": value_of_nearest(f["node_xy"], f["node_circuit_mva"], grid,
-                                                  land),
-        "transformer_mva": value_of_nearest(f["node_xy"], f["node_transformer_mva"], grid,
-                                            land),
-        "tec_queue_mw": reduce_within(f["tec_xy"], f["tec_queued_mw"], grid, land,
-                                      radius_km=QUEUE_RADIUS_KM, how="sum", fill=0.0),
-    }
-
-
-def features_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.ndarray]:
-    """The plain-named grid-capacity criteria on ``grid`` from :func:`network_features` or
-    :func:`read` output (:func:`on_block` adds the other snapshots' variants).
-
-    Pure, and cell-local: each cell's value depends only on its centre and the features,
-    so ``grid`` may be a block of the national grid (with its part of ``land``).
-    """
-    d_nged = distance_to_points(f["nged_xy"], grid, land)
-    d_ukpn = distance_to_points(f["ukpn_xy"], grid, land)
-    in_nged, in_ukpn = nearer_area(d_nged, d_ukpn, land), nearer_area(d_ukpn, d_nged, land)
-    dq = value_of_nearest(f["gsp_xy"], f["gsp_queued_mw"], grid, land)
-    hr = reduce_within(f["headroom_xy"], f["headroom_mva"], grid, land,
-                       radius_km=HEADROOM_RADIUS_KM, how="max", fill=None)
-    rows, cols = np.nonzero(land)
-    cx, cy = grid.xy(rows, cols)
-    count = np.full(grid.shape, np.nan, dtype=np.float32)
-    count[rows, cols] = boundary_crossings(np.column_stack([cx, cy]), f["boundaries"])
-    year = year_criteria_on_grid(f, grid, land)
-    return {
-        "dist_substation_132kv_km": year["dist_substation_132kv_km"],
-        "dist_transmission_km": year["dist_transmission_km"],
-        "dist_transmission_line_km": distance_to_lines(f["transmission_lines"], grid, land),
-        "transmission_node_mva": year["transmission_node_mva"],
-        "transformer_mva": year["transformer_mva"],
-        "retired_capacity_mw": reduce_within(f["retired_xy"], f["retired_mw"], grid, land,
-                                             radius_km=RETIRED_RADIUS_KM, how="max", fill=0.0),
-        "tec_queue_mw": year["tec_queue_mw"],
-        "dno_queue_mw": np.where(in_nged, dq, np.nan).astype(np.float32),
-        "distribution_headroom_mva": np.where(in_ukpn, hr, np.nan).astype(np.float32),
-        "boundaries_to_london": count,
-        **dno_headroom_on_grid(f, grid, land),
-    }
-
-
-def dno_headroom_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.ndarray]:
-    """``dno_demand_headroom_mva`` and ``gsp_import_limit_mw`` on ``grid`` (pure)."""
-    area_index, names = licence_area_index(f["dno_areas"], grid)
-    return {
-        "dno_demand_headroom_mva": value_by_area(f["dno_headroom"], area_index, names, grid,
-                                                 land),
-        "gsp_import_limit_mw": value_by_area(f["dno_limits"], area_index, names, grid, land),
-    }
-
-
 def _substation_frame(sites: pd.DataFrame, nged: pd.DataFrame) -> pd.DataFrame:
     """The placed 400/275 kV ``sites`` then ``nged``'s Super Grid substations, named."""
     tx = sites[sites["x"].notna() & (sites["max_kv"] >= 275)]
@@ -569,22 +514,6 @@ def _read_figures(raw: dict, f: dict) -> dict:
     }
 
 
-def on_block(features: dict, base) -> dict[str, np.ndarray]:
-    """Every grid-capacity criterion and every ``name@snapshot`` variant on ``base``'s grid.
-
-    Pure and cell-local: each cell's value depends only on its centre and the national
-    features (points within a radius are looked up among all of them), so a block of the
-    national grid gets exactly its part of the whole grid's values, at any resolution.
-    ``features`` is :func:`read` output. No block tallies.
-    """
-    grid, land = base.grid, base.land
-    out = features_on_grid(features, grid, land)
-    for snap, yf in features["years"].items():
-        year = year_criteria_on_grid(yf, grid, land)
-        out.update({f"{k}@{snap}": v for k, v in year.items()})
-    return out
-
-
 def tables(features: dict) -> dict[str, pd.DataFrame]:
     """The network-year tables (:func:`network_year_tables`) from :func:`read` output."""
     return _tables(features)
@@ -636,41 +565,4 @@ def build(sources: SourceFiles, grid: GridSpec, base, *, tables: dict | None = N
     built.features = f
     return built
 
-
-def counts(features: dict, tallies: dict | None = None) -> dict[str, dict]:
-    """The figures the grid criteria's coverage texts quote, from :func:`read` output
-    (:meth:`growthzones.criteria.Criterion.coverage_text`). ``tallies`` is unused: no
-    figure here counts cells."""
-    fig, tec = features["figures"], features["tec"]
-    queued = tec[f"queued_mw_{features['snapshot']}"]
-    total = float(queued.sum())
-    placed = tec["x"].notna()
-    site = tec["connection_site"].fillna("").astype(str)
-    node = ~placed & site.str.contains("connection node", case=False)
-    offshore = ~placed & ~node & site.str.contains("offshore", case=False)
-    rest = queued[~placed & ~node & ~offshore & (queued > 0)]
-    rest = rest.groupby(site[rest.index].map(_site_label)).sum().sort_values(
-        ascending=False, kind="stable")
-
-    def pct(mask) -> int:
-        return round(100 * float(queued[mask].sum()) / total) if total else 0
-
-    return {"dist_substation_132kv_km": dict(fig["sites"]),
-            "dist_transmission_km": dict(fig["sites"]),
-            "dist_transmission_line_km": {"north_lat": fig["lines_north_lat"]},
-            "tec_queue_mw": {"placed_pct": pct(placed), "queued_gw": round(total / 1000),
-                             "node_pct": pct(node), "offshore_pct": pct(offshore),
-                             "examples": ", ".join(rest.index[:3])},
-            "retired_capacity_mw": dict(fig["retired"])}
-
-
-def _site_label(name: str) -> str:
-    """A TEC connection-site name without its voltage and 'Substation' tail.
-
-    >>> _site_label("Navenby 400kV Substation")
-    'Navenby'
-    """
-    import re
-
-    return re.split(r"\s+\d+(?:/\d+)*\s*kV", name, maxsplit=1, flags=re.I)[0].strip()
 

@@ -58,7 +58,7 @@ import pandas as pd
 
 from ...catalog import SourceFiles
 from ...criteria import theme_criteria
-from ...grid import BNG, GridSpec, rasterize_mask, reduce_within, to_bng
+from ...grid import BNG, GridSpec, geoms_near, rasterize_mask, reduce_within, to_bng
 from ..base import Built
 from .campus import built_up_and_room
 
@@ -368,13 +368,15 @@ def read(sources: SourceFiles) -> dict:
         Code-Point points; ``brownfield_xy``, ``brownfield_ha``: the cleaned brownfield
         sites (:func:`clean_brownfield` with the England test :func:`within_distance` on
         England's LSOAs) and ``brownfield_rows``, ``brownfield_dropped``: the register
-        rows and the rows dropped by step; ``sac``: :func:`read_sac_sites`.
+        rows and the rows dropped by step; ``sac``: :func:`read_sac_sites`; ``parks_n``,
+        ``aonbs_wales_n``: how many National Parks and Welsh AONBs the files hold.
         All polygons in EPSG:27700.
     """
     import geopandas as gpd
 
-    parks = gpd.read_file(sources.path("national_parks")).to_crs(BNG).geometry.values
-    aonb_w = gpd.read_file(sources.path("aonb_wales")).to_crs(BNG).geometry.values
+    parks_df = gpd.read_file(sources.path("national_parks")).to_crs(BNG)
+    aonb_df = gpd.read_file(sources.path("aonb_wales")).to_crs(BNG)
+    parks, aonb_w = parks_df.geometry.values, aonb_df.geometry.values
     ne = gpd.read_file(sources.path("designations_ne_england"), layer="designations").to_crs(BNG)
     ne_layers = {name: ne.geometry.values[ne["designation"].isin(kinds).to_numpy()]
                  for name, kinds in NE_DESIGNATIONS.items()}
@@ -389,28 +391,18 @@ def read(sources: SourceFiles) -> dict:
             "brownfield_xy": bf[["easting", "northing"]].to_numpy(float),
             "brownfield_ha": bf["hectares"].to_numpy(float),
             "brownfield_rows": len(raw), "brownfield_dropped": dropped,
-            "sac": read_sac_sites(sources.path("sac_sites_jncc"))}
+            "sac": read_sac_sites(sources.path("sac_sites_jncc")),
+            "parks_n": int(parks_df["name"].nunique()), "aonbs_wales_n": _aonb_count(aonb_df)}
 
 
-def geoms_near(geoms, bounds, margin_m: float = 0.0) -> np.ndarray:
-    """The geometries whose bounding box meets ``bounds`` grown by ``margin_m`` (m).
+def _aonb_count(aonb: pd.DataFrame) -> int:
+    """AONBs in the Welsh file, a cross-border one once (its rows are ``NAME (Nation)``).
 
-    A shortcut before rasterising on a block: the others cannot reach a cell of it.
-
-    >>> from shapely.geometry import box
-    >>> len(geoms_near([box(0, 0, 1, 1), box(5, 5, 6, 6)], (0, 0, 2, 2)))
-    1
+    >>> _aonb_count(pd.DataFrame({"name": ["GOWER", "WYE VALLEY (England)",
+    ...                                    "WYE VALLEY (Wales)"]}))
+    2
     """
-    import shapely
-
-    geoms = np.asarray(geoms, dtype=object)
-    if len(geoms) == 0:
-        return geoms
-    b = shapely.bounds(geoms)
-    x0, y0, x1, y1 = bounds
-    keep = ((b[:, 2] >= x0 - margin_m) & (b[:, 0] <= x1 + margin_m)
-            & (b[:, 3] >= y0 - margin_m) & (b[:, 1] <= y1 + margin_m))
-    return geoms[keep]
+    return int(aonb["name"].str.replace(r"\s*\((England|Wales)\)$", "", regex=True).nunique())
 
 
 def _points_near(xy: np.ndarray, bounds, margin_m: float) -> np.ndarray:
@@ -481,7 +473,9 @@ def on_block(features: dict, base) -> dict[str, np.ndarray]:
 
 def counts(features: dict, tallies: dict | None = None) -> dict[str, dict]:
     """The figures the land coverage texts quote, from the features."""
-    return {"sac_clearance_km": {"sacs": len(features["sac"])}}
+    return {"sac_clearance_km": {"sacs": len(features["sac"])},
+            "national_parks": {"parks": features["parks_n"]},
+            "aonb_wales": {"aonbs": features["aonbs_wales_n"]}}
 
 
 def build(sources: SourceFiles, grid: GridSpec, base) -> Built:

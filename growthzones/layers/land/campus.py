@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from ...grid import GridSpec
+from ...grid import GridSpec, grown
 
 #: Sub-grid cell size (m) for built-up land and room for a campus.
 SUBGRID_M = 100.0
@@ -52,18 +52,6 @@ def subgrid(grid: GridSpec, resolution: float = SUBGRID_M) -> tuple[GridSpec, in
         raise ValueError(f"grid resolution {grid.resolution:g} m is not a multiple of the "
                          f"{resolution:g} m sub-grid; use a multiple of {resolution:g} m")
     return GridSpec(resolution=resolution, bounds=grid.bounds, crs=grid.crs), round(k)
-
-
-def grown(grid: GridSpec, cells: int) -> GridSpec:
-    """``grid`` with ``cells`` cells added on every side (same resolution and lattice).
-
-    >>> grown(GridSpec(resolution=100, bounds=(0, 0, 300, 200)), 2).bounds
-    (-200.0, -200.0, 500.0, 400.0)
-    """
-    pad = cells * grid.resolution
-    x0, y0, x1, y1 = grid.bounds
-    return GridSpec(resolution=grid.resolution, crs=grid.crs,
-                    bounds=(float(x0 - pad), float(y0 - pad), float(x1 + pad), float(y1 + pad)))
 
 
 def hectare_lattice(grid: GridSpec, halo: int = 0, resolution: float = SUBGRID_M) -> GridSpec:
