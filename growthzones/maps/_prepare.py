@@ -16,7 +16,7 @@ import threading
 import weakref
 
 from ._overlays import _overlay_url
-from ._reference import places_data, store_geojson
+from ._reference import _slim_basemap, places_data, store_geojson
 from ._surfaces import _store_criterion_codes
 from ._text import _js_json
 from .raster import (
@@ -83,8 +83,6 @@ def prepare_map(store, scenario, *, result=None) -> None:
     basemap = getattr(view, "basemap", None)
     if basemap and basemap.get("features"):
         def base():
-            from .page import _slim_basemap
-
             slim = _slim_basemap(basemap)
             return slim, _js_json(slim)
 

@@ -171,3 +171,12 @@ REFERENCE_CSS = """
         text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff; }
     .leaflet-tooltip.gz-place::before { display: none; }
 """
+
+
+def _slim_basemap(basemap: dict) -> dict:
+    """Only what the page needs, and a copy: the store's dict is not touched."""
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "geometry": f["geometry"],
+                          "properties": {"la_name": str((f.get("properties") or {})
+                                                        .get("la_name", ""))}}
+                         for f in basemap["features"] if f.get("geometry")]}

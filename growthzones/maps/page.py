@@ -75,6 +75,7 @@ from ._reference import (
     DETAIL_ZOOM,
     PLACE_ZOOM,
     REFERENCE_CSS,
+    _slim_basemap,
     places_data,
     places_script,
     regions_geojson,
@@ -506,15 +507,6 @@ def _basemap_layer(basemap: dict, ahead: tuple | None = None):
     slim, text = ahead if ahead is not None else (_slim_basemap(basemap), None)
     return _elements().Basemap(slim, name="Local authorities", style=LAND_STYLE,
                                pane="gz-basemap", tooltip_property="la_name", data_json=text)
-
-
-def _slim_basemap(basemap: dict) -> dict:
-    """Only what the page needs, and a copy: the store's dict is not touched."""
-    return {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "geometry": f["geometry"],
-                          "properties": {"la_name": str((f.get("properties") or {})
-                                                        .get("la_name", ""))}}
-                         for f in basemap["features"] if f.get("geometry")]}
 
 
 def _sites_layer(sites, weights: dict, meta: dict, *, max_bytes: int = SITE_DATA_MAX_BYTES):

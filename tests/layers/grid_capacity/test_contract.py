@@ -116,9 +116,11 @@ def test_counts_fill_every_coverage_placeholder(features):
 
 
 def test_site_label_drops_voltage_and_substation():
-    assert gc._site_label("Branxton 400/132KV Substation") == "Branxton"
-    assert gc._site_label("New Deer 2 400kV Substation") == "New Deer 2"
-    assert gc._site_label("Eolfi Offshore Substation") == \
+    from growthzones.layers.grid_capacity.coverage import _site_label
+
+    assert _site_label("Branxton 400/132KV Substation") == "Branxton"
+    assert _site_label("New Deer 2 400kV Substation") == "New Deer 2"
+    assert _site_label("Eolfi Offshore Substation") == \
         "Eolfi Offshore Substation"
 
 
