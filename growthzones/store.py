@@ -43,6 +43,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -494,38 +495,36 @@ class _LazyRasters(Mapping):
         f = self.file(name)
         h, w = self._grid.shape
         shape = (-(-h // factor), -(-w // factor))
-        try:
-            with rasterio.open(f) as src:
-                if (src.height, src.width) != self._grid.shape:
-                    raise LayerStoreError(
-                        f"{f} is on a {(src.height, src.width)} grid, the store is "
-                        f"{self._grid.shape}; {_REBUILD}")
-                levels = src.overviews(1)
+        with self._checked(f) as src:
+            levels = src.overviews(1)
             if factor in levels:
-                with rasterio.open(f, overview_level=levels.index(factor)) as src:
-                    arr = src.read(1)
+                with rasterio.open(f, overview_level=levels.index(factor)) as ov:
+                    arr = ov.read(1)
                 if arr.shape == shape:
                     return arr.astype(np.float32, copy=False)
-        except LayerStoreError:
-            raise
-        except Exception as exc:  # rasterio raises its own error types
-            raise self._unreadable(f, exc) from None
         return block_mean(self.read(name), factor)
 
     def read_cells(self, name: str, rows, cols) -> np.ndarray:
         """Values at (row, col) cells, read through one-pixel windows."""
-        import rasterio
         from rasterio.windows import Window
 
-        f = self._folder / f"{self._files.get(name, name)}.tif"
+        with self._checked(self._folder / f"{self._files.get(name, name)}.tif") as src:
+            return np.array([src.read(1, window=Window(int(c), int(r), 1, 1))[0, 0]
+                             for r, c in zip(rows, cols)], dtype=np.float32)
+
+    @contextmanager
+    def _checked(self, f: Path):
+        """``f`` open with rasterio, checked to be on the store's grid; any read error in
+        the block is the one-line "cannot read" error."""
+        import rasterio
+
         try:
             with rasterio.open(f) as src:
                 if (src.height, src.width) != self._grid.shape:
                     raise LayerStoreError(
                         f"{f} is on a {(src.height, src.width)} grid, the store is "
                         f"{self._grid.shape}; {_REBUILD}")
-                return np.array([src.read(1, window=Window(int(c), int(r), 1, 1))[0, 0]
-                                 for r, c in zip(rows, cols)], dtype=np.float32)
+                yield src
         except LayerStoreError:
             raise
         except Exception as exc:  # rasterio raises its own error types
