@@ -47,6 +47,7 @@ def main(argv=None) -> int:
     ap.add_argument("--chunk", default=None)
     ap.add_argument("--scheduler", default=None)
     ap.add_argument("--out", default=None, help="parent folder (default: a temporary one)")
+    ap.add_argument("--log", default=None, help="also write the build's whole log here")
     ap.add_argument("--skip", action="append", default=[], metavar="THEME",
                     help="leave a theme out (e.g. one that cannot be built at this "
                          "resolution yet); said in the output")
@@ -74,6 +75,8 @@ def main(argv=None) -> int:
     reader.join()
     wall = time.perf_counter() - t0
     log = "".join(lines)
+    if args.log:
+        Path(args.log).write_text(log)
     if proc.returncode:
         print(log[-3000:])
         print(f"build failed (exit {proc.returncode})")

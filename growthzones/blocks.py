@@ -31,6 +31,7 @@ import pandas as pd
 
 from ._errors import InputError
 from .grid import GridSpec, rasterize_index
+from .io import BIG_GRID_CELLS
 from .layers.base import Base
 
 #: Cells per side of a block (``data build --chunk``). 512 is two 256-px GeoTIFF tiles: at
@@ -39,7 +40,7 @@ DEFAULT_CHUNK = 512
 #: Environment variable naming the dask scheduler (``tcp://host:port``) of a build.
 SCHEDULER_ENV = "GROWTHZONES_SCHEDULER"
 #: Grids above this many cells get internal overviews (x2, x4, ...), for maps of big stores.
-OVERVIEW_CELLS = 2_000_000
+OVERVIEW_CELLS = BIG_GRID_CELLS
 
 
 # --- blocks --------------------------------------------------------------------------------
@@ -309,6 +310,9 @@ def compute_blocks(blocks: list[Block], grid: GridSpec, small: SmallAreas,
 
 # --- writing -------------------------------------------------------------------------------
 
+_EXP_OFFSET = 160  # frexp exponent of a float32 + this >= 0
+
+
 class RunningStats:
     """Count, min, max and the exact mean of the values of many blocks.
 
@@ -338,10 +342,12 @@ class RunningStats:
         # mantissas stay exact in float64 (< 2**53)
         for start in range(0, values.size, 1 << 28):
             m, e = np.frexp(values[start:start + (1 << 28)].astype(np.float64))
-            exps, inv = np.unique(e, return_inverse=True)
-            sums = np.bincount(inv.ravel(), weights=m * 2.0 ** 24)
-            for ex, s in zip(exps.tolist(), sums.tolist()):
-                self._sums[ex] = self._sums.get(ex, 0) + int(s)
+            # float32 exponents lie in [-148, 128]: one bin each, no sort (np.unique was
+            # a tenth of a GB 100 m build's writer)
+            sums = np.bincount(e.ravel() + _EXP_OFFSET, weights=m * 2.0 ** 24)
+            for ex in np.flatnonzero(sums).tolist():
+                self._sums[ex - _EXP_OFFSET] = (self._sums.get(ex - _EXP_OFFSET, 0)
+                                               + int(sums[ex]))
 
     def to_dict(self) -> dict:
         """``{"min", "max", "mean"}``, or ``{}`` with no values."""

@@ -12,7 +12,8 @@ build code is imported inside :func:`build_store`, so importing this module (or
 :mod:`growthzones.store`, which imports :func:`build_store` from it) stays cheap.
 
 **The store stays tiled GeoTIFF, not Zarr** (issue #15 item 1), on the evidence: its
-rasters already are internally tiled (256 px), deflated GeoTIFFs in EPSG:27700; QGIS and
+rasters already are internally tiled (256 px), compressed GeoTIFFs in EPSG:27700 (deflate,
+or ZSTD for a big grid: :func:`growthzones.io.raster_profile`); QGIS and
 every GIS open them as they are; rasterio reads any window of them, which is all a
 chunked reader needs; internal overviews (written for grids over
 :data:`growthzones.blocks.OVERVIEW_CELLS` cells) serve a map of a big store; and the block

@@ -193,6 +193,10 @@ def cmd_run(args) -> int:
     # one background thread: the rasters read after scoring are read while it scores,
     # then the network years are scored while the sites are picked
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gz-run")
+    from .grid import to_wgs84
+
+    # PROJ's first transformer takes ~0.2 s to set up; the sites and the map need it
+    background.submit(to_wgs84, [0.0], [0.0])
     _read_ahead(background, store, scenario)
     from .maps import prepare_map
 

@@ -256,7 +256,7 @@ def add_network_reasons(cmp: Comparison) -> Comparison:
                                                   "tec_projects")}
     df = cmp.sites
     df["score_change"] = df["score_b"] - df["score_a"]
-    df["why"] = [why_changes(tables, float(x), float(y), sa, sb)["text"]
+    df["why"] = [why_changes(tables, float(x), float(y), sa, sb, with_rows=False)["text"]
                  for x, y in zip(df["easting"], df["northing"])]
     df.attrs["network_years"] = (sa, sb)
     return cmp

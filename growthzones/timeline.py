@@ -115,7 +115,7 @@ def site_timeline(result: ScoreResult, sites: pd.DataFrame, *,
         for c in crit:
             part[c] = r.store.values_at(c, pos).astype(float)
         part["why"] = ["" if prev is None or i >= WHY_SITES
-                       else why_changes(tables, x, y, prev, snap)["text"]
+                       else why_changes(tables, x, y, prev, snap, with_rows=False)["text"]
                        for i, (x, y) in enumerate(xy)]
         parts.append(part)
         prev = snap

@@ -215,6 +215,7 @@ def _build_each_layer_once():
 
     read, features = gc.read_sources, gc.network_features
     small_areas, basemap = base_mod.read_small_areas, base_mod.basemap_geojson
+    places = base_mod.read_places
     named = nf.read_named_features
     with pytest.MonkeyPatch.context() as mp:
         # what every store build reads or derives the same way, once per session (copies)
@@ -222,6 +223,8 @@ def _build_each_layer_once():
             ("small_areas", str(sources.root)), lambda: small_areas(sources)).copy())
         mp.setattr(base_mod, "basemap_geojson", lambda areas, **kw: copy.deepcopy(_once(
             ("basemap", len(areas), tuple(sorted(kw.items()))), lambda: basemap(areas, **kw))))
+        mp.setattr(base_mod, "read_places", lambda sources, **kw: places(sources, **kw) if kw
+                   else _once(("places", str(sources.root)), lambda: places(sources)).copy())
         mp.setattr(nf, "read_named_features", lambda sources: _once(
             ("named_features", str(sources.root)), lambda: named(sources)).copy())
         # the store build (tests/test_store.py) in one block per theme, as cheap as the

@@ -11,9 +11,11 @@ from growthzones.layers import REGISTRY
 from growthzones.layers.designations import OFFICIAL_LAYERS
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(sources, tmp_path_factory):
-    """The real 1 km store, built once from sources fetched over a loopback server.
+    """The real 1 km store, built once per session from sources fetched over a loopback
+    server. (Session scope: a module fixture is rebuilt when pytest-xdist runs another
+    module's test between this module's two users, and the build takes ~3 minutes.)
 
     Every fetchable source is served from ../shared/data (and the installed packages) on
     127.0.0.1 and fetched with pooch into a temporary cache, checked against the

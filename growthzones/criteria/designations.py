@@ -68,7 +68,8 @@ CRITERIA: dict[str, Criterion] = {
                     "council-wide context for how constrained land is, never a mask, and it "
                     "says nothing about the cell itself.",
         sources=("naturescot_sitelink", "lookup_dz_council"),
-        coverage="Scotland: all {councils} councils (a site spanning several councils is "
-                 "counted in the one the list names). NaN in England and Wales.",
+        coverage="Scotland: every council with land on this store's grid ({councils}; a "
+                 "site spanning several councils is counted in the one the list names). "
+                 "NaN in England and Wales.",
         default_transform={"type": "piecewise", "points": [[0, 1], [10, 0.7], [30, 0]]}),
 }

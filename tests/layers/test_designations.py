@@ -154,7 +154,12 @@ def test_designation_blocks_at_1km_match_the_whole_grid(designation_features, ba
     text = REGISTRY["sssi_share_council_scotland_pct"].coverage_text(
         ds.counts(designation_features, {"_scottish_council_cells": tally})
         ["sssi_share_council_scotland_pct"])
-    assert f"all {scottish} councils" in text and "{" not in text
+    assert f"with land on this store's grid ({scottish};" in text and "{" not in text
+    # a store of an English region has no Scottish council: it says so, not "all 0"
+    none = ds.counts(designation_features, {"_scottish_council_cells": 0 * tally})
+    english = REGISTRY["sssi_share_council_scotland_pct"].coverage_text(
+        none["sssi_share_council_scotland_pct"])
+    assert "(0;" in english and "all 0" not in english
 
 
 def test_council_land_area_is_its_polygons_area(base_1km):

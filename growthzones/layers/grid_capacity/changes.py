@@ -173,7 +173,8 @@ def _nearest_node(nodes: pd.DataFrame, x: float, y: float, snap: int):
 
 
 def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
-                radius_km: float = QUEUE_RADIUS_KM, max_rows: int = 3) -> dict:
+                radius_km: float = QUEUE_RADIUS_KM, max_rows: int = 3,
+                with_rows: bool = True) -> dict:
     """Why a place's grid criteria differ between snapshots ``a`` and ``b``.
 
     Parameters
@@ -188,6 +189,9 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
         A site joining or leaving the network within this distance counts as near.
     max_rows
         Rows named in ``text`` per kind (circuit, HVDC, transformer); the rest counted.
+    with_rows
+        False: ``rows`` is None (a caller that wants only ``text`` saves building a
+        DataFrame per place, most of the time of a site timeline's 80 calls).
 
     Returns
     -------
@@ -237,7 +241,7 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
     idx = np.flatnonzero(near)
     idx = idx[np.lexsort((cxy["snapshot"][idx], km[idx]))]  # nearest first, then by year
     near_site = np.where(in1[idx], cxy["name1"][idx], cxy["name2"][idx])
-    rows = ch.iloc[idx].assign(km=km[idx], near_site=near_site)
+    rows = ch.iloc[idx].assign(km=km[idx], near_site=near_site) if with_rows else None
     qxy, qmw = _prepared(tec, ("queued",), queued)
     dq = np.hypot(qxy[:, 0] - x, qxy[:, 1] - y) / 1000 <= QUEUE_RADIUS_KM
     qa = float(qmw[f"queued_mw_{a}"][dq].sum())
@@ -271,8 +275,8 @@ def why_changes(tables: dict, x: float, y: float, a: int, b: int, *,
                          f"{cxy['status'][i]} {snapshot_label(int(cxy['snapshot'][i]))}"
                          f"{rating} ({near_site[j]}, {km[i]:.0f} km)")
             shown += 1
-    if len(rows) > shown:
-        parts.append(f"{len(rows) - shown} more change rows there")
+    if len(idx) > shown:
+        parts.append(f"{len(idx) - shown} more change rows there")
     return {"node_a": na, "node_b": nb, "rows": rows, "queue_a_mw": qa, "queue_b_mw": qb,
             "text": "; ".join(parts) if parts else "no change-table row or queue movement "
                                                    "within reach"}
