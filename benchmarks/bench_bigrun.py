@@ -55,12 +55,11 @@ def _run_once(store: Path) -> tuple[float, float, Path]:
     """Wall seconds and peak GB of one ``run`` in a fresh process, and its map."""
     out = Path(tempfile.mkdtemp(prefix="gz-bigrun-"))
     cmd = [sys.executable, "-c",
-           "import resource, sys\n"
-           "from growthzones.cli import main\n"
-           "rc = main(sys.argv[1:])\n"
-           "print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-           "file=sys.stderr)\n"
-           "sys.exit(rc)\n",
+           "import atexit, resource, sys\n"
+           "atexit.register(lambda: print('MAXRSS', resource.getrusage("
+           "resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr))\n"
+           "from growthzones.cli import console\n"
+           "console()\n",
            "run", "--store", str(store), "--out", str(out / "run")]
     t = time.perf_counter()
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)

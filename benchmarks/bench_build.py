@@ -55,7 +55,7 @@ def main(argv=None) -> int:
     out = args.out or tempfile.mkdtemp(prefix="bench_build_")
     skip = ("import sys, growthzones.layers as L; L.LAYER_MODULES = tuple(m for m in "
             f"L.LAYER_MODULES if m.__name__.rsplit('.', 1)[-1] not in {args.skip!r}); "
-            "from growthzones.cli import main; sys.argv[0] = 'growthzones'; sys.exit(main())")
+            "from growthzones.cli import console; sys.argv[0] = 'growthzones'; console()")
     cmd = [sys.executable, "-c", skip, "data", "build", "--resolution",
            f"{args.resolution:g}", "--out", out]
     for flag in ("within", "chunk", "scheduler"):

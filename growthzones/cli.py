@@ -33,6 +33,7 @@ valid example.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -441,5 +442,38 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def console() -> None:
+    """The ``growthzones`` command (and ``python -m growthzones.cli``): :func:`main`, then
+    :func:`_exit_now` with its code."""
+    _exit_now(main())
+
+
+def _exit_now(code: int) -> None:
+    """Exit with ``code`` as the interpreter would, less its teardown.
+
+    After a 1 km ``run`` the interpreter spends ~0.3 s (a tenth of the run) freeing each
+    of its ~1,000 modules and their objects one by one; the operating system frees the
+    process's memory at once. What the teardown does that matters is done here first, in
+    its order: threading's shutdown (the worker pools finish their jobs and their threads
+    are joined), the ``atexit`` handlers (logging, temporary folders, dask), and the
+    streams flushed. Where those hooks are not there (another Python), it exits normally.
+    """
+    import atexit
+    import threading
+
+    shutdown = getattr(threading, "_shutdown", None)
+    run_exitfuncs = getattr(atexit, "_run_exitfuncs", None)
+    if shutdown is None or run_exitfuncs is None:
+        sys.exit(code)
+    shutdown()
+    run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more to say
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -576,8 +576,9 @@ def site_regions(result, sites, *, region_quantile: float = 0.98):
             dx = (np.arange(c0, c0 + win.shape[1]) - c)[None, :] * res
             win = win & (dx * dx + dy * dy <= radius ** 2)
             tr = grid.transform @ grid.transform.translation(c0, r0)
-            parts = [shape(g) for g, v in features.shapes(win.astype(np.uint8), mask=win,
-                                                          transform=tr) if v == 1]
+            # (no mask=: rasterio wraps a mask without the transform and warns of it)
+            parts = [shape(g) for g, v in features.shapes(win.astype(np.uint8), transform=tr)
+                     if v == 1]
             geoms.append(unary_union(parts) if parts else cell)
     cols = [c for c in ("rank", "name", "local_authority", "score", "region_area_km2")
             if c in sites.columns]

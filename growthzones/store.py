@@ -140,12 +140,50 @@ class LayerStore:
         elif isinstance(self.layers, _LazyRasters) and not self.layers.loaded(name):
             if name not in self.layers:
                 self.layer(name)  # raises the clear error
-            vec = self.layers.read(name).ravel()[self.land_index]
+            vec = self._read_land_vector(name)
         else:
             vec = self.layer(name).ravel()[self.land_index]
         if vec.size <= RESIDENT_CELLS:  # small grids: keeping it is cheaper than re-reading
             self._vectors[name] = vec
         return vec
+
+    def cache_sources(self, name: str) -> list[str] | None:
+        """The :func:`~growthzones.cache.fingerprint` of the files layer ``name``'s land
+        vector is made from (its GeoTIFF and ``land.tif``), which key what is cached of it
+        on disk (:mod:`growthzones.cache`); ``None`` where nothing of it is cached: a
+        layer not read from a file, or a grid too big to keep in memory.
+
+        Each file is fingerprinted once per loaded store: like the lazy reads, the cache
+        takes a store's files to stay as they were when it was loaded.
+        """
+        if (self.path is None or not isinstance(self.layers, _LazyRasters)
+                or name not in self.layers or len(self.land_index) > RESIDENT_CELLS):
+            return None
+        from .cache import fingerprint
+
+        root = self.__dict__.get("_network_root", self)  # a network-year view shares them
+        known = root.__dict__.setdefault("_fingerprints", {})
+        files = [self.layers.file(name), Path(self.path) / "land.tif"]
+        try:
+            for f in files:
+                if f not in known:
+                    known[f] = fingerprint(f)
+        except OSError:  # a file gone: its read reports it
+            return None
+        return [known[f] for f in files]
+
+    def _read_land_vector(self, name: str) -> np.ndarray:
+        """A file-backed layer's land vector; on a small grid through the cache on disk
+        (:func:`growthzones.cache.cached_array`: a run reads ~65 of them)."""
+        def read() -> np.ndarray:
+            return self.layers.read(name).ravel()[self.land_index]
+
+        sources = self.cache_sources(name)
+        if sources is None:
+            return read()
+        from .cache import cached_array
+
+        return cached_array(sources, read, tag="land vector")
 
     def values_at(self, name: str, positions) -> np.ndarray:
         """Raw values of one layer at a few land-vector positions (e.g. ranked sites).

@@ -29,6 +29,43 @@ except ImportError:  # pragma: no cover - hypothesis is a dev dependency
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def pytest_configure(config):
+    """Give the session a disk cache of its own (``$GROWTHZONES_CACHE``, inherited by the
+    xdist workers and the CLI subprocesses): the suite's hundreds of temporary stores
+    would otherwise fill the user's (:mod:`growthzones.cache`), and an entry from an
+    earlier session could hide a change. The user's HAND tiles are copied in (the flood
+    layer's slowest part; CI starts without them anyway)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # the controller made it
+        return
+    import shutil
+    import tempfile
+
+    from growthzones.cache import cache_dir
+
+    users, ours = cache_dir(), Path(tempfile.mkdtemp(prefix="gz-test-cache-"))
+    for tile in users.glob("hand_tile_*.npy") if users.is_dir() else ():
+        shutil.copy2(tile, ours)
+    os.environ["GROWTHZONES_CACHE"] = str(ours)
+    config._gz_cache = (users, ours)
+
+
+def pytest_unconfigure(config):
+    """Remove the session's cache, keeping the HAND tiles it computed for the next one."""
+    users, ours = getattr(config, "_gz_cache", (None, None))
+    if ours is None:
+        return
+    import shutil
+
+    for tile in ours.glob("hand_tile_*.npy"):
+        if not (users / tile.name).exists():
+            try:
+                users.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(tile, users)
+            except OSError:  # a read-only home: the next session computes them again
+                break
+    shutil.rmtree(ours, ignore_errors=True)
+
+
 #: Test modules (or folders) whose real-data tests build layers or stores from the shared,
 #: memoised reads: with pytest-xdist (``-n 2 --dist loadgroup``, the project default) they
 #: share one worker, so each layer is still built once. The other real-data tests (file

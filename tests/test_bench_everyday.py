@@ -13,7 +13,7 @@ import bench_everyday as be  # noqa: E402  (the benchmarks folder, added above)
 
 def figures(run_wall: float) -> dict:
     return {"runs": 3, "load_before": "0.50 0.40 0.30", "load_after": "0.60 0.40 0.30",
-            "run": {"wall": run_wall, "cpu": 3.5, "map_mb": 9.1},
+            "run": {"wall": run_wall, "cpu": 3.5, "map_mb": 9.1, "first": 4.1},
             "kernels": {"criteria": 21, "stability_runs": 3, "stability": 0.42,
                         "stability_plain": 0.12, "wlc re-score": 0.0013,
                         "topsis re-score": 0.003, "owa re-score": 0.0037,
@@ -33,7 +33,8 @@ def test_the_readme_has_one_generated_speed_table():
 
 def test_the_table_says_what_was_measured_and_which_targets_are_met():
     met = be.readme_block(figures(2.5))
-    assert "| 2.50 s / 3.50 s | ≤ 3 s |" in met
+    # the first run on a machine (disk cache empty) beside the median of those after it
+    assert "| 2.50 s / 3.50 s (4.10 s) | ≤ 3 s |" in met
     assert "1.3 / 3.0 / 3.7 ms" in met and "0.42 s (0.12 s)" in met
     # a failed site run is left out of the figure; unmeasured parts are named
     assert "with 1,000 user sites" in met and "10,000 user sites" not in met

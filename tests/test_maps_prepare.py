@@ -36,7 +36,7 @@ def test_a_prepared_map_is_the_same_page_and_reuses_the_parts(scored, monkeypatc
         raise AssertionError("made again although prepared")
 
     # the criterion codes, the exclusion layers and the shared index come from the jobs
-    monkeypatch.setattr(page, "_criterion_codes", not_again)
+    monkeypatch.setattr(page, "_lazy_codes", not_again)
     monkeypatch.setattr(page, "_lazy_base", not_again)
     monkeypatch.setattr(result.store, "layer", not_again)
     for name in ("places_data", "store_geojson", "_slim_basemap"):  # and the vectors' JSON

@@ -44,14 +44,13 @@ form one giant flat.
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from ..cache import cache_dir, file_key, load_array, save_array
 from ..catalog import SourceFiles
 from ..criteria import theme_criteria
 from ..grid import GridSpec, rasterize_mask
@@ -257,19 +256,6 @@ def _factor(grid: GridSpec) -> int:
     return _pixels(grid)[0]
 
 
-def file_key(path) -> str:
-    """A fingerprint of a file: its name, size, modification time and the SHA-256 of its
-    first MB (so that a file rewritten with the same size and time is still told apart
-    when its header or first blocks change)."""
-    import hashlib
-
-    path = Path(path)
-    st = path.stat()
-    with open(path, "rb") as f:
-        head = hashlib.sha256(f.read(1 << 20)).hexdigest()[:16]
-    return f"{path.name}|{st.st_size}|{st.st_mtime_ns}|{head}"
-
-
 def read(sources: SourceFiles, *, tile_km: float = TILE_KM, halo_km: float = HALO_KM,
          lattice: tuple[float, float, float, float] | None = None) -> dict:
     """The flood theme's features: where the rasters are, and the FZ3 residents table.
@@ -316,12 +302,6 @@ def read(sources: SourceFiles, *, tile_km: float = TILE_KM, halo_km: float = HAL
 
 #: Bump when the HAND method changes, so that cached tiles are not reused.
 HAND_VERSION = 2
-
-
-def cache_dir() -> Path:
-    """``$GROWTHZONES_CACHE`` if set, else ``~/.cache/growthzones``."""
-    env = os.environ.get("GROWTHZONES_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "growthzones"
 
 
 def _read_window(path, grid: GridSpec, fill: int = _NODATA) -> np.ndarray:
@@ -403,12 +383,9 @@ class _Lattice:
         import time
 
         shape = (core[0].stop - core[0].start, core[1].stop - core[1].start)
-        if path.exists():
-            try:
-                return np.unpackbits(np.load(path), count=shape[0] * shape[1]
-                                     ).reshape(shape).astype(bool)
-            except (OSError, ValueError):
-                pass  # a damaged cache file is recomputed
+        packed = load_array(path)  # None if missing or damaged: recomputed
+        if packed is not None:
+            return np.unpackbits(packed, count=shape[0] * shape[1]).reshape(shape).astype(bool)
         t = time.perf_counter()
         near = np.zeros(shape, dtype=bool)
         if len(idx):
@@ -421,14 +398,7 @@ class _Lattice:
                 near = np.isfinite(hand) & (hand <= HAND_M)
         if log is not None:
             print(f"    HAND tile {i},{j}: {time.perf_counter() - t:.1f}s", file=log, flush=True)
-        try:
-            from ..io import atomic_path
-
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(path) as tmp, open(tmp, "wb") as f:
-                np.save(f, np.packbits(near))
-        except OSError:
-            pass  # a read-only home: the build still succeeds, uncached
+        save_array(path, np.packbits(near))  # a read-only home: the build goes on, uncached
         return near
 
     def near(self, r0: int, r1: int, c0: int, c1: int, *, log=None) -> np.ndarray:

@@ -16,9 +16,11 @@ from typing import Self
 
 import numpy as np
 
+from ..cache import store_sources
+from ._cached import cached_part
 from ._elements import _BASE64, _elements
 from ._text import _js_json
-from .raster import LAZY_OVERLAY_JS, _land_codes, _MercatorWarp, _png_indexed
+from .raster import LAZY_OVERLAY_JS, _mask_index, _mask_palette, _MercatorWarp, _png_indexed
 
 
 class _Overlays:
@@ -73,14 +75,20 @@ class _Overlays:
     def add_lazy(self, make_codes: Callable[[], tuple], *, name: str, show: bool,
                  opacity: float, ready=None) -> None:
         """An overlay the page draws itself on first show, in viridis:
-        ``make_codes()`` gives ``(land-vector palette indices, info)``; ``ready`` as
+        ``make_codes()`` gives ``(its codes, info)`` (:func:`~growthzones.maps.raster._land_codes`);
+        ``ready`` as :meth:`add`."""
+        self._jobs.append((ready if ready is not None else self._pool.submit(make_codes),
+                           {"name": name, "show": show, "opacity": opacity, "lazy": True}))
+
+    def add_mask(self, store, name: str, *, opacity: float, ready=None) -> None:
+        """Exclusion layer ``name`` of ``store`` (:func:`_mask_url`), hidden; ``ready`` as
         :meth:`add`."""
         def work():
-            codes, info = make_codes()
-            return _land_codes(codes), info
+            self._gather.result()
+            return _mask_url(self.warp, store, name)
 
         self._jobs.append((ready if ready is not None else self._pool.submit(work),
-                           {"name": name, "show": show, "opacity": opacity, "lazy": True}))
+                           {"name": name, "show": False, "opacity": opacity}))
 
     def submit(self, fn: Callable, *args, gather: bool = False):
         """Any other job for the pool (e.g. the identify data); returns its future.
@@ -123,6 +131,14 @@ def _lazy_script(base: dict) -> str:
     rest = _js_json({k: v for k, v in base.items() if k not in blobs}, compact=True)
     data = rest[:-1] + "".join(f',"{k}":"{v}"' for k, v in blobs.items()) + "}"
     return LAZY_OVERLAY_JS.replace("__BASE__", data)
+
+
+def _mask_url(warp: _MercatorWarp, store, name: str) -> tuple[str, None]:
+    """``(data: URL, None)``: exclusion layer ``name`` of ``store`` as a PNG overlay, from
+    the cache on disk when the store's files are (:mod:`growthzones.maps._cached`)."""
+
+    return cached_part(store_sources(store, name), f"mask png|{name}", lambda: (
+        _overlay_url(warp, _mask_index(store.layer(name)), _mask_palette()), None))
 
 
 def _overlay_url(warp: _MercatorWarp, index: np.ndarray, palette: np.ndarray) -> str:

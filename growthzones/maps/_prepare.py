@@ -15,18 +15,11 @@ from __future__ import annotations
 import threading
 import weakref
 
-from ._overlays import _overlay_url
+from ._overlays import _mask_url
 from ._reference import _slim_basemap, places_data, store_geojson
-from ._surfaces import _store_criterion_codes
+from ._surfaces import _lazy_codes
 from ._text import _js_json
-from .raster import (
-    _land_codes,
-    _lazy_base,
-    _mask_index,
-    _mask_palette,
-    _MercatorWarp,
-    _viridis_palette,
-)
+from .raster import _lazy_base, _MercatorWarp, _viridis_palette
 
 _LOCK = threading.Lock()
 #: ``id(store view) -> (weak reference to it, {key: future})``.
@@ -101,8 +94,8 @@ def prepare_map(store, scenario, *, result=None) -> None:
         jobs[("vector", file)] = pool.submit(vector)
     for name, info in meta.items():
         if info.get("kind") == "exclusion":
-            jobs[("mask", name)] = pool.submit(lambda name=name: (_overlay_url(
-                jobs["warp"].result(), _mask_index(view.layer(name)), _mask_palette()), None))
+            jobs[("mask", name)] = pool.submit(
+                lambda name=name: _mask_url(jobs["warp"].result(), view, name))
     # The scenario's criteria first (the scoring reads them now and keeps them), then the
     # others backwards: run's read-ahead reads those forwards, so the two threads do not
     # read the same raster at the same time.
@@ -111,11 +104,7 @@ def prepare_map(store, scenario, *, result=None) -> None:
                                                        if n not in weighted][::-1]:
         direction = weighted.get(name) or meta[name].get("direction") or "max"
 
-        def codes(name=name, direction=direction):
-            index, lims = _store_criterion_codes(view, name, direction)
-            return _land_codes(index), lims
-
-        jobs[("codes", name, direction)] = pool.submit(codes)
+        jobs[("codes", name, direction)] = pool.submit(_lazy_codes, view, name, direction)
     pool.shutdown(wait=False)
     _remember(view, jobs)
 

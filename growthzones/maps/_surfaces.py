@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..cache import store_sources
+from ._cached import cached_part
 from ._legend import stretch, stretched_index
+from .raster import _land_codes
 
 
 def _direction(result, name: str) -> str:
@@ -57,6 +60,17 @@ def _store_criterion_codes(store, name: str, direction: str) -> tuple[np.ndarray
     raw = store.read_vector(name)
     lims = stretch(raw)
     return stretched_index(raw, lims, reverse=direction == "min"), lims
+
+
+def _lazy_codes(store, name: str, direction: str) -> tuple[str, tuple | None]:
+    """A criterion surface as the page draws it (:func:`~growthzones.maps.raster._land_codes`
+    of :func:`_store_criterion_codes`) and its stretch; from the cache on disk when the
+    store's files are (:mod:`growthzones.maps._cached`)."""
+    def make():
+        codes, lims = _store_criterion_codes(store, name, direction)
+        return _land_codes(codes), lims
+
+    return cached_part(store_sources(store, name), f"lazy codes|{name}|{direction}", make)
 
 
 def _criterion_index(result, name: str) -> tuple[np.ndarray, tuple[float, float] | None]:

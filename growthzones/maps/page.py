@@ -83,7 +83,7 @@ from ._reference import (
     vector_script,
 )
 from ._sites import _popup_html, _site_cells
-from ._surfaces import _criterion_codes, _direction, _other_network_years, _score_index
+from ._surfaces import _direction, _lazy_codes, _other_network_years, _score_index
 from ._text import _fmt, _fmt_rank, _html_text, _js_json
 from .raster import _lazy_base, _mask_index, _mask_palette, _MercatorWarp, _viridis_palette
 
@@ -222,16 +222,16 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
         overlays.add(functools.partial(_score_index, result), _viridis_palette(),
                      name="Suitability score", show=True, opacity=SCORE_OPACITY)
         for name in criteria:  # hidden until chosen: drawn by the page on first show
-            overlays.add_lazy(functools.partial(_criterion_codes, result, name),
+            overlays.add_lazy(functools.partial(_lazy_codes, store, name,
+                                                _direction(result, name)),
                               name=name, show=False, opacity=SCORE_OPACITY,
                               ready=ahead.get(("codes", name, _direction(result, name))))
         overlays.add(lambda: _mask_index(result.surface("excluded")), _mask_palette(),
                      name="Excluded land", show=False, opacity=EXCLUDED_OPACITY)
         exclusions = [n for n, info in meta.items() if info.get("kind") == "exclusion"]
         for name in exclusions:
-            overlays.add(lambda name=name: _mask_index(store.layer(name)),
-                         _mask_palette(), name=name, show=False, opacity=EXCLUDED_OPACITY,
-                         ready=ahead.get(("mask", name)))
+            overlays.add_mask(store, name, opacity=EXCLUDED_OPACITY,
+                              ready=ahead.get(("mask", name)))
         allowed = getattr(result, "allowed_by", {})
         if allowed:  # cells inside an exclusion let through by the scenario's exception
             overlays.add(lambda: _mask_index(store.unflatten(

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import transforms
+from ..cache import cached_array, code_digest, store_sources
 from . import kernels as K
 
 #: How many stacked matrices a store keeps (each is criteria x land cells).
@@ -245,8 +246,20 @@ def _cache_key(name: str, direction: str, spec: dict, dtype) -> tuple:
 
 
 def _transform(store, name: str, direction: str, spec: dict, dtype) -> np.ndarray:
-    raw = store.read_vector(name).astype(dtype, copy=False)
-    return np.asarray(transforms.apply(raw, spec, direction), dtype=dtype)
+    """A criterion's transformed land vector; from the cache on disk where the store's
+    files are cached (:meth:`~growthzones.store.LayerStore.cache_sources`: a 1 km store),
+    keyed by them, the transform and the code of :mod:`growthzones.transforms`."""
+    def make() -> np.ndarray:
+        raw = store.read_vector(name).astype(dtype, copy=False)
+        return np.asarray(transforms.apply(raw, spec, direction), dtype=dtype)
+
+    sources = store_sources(store, name)
+    if sources is None:
+        return make()
+
+    # (a bad spec or direction raises in make(), so no entry is ever made of one)
+    return cached_array(sources, make, tag=f"{_cache_key(name, direction, spec, dtype)!r}|"
+                                         f"{code_digest(transforms.__file__)}")
 
 
 def transformed(store, name: str, direction: str, spec: dict, dtype=np.float32) -> np.ndarray:
