@@ -241,12 +241,13 @@ def cmd_run(args) -> int:
         from .timeline import site_timeline
 
         with timings.step("timeline"):
-            timeline = site_timeline(result, sites, results=years.result())
+            years = years.result()
+            timeline = site_timeline(result, sites, results=years)
     record = _with_area(_provenance(args, "run", [scenario], full_store, timings, dropped,
                                     extra_layers=map_layers(store)), area)
     written = write_outputs(result, sites, out, offline=not args.online_map, log=sys.stderr,
                             provenance=record, user_sites=bool(args.sites),
-                            timeline=timeline)
+                            timeline=timeline, network_years=years)
     _published(out, new)
     for f in written:
         _say(f"wrote {f}")

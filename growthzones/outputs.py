@@ -94,7 +94,8 @@ def score_tags(scenario) -> dict:
 
 def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
                   offline: bool = True, log=STDERR, provenance=None,
-                  user_sites: bool | None = None, timeline=None) -> list[Path]:
+                  user_sites: bool | None = None, timeline=None,
+                  network_years=None) -> list[Path]:
     """Write what ``growthzones run`` writes, from one result, as one set.
 
     Parameters
@@ -123,6 +124,9 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
     timeline : pandas.DataFrame, optional
         :func:`growthzones.timeline.site_timeline` of the sites, written as
         ``sites_timeline.csv`` in the same set.
+    network_years : dict, optional
+        :func:`growthzones.timeline.network_year_results` of ``result``, for the map
+        (see :func:`growthzones.render_map`).
 
     Returns
     -------
@@ -184,7 +188,8 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
                 # a user's row with no usable location is in the tables, not on the map
                 placed = sites[np.isfinite(sites["lat"].to_numpy(float))
                                & np.isfinite(sites["lon"].to_numpy(float))]
-                page = map_html(render_map(result, placed, offline=offline), offline=offline)
+                page = map_html(render_map(result, placed, offline=offline,
+                                           network_years=network_years), offline=offline)
                 written.result()
             staged.write_text("map.html", page)
         _record(staged, provenance, names)

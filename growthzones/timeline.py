@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .network_years import at_network_year, root_of
-from .scoring import ScoreResult, cell_at, clear_cache, score
+from .scoring import ScoreResult, cell_at, clear_cache, score, without_matrix
 from .store import RESIDENT_CELLS
 
 #: Sites whose ``why`` text is written, in table order (a ranking's best first): the
@@ -32,7 +32,8 @@ def network_year_results(result: ScoreResult, *, workers: int = 2) -> dict[int, 
     its criteria matrix release the GIL), so ``run`` can start them while it picks the
     sites. Empty for a store without network years. A store of more than
     :data:`~growthzones.store.RESIDENT_CELLS` land cells (100 m) scores one year at a time
-    and drops each year's criteria matrix once it is scored, so the run holds one.
+    and keeps each other year without its criteria matrix
+    (:func:`~growthzones.scoring.without_matrix`), so the run holds only its own.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -44,9 +45,11 @@ def network_year_results(result: ScoreResult, *, workers: int = 2) -> dict[int, 
 
     def one(snap):
         r = score(store, result.scenario, network_year=snap)
-        if big:
+        if big and r.store is not result.store:
             # A year's criteria matrix is a copy of every criterion (1.9 GB at GB 100 m):
-            # keep the year's scores and let a later re-score of that year rebuild it.
+            # keep the year's scores, not the matrix (neither in the result nor in the
+            # cache), and let a later re-score of that year rebuild it.
+            r = without_matrix(r)
             clear_cache(at_network_year(store, snap))
         return r
 

@@ -69,3 +69,17 @@ def test_the_identify_data_prepared_for_a_result_are_used(scored, monkeypatch):
     monkeypatch.setattr(page, "identify_payload", lambda *a: (_ for _ in ()).throw(
         AssertionError("made again although prepared")))
     assert _same_ids(map_html(render_map(result, None))) == _same_ids(plain)
+
+
+def test_a_page_over_its_budget_with_the_identify_data_leaves_them_out_and_says_so(
+        scored, monkeypatch):
+    """(GB 100 m drawn at 800 m has 1.6 times the cells of GB 1 km: 14 MB with them.)"""
+    result = scored[2]
+    sites = gz.rank_sites(result, top=3)
+    full = gz.map_html(gz.render_map(result, sites))
+    assert '"scoreStep"' in full and "gz-no-identify" not in full  # the identify data
+    # a budget the 1 km page fits only without its ~3.8 MB of identify data
+    monkeypatch.setattr(page, "PAGE_MAX_BYTES", len(full.encode()) - 3_000_000)
+    lean = gz.map_html(gz.render_map(result, sites))
+    assert '"scoreStep"' not in lean and "Click-to-identify is left out" in lean
+    assert len(lean.encode()) < page.PAGE_MAX_BYTES < len(full.encode())

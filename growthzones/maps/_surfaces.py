@@ -29,11 +29,15 @@ def _score_index(result, lims=None) -> tuple[np.ndarray, tuple[float, float] | N
     return stretched_index(score, lims), lims
 
 
-def _other_network_years(result) -> list[tuple[str, object]]:
+def _other_network_years(result, scored=None) -> list[tuple[str, object]]:
     """``(ETYS snapshot label, result)`` of the result's scenario on the grids of the
     first and the last network year of its store, where they are not its own (none for a
     store without network years). Two, not all five: each score surface is ~0.2 MB of a
-    page that must stay under 10 MB; the explorer switches between all of them."""
+    page that must stay under 10 MB; the explorer switches between all of them.
+
+    ``scored`` (:func:`growthzones.timeline.network_year_results` of the result, by
+    snapshot) gives years already scored: at 100 m each is a whole score (~30 s).
+    """
     from ..layers.grid_capacity.network import snapshot_label
     from ..network_years import root_of
     from ..scoring import score
@@ -44,7 +48,9 @@ def _other_network_years(result) -> list[tuple[str, object]]:
     years = sorted(getattr(root, "network_years", lambda: {})())
     own = getattr(full.store, "network_snapshot", None)
     ends = dict.fromkeys(years[:1] + years[-1:])
-    return [(snapshot_label(snap), like(score(root, full.scenario, network_year=snap)))
+    scored = scored or {}
+    return [(snapshot_label(snap), like(scored[snap] if snap in scored else
+                                        score(root, full.scenario, network_year=snap)))
             for snap in ends if snap != own]
 
 

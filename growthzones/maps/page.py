@@ -129,7 +129,7 @@ _SITE_COLUMNS = ("rank", "name", "local_authority", "score", "lat", "lon")
 
 
 def render_map(result, sites, *, offline: bool = True, criteria: list[str] | None = None,
-               title: str | None = None, identify: bool = True):
+               title: str | None = None, identify: bool = True, network_years=None):
     """Build an interactive map of a scoring result and its ranked sites.
 
     Parameters
@@ -168,7 +168,12 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     identify
         Embed the per-cell data of the click-to-identify popup (~3 MB at GB 1 km). Left
         out when more than :data:`SITE_MARKER_LIMIT` sites would otherwise not fit the
-        page budget: a user's many sites matter more there.
+        page budget (a user's many sites matter more there), and when the page would be
+        over :data:`PAGE_MAX_BYTES` with it (GB 100 m drawn at 800 m); the legend says so.
+    network_years
+        :func:`growthzones.timeline.network_year_results` of ``result``, if already
+        computed: the surfaces of the other network years are taken from it instead of
+        scored again (at 100 m each is a whole score).
 
     Returns
     -------
@@ -239,7 +244,7 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
                 ALLOWED_PALETTE, name="allowed", show=False, opacity=EXCLUDED_OPACITY)
         # The same weights on each other network year's grid (issue #16), on the score's
         # own stretch so that the years compare colour for colour.
-        years = _other_network_years(result)
+        years = _other_network_years(result, network_years)
         lims = stretch(result.surface("score"))
         for label, other in years:
             overlays.add(functools.partial(_score_index, other, lims=lims),
@@ -332,11 +337,16 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     if many:  # only a budget for many sites needs it (~40 ms of encoding at 1 km)
         used += len(json.dumps([basemap, regions, places, [v[0] for v in vectors.values()]],
                                separators=(",", ":")))
-    if data and many and PAGE_MAX_BYTES - used < SITE_DATA_MAX_BYTES:
+    if data and PAGE_MAX_BYTES - used < (SITE_DATA_MAX_BYTES if many else 0):
         # Many sites of the user's own: their table matters more than click-to-identify
-        # on the national surface, whose ~3 MB would leave room for few of them.
+        # on the national surface, whose ~3 MB would leave room for few of them. Or a
+        # grid drawn from overviews whose identify data alone take the page over (GB
+        # 100 m at 800 m: 14 MB with them): the page's budget comes first.
         used -= len(data["data"]) + len(data["land"])
         payload = data = None
+        legends.append('<div class="gz-note gz-no-identify">Click-to-identify is left out '
+                       'to keep this page under 10 MB; ranking.csv, results.gpkg and '
+                       'score.tif hold the values.</div>')
     if regions:
         var = _var("gz_regions")
         m.add_child(el.Script(lambda _, var=var: vector_script(

@@ -229,6 +229,35 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32,
         allowed_by=exception_masks(store, scenario), method=method, matrix=cm)
 
 
+def without_matrix(result: ScoreResult) -> ScoreResult:
+    """``result`` without its criteria matrix, for a result kept for its scores.
+
+    The matrix is a copy of every weighted criterion (1.9 GB at GB 100 m), and a result's
+    ``values`` and ``contributions`` read it; here they, and the per-reason masks
+    ``excluded_by`` and ``unassessed`` (0.35 GB at GB 100 m), are computed again, by
+    scoring the result's scenario on its store once more, when first asked for. ``run``
+    keeps the other network years of a 100 m store this way (:mod:`growthzones.timeline`).
+    """
+    import dataclasses
+    import functools
+
+    from ..network_years import root_of
+
+    # the closure holds what scores it again, not the result (which holds the matrix)
+    store, scenario, dtype = root_of(result.store), result.scenario, result.score.dtype
+    again = functools.cache(lambda: score(store, scenario, dtype=dtype))
+
+    def lazy(attr: str) -> _LazyMap:
+        def at(name, pos):
+            got = getattr(again(), attr)
+            return got.at(name, pos) if isinstance(got, _LazyMap) else got[name][pos]
+
+        return _LazyMap(getattr(result, attr), lambda name: getattr(again(), attr)[name], at)
+
+    return dataclasses.replace(result, matrix=None, **{attr: lazy(attr) for attr in (
+        "values", "contributions", "excluded_by", "unassessed")})
+
+
 # --- argument checks --------------------------------------------------------------------------
 
 def check_score_args(store, scenario, dtype=np.float32) -> None:
