@@ -104,8 +104,9 @@ def run_command(runs: int, *extra: str) -> dict:
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 if proc.returncode != 0:
                     sys.exit(f"growthzones run failed ({proc.returncode}):\n{proc.stderr}")
-                if k < 1:
+                if k == 0:  # the first run with the bytecode compiled
                     first = wall
+                if k < 1:
                     continue
                 walls.append(wall)
                 cpus.append(after.ru_utime - before.ru_utime

@@ -54,6 +54,7 @@ from ._errors import LayerStoreError
 
 # The format and file names a build writes, which loading checks.
 from .build import FEATURES_FILE, STORE_FORMAT
+from .cache import cached_array, fingerprint
 from .catalog import EMBEDDED_STORE_NAME, embedded_store_dir
 from .grid import GridSpec
 from .io import read_raster
@@ -159,8 +160,6 @@ class LayerStore:
         if (self.path is None or not isinstance(self.layers, _LazyRasters)
                 or name not in self.layers or len(self.land_index) > RESIDENT_CELLS):
             return None
-        from .cache import fingerprint
-
         root = self.__dict__.get("_network_root", self)  # a network-year view shares them
         known = root.__dict__.setdefault("_fingerprints", {})
         files = [self.layers.file(name), Path(self.path) / "land.tif"]
@@ -181,8 +180,6 @@ class LayerStore:
         sources = self.cache_sources(name)
         if sources is None:
             return read()
-        from .cache import cached_array
-
         return cached_array(sources, read, tag="land vector")
 
     def values_at(self, name: str, positions) -> np.ndarray:

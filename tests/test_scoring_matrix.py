@@ -225,10 +225,10 @@ def test_a_network_year_takes_the_criteria_it_shares_from_the_base_matrix(monkey
                                                                with_gaps(st, name, *a))[1])
     cm = S.criteria_matrix(view, scenario)
     assert read and not set(read) & set(shared)  # only the criteria that vary are read
-    np.testing.assert_array_equal(cm.row(g), base.row(g))
-    assert np.isnan(cm.row(g)[:50]).all() and not cm.complete[g]
+    np.testing.assert_array_equal(cm.values_at(g), base.values_at(g))
+    assert np.isnan(cm.values_at(g)[:50]).all() and not cm.complete[g]
     monkeypatch.undo()
     want = S.criteria_matrix(at_network_year(gz.load_layers(), view_year), scenario)
     for i, name in enumerate(cm.names):
         if name != gappy:
-            np.testing.assert_array_equal(cm.row(i), want.row(i))
+            np.testing.assert_array_equal(cm.values_at(i), want.values_at(i))

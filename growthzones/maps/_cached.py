@@ -38,6 +38,7 @@ def cached_part(sources: list | None, what: str, make: Callable[[], tuple]) -> t
     ``what`` are those of an earlier call; ``sources`` None: not cached."""
     if sources is None:
         return make()
+
     def encode() -> np.ndarray:
         text, info = make()
         return np.frombuffer(json.dumps([text, info]).encode("utf-8"), dtype=np.uint8)

@@ -136,7 +136,6 @@ def _lazy_script(base: dict) -> str:
 def _mask_url(warp: _MercatorWarp, store, name: str) -> tuple[str, None]:
     """``(data: URL, None)``: exclusion layer ``name`` of ``store`` as a PNG overlay, from
     the cache on disk when the store's files are (:mod:`growthzones.maps._cached`)."""
-
     return cached_part(store_sources(store, name), f"mask png|{name}", lambda: (
         _overlay_url(warp, _mask_index(store.layer(name)), _mask_palette()), None))
 

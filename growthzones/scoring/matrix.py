@@ -122,16 +122,15 @@ class CriteriaMatrix:
         pat = self.pattern if cells is None else self.pattern[cells]
         return self.patterns[:, i][pat]
 
-    def values_at(self, i: int, cells) -> np.ndarray:
-        """Transformed values of criterion ``i`` at ``cells`` (NaN = no data)."""
+    def values_at(self, i: int, cells=None) -> np.ndarray:
+        """Transformed values of criterion ``i`` at ``cells`` (default: every cell; NaN =
+        no data)."""
+        if cells is None:
+            if self.complete[i]:
+                return self.filled[i]
+            return np.where(self.have(i), self.filled[i], self.dtype.type(np.nan))
         cells = np.asarray(cells, dtype=np.intp)
         return np.where(self.have(i, cells), self.filled[i][cells], self.dtype.type(np.nan))
-
-    def row(self, i: int) -> np.ndarray:
-        """Transformed values of criterion ``i`` in every cell (NaN = no data)."""
-        if self.complete[i]:
-            return self.filled[i]
-        return np.where(self.have(i), self.filled[i], self.dtype.type(np.nan))
 
     def have_matrix(self, cells=None) -> np.ndarray:
         """(k, n or len(cells)) bool: where each criterion has data."""
@@ -300,7 +299,7 @@ def _cached_row(store, cache: dict, key: tuple, name: str) -> np.ndarray | None:
         return kept[key]
     for (_, keys), cm in kept.get("_matrices", {}).items():
         if key in keys:
-            return cm.row(keys.index(key))
+            return cm.values_at(keys.index(key))
     return None
 
 
