@@ -126,6 +126,7 @@ def write_raster(path: str | os.PathLike, array: np.ndarray, grid: GridSpec, *,
         Band description (e.g. ``"suitability score (0-1)"``), shown by QGIS and gdalinfo.
     """
     import rasterio
+    from rasterio.windows import Window
 
     if array.shape != grid.shape:
         raise ValueError(f"array shape {array.shape} does not match grid shape {grid.shape}")
@@ -141,12 +142,36 @@ def write_raster(path: str | os.PathLike, array: np.ndarray, grid: GridSpec, *,
     text_tags = {str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False,
                                                                  default=str)
                  for k, v in (tags or {}).items()}
-    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
-        dst.write(array, 1)
-        if description is not None:
-            dst.set_band_description(1, description)
-        if text_tags:
-            dst.update_tags(**text_tags)
+    def write(to, profile) -> None:
+        with rasterio.open(to, "w", **profile) as dst:
+            for r in range(0, grid.height, 1024):  # by bands: rasterio copies what it writes
+                band = array[r:r + 1024]
+                dst.write(band, 1, window=Window(0, r, grid.width, band.shape[0]))
+            if description is not None:
+                dst.set_band_description(1, description)
+            if text_tags:
+                dst.update_tags(**text_tags)
+
+    with atomic_path(path) as tmp:
+        if not (cog and array.size > BIG_GRID_CELLS):
+            write(tmp, profile)
+        else:
+            # The COG driver only copies: written directly, GDAL holds the whole band and
+            # its overviews in memory (1.2 GB beside the array at GB 100 m). So a plain
+            # tiled file first, copied to a COG from disk with a bounded block cache.
+            from rasterio.shutil import copy
+
+            plain = tmp.with_name(tmp.name.removesuffix(".tmp") + "-plain.tmp")
+            try:
+                with rasterio.Env(GDAL_CACHEMAX=64):  # MB
+                    write(plain, {**raster_profile(grid, array.dtype, nodata=nodata),
+                                  "compress": "none"})
+                    copy(plain, tmp, **{k: v for k, v in profile.items()
+                                        if k not in ("width", "height", "count", "dtype",
+                                                     "crs", "transform", "nodata")})
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    plain.unlink()
     return Path(path)
 
 

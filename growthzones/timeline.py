@@ -10,11 +10,13 @@ the site since the previous snapshot (change-table rows, node MVA, TEC queue;
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from .network_years import at_network_year, root_of
-from .scoring import ScoreResult, cell_at, clear_cache, score, without_matrix
+from .scoring import ScoreResult, cell_at, score
 from .store import RESIDENT_CELLS
 
 #: Sites whose ``why`` text is written, in table order (a ranking's best first): the
@@ -25,15 +27,21 @@ WHY_SITES = 500
 TIMELINE_COLUMNS = ["site_id", "name", "network_year", "snapshot", "score", "excluded"]
 
 
-def network_year_results(result: ScoreResult, *, workers: int = 2) -> dict[int, ScoreResult]:
+def network_year_results(result: ScoreResult, *, workers: int = 2) -> Mapping[int, ScoreResult]:
     """The result's scenario scored on every network year's grid of its store, by snapshot.
 
     Each year is scored in one of ``workers`` threads (reading its rasters and building
     its criteria matrix release the GIL), so ``run`` can start them while it picks the
-    sites. Empty for a store without network years. A store of more than
-    :data:`~growthzones.store.RESIDENT_CELLS` land cells (100 m) scores one year at a time
-    and keeps each other year without its criteria matrix
-    (:func:`~growthzones.scoring.without_matrix`), so the run holds only its own.
+    sites. Empty for a store without network years.
+
+    A store of more than :data:`~growthzones.store.RESIDENT_CELLS` land cells (100 m)
+    gives instead a mapping that scores each other year each time it is read, a chunk of
+    cells at a time without its criteria matrix (``score(..., matrix=False)``; 1.9 GB a
+    year at GB 100 m), and keeps none: of the first and the last it keeps only what the
+    map draws (``.drawn``, their score on the map's coarse grid,
+    :func:`growthzones.maps._overview.drawn_score`; 0.3 GB a year otherwise).
+    :func:`site_timeline` reads each year once, so a run holds its own matrix and one
+    other year at a time.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -41,24 +49,43 @@ def network_year_results(result: ScoreResult, *, workers: int = 2) -> dict[int, 
     snaps = sorted(store.network_years())
     if not snaps:
         return {}
-    big = store.land_index.size > RESIDENT_CELLS
-
-    def one(snap):
-        r = score(store, result.scenario, network_year=snap)
-        if big and r.store is not result.store:
-            # A year's criteria matrix is a copy of every criterion (1.9 GB at GB 100 m):
-            # keep the year's scores, not the matrix (neither in the result nor in the
-            # cache), and let a later re-score of that year rebuild it.
-            r = without_matrix(r)
-            clear_cache(at_network_year(store, snap))
-        return r
-
-    if big:
-        workers = 1  # one year's matrix in memory at a time
+    if store.land_index.size > RESIDENT_CELLS:
+        return _YearsWhenRead(result, snaps)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(snaps))),
                             thread_name_prefix="gz-years") as pool:
-        jobs = {snap: pool.submit(one, snap) for snap in snaps}
+        jobs = {snap: pool.submit(score, store, result.scenario, network_year=snap)
+                for snap in snaps}
     return {snap: job.result() for snap, job in jobs.items()}
+
+
+class _YearsWhenRead(Mapping):
+    """:func:`network_year_results` of a big store: each year scored when read; what the
+    map draws of the first and the last kept (see there)."""
+
+    def __init__(self, result: ScoreResult, snaps: list[int]):
+        self._result, self._snaps = result, snaps
+        #: what the map draws of its years (:func:`growthzones.maps._overview.drawn_score`)
+        self.drawn: dict[int, object] = {}
+        self._keep = {snaps[0], snaps[-1]} - {result.store.network_snapshot}
+
+    def __getitem__(self, snap: int) -> ScoreResult:
+        if snap not in self._snaps:
+            raise KeyError(snap)
+        root = root_of(self._result.store)
+        if self._result.store is at_network_year(root, snap):
+            return self._result  # its own year
+        r = score(root, self._result.scenario, network_year=snap, matrix=False)
+        if snap in self._keep:
+            from .maps._overview import drawn_score
+
+            self.drawn[snap] = drawn_score(self._result, r)
+        return r
+
+    def __iter__(self):
+        return iter(self._snaps)
+
+    def __len__(self) -> int:
+        return len(self._snaps)
 
 
 def site_timeline(result: ScoreResult, sites: pd.DataFrame, *,
@@ -73,7 +100,8 @@ def site_timeline(result: ScoreResult, sites: pd.DataFrame, *,
         From :func:`growthzones.rank_sites` or :func:`growthzones.score_sites`
         (``site_id``, ``name``, ``easting``, ``northing``).
     results
-        :func:`network_year_results` of ``result``, if already computed (else they are).
+        :func:`network_year_results` of ``result``, if already made (else it is); each
+        year is read once.
 
     Returns
     -------

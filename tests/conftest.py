@@ -74,6 +74,7 @@ _BUILDS_LAYERS = ("tests/layers/", "tests/test_build_blocks.py", "tests/test_dis
                   "tests/test_store.py", "tests/test_maps_reference.py")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "sources" in getattr(item, "fixturenames", ()):

@@ -135,3 +135,34 @@ def test_rank_sites_on_the_big_path_equals_the_full_path(overview_store, monkeyp
     assert not store.layers._arrays  # no raster kept by the store
     pd.testing.assert_frame_equal(big.drop(columns="geometry"),
                                   full.drop(columns="geometry"))
+
+
+def test_a_big_store_keeps_of_its_other_years_only_what_the_map_draws(scored, monkeypatch):
+    """On a big store the first and last network years are kept as the map draws them (a
+    score on its coarse grid, their full vectors let go), the same surfaces as drawing
+    the full years, and the map draws them without scoring any year again."""
+    import growthzones.scoring
+    from growthzones import timeline
+    from growthzones.maps import _surfaces
+
+    result, sites = scored
+    monkeypatch.setattr(raster, "MAX_OVERLAY_PX", 400)  # drawn from an overview
+    usual = timeline.network_year_results(result)
+    monkeypatch.setattr(timeline, "RESIDENT_CELLS", 1000)
+    years = timeline.network_year_results(result)
+    timeline.site_timeline(result, sites, results=years)  # reads each year once
+    ends = {min(usual), max(usual)} - {result.store.network_snapshot}
+    assert set(years.drawn) == ends
+    view = _overview.map_view(result)
+    for snap, drawn in years.drawn.items():
+        assert isinstance(drawn, _overview.OverviewResult) and drawn.full is None
+        np.testing.assert_array_equal(drawn.surface("score"),
+                                      view.like(usual[snap]).surface("score"))
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("a network year scored again")
+
+    monkeypatch.setattr(growthzones.scoring, "score", not_again)
+    assert [r for _, r in _surfaces._other_network_years(view, years)] == [
+        years.drawn[s] for s in sorted(ends)]
+    gz.map_html(gz.render_map(result, sites, network_years=years))

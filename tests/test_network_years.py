@@ -145,33 +145,44 @@ def test_timeline_why_text_is_bounded_for_many_sites(monkeypatch):
     assert capped[cols].equals(full[cols])
 
 
-def test_a_big_store_scores_its_years_one_at_a_time_and_keeps_no_year_matrix(store,
-                                                                             monkeypatch):
+def test_a_big_store_scores_its_years_a_chunk_at_a_time_and_keeps_no_year_matrix(store,
+                                                                                 monkeypatch):
     import gc
     import weakref
 
     from growthzones import timeline
     from growthzones.network_years import at_network_year
     from growthzones.scoring import CriteriaMatrix, cache_for
+    from growthzones.scoring import result as R
 
     result = gz.score(store, gz.load_scenario())
     usual = timeline.network_year_results(result)
     monkeypatch.setattr(timeline, "RESIDENT_CELLS", 1000)  # the embedded store as "big"
+    monkeypatch.setattr(R, "CHUNK_CELLS", 50_000)  # ... scored in several chunks
     for snap in usual:
         cache_for(at_network_year(store, snap)).clear()
     made = []  # every criteria matrix scoring builds, to see which outlive the call
     monkeypatch.setattr(CriteriaMatrix, "__init__", lambda self, *a, _init=CriteriaMatrix.__init__:
-                        (made.append(weakref.ref(self)), _init(self, *a))[1])
-    big = timeline.network_year_results(result)
+                        (_init(self, *a), made.append((weakref.ref(self), self.n)))[0])
+    years = timeline.network_year_results(result)
+    assert not made  # scored when read ...
+    big = {snap: years[snap] for snap in years}  # ... each once, as site_timeline reads them
     assert set(big) == set(usual) and len(big) >= 3
+    # no year is kept (each read scores it again; the result's own year is the result),
+    # only what the map draws of the first and the last
+    ends, own = {min(big), max(big)}, result.store.network_snapshot
+    for snap in big:
+        assert (years[snap] is big[snap]) == (snap == own)
+    assert set(years.drawn) == ends - {own}
     gc.collect()
-    # the other years' matrices are gone: neither the cache nor their results hold them;
-    # the result's own year keeps its one (it is re-scored)
-    alive = [ref() for ref in made if ref() is not None]
-    assert len(made) == len(big) and len(alive) == 1
-    assert alive[0] is big[result.store.network_snapshot].matrix
+    # the result's own year is the result; the others were scored a chunk at a time (no
+    # matrix of every cell), and none of their matrices outlives the call
+    assert big[own] is result
+    assert len(made) > 3 * (len(big) - 1) and all(n <= 50_000 for _, n in made)
+    assert all(ref() is None for ref, _ in made)
     for snap, r in big.items():
-        np.testing.assert_array_equal(r.score, usual[snap].score)
+        for attr in ("score", "ranked", "coverage", "excluded"):
+            np.testing.assert_array_equal(getattr(r, attr), getattr(usual[snap], attr))
         view = at_network_year(store, snap)
         if view is not result.store:
             assert "_matrices" not in cache_for(view) and r.matrix is None

@@ -294,6 +294,30 @@ def test_score_tif_is_a_float32_cog_with_description_and_json_tags(written):
     np.testing.assert_allclose(band[~np.isnan(band)], ref[~np.isnan(ref)], rtol=1e-6)
 
 
+def test_a_big_grids_cog_is_copied_from_a_plain_file_with_the_same_band(written, tmp_path,
+                                                                        monkeypatch):
+    """Above BIG_GRID_CELLS the COG is copied from a plain tiled file on disk (GDAL does
+    not hold the band and its overviews in memory): still a valid COG with the same band,
+    description and tags, and no temporary file left beside it."""
+    import rasterio
+    from rio_cogeo.cogeo import cog_validate
+
+    from growthzones import io
+
+    result, _, out = written
+    monkeypatch.setattr(io, "BIG_GRID_CELLS", 1000)  # the 1 km grid as a "big" one
+    tags = outputs.score_tags(result.scenario)
+    path = io.write_raster(tmp_path / "score.tif", result.surface("score"), result.grid,
+                           cog=True, description=outputs.SCORE_DESCRIPTION, tags=tags)
+    assert [p.name for p in tmp_path.iterdir()] == ["score.tif"]
+    valid, errors, _warnings = cog_validate(str(path))
+    assert valid, errors
+    with rasterio.open(path) as big, rasterio.open(out / "score.tif") as usual:
+        assert big.profile["compress"] == "zstd" and big.overviews(1) == usual.overviews(1)
+        assert big.descriptions == usual.descriptions and big.tags() == usual.tags()
+        np.testing.assert_array_equal(big.read(1), usual.read(1))
+
+
 def _styles(path):
     import sqlite3
 

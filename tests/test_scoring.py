@@ -119,3 +119,27 @@ def test_score_arguments_swapped_or_of_the_wrong_type_are_input_errors():
     with pytest.raises(InputError, match="dtype is 'nope'"):
         gz.score(store, sc, dtype="nope")
     assert gz.score(store, sc, dtype=np.float64).score.dtype == np.float64
+
+
+@pytest.mark.parametrize("agg", [{"method": "wlc"}, {"method": "topsis"},
+                                 {"method": "topsis", "ideal": "fixed"},
+                                 {"method": "owa", "orness": 0.3}])
+def test_scoring_a_chunk_at_a_time_gives_the_same_result_without_a_matrix(store, agg,
+                                                                        monkeypatch):
+    from growthzones.scoring import result as R
+
+    sc = gz.load_scenario().updated({"aggregation": agg})
+    usual = gz.score(store, sc)
+    monkeypatch.setattr(R, "CHUNK_CELLS", 30_000)  # several chunks of the embedded store
+    lean = gz.score(store, sc, matrix=False)
+    assert lean.matrix is None and lean.method == agg["method"]
+    for attr in ("score", "ranked", "coverage", "excluded"):
+        np.testing.assert_array_equal(getattr(lean, attr), getattr(usual, attr))
+    assert lean.reasons == usual.reasons
+    for key, bad in usual.excluded_by.items():
+        np.testing.assert_array_equal(lean.excluded_by[key], bad)
+        np.testing.assert_array_equal(lean.unassessed[key], usual.unassessed[key])
+    # what the matrix gives is scored again, with the matrix, when first read
+    name = next(iter(sc.weights))
+    np.testing.assert_array_equal(lean.contributions[name], usual.contributions[name])
+    np.testing.assert_array_equal(lean.values.at(name, [3, 7]), usual.values[name][[3, 7]])

@@ -293,3 +293,11 @@ def test_corrupt_layer_file_fails_clearly_when_first_read(tmp_path, monkeypatch,
         else:
             getattr(store, read)(name)
     assert "\n" not in str(info.value)
+
+
+def test_unflatten_keeps_float32_and_widens_integers_for_a_nan_fill(store):
+    n = len(store.land_index)
+    grid = store.unflatten(np.ones(n, dtype=np.float32))
+    assert grid.dtype == np.float32 and np.isnan(grid).sum() == grid.size - n
+    assert store.unflatten(np.ones(n, dtype=np.int16)).dtype == np.float64
+    assert store.unflatten(np.ones(n, dtype=np.uint8), fill=0).dtype == np.uint8

@@ -65,7 +65,26 @@ def map_view(result, factor: int | None = None):
     f = overview_factor(result.grid) if factor is None else int(factor)
     if f < 2 or not hasattr(result.store, "overview"):
         return result
-    return OverviewResult(result, _Blocks(result.store, f))
+    # one coarse grid per store and factor (its block of each cell is 92 MB at GB 100 m),
+    # so that results drawn apart (the other network years, drawn_score) share it
+    made = result.store.__dict__.setdefault("_map_blocks", {})
+    if f not in made:
+        made[f] = _Blocks(result.store, f)
+    return OverviewResult(result, made[f])
+
+
+def drawn_score(result, other):
+    """What the map of ``result`` draws of ``other`` (the same scenario on another network
+    year): ``other`` itself where the map shows the grid whole, else its score on the map's
+    coarse grid, made now, without ``other``'s full vectors (0.3 GB at GB 100 m), which may
+    then go. :func:`~growthzones.maps.render_map` takes it in place of ``other``."""
+    view = map_view(result)
+    if not isinstance(view, OverviewResult):
+        return other
+    drawn = view.like(other)
+    drawn.ranked  # noqa: B018 (the block means, now)
+    drawn.full = None  # only its score surface is drawn
+    return drawn
 
 
 class _Blocks:
@@ -270,7 +289,10 @@ class OverviewResult:
         return self.store.unflatten(v)
 
     def like(self, other) -> OverviewResult:
-        """Another result on the same store (e.g. another network year) on this grid."""
+        """Another result on the same store (e.g. another network year) on this grid
+        (``other`` itself if it is already, e.g. from :func:`drawn_score`)."""
+        if isinstance(other, OverviewResult) and other.blocks is self.blocks:
+            return other
         return OverviewResult(other, self.blocks)
 
 

@@ -36,7 +36,8 @@ def _other_network_years(result, scored=None) -> list[tuple[str, object]]:
     page that must stay under 10 MB; the explorer switches between all of them.
 
     ``scored`` (:func:`growthzones.timeline.network_year_results` of the result, by
-    snapshot) gives years already scored: at 100 m each is a whole score (~30 s).
+    snapshot) gives years already scored, or, at 100 m, what the map draws of them
+    (its ``drawn``): each score there is ~5 s and 0.3 GB.
     """
     from ..layers.grid_capacity.network import snapshot_label
     from ..network_years import root_of
@@ -49,7 +50,9 @@ def _other_network_years(result, scored=None) -> list[tuple[str, object]]:
     own = getattr(full.store, "network_snapshot", None)
     ends = dict.fromkeys(years[:1] + years[-1:])
     scored = scored or {}
-    return [(snapshot_label(snap), like(scored[snap] if snap in scored else
+    drawn = getattr(scored, "drawn", {})
+    return [(snapshot_label(snap), like(drawn[snap] if snap in drawn else
+                                        scored[snap] if snap in scored else
                                         score(root, full.scenario, network_year=snap)))
             for snap in ends if snap != own]
 

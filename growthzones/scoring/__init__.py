@@ -33,7 +33,7 @@ from .kernels import (
 )
 from .masks import combined_mask, excluded_area, exclusion_masks, fails_constraint
 from .matrix import CriteriaMatrix, cache_for, clear_cache, criteria_matrix, transformed
-from .result import ScoreResult, check_result, check_score_args, score, without_matrix
+from .result import ScoreResult, check_result, check_score_args, score
 
 __all__ = [
                       "AGGREGATIONS",
@@ -62,6 +62,5 @@ __all__ = [
                       "topsis",
                       "topsis_ideals",
                       "transformed",
-                      "without_matrix",
                       "wlc",
 ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .matrix import cache_for
+from .matrix import cache_for, shared_cache
 
 
 def excluded_area(raw):
@@ -69,46 +69,60 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def _unassessed(raw) -> np.ndarray:
+    """Where ``raw`` has no data (read-only). Usually nowhere: then a fresh zero vector,
+    whose pages the system gives only when written (23 MB a mask not held at GB 100 m)."""
+    gaps = np.isnan(raw)
+    return _frozen(gaps if gaps.any() else np.zeros(gaps.shape, dtype=bool))
+
+
 def exclusion_masks(store, scenario) -> dict[str, tuple[np.ndarray, np.ndarray, str]]:
     """Per exclusion (by name) and constraint (by label): (excluded, unassessed, why).
 
     The vectors are over the store's land cells, read-only and cached for the store.
     """
-    cache = cache_for(store)
     out = {}
     allowed = exception_masks(store, scenario)
     for name in scenario.exclusions:
-        key = ("exclusion", name, name in allowed)
-        if key not in cache:
+        def make(name=name):
             raw = store.read_vector(name)
             bad = excluded_area(raw)
             if name in allowed:
                 bad = bad & ~allowed[name]
-            cache[key] = (_frozen(bad), _frozen(np.isnan(raw)))
-        out[name] = (*cache[key], f"in an excluded area: {name}")
+            return _frozen(bad), _unassessed(raw)
+
+        used = [name, PREVIOUSLY_DEVELOPED] if name in allowed else [name]
+        out[name] = (*_cached(store, used, ("exclusion", name, name in allowed), make),
+                     f"in an excluded area: {name}")
     for c in scenario.constraints:
-        key = ("constraint", c)
-        if key not in cache:
+        def make(c=c):
             raw = store.read_vector(c.name)
-            cache[key] = (_frozen(np.asarray(fails_constraint(raw, c))), _frozen(np.isnan(raw)))
+            return _frozen(np.asarray(fails_constraint(raw, c))), _unassessed(raw)
+
         unit = store.meta.get(c.name, {}).get("unit", "")
         why = f"fails constraint {c.label} {unit}".rstrip()
-        out[c.label] = (*cache[key], why)
+        out[c.label] = (*_cached(store, [c.name], ("constraint", c), make), why)
     return out
+
+
+def _cached(store, layers: list[str], key, make):
+    """``make()``, kept in ``store``'s scoring cache under ``key``; for a network-year view
+    and layers none of which varies by year, in the cache of the store it views (the same
+    rasters: at 100 m each mask is read once, not once per year)."""
+    shared = [shared_cache(store, name) for name in layers]
+    cache = shared[0] if all(c is not None for c in shared) else cache_for(store)
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
 
 
 def exception_masks(store, scenario) -> dict[str, np.ndarray]:
     """Per excepted exclusion (by name): True where it covers the cell but previously
     developed land lets the cell through. Read-only, cached for the store."""
-    cache = cache_for(store)
-    out = {}
-    for name in scenario.except_previously_developed:
-        key = ("exception", name)
-        if key not in cache:
-            cache[key] = _frozen(np.asarray(excepted_area(
-                store.read_vector(name), store.read_vector(PREVIOUSLY_DEVELOPED))))
-        out[name] = cache[key]
-    return out
+    return {name: _cached(store, [name, PREVIOUSLY_DEVELOPED], ("exception", name),
+                          lambda name=name: _frozen(np.asarray(excepted_area(
+                              store.read_vector(name), store.read_vector(PREVIOUSLY_DEVELOPED)))))
+            for name in scenario.except_previously_developed}
 
 
 def allowed_text(store, name: str) -> str:

@@ -283,24 +283,55 @@ def transformed(store, name: str, direction: str, spec: dict, dtype=np.float32) 
     return cached
 
 
-def _cached_row(store, cache: dict, key: tuple, name: str) -> np.ndarray | None:
-    """A criterion's transformed values already in memory: in ``store``'s cache, or, for a
-    network-year view (:mod:`growthzones.network_years`) and a criterion that does not
-    vary by year, in the cache of the store it views or a matrix of it (the same raster,
-    transformed once: at 100 m a read is ~1 s, putting a matrix row's gaps back ~0.1 s)."""
-    if key in cache:
-        return cache[key]
+def shared_cache(store, name: str) -> dict | None:
+    """For a network-year view (:mod:`growthzones.network_years`) and a layer that does not
+    vary by year, the scoring cache of the store it views (the same raster, so the same
+    derived arrays); else None."""
     root = store.__dict__.get("_network_root") if hasattr(store, "__dict__") else None
     varies = getattr(getattr(store, "layers", None), "varies", None)
     if root is None or varies is None or varies(name):
         return None
-    kept = cache_for(root)
-    if key in kept:
-        return kept[key]
-    for (_, keys), cm in kept.get("_matrices", {}).items():
-        if key in keys:
-            return cm.values_at(keys.index(key))
+    return cache_for(root)
+
+
+def _kept_row(store, cache: dict, key: tuple, name: str):
+    """Where a criterion's transformed values are already in memory: ``(row, None)`` from
+    ``store``'s cache, ``(None, (matrix, i))`` for row ``i`` of a cached matrix, or, for a
+    criterion of a network-year view that does not vary by year, either of those in the
+    store it views (at 100 m a read is ~1 s); None if nowhere."""
+    for kept in (cache, shared_cache(store, name)):
+        if kept is None:
+            continue
+        if key in kept:
+            return kept[key], None
+        for (_, keys), cm in kept.get("_matrices", {}).items():
+            if key in keys:
+                return None, (cm, keys.index(key))
     return None
+
+
+def _cached_row(store, cache: dict, key: tuple, name: str) -> np.ndarray | None:
+    """A criterion's transformed values already in memory (see :func:`_kept_row`), as a
+    land vector (NaN = no data; putting a matrix row's gaps back is ~0.1 s at 100 m)."""
+    kept = _kept_row(store, cache, key, name)
+    if kept is None:
+        return None
+    row, at = kept
+    return row if at is None else at[0].values_at(at[1])
+
+
+def row_reader(store, c, dtype=np.float32):
+    """``read(cells)`` -> criterion ``c``'s transformed values at land positions ``cells``
+    (NaN = no data), from the rows in memory (:func:`_kept_row`) or from one transform of
+    its raster held by the reader; nothing is added to a cache."""
+    key = _cache_key(c.name, c.direction, c.transform, dtype)
+    kept = _kept_row(store, cache_for(store), key, c.name)
+    if kept is not None and kept[1] is not None:
+        cm, i = kept[1]
+        return lambda cells: cm.values_at(i, cells)
+    row = kept[0] if kept is not None else _transform(store, c.name, c.direction,
+                                                       c.transform, dtype)
+    return lambda cells: row[cells]
 
 
 def criteria_matrix(store, scenario, dtype=np.float32) -> CriteriaMatrix:

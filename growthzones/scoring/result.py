@@ -20,7 +20,11 @@ from ..scenario import Scenario
 from ..store import LayerStore
 from . import kernels as K
 from .masks import allowed_text, combined_mask, exception_masks, exclusion_masks
-from .matrix import CriteriaMatrix, criteria_matrix, transformed
+from .matrix import CriteriaMatrix, criteria_matrix, row_reader, transformed
+
+#: Land cells scored at a time by ``score(..., matrix=False)`` (its memory: the
+#: criteria of this many cells, ~0.1 GB with 21 criteria in float32).
+CHUNK_CELLS = 1 << 20
 
 
 class _LazyMap(Mapping):
@@ -165,7 +169,7 @@ class ScoreResult:
 
 
 def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32,
-          network_year: int | None = None) -> ScoreResult:
+          network_year: int | None = None, matrix: bool = True) -> ScoreResult:
     """Score every land cell of ``store`` under ``scenario``.
 
     Parameters
@@ -181,6 +185,13 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32,
         The grid of this year (overrides the scenario's ``network_year``); the result's
         ``store`` is then the store's view in that year
         (:meth:`~growthzones.store.LayerStore.at_network_year`).
+    matrix
+        False: score :data:`CHUNK_CELLS` cells at a time without building (or caching)
+        the criteria matrix, a copy of every criterion (1.9 GB at GB 100 m), for a result
+        wanted for its scores (``run`` scores the other network years of a 100 m store
+        so, :mod:`growthzones.timeline`). The same ``score``, ``ranked``, ``coverage``
+        and exclusions; ``values`` and ``contributions`` score again with the matrix
+        when first read.
 
     Examples
     --------
@@ -200,6 +211,8 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32,
         scenario = with_network_year(scenario, network_year)
     store = store.at_network_year(scenario.network_year)
     dtype = np.dtype(dtype)
+    if not matrix:
+        return _scores_only(store, scenario, dtype)
     weights = scenario.weights
     cm = criteria_matrix(store, scenario, dtype)
     w = cm.weights_vector(weights)
@@ -229,33 +242,63 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32,
         allowed_by=exception_masks(store, scenario), method=method, matrix=cm)
 
 
-def without_matrix(result: ScoreResult) -> ScoreResult:
-    """``result`` without its criteria matrix, for a result kept for its scores.
+def _chunks(n: int):
+    return (np.arange(a, min(a + CHUNK_CELLS, n)) for a in range(0, n, CHUNK_CELLS))
 
-    The matrix is a copy of every weighted criterion (1.9 GB at GB 100 m), and a result's
-    ``values`` and ``contributions`` read it; here they, and the per-reason masks
-    ``excluded_by`` and ``unassessed`` (0.35 GB at GB 100 m), are computed again, by
-    scoring the result's scenario on its store once more, when first asked for. ``run``
-    keeps the other network years of a 100 m store this way (:mod:`growthzones.timeline`).
-    """
-    import dataclasses
+
+def _scores_only(store: LayerStore, scenario: Scenario, dtype) -> ScoreResult:
+    """``score(store, scenario, matrix=False)`` on the scenario's own view of the store."""
     import functools
 
     from ..network_years import root_of
 
-    # the closure holds what scores it again, not the result (which holds the matrix)
-    store, scenario, dtype = root_of(result.store), result.scenario, result.score.dtype
-    again = functools.cache(lambda: score(store, scenario, dtype=dtype))
+    crit = scenario.criteria
+    names = [c.name for c in crit]
+    read = [row_reader(store, c, dtype) for c in crit]
+    n = len(store.land_index)
+
+    def block(cells) -> CriteriaMatrix:
+        # each chunk a matrix of its own: the same kernels on the same parts, cell by cell
+        return CriteriaMatrix(names, (r(cells) for r in read))
+
+    method, params = scenario.aggregation.method, scenario.aggregation.params
+    w = block(np.arange(0)).weights_vector(scenario.weights)
+    ideals = None
+    if method == "topsis":  # over every cell: the extremes of the chunks' extremes
+        ideal = params.get("ideal", "data")
+        ideals = block(np.arange(0)).ideals(ideal)
+        if ideal == "data":
+            best, worst = zip(*(block(cells).ideals("data") for cells in _chunks(n)))
+            ideals = (np.fmax.reduce(best), np.fmin.reduce(worst)) if best else ideals
+    total = np.empty(n, dtype=dtype)
+    coverage = np.empty(n, dtype=dtype)
+    for cells in _chunks(n):
+        s, cov, _ = K.run_kernel(block(cells), w, method, params, ideals)
+        total[cells] = s
+        coverage[cells] = K.share(cov, w, len(cells))
+
+    per_reason = exclusion_masks(store, scenario)
+    excluded = combined_mask(store, scenario, per_reason)
+    ranked = np.where(excluded, dtype.type(np.nan), total) if excluded.any() else total
+    for a in (total, ranked, coverage):
+        a.setflags(write=False)
+    # values and contributions from scoring again, with the matrix, when first read (the
+    # closure holds what scores it, not this result)
+    root = root_of(store)
+    again = functools.cache(lambda: score(root, scenario, dtype=dtype))
 
     def lazy(attr: str) -> _LazyMap:
-        def at(name, pos):
-            got = getattr(again(), attr)
-            return got.at(name, pos) if isinstance(got, _LazyMap) else got[name][pos]
+        return _LazyMap(scenario.weights, lambda name: getattr(again(), attr)[name],
+                        lambda name, pos: getattr(again(), attr).at(name, pos))
 
-        return _LazyMap(getattr(result, attr), lambda name: getattr(again(), attr)[name], at)
-
-    return dataclasses.replace(result, matrix=None, **{attr: lazy(attr) for attr in (
-        "values", "contributions", "excluded_by", "unassessed")})
+    values, contributions = lazy("values"), lazy("contributions")
+    return ScoreResult(
+        store=store, scenario=scenario, weights=scenario.weights, score=total, ranked=ranked,
+        values=values, contributions=contributions, coverage=coverage,
+        excluded=excluded, excluded_by={k: m[0] for k, m in per_reason.items()},
+        unassessed={k: m[1] for k, m in per_reason.items()},
+        reasons={k: m[2] for k, m in per_reason.items()},
+        allowed_by=exception_masks(store, scenario), method=method)
 
 
 # --- argument checks --------------------------------------------------------------------------
