@@ -282,16 +282,19 @@ def nearest_point_index(points_xy: np.ndarray, grid: GridSpec, land: np.ndarray)
 
 
 
-def value_of_nearest(points_xy: np.ndarray, values, grid: GridSpec, land: np.ndarray
-                     ) -> np.ndarray:
+def value_of_nearest(points_xy: np.ndarray, values, grid: GridSpec, land: np.ndarray, *,
+                     index: np.ndarray | None = None) -> np.ndarray:
     """Each land cell takes the value of its nearest point (float32; NaN off land).
+
+    ``index``: :func:`nearest_point_index` of the same points, if already computed (one
+    query for several value columns of the same points).
 
     >>> g = GridSpec(resolution=1000, bounds=(0, 0, 3000, 1000))
     >>> value_of_nearest(np.array([[500, 500], [2500, 500]]), [10, 20], g,
     ...                  np.ones(g.shape, bool)).tolist()
     [[10.0, 10.0, 20.0]]
     """
-    idx = nearest_point_index(points_xy, grid, land)
+    idx = nearest_point_index(points_xy, grid, land) if index is None else index
     lut = np.append(np.asarray(values, np.float32), np.float32(np.nan))
     return lut[idx]  # idx -1 -> the trailing NaN
 

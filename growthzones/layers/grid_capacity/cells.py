@@ -15,6 +15,7 @@ from ...grid import (
     GridSpec,
     distance_to_lines,
     distance_to_points,
+    nearest_point_index,
     reduce_within,
     value_of_nearest,
 )
@@ -24,21 +25,43 @@ from .queues import QUEUE_RADIUS_KM
 from .retired import RETIRED_RADIUS_KM
 
 
-def year_criteria_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.ndarray]:
-    """:data:`NETWORK_YEAR_CRITERIA` on ``grid`` from :func:`year_features` points (pure)."""
+def year_criteria_on_grid(f: dict, grid: GridSpec, land: np.ndarray, *,
+                          seen: dict | None = None) -> dict[str, np.ndarray]:
+    """:data:`NETWORK_YEAR_CRITERIA` on ``grid`` from :func:`year_features` points (pure).
+
+    ``seen`` (one dict for the snapshots of one block) keeps each nearest-point query by
+    its points: snapshots often share a point set (GB: the transmission sites and nodes
+    change in two of five), and the same query gives the same cells (a third of a 100 m
+    block's grid-capacity time was such repeats).
+    """
+    seen = {} if seen is None else seen
+
+    def once(kind, xy, make):
+        key = (kind, xy.shape, np.ascontiguousarray(xy).tobytes())
+        if key not in seen:
+            seen[key] = make()
+        return seen[key]
+
+    def dist(xy):
+        return once("distance", xy, lambda: distance_to_points(xy, grid, land))
+
+    node = once("nearest", f["node_xy"], lambda: nearest_point_index(f["node_xy"], grid, land))
+
+    def at_node(values):
+        return value_of_nearest(f["node_xy"], values, grid, land, index=node)
+
     return {
-        "dist_substation_132kv_km": distance_to_points(f["substation_132kv_xy"], grid, land),
-        "dist_transmission_km": distance_to_points(f["transmission_xy"], grid, land),
-        "transmission_node_mva": value_of_nearest(f["node_xy"], f["node_circuit_mva"], grid,
-                                                  land),
-        "transformer_mva": value_of_nearest(f["node_xy"], f["node_transformer_mva"], grid,
-                                            land),
+        "dist_substation_132kv_km": dist(f["substation_132kv_xy"]),
+        "dist_transmission_km": dist(f["transmission_xy"]),
+        "transmission_node_mva": at_node(f["node_circuit_mva"]),
+        "transformer_mva": at_node(f["node_transformer_mva"]),
         "tec_queue_mw": reduce_within(f["tec_xy"], f["tec_queued_mw"], grid, land,
                                       radius_km=QUEUE_RADIUS_KM, how="sum", fill=0.0),
     }
 
 
-def features_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.ndarray]:
+def features_on_grid(f: dict, grid: GridSpec, land: np.ndarray, *,
+                     seen: dict | None = None) -> dict[str, np.ndarray]:
     """The plain-named grid-capacity criteria on ``grid`` from :func:`network_features` or
     :func:`read` output (:func:`on_block` adds the other snapshots' variants).
 
@@ -55,7 +78,7 @@ def features_on_grid(f: dict, grid: GridSpec, land: np.ndarray) -> dict[str, np.
     cx, cy = grid.xy(rows, cols)
     count = np.full(grid.shape, np.nan, dtype=np.float32)
     count[rows, cols] = boundary_crossings(np.column_stack([cx, cy]), f["boundaries"])
-    year = year_criteria_on_grid(f, grid, land)
+    year = year_criteria_on_grid(f, grid, land, seen=seen)
     return {
         "dist_substation_132kv_km": year["dist_substation_132kv_km"],
         "dist_transmission_km": year["dist_transmission_km"],
@@ -91,9 +114,10 @@ def on_block(features: dict, base) -> dict[str, np.ndarray]:
     ``features`` is :func:`read` output. No block tallies.
     """
     grid, land = base.grid, base.land
-    out = features_on_grid(features, grid, land)
+    seen: dict = {}  # the block's nearest-point queries, shared by its snapshots
+    out = features_on_grid(features, grid, land, seen=seen)
     for snap, yf in features["years"].items():
-        year = year_criteria_on_grid(yf, grid, land)
+        year = year_criteria_on_grid(yf, grid, land, seen=seen)
         out.update({f"{k}@{snap}": v for k, v in year.items()})
     return out
 

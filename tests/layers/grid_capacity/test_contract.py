@@ -153,3 +153,27 @@ def test_100m_block_around_a_substation_is_finite_on_land(features, base_1km,
                               [rats["y"]])[0]
     m100 = block.sample(whole["dist_transmission_km"], [rats["x"]], [rats["y"]])[0]
     assert abs(km - m100) < 1.0
+
+
+def test_a_blocks_snapshots_share_their_repeated_nearest_point_queries(features, base_1km,
+                                                                      monkeypatch):
+    """Snapshots with the same points (GB: transmission sites and nodes change in two of
+    five) are queried once per block, with the values of a query per snapshot."""
+    from growthzones.layers.grid_capacity import cells
+
+    block = base_1km.block(slice(500, 700), slice(300, 500))
+    grid, land = block.grid, block.land
+    calls = []
+    for name in ("distance_to_points", "nearest_point_index"):
+        real = getattr(cells, name)
+        monkeypatch.setattr(cells, name, lambda xy, *a, _r=real, _n=name:
+                            (calls.append((_n, np.asarray(xy).tobytes())), _r(xy, *a))[1])
+    out = gc.on_block(features, block)
+    assert len(calls) == len(set(calls))  # no point set queried twice in the block
+    for snap, yf in features["years"].items():  # each snapshot's values: its own query
+        alone = cells.year_criteria_on_grid(yf, grid, land)
+        for name, values in alone.items():
+            np.testing.assert_array_equal(out[f"{name}@{snap}"], values, err_msg=name)
+    shared = [k for k in ("transmission_xy", "node_xy")
+              if any(np.array_equal(yf[k], features[k]) for yf in features["years"].values())]
+    assert shared  # the real snapshots do repeat points, so the sharing is exercised
