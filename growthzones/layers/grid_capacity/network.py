@@ -24,12 +24,12 @@ ends are named (``Ballantrae``, ``Shetland Hub``), not coded, cannot be placed.
 from __future__ import annotations
 
 import re
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from ...criteria import NETWORK_YEAR  # the default: 2030, the 2029/30 snapshot
+from ...io import read_workbook
 from .names import _OFFSHORE, _PSEUDO, normalise_site_name
 
 #: ETYS 2024 snapshots, by first year of the financial year (2025 = 2025/26).
@@ -123,9 +123,7 @@ def read_etys(path) -> dict[str, pd.DataFrame]:
     names = [f"B-1-1{s}" for s in "abcd"] + [f"B-2-1{s}" for s in "abcd"] + \
             list(CIRCUIT_CHANGE_SHEETS) + [f"B-3-1{s}" for s in "abcd"] + \
             list(TRANSFORMER_CHANGE_SHEETS) + [HVDC_SHEET]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl: unparseable header/footer
-        raw = pd.read_excel(path, sheet_name=names, header=1)
+    raw = read_workbook(path, sheet_name=names, header=1)
     raw = {k: d.rename(columns=lambda c: str(c).strip()) for k, d in raw.items()}
     sites = pd.concat([raw[f"B-1-1{s}"].iloc[:, :3] for s in "abcd"], ignore_index=True)
     sites.columns = ["site_code", "site_name", "kv"]

@@ -7,13 +7,12 @@ substation by name or by coordinates.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
 from ...catalog import SourceFiles
 from ...grid import to_bng
+from ...io import read_workbook
 from .names import _in_gb, station_key
 
 #: Radius (km) in which a retired station's connection counts for a cell.
@@ -144,10 +143,8 @@ DUKES_LIST_SHEETS = ("DUKES 2024", "DUKES 2023", "DUKES 2022")
 def read_dukes(sources: SourceFiles) -> dict[str, pd.DataFrame]:
     """The DUKES 5.11 sheets of :data:`DUKES_CHANGES_SHEET` and :data:`DUKES_LIST_SHEETS`,
     read in one pass of the workbook (``header=5``), by sheet name."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl: unparseable header/footer
-        return pd.read_excel(sources.path("dukes_5_11"),
-                             sheet_name=[DUKES_CHANGES_SHEET, *DUKES_LIST_SHEETS], header=5)
+    return read_workbook(sources.path("dukes_5_11"),
+                         sheet_name=[DUKES_CHANGES_SHEET, *DUKES_LIST_SHEETS], header=5)
 
 
 def plant_points(gppd: pd.DataFrame, dukes_lists) -> pd.DataFrame:
