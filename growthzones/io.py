@@ -121,7 +121,9 @@ def write_raster(path: str | os.PathLike, array: np.ndarray, grid: GridSpec, *,
         256 px tiles, deflate (ZSTD for a big grid), average-resampled overviews.
         Chosen over rio-cogeo's ``cog_translate`` on the evidence: at 1 km both take ~1.2 s and both pass
         ``rio_cogeo.cog_validate``, and the driver needs no extra runtime dependency
-        (rio-cogeo stays a test dependency, to validate).
+        (rio-cogeo stays a test dependency, to validate). Above :data:`BIG_GRID_CELLS`
+        the COG is copied from a plain tiled file written first (the driver only copies,
+        and copying from memory holds the band and its overviews there: 1.2 GB at GB 100 m).
     description
         Band description (e.g. ``"suitability score (0-1)"``), shown by QGIS and gdalinfo.
     """

@@ -31,7 +31,7 @@ def year_criteria_on_grid(f: dict, grid: GridSpec, land: np.ndarray, *,
 
     ``seen`` (one dict for the snapshots of one block) keeps each nearest-point query by
     its points: snapshots often share a point set (GB: the transmission sites and nodes
-    change in two of five), and the same query gives the same cells (a third of a 100 m
+    change in two of five), and the same query gives the same cells (a fifth of a 100 m
     block's grid-capacity time was such repeats).
     """
     seen = {} if seen is None else seen
