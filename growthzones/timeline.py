@@ -81,6 +81,9 @@ class _YearsWhenRead(Mapping):
             self.drawn[snap] = drawn_score(self._result, r)
         return r
 
+    def __contains__(self, snap) -> bool:  # without scoring it (Mapping's would)
+        return snap in self._snaps
+
     def __iter__(self):
         return iter(self._snaps)
 

@@ -165,7 +165,8 @@ def test_a_big_store_scores_its_years_a_chunk_at_a_time_and_keeps_no_year_matrix
     monkeypatch.setattr(CriteriaMatrix, "__init__", lambda self, *a, _init=CriteriaMatrix.__init__:
                         (_init(self, *a), made.append((weakref.ref(self), self.n)))[0])
     years = timeline.network_year_results(result)
-    assert not made  # scored when read ...
+    assert all(snap in years for snap in usual) and 1 not in years
+    assert not made  # scored when read (asking whether it has a year scores none) ...
     big = {snap: years[snap] for snap in years}  # ... each once, as site_timeline reads them
     assert set(big) == set(usual) and len(big) >= 3
     # no year is kept (each read scores it again; the result's own year is the result),

@@ -218,13 +218,6 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32,
     w = cm.weights_vector(weights)
     method, params = scenario.aggregation.method, scenario.aggregation.params
     total, cov, aux = cm.run(w, method, **params)
-    coverage = K.share(cov, w, cm.n)
-
-    per_reason = exclusion_masks(store, scenario)
-    excluded = combined_mask(store, scenario, per_reason)
-    ranked = np.where(excluded, dtype.type(np.nan), total) if excluded.any() else total
-    for a in (total, ranked, coverage):
-        a.setflags(write=False)  # results share arrays (ranked is score if nothing is excluded)
     names = list(weights)
     crit = {c.name: c for c in scenario.criteria}
     rows = {n: i for i, n in enumerate(cm.names)}
@@ -233,13 +226,25 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32,
                       lambda n, pos: cm.values_at(rows[n], pos))
     part = K.contribution_fn(cm, w, method, total, cov, aux)
     contrib = _LazyMap(names, lambda n: part(rows[n]), lambda n, pos: part(rows[n], pos))
+    return _result(store, scenario, total, K.share(cov, w, cm.n), values, contrib, cm)
+
+
+def _result(store, scenario, total, coverage, values, contributions, matrix) -> ScoreResult:
+    """The :class:`ScoreResult` of aggregated scores: the exclusions applied, the arrays
+    made read-only (results share them: ``ranked`` is ``score`` if nothing is excluded)."""
+    per_reason = exclusion_masks(store, scenario)
+    excluded = combined_mask(store, scenario, per_reason)
+    ranked = np.where(excluded, total.dtype.type(np.nan), total) if excluded.any() else total
+    for a in (total, ranked, coverage):
+        a.setflags(write=False)
     return ScoreResult(
-        store=store, scenario=scenario, weights=weights, score=total, ranked=ranked,
-        values=values, contributions=contrib, coverage=coverage, excluded=excluded,
+        store=store, scenario=scenario, weights=scenario.weights, score=total, ranked=ranked,
+        values=values, contributions=contributions, coverage=coverage, excluded=excluded,
         excluded_by={k: m[0] for k, m in per_reason.items()},
         unassessed={k: m[1] for k, m in per_reason.items()},
         reasons={k: m[2] for k, m in per_reason.items()},
-        allowed_by=exception_masks(store, scenario), method=method, matrix=cm)
+        allowed_by=exception_masks(store, scenario), method=scenario.aggregation.method,
+        matrix=matrix)
 
 
 def _chunks(n: int):
@@ -262,26 +267,21 @@ def _scores_only(store: LayerStore, scenario: Scenario, dtype) -> ScoreResult:
         return CriteriaMatrix(names, (r(cells) for r in read))
 
     method, params = scenario.aggregation.method, scenario.aggregation.params
-    w = block(np.arange(0)).weights_vector(scenario.weights)
+    empty = block(np.arange(0))
+    w = empty.weights_vector(scenario.weights)
     ideals = None
     if method == "topsis":  # over every cell: the extremes of the chunks' extremes
         ideal = params.get("ideal", "data")
-        ideals = block(np.arange(0)).ideals(ideal)
-        if ideal == "data":
+        ideals = empty.ideals(ideal)  # ("fixed": 1 and 0; a bad name raises here)
+        if ideal == "data" and n:
             best, worst = zip(*(block(cells).ideals("data") for cells in _chunks(n)))
-            ideals = (np.fmax.reduce(best), np.fmin.reduce(worst)) if best else ideals
+            ideals = np.fmax.reduce(best), np.fmin.reduce(worst)
     total = np.empty(n, dtype=dtype)
     coverage = np.empty(n, dtype=dtype)
     for cells in _chunks(n):
         s, cov, _ = K.run_kernel(block(cells), w, method, params, ideals)
         total[cells] = s
         coverage[cells] = K.share(cov, w, len(cells))
-
-    per_reason = exclusion_masks(store, scenario)
-    excluded = combined_mask(store, scenario, per_reason)
-    ranked = np.where(excluded, dtype.type(np.nan), total) if excluded.any() else total
-    for a in (total, ranked, coverage):
-        a.setflags(write=False)
     # values and contributions from scoring again, with the matrix, when first read (the
     # closure holds what scores it, not this result)
     root = root_of(store)
@@ -291,14 +291,8 @@ def _scores_only(store: LayerStore, scenario: Scenario, dtype) -> ScoreResult:
         return _LazyMap(scenario.weights, lambda name: getattr(again(), attr)[name],
                         lambda name, pos: getattr(again(), attr).at(name, pos))
 
-    values, contributions = lazy("values"), lazy("contributions")
-    return ScoreResult(
-        store=store, scenario=scenario, weights=scenario.weights, score=total, ranked=ranked,
-        values=values, contributions=contributions, coverage=coverage,
-        excluded=excluded, excluded_by={k: m[0] for k, m in per_reason.items()},
-        unassessed={k: m[1] for k, m in per_reason.items()},
-        reasons={k: m[2] for k, m in per_reason.items()},
-        allowed_by=exception_masks(store, scenario), method=method)
+    return _result(store, scenario, total, coverage, lazy("values"), lazy("contributions"),
+                   None)
 
 
 # --- argument checks --------------------------------------------------------------------------
