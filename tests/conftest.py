@@ -7,11 +7,15 @@ are marked ``shared_data``). Without that folder they skip on a laptop, but fail
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import functools
+import hashlib
 import itertools
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from growthzones.catalog import SourceFiles, default_source_dir
@@ -71,7 +75,8 @@ def pytest_unconfigure(config):
 #: share one worker, so each layer is still built once. The other real-data tests (file
 #: checksums, fetch mirrors, table checks) build nothing and balance the two workers.
 _BUILDS_LAYERS = ("tests/layers/", "tests/test_build_blocks.py", "tests/test_distributed.py",
-                  "tests/test_store.py", "tests/test_maps_reference.py")
+                  "tests/test_store.py", "tests/test_maps_reference.py",
+                  "tests/test_fetch.py::test_a_build_without_a_theme_source")
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
@@ -207,7 +212,7 @@ def value_at_lonlat(base, arr, lon, lat) -> float:
     return float(base.grid.sample(arr, xy[:, 0], xy[:, 1])[0])
 
 
-# Each layer is built at most once per session: the layer tests and the store build
+# Each layer is built at most once per session: the layer tests and the store builds
 # (tests/test_store.py) share one build per (theme, sources, grid), and the grid-capacity
 # sources are read and turned into features once. Callers get copies of the arrays.
 _ONCE: dict = {}
@@ -217,6 +222,81 @@ def _once(key, compute):
     if key not in _ONCE:
         _ONCE[key] = compute()
     return _ONCE[key]
+
+
+# What is computed from source files is shared between source folders holding the same
+# bytes (the fetched cache of tests/test_store.py and ../shared/data): an entry records the
+# sources its computation looked up (``SourceFiles.locate``, which ``path`` calls) with the
+# digest of each one's file there, and a call from another folder reuses it only where
+# every one of those sources has the same digest.
+_FROM: dict = {}
+_LOOKING: list[set] = []  # the sources looked up by each computation in progress
+
+
+def _digest(path: Path | None):
+    if path is None or not path.exists():
+        return None
+    files = sorted(q for q in path.rglob("*") if q.is_file()) if path.is_dir() else [path]
+    return tuple((str(q.relative_to(path)), _file_digest(q, q.stat())) for q in files)
+
+
+@functools.cache
+def _file_sha(path: Path, size: int, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _file_digest(path: Path, st) -> str:
+    return _file_sha(path.resolve(), st.st_size, st.st_mtime_ns)
+
+
+_AFRESH = [False]
+
+
+@contextlib.contextmanager
+def computed_afresh():
+    """Within it, the memoised reads and builds of source files compute again and keep
+    nothing (a test of what one call reads)."""
+    _AFRESH[0] = True
+    try:
+        yield
+    finally:
+        _AFRESH[0] = False
+
+
+def _once_from(sources, key, compute):
+    """``compute()`` once per ``key`` and set of source bytes (see :data:`_FROM`)."""
+    if _AFRESH[0]:
+        return compute()
+
+    def at(sid):
+        return _digest(_LOCATE(sources, sid))
+
+    for looked, asked, value in _FROM.get(key, ()):
+        if all(at(sid) == d for sid, d in looked.items()):
+            if _LOOKING:
+                _LOOKING[-1].update(looked)
+            sources.requested.extend(asked)  # as the computation asked for them
+            return value
+    _LOOKING.append(set())
+    first = len(sources.requested)
+    try:
+        value = compute()
+    finally:
+        looked = _LOOKING.pop()
+    if _LOOKING:
+        _LOOKING[-1].update(looked)
+    _FROM.setdefault(key, []).append(({sid: at(sid) for sid in looked},
+                                      sources.requested[first:], value))
+    return value
+
+
+_LOCATE = SourceFiles.locate
+
+
+def _locate_noted(self, source_id):
+    if _LOOKING:
+        _LOOKING[-1].add(source_id)
+    return _LOCATE(self, source_id)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -234,7 +314,7 @@ def _build_each_layer_once():
                 out = real(sources, grid, base, tables=kept) if keeps else \
                     real(sources, grid, base)
                 return out, kept
-            arrays, kept = _once((mod.__name__, str(sources.root), grid), run)
+            arrays, kept = _once_from(sources, (mod.__name__, grid), run)
             if tables is not None and kept:
                 tables.update(kept)
             return Built({name: arr.copy() for name, arr in arrays.items()},
@@ -245,29 +325,57 @@ def _build_each_layer_once():
         # a theme's features (the block contract's read), read once per session; build
         # calls the module's read, so the memoised build shares it
         # (a call with options, e.g. a test's own tile lattice, is not memoised)
-        return lambda sources, **kw: real(sources, **kw) if kw else _once(
-            (mod.__name__, "read", str(sources.root)), lambda: real(sources))
+        return lambda sources, **kw: real(sources, **kw) if kw else _once_from(
+            sources, (mod.__name__, "read"), lambda: real(sources))
 
     import pandas as pd
 
     from growthzones import blocks as blocks_mod
+    from growthzones.grid import GridSpec
     from growthzones.layers import base as base_mod
+    from growthzones.layers import designations
     from growthzones.layers import named_features as nf
 
     read, features = gc.read_sources, gc.network_features
     small_areas, basemap = base_mod.read_small_areas, base_mod.basemap_geojson
     places = base_mod.read_places
     named = nf.read_named_features
+    def noted_folder(real):
+        def folder(sources, source_id):
+            if _LOOKING:
+                _LOOKING[-1].add(source_id)
+            return real(sources, source_id)
+        return folder
+
+    def memo_on_block(mod, real):
+        # a theme's criteria on the whole national grid (a layer test's whole-grid build
+        # and a store build in one block), once per session for each features object
+        def on_block(features, base):
+            g = base.grid
+            if g.resolution < 1000 or g != GridSpec(resolution=g.resolution):
+                return real(features, base)
+            key = (mod.__name__, "on_block", id(features), g, base.shapes is None,
+                   *(hashlib.sha256(a.tobytes()).hexdigest()
+                     for a in (base.land, base.area_index, base.la_index)))
+            out = _once(key, lambda: (features, real(features, base)))[1]
+            return {k: v.copy() if isinstance(v, np.ndarray) else copy.deepcopy(v)
+                    for k, v in out.items()}
+        return on_block
+
     with pytest.MonkeyPatch.context() as mp:
+        # a source looked up, by name or (official files) by folder, is noted (_FROM)
+        mp.setattr(SourceFiles, "locate", _locate_noted)
+        mp.setattr(designations, "official_folder",
+                   noted_folder(designations.official_folder))
         # what every store build reads or derives the same way, once per session (copies)
-        mp.setattr(base_mod, "read_small_areas", lambda sources: _once(
-            ("small_areas", str(sources.root)), lambda: small_areas(sources)).copy())
+        mp.setattr(base_mod, "read_small_areas", lambda sources: _once_from(
+            sources, "small_areas", lambda: small_areas(sources)).copy())
         mp.setattr(base_mod, "basemap_geojson", lambda areas, **kw: copy.deepcopy(_once(
             ("basemap", len(areas), tuple(sorted(kw.items()))), lambda: basemap(areas, **kw))))
         mp.setattr(base_mod, "read_places", lambda sources, **kw: places(sources, **kw) if kw
-                   else _once(("places", str(sources.root)), lambda: places(sources)).copy())
-        mp.setattr(nf, "read_named_features", lambda sources: _once(
-            ("named_features", str(sources.root)), lambda: named(sources)).copy())
+                   else _once_from(sources, "places", lambda: places(sources)).copy())
+        mp.setattr(nf, "read_named_features", lambda sources: _once_from(
+            sources, "named_features", lambda: named(sources)).copy())
         # ... and each build's small areas as its blocks take them (read-only; ~1.7 s)
         frame = blocks_mod.SmallAreas.from_frame
         mp.setattr(blocks_mod.SmallAreas, "from_frame", classmethod(lambda cls, areas: _once(
@@ -281,9 +389,11 @@ def _build_each_layer_once():
             mp.setattr(mod, "build", memo_build(mod, mod.build))
             if hasattr(mod, "read"):
                 mp.setattr(mod, "read", memo_read(mod, mod.read))
+            if hasattr(mod, "on_block"):
+                mp.setattr(mod, "on_block", memo_on_block(mod, mod.on_block))
         mp.setattr(gc, "read_sources",
-                   lambda sources: _once(("gc.read_sources", str(sources.root)),
-                                         lambda: read(sources)))
+                   lambda sources: _once_from(sources, "gc.read_sources",
+                                              lambda: read(sources)))
         mp.setattr(gc, "network_features",
                    lambda raw, **kw: _once(("gc.features", id(raw), tuple(sorted(kw.items()))),
                                            lambda: features(raw, **kw)))

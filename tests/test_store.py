@@ -20,7 +20,9 @@ def built(sources, tmp_path_factory):
     Every fetchable source is served from ../shared/data (and the installed packages) on
     127.0.0.1 and fetched with pooch into a temporary cache, checked against the
     catalogue's sha256; the build then reads only that cache. So this one build is also
-    the check that a fetch followed by ``data build`` reproduces the embedded store.
+    the check that a fetch followed by ``data build`` reproduces the embedded store. (Its
+    reads and whole-grid criteria are the session's, conftest ``_once_from``, wherever
+    the sources they looked up hold the same bytes in the cache as in ../shared/data.)
     """
     from loopback import Loopback, mirror_tree
 

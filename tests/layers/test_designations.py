@@ -125,7 +125,7 @@ def designation_features(sources):
     30 x 20 km box over Cambridgeshire, not real data) so that a mask is cut by blocks."""
     from shapely.geometry import box
 
-    f = ds.read(sources)
+    f = dict(ds.read(sources))  # a copy: the session's read is shared (conftest)
     f["official"] = {"sssi_england": (np.array([box(520_000, 240_000, 550_000, 260_000)]),
                                       "E")}
     return f
