@@ -168,10 +168,10 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
                      layer="sites")
             write_geopackage(staged.path("results.gpkg"), result, sites,
                              user_sites=user_sites)
-            write_raster(staged.path("score.tif"),
-                         result.surface("score").astype(np.float32, copy=False),
-                         result.grid, cog=True, description=SCORE_DESCRIPTION,
-                         tags=score_tags(sc))
+            # result.surface("score"), a band of rows at a time (the map is drawn meanwhile)
+            write_raster(staged.path("score.tif"), result.store.land_surface(
+                result.ranked.astype(np.float32, copy=False)), result.grid, cog=True,
+                description=SCORE_DESCRIPTION, tags=score_tags(sc))
 
         if not map:
             geodata()

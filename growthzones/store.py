@@ -62,6 +62,11 @@ from .io import read_raster
 #: Raw land vectors up to this size stay in memory once read (1 km GB: 229k cells, ~1 MB
 #: each); larger ones (100 m: 23M cells, ~92 MB each) are read when needed and not kept.
 RESIDENT_CELLS = 2_000_000
+
+#: Up to this many cells :meth:`LayerStore.values_at` reads a big grid's file cell by cell
+#: (a one-pixel window each); more, from the window of rows they span.
+FEW_CELLS = 1000
+
 #: The columns of the named-features table (:data:`FEATURES_FILE`) its users read.
 FEATURES_COLUMNS = {"label": str, "name": str, "kind": str, "tier": int, "status": str,
                     "closure_year": float, "easting": float, "northing": float}
@@ -132,10 +137,9 @@ class LayerStore:
         """
         if name in self._vectors:
             return self._vectors[name]
-        root = self.__dict__.get("_network_root")  # a network-year view (network_years)
-        varies = getattr(self.layers, "varies", None)
-        if root is not None and varies is not None and not varies(name):
-            return root.read_vector(name)  # the same raster: the store's copy, if kept
+        root = self._root_for(name)
+        if root is not None:
+            return root.read_vector(name)
         if self.reader is not None:
             vec = self.reader(name)
         elif isinstance(self.layers, _LazyRasters) and not self.layers.loaded(name):
@@ -183,18 +187,44 @@ class LayerStore:
         return cached_array(sources, read, tag="land vector")
 
     def values_at(self, name: str, positions) -> np.ndarray:
-        """Raw values of one layer at a few land-vector positions (e.g. ranked sites).
+        """Raw values of one layer at land-vector positions: a few (e.g. ranked sites), or
+        a run of neighbouring ones (a chunk of cells scored at a time).
 
-        A file-backed layer not in memory is read cell by cell, not whole.
+        A file-backed layer not in memory on a big grid is not read whole: a few cells
+        are read one by one, more than :data:`FEW_CELLS` from the window of rows they
+        span (see :meth:`_LazyRasters.read_rows`).
         """
         pos = np.asarray(positions, dtype=np.int64)
-        if (name not in self._vectors and self.reader is None
+        root = self._root_for(name)
+        if root is not None:
+            return root.values_at(name, pos)
+        if self.reads_in_parts(name):
+            rows, cols = np.divmod(self.land_index[pos], self.grid.width)
+            if pos.size <= FEW_CELLS:
+                return self.layers.read_cells(name, rows, cols)
+            r0 = int(rows.min()) if pos.size else 0
+            band = self.layers.read_rows(name, r0, int(rows.max()) + 1 if pos.size else 0)
+            return band[rows - r0, cols]
+        return self.read_vector(name)[pos]
+
+    def reads_in_parts(self, name: str) -> bool:
+        """Whether :meth:`values_at` reads layer ``name`` from its file by parts, not
+        whole: a file-backed layer not in memory, on a grid of more than
+        :data:`RESIDENT_CELLS` land cells."""
+        root = self._root_for(name)
+        if root is not None:
+            return root.reads_in_parts(name)
+        return (name not in self._vectors and self.reader is None
                 and self.land_index.size > RESIDENT_CELLS
                 and isinstance(self.layers, _LazyRasters) and not self.layers.loaded(name)
-                and name in self.layers):
-            rows, cols = np.divmod(self.land_index[pos], self.grid.width)
-            return self.layers.read_cells(name, rows, cols)
-        return self.read_vector(name)[pos]
+                and name in self.layers)
+
+    def _root_for(self, name: str) -> LayerStore | None:
+        """For a network-year view (:mod:`growthzones.network_years`) and a layer that does
+        not vary by year, the store it views (the same raster: its copy, if kept)."""
+        root = self.__dict__.get("_network_root")
+        varies = getattr(self.layers, "varies", None)
+        return root if root is not None and varies is not None and not varies(name) else None
 
     def overview(self, name: str, factor: int) -> np.ndarray:
         """One layer averaged over ``factor`` x ``factor`` blocks of cells (2-D float32,
@@ -263,15 +293,49 @@ class LayerStore:
     def unflatten(self, values: np.ndarray, fill=np.nan) -> np.ndarray:
         """Put a land-cell vector back on the 2-D grid (float32 stays float32 with a NaN
         fill: a GB 100 m grid is 350 MB so, 700 MB in float64)."""
-        out = np.full(self.grid.shape[0] * self.grid.shape[1], fill,
-                      dtype=np.result_type(values.dtype, fill))
-        out[self.land_index] = values
-        return out.reshape(self.grid.shape)
+        return self.land_surface(values, fill)[:]
+
+    def land_surface(self, values: np.ndarray, fill=np.nan) -> LandSurface:
+        """A land-cell vector as the 2-D grid whose rows are made when sliced (see
+        :class:`LandSurface`)."""
+        return LandSurface(self.grid.shape, self.land_index, values, fill)
 
     def attributions(self) -> list[str]:
         """One line per source used: title, licence and required attribution."""
         return [f"{s['title']}: {s['attribution']} ({s['licence']})"
                 for s in self.manifest["sources"].values()]
+
+
+class LandSurface:
+    """A land-cell vector seen as its 2-D grid (``fill`` off land), a band of rows made
+    each time it is sliced (``surface[r0:r1]``): a big grid is written by bands
+    (:func:`growthzones.io.write_raster`) without the whole grid in memory (350 MB at
+    GB 100 m).
+
+    >>> s = LandSurface((2, 3), np.array([1, 5]), np.float32([7, 8]))
+    >>> s.shape, s.dtype, s[1:2].tolist()
+    ((2, 3), dtype('float32'), [[nan, nan, 8.0]])
+    """
+
+    def __init__(self, shape: tuple[int, int], land_index: np.ndarray, values: np.ndarray,
+                 fill=np.nan):
+        self.shape, self.size = tuple(shape), shape[0] * shape[1]
+        self.dtype = np.result_type(values.dtype, fill)
+        self._index, self._values, self._fill = land_index, values, fill
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        if not isinstance(rows, slice):
+            raise TypeError("a LandSurface is sliced by rows: surface[r0:r1]")
+        r0, r1, step = rows.indices(self.shape[0])
+        if step != 1:
+            raise ValueError("a LandSurface is sliced by a run of rows (step 1)")
+        w = self.shape[1]
+        r1 = max(r0, r1)
+        # the land index is sorted (flat positions), so the band's cells are one run of it
+        a, b = np.searchsorted(self._index, [r0 * w, r1 * w])
+        out = np.full((r1 - r0) * w, self._fill, dtype=self.dtype)
+        out[self._index[a:b] - r0 * w] = self._values[a:b]
+        return out.reshape(r1 - r0, w)
 
 
 def load_layers(path: str | os.PathLike | None = None) -> LayerStore:
@@ -547,6 +611,18 @@ class _LazyRasters(Mapping):
         with self._checked(self._folder / f"{self._files.get(name, name)}.tif") as src:
             return np.array([src.read(1, window=Window(int(c), int(r), 1, 1))[0, 0]
                              for r, c in zip(rows, cols)], dtype=np.float32)
+
+    def read_rows(self, name: str, r0: int, r1: int) -> np.ndarray:
+        """Rows ``r0:r1`` of the raster (float32, 2-D), read through one window with GDAL's
+        block cache held to 64 MB: a big raster read band by band then never fills it (by
+        default 5 % of the machine's memory, 1.2 GB here)."""
+        import rasterio
+        from rasterio.windows import Window
+
+        with rasterio.Env(GDAL_CACHEMAX=64), \
+                self._checked(self._folder / f"{self._files.get(name, name)}.tif") as src:
+            arr = src.read(1, window=Window(0, r0, self._grid.width, r1 - r0))
+        return arr.astype(np.float32, copy=False)
 
     @contextmanager
     def _checked(self, f: Path):

@@ -153,6 +153,7 @@ def site_timeline(result: ScoreResult, sites: pd.DataFrame, *,
                        for i, (x, y) in enumerate(xy)]
         parts.append(part)
         prev = snap
+        del r  # a big store's next year is scored when read: not with this one still held
     out = pd.concat(parts, ignore_index=True)
     order = {s: i for i, s in enumerate(sites["site_id"])}
     out = out.sort_values(["site_id", "network_year"], key=lambda s: s.map(order)

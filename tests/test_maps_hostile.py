@@ -84,6 +84,7 @@ def test_hostile_strings_render_without_running_anything(hostile_page, tmp_path)
     ours = re.sub(r"<script>/\* @preserve.*?</script>|data:image/png;base64,[\w+/=]+", "",
                   hostile_page, flags=re.DOTALL)
     assert len(ours) < len(hostile_page) / 2
+    ours = ours.replace(str(tmp_path), "<folder>")  # in a payload; pytest-49 is a folder
     assert not re.search(r"(?<![\w.])49(?![\w.])", ours)  # ids are hex: 3f49a
     assert "</script><script>window.__pwned" not in hostile_page
     assert "<img src=x" not in hostile_page

@@ -143,3 +143,37 @@ def test_scoring_a_chunk_at_a_time_gives_the_same_result_without_a_matrix(store,
     name = next(iter(sc.weights))
     np.testing.assert_array_equal(lean.contributions[name], usual.contributions[name])
     np.testing.assert_array_equal(lean.values.at(name, [3, 7]), usual.values[name][[3, 7]])
+
+
+@pytest.mark.parametrize("agg", [{"method": "wlc"}, {"method": "topsis"}])
+def test_a_big_stores_year_is_scored_from_the_rows_of_its_files_under_each_chunk(agg,
+                                                                               monkeypatch):
+    """On a big grid, ``score(..., matrix=False)`` reads no criterion whole: each chunk's
+    values come from the window of file rows under it, transformed there (a ``linear``
+    without ends takes the range of every chunk first; a percentile needs every value, so
+    it is read whole), and the scores are those of the usual path, bit for bit."""
+    from growthzones import store as store_mod
+    from growthzones.scoring import result as R
+
+    data = gz.load_scenario().updated({"aggregation": agg}).to_dict()
+    data["criteria"]["dist_transmission_km"]["transform"] = {"type": "linear"}
+    data["criteria"]["tec_queue_mw"]["transform"] = {"type": "percentile"}
+    sc = gz.parse_scenario(data)
+    year = 2025  # four of the default criteria, these two among them, vary in 2025
+    whole, windows = [], []
+    read, rows = store_mod._LazyRasters.read, store_mod._LazyRasters.read_rows
+    monkeypatch.setattr(store_mod._LazyRasters, "read",
+                        lambda self, name: whole.append(name) or read(self, name))
+    monkeypatch.setattr(store_mod._LazyRasters, "read_rows",
+                        lambda self, name, r0, r1: windows.append(name) or rows(self, name,
+                                                                                r0, r1))
+    monkeypatch.setattr(store_mod, "RESIDENT_CELLS", 0)  # the embedded store as a big one
+    monkeypatch.setattr(R, "CHUNK_CELLS", 30_000)  # ... in several chunks
+    lean = gz.score(gz.load_layers(), sc, network_year=year, matrix=False)
+    assert set(whole) & set(sc.weights) == {"tec_queue_mw"}  # the percentile, whole
+    assert set(windows) == set(sc.weights) - {"tec_queue_mw"}
+    passes = 2 if agg["method"] == "topsis" else 1  # TOPSIS: the ideals, then the scores
+    assert windows.count("dist_substation_132kv_km") == passes * -(-len(lean.score) // 30_000)
+    usual = gz.score(gz.load_layers(), sc, network_year=year)
+    for attr in ("score", "ranked", "coverage", "excluded"):
+        np.testing.assert_array_equal(getattr(lean, attr), getattr(usual, attr))

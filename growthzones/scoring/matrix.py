@@ -320,18 +320,50 @@ def _cached_row(store, cache: dict, key: tuple, name: str) -> np.ndarray | None:
     return row if at is None else at[0].values_at(at[1])
 
 
-def row_reader(store, c, dtype=np.float32):
+def row_reader(store, c, dtype=np.float32, parts=None):
     """``read(cells)`` -> criterion ``c``'s transformed values at land positions ``cells``
-    (NaN = no data), from the rows in memory (:func:`_kept_row`) or from one transform of
-    its raster held by the reader; nothing is added to a cache."""
+    (NaN = no data); nothing is added to a cache.
+
+    From the rows in memory (:func:`_kept_row`); else, where the store reads the layer by
+    parts (:meth:`~growthzones.store.LayerStore.reads_in_parts`: a big grid's file) and
+    ``parts()`` gives the runs of positions that will be asked for, from the file's rows
+    under each run, transformed there (the transform takes each value on its own; a
+    ``linear`` without ``lo`` and ``hi`` has the range of every part first); else from
+    one transform of the whole raster, held by the reader.
+    """
     key = _cache_key(c.name, c.direction, c.transform, dtype)
     kept = _kept_row(store, cache_for(store), key, c.name)
     if kept is not None and kept[1] is not None:
         cm, i = kept[1]
         return lambda cells: cm.values_at(i, cells)
+    if kept is None and parts is not None and store.reads_in_parts(c.name):
+        part = _part_transform(store, c, dtype, parts)
+        if part is not None:
+            return part
     row = kept[0] if kept is not None else _transform(store, c.name, c.direction,
                                                        c.transform, dtype)
     return lambda cells: row[cells]
+
+
+def _part_transform(store, c, dtype, parts):
+    """``read(cells)`` transforming the raw values at ``cells`` alone (see
+    :func:`row_reader`), or None for a transform that needs every value (percentile)."""
+    spec, direction = c.transform, c.direction
+
+    def raw(cells):
+        return store.values_at(c.name, cells).astype(dtype, copy=False)
+
+    if spec["type"] == "percentile":
+        return None
+    if spec["type"] == "linear" and not ("lo" in spec and "hi" in spec):
+        # transforms.national_range over the parts: the extremes of their extremes
+        ends = [(float(np.nanmin(x)), float(np.nanmax(x)))
+                for x in map(raw, parts()) if not np.isnan(x).all()]
+        lo, hi = (min(e[0] for e in ends), max(e[1] for e in ends)) if ends else (0.0, 0.0)
+        lo, hi = spec.get("lo", lo), spec.get("hi", hi)
+        return lambda cells: np.asarray(transforms.linear(raw(cells), direction=direction,
+                                                          lo=lo, hi=hi), dtype=dtype)
+    return lambda cells: np.asarray(transforms.apply(raw(cells), spec, direction), dtype=dtype)
 
 
 def criteria_matrix(store, scenario, dtype=np.float32) -> CriteriaMatrix:

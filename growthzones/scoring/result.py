@@ -259,8 +259,8 @@ def _scores_only(store: LayerStore, scenario: Scenario, dtype) -> ScoreResult:
 
     crit = scenario.criteria
     names = [c.name for c in crit]
-    read = [row_reader(store, c, dtype) for c in crit]
     n = len(store.land_index)
+    read = [row_reader(store, c, dtype, lambda: _chunks(n)) for c in crit]
 
     def block(cells) -> CriteriaMatrix:
         # each chunk a matrix of its own: the same kernels on the same parts, cell by cell
