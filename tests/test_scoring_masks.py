@@ -45,3 +45,13 @@ def test_constraint_missing_exclude_and_two_sided_bounds():
     res = gz.score(_constraint_store(), sc)
     assert res.excluded.tolist() == [True, True, True, False]
     assert list(res.excluded_by) == [f"6 <= {SUB} <= 10"]
+
+
+def test_a_network_years_exclusions_are_the_stores_own_arrays():
+    # no exclusion layer varies by year: at 100 m each year would hold a 23 MB copy
+    store, sc = gz.load_layers(), gz.load_scenario()
+    year = next(s for s in sorted(store.network_years()) if store.at_network_year(s) is not store)
+    here, there = gz.score(store, sc), gz.score(store, sc, network_year=year)
+    assert there.store is not store and there.excluded.any()
+    assert there.excluded is here.excluded
+    assert all(there.excluded_by[k] is here.excluded_by[k] for k in here.excluded_by)

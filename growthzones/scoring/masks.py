@@ -133,12 +133,15 @@ def allowed_text(store, name: str) -> str:
 
 def combined_mask(store, scenario, per_reason: dict) -> np.ndarray:
     """True where any of ``per_reason`` (the output of :func:`exclusion_masks`) excludes a cell."""
-    cache = cache_for(store)
     key = ("excluded", tuple(scenario.exclusions), tuple(scenario.constraints),
            tuple(scenario.except_previously_developed))
-    if key not in cache:
+
+    def make() -> np.ndarray:
         excluded = np.zeros(len(store.land_index), dtype=bool)
         for bad, _, _ in per_reason.values():
             excluded |= bad
-        cache[key] = _frozen(excluded)
-    return cache[key]
+        return _frozen(excluded)
+
+    layers = [*scenario.exclusions, *(c.name for c in scenario.constraints),
+              *([PREVIOUSLY_DEVELOPED] if scenario.except_previously_developed else [])]
+    return _cached(store, layers, key, make) if layers else make()
