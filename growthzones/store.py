@@ -202,9 +202,8 @@ class LayerStore:
             rows, cols = np.divmod(self.land_index[pos], self.grid.width)
             if pos.size <= FEW_CELLS:
                 return self.layers.read_cells(name, rows, cols)
-            r0 = int(rows.min()) if pos.size else 0
-            band = self.layers.read_rows(name, r0, int(rows.max()) + 1 if pos.size else 0)
-            return band[rows - r0, cols]
+            r0 = int(rows.min())
+            return self.layers.read_rows(name, r0, int(rows.max()) + 1)[rows - r0, cols]
         return self.read_vector(name)[pos]
 
     def reads_in_parts(self, name: str) -> bool:

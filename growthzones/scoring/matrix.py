@@ -357,8 +357,8 @@ def _part_transform(store, c, dtype, parts):
         return None
     if spec["type"] == "linear" and not ("lo" in spec and "hi" in spec):
         # transforms.national_range over the parts: the extremes of their extremes
-        ends = [(float(np.nanmin(x)), float(np.nanmax(x)))
-                for x in map(raw, parts()) if not np.isnan(x).all()]
+        ends = [transforms.national_range(x) for x in map(raw, parts())
+                if not np.isnan(x).all()]
         lo, hi = (min(e[0] for e in ends), max(e[1] for e in ends)) if ends else (0.0, 0.0)
         lo, hi = spec.get("lo", lo), spec.get("hi", hi)
         return lambda cells: np.asarray(transforms.linear(raw(cells), direction=direction,
