@@ -357,3 +357,35 @@ def reduce_within(points_xy: np.ndarray, values, grid: GridSpec, land: np.ndarra
         out[np.isnan(out)] = fill
     out[~land] = np.nan
     return out.astype(np.float32)
+
+
+class LandSurface:
+    """A land-cell vector seen as its 2-D grid (``fill`` off land), a band of rows made
+    each time it is sliced (``surface[r0:r1]``): a big grid is written by bands
+    (:func:`growthzones.io.write_raster`) without the whole grid in memory (350 MB at
+    GB 100 m).
+
+    >>> s = LandSurface((2, 3), np.array([1, 5]), np.float32([7, 8]))
+    >>> s.shape, s.dtype, s[1:2].tolist()
+    ((2, 3), dtype('float32'), [[nan, nan, 8.0]])
+    """
+
+    def __init__(self, shape: tuple[int, int], land_index: np.ndarray, values: np.ndarray,
+                 fill=np.nan):
+        self.shape, self.size = tuple(shape), shape[0] * shape[1]
+        self.dtype = np.result_type(values.dtype, fill)
+        self._index, self._values, self._fill = land_index, values, fill
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        if not isinstance(rows, slice):
+            raise TypeError("a LandSurface is sliced by rows: surface[r0:r1]")
+        r0, r1, step = rows.indices(self.shape[0])
+        if step != 1:
+            raise ValueError("a LandSurface is sliced by a run of rows (step 1)")
+        w = self.shape[1]
+        r1 = max(r0, r1)
+        # the land index is sorted (flat positions), so the band's cells are one run of it
+        a, b = np.searchsorted(self._index, [r0 * w, r1 * w])
+        out = np.full((r1 - r0) * w, self._fill, dtype=self.dtype)
+        out[self._index[a:b] - r0 * w] = self._values[a:b]
+        return out.reshape(r1 - r0, w)

@@ -109,7 +109,7 @@ def write_raster(path: str | os.PathLike, array: np.ndarray, grid: GridSpec, *,
     array
         The band, shaped like ``grid``, or what gives its rows when sliced
         (``array[r0:r1]``, with ``shape`` and ``dtype``:
-        :class:`~growthzones.store.LandSurface`). Float arrays use NaN as nodata unless
+        :class:`~growthzones.grid.LandSurface`). Float arrays use NaN as nodata unless
         ``nodata`` is given.
     grid
         The grid the band lies on.

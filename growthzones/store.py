@@ -43,7 +43,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,8 +55,9 @@ from ._errors import LayerStoreError
 from .build import FEATURES_FILE, STORE_FORMAT
 from .cache import cached_array, fingerprint
 from .catalog import EMBEDDED_STORE_NAME, embedded_store_dir
-from .grid import GridSpec
+from .grid import GridSpec, LandSurface
 from .io import read_raster
+from .layer_files import REBUILD, LayerFiles, block_mean, one_line
 
 #: Raw land vectors up to this size stay in memory once read (1 km GB: 229k cells, ~1 MB
 #: each); larger ones (100 m: 23M cells, ~92 MB each) are read when needed and not kept.
@@ -142,7 +142,7 @@ class LayerStore:
             return root.read_vector(name)
         if self.reader is not None:
             vec = self.reader(name)
-        elif isinstance(self.layers, _LazyRasters) and not self.layers.loaded(name):
+        elif isinstance(self.layers, LayerFiles) and not self.layers.loaded(name):
             if name not in self.layers:
                 self.layer(name)  # raises the clear error
             vec = self._read_land_vector(name)
@@ -161,7 +161,7 @@ class LayerStore:
         Each file is fingerprinted once per loaded store: like the lazy reads, the cache
         takes a store's files to stay as they were when it was loaded.
         """
-        if (self.path is None or not isinstance(self.layers, _LazyRasters)
+        if (self.path is None or not isinstance(self.layers, LayerFiles)
                 or name not in self.layers or len(self.land_index) > RESIDENT_CELLS):
             return None
         root = self.__dict__.get("_network_root", self)  # a network-year view shares them
@@ -192,7 +192,7 @@ class LayerStore:
 
         A file-backed layer not in memory on a big grid is not read whole: a few cells
         are read one by one, more than :data:`FEW_CELLS` from the window of rows they
-        span (see :meth:`_LazyRasters.read_rows`).
+        span (see :meth:`~growthzones.layer_files.LayerFiles.read_rows`).
         """
         pos = np.asarray(positions, dtype=np.int64)
         root = self._root_for(name)
@@ -215,7 +215,7 @@ class LayerStore:
             return root.reads_in_parts(name)
         return (name not in self._vectors and self.reader is None
                 and self.land_index.size > RESIDENT_CELLS
-                and isinstance(self.layers, _LazyRasters) and not self.layers.loaded(name)
+                and isinstance(self.layers, LayerFiles) and not self.layers.loaded(name)
                 and name in self.layers)
 
     def _root_for(self, name: str) -> LayerStore | None:
@@ -230,7 +230,7 @@ class LayerStore:
         ``ceil(height / factor)`` x ``ceil(width / factor)``, NaN where a block has no
         data), from the file's internal overview when it has that factor: what a map of
         a big grid draws (:mod:`growthzones.maps._overview`), without the full raster."""
-        if isinstance(self.layers, _LazyRasters) and name in self.layers:
+        if isinstance(self.layers, LayerFiles) and name in self.layers:
             return self.layers.read_overview(name, factor)
         return block_mean(self.layer(name), factor)
 
@@ -282,7 +282,7 @@ class LayerStore:
         rel = self.network.get("tables", {}).get(name)
         if rel is None:
             raise LayerStoreError(f"the store at {self.path} has no network table {name!r}; "
-                                  f"{_REBUILD}")
+                                  f"{REBUILD}")
         cache = self.__dict__.get("_network_root", self).__dict__.setdefault(
             "_network_tables", {})
         if name not in cache:
@@ -303,38 +303,6 @@ class LayerStore:
         """One line per source used: title, licence and required attribution."""
         return [f"{s['title']}: {s['attribution']} ({s['licence']})"
                 for s in self.manifest["sources"].values()]
-
-
-class LandSurface:
-    """A land-cell vector seen as its 2-D grid (``fill`` off land), a band of rows made
-    each time it is sliced (``surface[r0:r1]``): a big grid is written by bands
-    (:func:`growthzones.io.write_raster`) without the whole grid in memory (350 MB at
-    GB 100 m).
-
-    >>> s = LandSurface((2, 3), np.array([1, 5]), np.float32([7, 8]))
-    >>> s.shape, s.dtype, s[1:2].tolist()
-    ((2, 3), dtype('float32'), [[nan, nan, 8.0]])
-    """
-
-    def __init__(self, shape: tuple[int, int], land_index: np.ndarray, values: np.ndarray,
-                 fill=np.nan):
-        self.shape, self.size = tuple(shape), shape[0] * shape[1]
-        self.dtype = np.result_type(values.dtype, fill)
-        self._index, self._values, self._fill = land_index, values, fill
-
-    def __getitem__(self, rows: slice) -> np.ndarray:
-        if not isinstance(rows, slice):
-            raise TypeError("a LandSurface is sliced by rows: surface[r0:r1]")
-        r0, r1, step = rows.indices(self.shape[0])
-        if step != 1:
-            raise ValueError("a LandSurface is sliced by a run of rows (step 1)")
-        w = self.shape[1]
-        r1 = max(r0, r1)
-        # the land index is sorted (flat positions), so the band's cells are one run of it
-        a, b = np.searchsorted(self._index, [r0 * w, r1 * w])
-        out = np.full((r1 - r0) * w, self._fill, dtype=self.dtype)
-        out[self._index[a:b] - r0 * w] = self._values[a:b]
-        return out.reshape(r1 - r0, w)
 
 
 def load_layers(path: str | os.PathLike | None = None) -> LayerStore:
@@ -360,27 +328,27 @@ def load_layers(path: str | os.PathLike | None = None) -> LayerStore:
     manifest = _read_json(manifest_path)
     if manifest.get("format") != STORE_FORMAT:
         raise LayerStoreError(f"layer store at {path} has format {manifest.get('format')!r}, "
-                              f"this version reads {STORE_FORMAT}; {_REBUILD}")
+                              f"this version reads {STORE_FORMAT}; {REBUILD}")
     grid = _manifest_grid(manifest, manifest_path)
     layer_meta = _manifest_table(manifest, "layers", manifest_path)
     for name, meta in layer_meta.items():
         if not isinstance(meta, dict):
             raise LayerStoreError(f"{manifest_path}: layer {name!r} is a {type(meta).__name__}, "
-                                  f"not a JSON object; {_REBUILD}")
+                                  f"not a JSON object; {REBUILD}")
     if "sources" in manifest:
         _manifest_table(manifest, "sources", manifest_path)
 
     def _read(rel):
         f = path / rel
         if not f.exists():
-            raise LayerStoreError(f"layer file {f} is missing; {_REBUILD}")
+            raise LayerStoreError(f"layer file {f} is missing; {REBUILD}")
         try:
             arr, g = read_raster(f)
         except Exception as exc:  # rasterio raises its own error types
-            raise LayerStoreError(f"cannot read {f}: {_one_line(exc)}; {_REBUILD}") from None
+            raise LayerStoreError(f"cannot read {f}: {one_line(exc)}; {REBUILD}") from None
         if g.shape != grid.shape or g.resolution != grid.resolution:
             raise LayerStoreError(f"{f} is on a {g.shape} grid at {g.resolution:g} m, the store "
-                                  f"is {grid.shape} at {grid.resolution:g} m; {_REBUILD}")
+                                  f"is {grid.shape} at {grid.resolution:g} m; {REBUILD}")
         return arr
 
     for name, meta in layer_meta.items():
@@ -392,7 +360,8 @@ def load_layers(path: str | os.PathLike | None = None) -> LayerStore:
                 raise LayerStoreError(f"layer file {path / (rel or f'layers/{name}@?.tif')} "
                                       f"is missing; rebuild the store with 'growthzones data "
                                       f"build'")
-    layers = _LazyRasters(path / "layers", list(layer_meta), grid)
+    layers = LayerFiles(path / "layers", list(layer_meta), grid,
+                        keep_cells=RESIDENT_CELLS)
     basemap_path = path / "basemap.geojson"
     basemap = None
     if basemap_path.exists():
@@ -400,7 +369,7 @@ def load_layers(path: str | os.PathLike | None = None) -> LayerStore:
         if basemap.get("type") != "FeatureCollection" or \
                 not isinstance(basemap.get("features"), list):
             raise LayerStoreError(f"{basemap_path} is not a GeoJSON FeatureCollection; "
-                                  f"{_REBUILD}")
+                                  f"{REBUILD}")
     return LayerStore(
         path=path, grid=grid, land=_read("land.tif").astype(bool), la_index=_read("la_index.tif"),
         las=_read_table(path / "local_authorities.csv", {"la_code": str, "la_name": str,
@@ -421,40 +390,33 @@ def naming_features(features: pd.DataFrame | None) -> pd.DataFrame | None:
     return features[features["label"].fillna("").astype(str) != ""]
 
 
-_REBUILD = "rebuild the store with 'growthzones data build' (or pass --store DIR)"
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
 def _read_json(f: Path, what: str = "a JSON object") -> dict:
     """A JSON object from a store file, or a LayerStoreError naming what is wrong."""
     try:
         text = f.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
-        raise LayerStoreError(f"{f} is not UTF-8 text (corrupt?); {_REBUILD}") from None
+        raise LayerStoreError(f"{f} is not UTF-8 text (corrupt?); {REBUILD}") from None
     except OSError as exc:
-        raise LayerStoreError(f"cannot read {f}: {_one_line(exc)}; {_REBUILD}") from None
+        raise LayerStoreError(f"cannot read {f}: {one_line(exc)}; {REBUILD}") from None
     if not text.strip():
-        raise LayerStoreError(f"{f} is empty; {_REBUILD}")
+        raise LayerStoreError(f"{f} is empty; {REBUILD}")
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LayerStoreError(f"{f} is not valid JSON (line {exc.lineno} column {exc.colno}: "
-                              f"{exc.msg}); {_REBUILD}") from None
+                              f"{exc.msg}); {REBUILD}") from None
     if not isinstance(obj, dict):
-        raise LayerStoreError(f"{f} is a {type(obj).__name__}, not {what}; {_REBUILD}")
+        raise LayerStoreError(f"{f} is a {type(obj).__name__}, not {what}; {REBUILD}")
     return obj
 
 
 def _manifest_table(manifest: dict, key: str, f: Path) -> dict:
     if key not in manifest:
-        raise LayerStoreError(f"{f} has no {key!r} table; {_REBUILD}")
+        raise LayerStoreError(f"{f} has no {key!r} table; {REBUILD}")
     value = manifest[key]
     if not isinstance(value, dict):
         raise LayerStoreError(f"{f}: {key!r} is a {type(value).__name__}, not a JSON object; "
-                              f"{_REBUILD}")
+                              f"{REBUILD}")
     return value
 
 
@@ -477,193 +439,26 @@ def _manifest_grid(manifest: dict, f: Path) -> GridSpec:
             return GridSpec(resolution=float(res), bounds=tuple(float(b) for b in bounds),
                             crs=crs)
         except ValueError as exc:
-            problem = _one_line(exc)
-    raise LayerStoreError(f"{f}: 'grid' {problem}; {_REBUILD}")
+            problem = one_line(exc)
+    raise LayerStoreError(f"{f}: 'grid' {problem}; {REBUILD}")
 
 
 def _read_table(f: Path, columns: dict[str, type]) -> pd.DataFrame:
     """A store CSV with ``columns`` (numeric ones checked), or a LayerStoreError."""
     if not f.exists():
-        raise LayerStoreError(f"{f} is missing; {_REBUILD}")
+        raise LayerStoreError(f"{f} is missing; {REBUILD}")
     try:
         df = pd.read_csv(f)
     except pd.errors.EmptyDataError:
-        raise LayerStoreError(f"{f} is empty; {_REBUILD}") from None
+        raise LayerStoreError(f"{f} is empty; {REBUILD}") from None
     except Exception as exc:  # pandas parser errors, bad encodings
-        raise LayerStoreError(f"cannot read {f}: {_one_line(exc)}; {_REBUILD}") from None
+        raise LayerStoreError(f"cannot read {f}: {one_line(exc)}; {REBUILD}") from None
     lacking = [c for c in columns if c not in df.columns]
     if lacking:
         raise LayerStoreError(f"{f} lacks columns {', '.join(lacking)} (it has "
-                              f"{', '.join(map(str, df.columns))}); {_REBUILD}")
+                              f"{', '.join(map(str, df.columns))}); {REBUILD}")
     for c, kind in columns.items():
         if kind is float and not pd.api.types.is_numeric_dtype(df[c]):
             raise LayerStoreError(f"{f}: column {c!r} holds {df[c].iloc[0]!r}..., not numbers; "
-                                  f"{_REBUILD}")
+                                  f"{REBUILD}")
     return df
-
-
-class _LazyRasters(Mapping):
-    """Layer rasters of a store folder, read from disk on first access.
-
-    A scenario touches a few of the store's layers; at 100 m each raster is ~350 MB, so
-    none is read until asked for.
-    """
-
-    def __init__(self, folder: Path, names: list[str], grid: GridSpec, *,
-                 files: dict[str, str] | None = None, parent: _LazyRasters | None = None):
-        self._folder, self._names, self._grid = folder, names, grid
-        self._arrays: dict[str, np.ndarray] = {}
-        #: name -> file stem where it differs (a network-year variant, ``name@2035``)
-        self._files = files or {}
-        self._parent = parent
-
-    def variant(self, files: dict[str, str]) -> _LazyRasters:
-        """The same layers with some read from other files; the rest shared with the base
-        (the store's own rasters, also when this is already a variant)."""
-        base = self
-        while base._parent is not None:
-            base = base._parent
-        return _LazyRasters(self._folder, self._names, self._grid, files=files, parent=base)
-
-    def varies(self, name: str) -> bool:
-        """Whether ``name`` is read from a file of its own here (a network-year variant)."""
-        return name in self._files
-
-    def _shared(self, name: str) -> bool:
-        return self._parent is not None and name not in self._files
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        if self._shared(name):
-            return self._parent[name]
-        if name not in self._arrays:
-            if name not in self._names:
-                raise KeyError(name)
-            arr = self.read(name)
-            if arr.size > RESIDENT_CELLS:
-                # a big grid's raster (350 MB at GB 100 m) is not kept: what scoring derives
-                # from it is cached by scoring (growthzones.scoring.cache_for), and keeping
-                # every exclusion raster asked for lifted the peak of a 100 m run 3 -> 8 GB
-                return arr
-            self._arrays[name] = arr
-        return self._arrays[name]
-
-    def __iter__(self):
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __contains__(self, name) -> bool:
-        return name in self._names
-
-    def loaded(self, name: str) -> bool:
-        return self._parent.loaded(name) if self._shared(name) else name in self._arrays
-
-    def read(self, name: str) -> np.ndarray:
-        """The raster as float32, not cached."""
-        f = self._folder / f"{self._files.get(name, name)}.tif"
-        try:
-            arr, g = read_raster(f)
-        except Exception as exc:  # rasterio raises its own error types
-            raise self._unreadable(f, exc) from None
-        if g.shape != self._grid.shape or g.resolution != self._grid.resolution:
-            raise LayerStoreError(f"{f} is on a {g.shape} grid at {g.resolution:g} m, the store "
-                                  f"is {self._grid.shape} at {self._grid.resolution:g} m; "
-                                  f"{_REBUILD}")
-        return arr.astype(np.float32, copy=False)
-
-    def file(self, name: str) -> Path:
-        """The GeoTIFF ``name`` is read from here (a network-year variant's own file)."""
-        if self._shared(name):
-            return self._parent.file(name)
-        if name not in self._names:
-            raise KeyError(name)
-        return self._folder / f"{self._files.get(name, name)}.tif"
-
-    def read_overview(self, name: str, factor: int) -> np.ndarray:
-        """The raster averaged over ``factor`` x ``factor`` blocks of cells, float32 of shape
-        ``(ceil(height / factor), ceil(width / factor))``, NaN where a block has no data.
-
-        Read from the file's internal overview of that factor when it has one (written by
-        :func:`growthzones.blocks.build_overviews` for big grids: at GB 100 m x4 is 16 times
-        less to read and decode than the full raster); otherwise the full raster is read
-        and averaged here, so a store without overviews still gives the same shape.
-        """
-        import rasterio
-
-        f = self.file(name)
-        h, w = self._grid.shape
-        shape = (-(-h // factor), -(-w // factor))
-        with self._checked(f) as src:
-            levels = src.overviews(1)
-            if factor in levels:
-                with rasterio.open(f, overview_level=levels.index(factor)) as ov:
-                    arr = ov.read(1)
-                if arr.shape == shape:
-                    return arr.astype(np.float32, copy=False)
-        return block_mean(self.read(name), factor)
-
-    def read_cells(self, name: str, rows, cols) -> np.ndarray:
-        """Values at (row, col) cells, read through one-pixel windows."""
-        from rasterio.windows import Window
-
-        with self._checked(self._folder / f"{self._files.get(name, name)}.tif") as src:
-            return np.array([src.read(1, window=Window(int(c), int(r), 1, 1))[0, 0]
-                             for r, c in zip(rows, cols)], dtype=np.float32)
-
-    def read_rows(self, name: str, r0: int, r1: int) -> np.ndarray:
-        """Rows ``r0:r1`` of the raster (float32, 2-D), read through one window with GDAL's
-        block cache held to 64 MB: a big raster read band by band then never fills it (by
-        default 5 % of the machine's memory, 1.2 GB here)."""
-        import rasterio
-        from rasterio.windows import Window
-
-        with rasterio.Env(GDAL_CACHEMAX=64), \
-                self._checked(self._folder / f"{self._files.get(name, name)}.tif") as src:
-            arr = src.read(1, window=Window(0, r0, self._grid.width, r1 - r0))
-        return arr.astype(np.float32, copy=False)
-
-    @contextmanager
-    def _checked(self, f: Path):
-        """``f`` open with rasterio, checked to be on the store's grid; any read error in
-        the block is the one-line "cannot read" error."""
-        import rasterio
-
-        try:
-            with rasterio.open(f) as src:
-                if (src.height, src.width) != self._grid.shape:
-                    raise LayerStoreError(
-                        f"{f} is on a {(src.height, src.width)} grid, the store is "
-                        f"{self._grid.shape}; {_REBUILD}")
-                yield src
-        except LayerStoreError:
-            raise
-        except Exception as exc:  # rasterio raises its own error types
-            raise self._unreadable(f, exc) from None
-
-    @staticmethod
-    def _unreadable(f: Path, exc: BaseException) -> LayerStoreError:
-        return LayerStoreError(f"cannot read layer file {f} (truncated or corrupt? "
-                               f"{_one_line(exc)}); {_REBUILD}")
-
-
-def block_mean(array: np.ndarray, factor: int) -> np.ndarray:
-    """Mean of the finite values of each ``factor`` x ``factor`` block of a 2-D array (the
-    last row and column of blocks may be partial), float32, NaN where a block has none:
-    what a GDAL "average" overview holds, for a file written without one."""
-    h, w = array.shape
-    h2, w2 = -(-h // factor), -(-w // factor)
-    total = np.zeros((h2, w2), dtype=np.float64)
-    count = np.zeros((h2, w2), dtype=np.int32)
-    for r0 in range(0, h, 64 * factor):  # a band of block rows at a time: bounded memory
-        band = np.asarray(array[r0:r0 + 64 * factor], dtype=np.float32)
-        rows = band.shape[0]
-        pad = np.full((-(-rows // factor) * factor, w2 * factor), np.nan, dtype=np.float32)
-        pad[:rows, :w] = band
-        blocks = pad.reshape(pad.shape[0] // factor, factor, w2, factor)
-        ok = np.isfinite(blocks)
-        b0 = r0 // factor
-        total[b0:b0 + blocks.shape[0]] = np.where(ok, blocks, 0).sum(axis=(1, 3))
-        count[b0:b0 + blocks.shape[0]] = ok.sum(axis=(1, 3))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / count, np.nan).astype(np.float32)

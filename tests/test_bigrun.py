@@ -18,8 +18,8 @@ import pytest
 import growthzones as gz
 from growthzones import store as store_mod
 from growthzones.blocks import build_overviews
+from growthzones.layer_files import LayerFiles, block_mean
 from growthzones.maps import _overview, raster
-from growthzones.store import block_mean
 
 
 @pytest.fixture(scope="module")
@@ -62,13 +62,6 @@ def test_read_overview_is_the_files_overview(overview_store):
     np.testing.assert_allclose(mean, gdal, rtol=1e-5, equal_nan=True)
 
 
-def test_block_mean_ignores_nan():
-    a = np.array([[1, 3, np.nan], [np.nan, np.nan, 5], [2, 2, 2]], dtype=np.float32)
-    np.testing.assert_array_equal(block_mean(a, 2),
-                                  np.array([[2, 5], [2, 2]], dtype=np.float32))
-    assert np.isnan(block_mean(np.full((2, 2), np.nan, np.float32), 2)).all()
-
-
 def test_big_map_is_drawn_from_overviews(scored, monkeypatch):
     """With a 400 px budget the 1 km map is drawn from an overview: every layer read of
     the map is an overview read (never a full raster), each of the overview's shape."""
@@ -80,7 +73,7 @@ def test_big_map_is_drawn_from_overviews(scored, monkeypatch):
     for snap in result.store.network_years():  # scored (as run does) before the map
         gz.score(result.store, result.scenario, network_year=snap)
     reads, shapes = [], []
-    real = store_mod._LazyRasters.read_overview
+    real = LayerFiles.read_overview
 
     def spy(self, name, factor):
         out = real(self, name, factor)
@@ -91,8 +84,8 @@ def test_big_map_is_drawn_from_overviews(scored, monkeypatch):
         reads.append(name)
         raise AssertionError(f"the map read the full raster of {name}")
 
-    monkeypatch.setattr(store_mod._LazyRasters, "read_overview", spy)
-    monkeypatch.setattr(store_mod._LazyRasters, "read", full_read)
+    monkeypatch.setattr(LayerFiles, "read_overview", spy)
+    monkeypatch.setattr(LayerFiles, "read", full_read)
     m = gz.render_map(result, sites)
     html = gz.map_html(m)
     h, w = result.grid.shape

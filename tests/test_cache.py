@@ -99,8 +99,8 @@ def _store_copy(tmp_path):
 
 def test_a_store_reads_its_layers_through_the_cache_with_the_same_values(
         tmp_path, cache_home, monkeypatch):
-    import growthzones.store as store_module
     from growthzones.io import read_raster, write_raster
+    from growthzones.layer_files import LayerFiles
 
     copy = _store_copy(tmp_path)
     store = gz.load_layers(copy)
@@ -113,7 +113,7 @@ def test_a_store_reads_its_layers_through_the_cache_with_the_same_values(
         raise AssertionError("read the GeoTIFF although cached")
 
     with monkeypatch.context() as m:  # a fresh load of the same files: from the cache
-        m.setattr(store_module._LazyRasters, "read", no_raster)
+        m.setattr(LayerFiles, "read", no_raster)
         np.testing.assert_array_equal(gz.load_layers(copy).read_vector(name), first)
     write_raster(copy / "layers" / f"{name}.tif", raw + 1, grid)  # the store rebuilt
     np.testing.assert_array_equal(gz.load_layers(copy).read_vector(name), first + 1)

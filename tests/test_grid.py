@@ -86,3 +86,17 @@ def test_to_bng_matches_an_independent_pyproj_transform():
     assert np.allclose(to_bng(lon, lat), np.column_stack([x, y]), atol=1e-6)
     # Trafalgar Square is at about (530 000, 180 400) in British National Grid.
     assert np.allclose(to_bng([-0.1281], [51.5080]), [[530_000, 180_400]], atol=100)
+
+
+def test_a_land_surface_gives_the_rows_of_the_unflattened_grid(store):
+    from growthzones.grid import LandSurface
+
+    values = np.arange(len(store.land_index), dtype=np.float32)
+    surface = store.land_surface(values)
+    whole = store.unflatten(values)
+    assert isinstance(surface, LandSurface) and surface.shape == whole.shape
+    for r0, r1 in [(0, 1), (0, 1250), (300, 1024), (1249, 1250), (5, 5)]:
+        np.testing.assert_array_equal(surface[r0:r1], whole[r0:r1])
+    with pytest.raises(TypeError):
+        surface[3]
+

@@ -153,6 +153,7 @@ def test_a_big_stores_year_is_scored_from_the_rows_of_its_files_under_each_chunk
     without ends takes the range of every chunk first; a percentile needs every value, so
     it is read whole), and the scores are those of the usual path, bit for bit."""
     from growthzones import store as store_mod
+    from growthzones.layer_files import LayerFiles
     from growthzones.scoring import result as R
 
     data = gz.load_scenario().updated({"aggregation": agg}).to_dict()
@@ -161,10 +162,10 @@ def test_a_big_stores_year_is_scored_from_the_rows_of_its_files_under_each_chunk
     sc = gz.parse_scenario(data)
     year = 2025  # four of the default criteria, these two among them, vary in 2025
     whole, windows = [], []
-    read, rows = store_mod._LazyRasters.read, store_mod._LazyRasters.read_rows
-    monkeypatch.setattr(store_mod._LazyRasters, "read",
+    read, rows = LayerFiles.read, LayerFiles.read_rows
+    monkeypatch.setattr(LayerFiles, "read",
                         lambda self, name: whole.append(name) or read(self, name))
-    monkeypatch.setattr(store_mod._LazyRasters, "read_rows",
+    monkeypatch.setattr(LayerFiles, "read_rows",
                         lambda self, name, r0, r1: windows.append(name) or rows(self, name,
                                                                                 r0, r1))
     monkeypatch.setattr(store_mod, "RESIDENT_CELLS", 0)  # the embedded store as a big one
