@@ -138,11 +138,13 @@ class LayerFiles(Mapping):
     def read_rows(self, name: str, r0: int, r1: int) -> np.ndarray:
         """Rows ``r0:r1`` of the raster (float32, 2-D), read through one window with GDAL's
         block cache held to 64 MB: a big raster read band by band then never fills it (by
-        default 5 % of the machine's memory, 1.2 GB here)."""
+        default 5 % of the machine's memory, 1.2 GB here). Its tiles are decompressed on
+        every core, as :func:`~growthzones.io.read_raster` does (a GB 100 m raster by bands
+        of 600 rows: 0.6 s instead of 0.9-1.3 s)."""
         import rasterio
         from rasterio.windows import Window
 
-        with rasterio.Env(GDAL_CACHEMAX=64), \
+        with rasterio.Env(GDAL_CACHEMAX=64, GDAL_NUM_THREADS="ALL_CPUS"), \
                 self._checked(self._folder / f"{self._files.get(name, name)}.tif") as src:
             arr = src.read(1, window=Window(0, r0, self._grid.width, r1 - r0))
         return arr.astype(np.float32, copy=False)
