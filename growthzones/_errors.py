@@ -8,6 +8,11 @@ built-ins keeps working.
 from __future__ import annotations
 
 
+def one_line(exc: BaseException) -> str:
+    """Any exception as one line of text (its message, else its type), to quote in ours."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 class GrowthZonesError(Exception):
     """Base class for problems with the user's input, files or data."""
 

@@ -39,7 +39,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._errors import FetchError, InputError, MissingSourceError
+from ._errors import FetchError, InputError, MissingSourceError, one_line
 from .catalog import (
     BASE_SOURCES,
     Source,
@@ -381,7 +381,7 @@ def _reason(exc: BaseException) -> str:
         return "the transfer broke off before the end (incomplete download)"
     if isinstance(exc, ValueError) and "hash" in str(exc).lower():
         return "checksum mismatch: the file differs from the catalogue's sha256"
-    return " ".join(str(exc).split())[:200] or type(exc).__name__
+    return one_line(exc)[:200]
 
 
 def _retrieve(cache: Path, rel: str, url: str, digest: str | None, *, retries: int,

@@ -10,17 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ._errors import LayerStoreError
+from ._errors import LayerStoreError, one_line
 from .grid import GridSpec
 from .io import read_raster
 
 #: How to fix a store that cannot be read.
 REBUILD = "rebuild the store with 'growthzones data build' (or pass --store DIR)"
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one line of text (its message, else its type)."""
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 class LayerFiles(Mapping):

@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._errors import LayerStoreError
+from ._errors import LayerStoreError, one_line
 
 # The format and file names a build writes, which loading checks.
 from .build import FEATURES_FILE, STORE_FORMAT
@@ -57,7 +57,7 @@ from .cache import cached_array, fingerprint
 from .catalog import EMBEDDED_STORE_NAME, embedded_store_dir
 from .grid import GridSpec, LandSurface
 from .io import read_raster
-from .layer_files import REBUILD, LayerFiles, block_mean, one_line
+from .layer_files import REBUILD, LayerFiles, block_mean
 
 #: Raw land vectors up to this size stay in memory once read (1 km GB: 229k cells, ~1 MB
 #: each); larger ones (100 m: 23M cells, ~92 MB each) are read when needed and not kept.
