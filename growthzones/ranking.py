@@ -275,7 +275,8 @@ def top_sites(result: ScoreResult, *, top: int | None = None,
             break
         k = min(ok.size, 4 * k)
     pos, rows, cc, x, y = cand[kept], rows[kept], cc[kept], x[kept], y[kept]
-    thr = np.quantile(thr_cells, region_quantile)  # national, also within an area
+    # national, also within an area (thr_cells is a copy: partitioned in place)
+    thr = np.quantile(thr_cells, region_quantile, overwrite_input=True)
     areas = region_areas_km2(high_cells(store, s, thr), rows, cc, grid, sep_m / 2)
     return pd.DataFrame({"rank": np.arange(1, len(pos) + 1), "pos": pos, "row": rows, "col": cc,
                          "easting": x, "northing": y, "score": s[pos].astype(float),
@@ -554,7 +555,7 @@ def site_regions(result, sites, *, region_quantile: float = 0.98):
     radius = 500.0 * result.scenario.min_separation_km
     geoms = []
     if ok.any() and len(sites):
-        thr = np.quantile(s[ok], region_quantile)
+        thr = np.quantile(s[ok], region_quantile, overwrite_input=True)  # of a copy
         high = high_cells(store, s, thr)
         h, w = high.shape
         half = int(np.ceil(radius / res))
