@@ -308,6 +308,16 @@ def national_range(x) -> tuple:
     return (float(have.min()), float(have.max())) if have.size else (0.0, 0.0)
 
 
+def takes_range(spec: dict) -> bool:
+    """Whether ``spec`` rescales by the range of the values it is applied to
+    (:func:`national_range`): a ``linear`` without ``lo`` or ``hi``.
+
+    >>> takes_range({"type": "linear"}), takes_range({"type": "linear", "lo": 0, "hi": 1})
+    (True, False)
+    """
+    return spec["type"] == "linear" and ("lo" not in spec or "hi" not in spec)
+
+
 def apply(x, spec: dict, direction: str):
     """Apply the transform ``spec`` to raw values ``x``; NaN stays NaN.
 
@@ -333,7 +343,7 @@ def apply(x, spec: dict, direction: str):
     params = {k: v for k, v in spec.items() if k != "type"}
     x = _float(x)
     if kind == "linear":
-        lo, hi = national_range(x) if ("lo" not in params or "hi" not in params) else (0, 0)
+        lo, hi = national_range(x) if takes_range(spec) else (0, 0)
         return linear(x, direction=direction, lo=params.get("lo", lo), hi=params.get("hi", hi))
     if kind == "piecewise":
         return piecewise(x, **params)

@@ -355,7 +355,7 @@ def _part_transform(store, c, dtype, parts):
 
     if spec["type"] == "percentile":
         return None
-    if spec["type"] == "linear" and not ("lo" in spec and "hi" in spec):
+    if transforms.takes_range(spec):
         # transforms.national_range over the parts: the extremes of their extremes
         ends = [transforms.national_range(x) for x in map(raw, parts())
                 if not np.isnan(x).all()]
