@@ -237,6 +237,11 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
             try:
                 if _by_block(mod):
                     features[mod.__name__] = mod.read(sources)
+                    if address is None and hasattr(mod, "prepare"):
+                        # what the blocks share, computed ahead on every core (flood:
+                        # the HAND tiles; on a cluster the workers compute them instead)
+                        mod.prepare(features[mod.__name__], grid, small.geoms,
+                                    workers=workers or os.cpu_count() or 1, log=log)
                     read_s[mod.__name__] = time.perf_counter() - t
                     _log(f"  {theme}: features read ({read_s[mod.__name__]:.1f}s)", log)
                     if hasattr(mod, "tables"):

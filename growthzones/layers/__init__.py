@@ -9,6 +9,11 @@ Every module has the same contract:
     The edge function: reads the raw files and calls pure functions to put each
     criterion on the grid (float32, NaN where the criterion has no data).
 
+A module built block by block (:mod:`growthzones.blocks`) has ``read(sources)`` (its
+features, once per build) and ``on_block(features, base)`` (a block's criteria) instead,
+and may have ``prepare(features, grid, shapes, *, workers, log)``: what every block
+shares, computed once before them on a local build (the flood theme's HAND tiles).
+
 :data:`LAYER_MODULES` lists the modules in registry order. :data:`REGISTRY` and
 :class:`Criterion` are re-exported from :mod:`growthzones.criteria`; code that only needs
 the names should import them from there, which loads no build code.

@@ -12,9 +12,10 @@ when a user has the files; here the build only has terrain and one LSOA table:
 ``flood_proxy_hand_pct``
     Share of the cell's 100 m land pixels within :data:`HAND_M` (2 m) of the stream they
     drain to: *height above nearest drainage* (HAND), computed by the build with
-    ``pysheds`` (fill pits and depressions, resolve flats, D8 flow directions,
-    accumulation, streams = at least :data:`STREAM_KM2` km² upstream, HAND). It finds
-    river flood plains, and also flat clay vales and plateaux that never flood.
+    ``pysheds`` (fill pits and depressions, the latter by :mod:`.depressions`, resolve
+    flats, D8 flow directions, accumulation, streams = at least :data:`STREAM_KM2` km²
+    upstream, HAND). It finds river flood plains, and also flat clay vales and plateaux
+    that never flood.
 ``flood_zone3_residents_pct``
     Share of the LSOA's residents living in Flood Zone 3 (British Red Cross from the EA
     and NRW zones, 2020): where people live, not land, and England and Wales only.
@@ -33,7 +34,8 @@ it lies in, 0 or 100: the DEM has nothing finer to say (see :func:`on_block`).
 (:func:`hand_by_tiles` on the national array); a block of any grid computes, or loads
 from its cache, the tiles it touches (:class:`_Lattice`), so its cells equal the whole
 grid's exactly, and a tile is computed once per machine (or cluster, with a shared
-:func:`cache_dir`). A stream that enters a tile's halo from outside starts its
+:func:`cache_dir`); a local build computes the tiles it needs first, on every core
+(:func:`prepare`). A stream that enters a tile's halo from outside starts its
 accumulation at the halo edge; after the halo's width it has far more than
 :data:`STREAM_KM2` km² upstream, so the stream network of each core is the same as a
 whole-GB run except for streams whose source lies within a few pixels of the halo edge.
@@ -44,13 +46,15 @@ form one giant flat.
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ..cache import cache_dir, file_key, load_array, save_array
+from ..cache import cache_dir, content_key, load_array, save_array
 from ..catalog import SourceFiles
 from ..criteria import theme_criteria
 from ..grid import GridSpec, rasterize_mask
@@ -111,6 +115,8 @@ def height_above_drainage(dem: np.ndarray, *, cell_m: float = DEM_RESOLUTION,
     from pysheds.grid import Grid
     from pysheds.sview import Raster, ViewFinder
 
+    from .depressions import fill_depressions
+
     if not hasattr(np, "in1d"):  # pysheds 0.5 still calls np.in1d, removed in NumPy 2.4
         np.in1d = _in1d
     dem = np.asarray(dem, dtype=np.float64)
@@ -128,7 +134,9 @@ def height_above_drainage(dem: np.ndarray, *, cell_m: float = DEM_RESOLUTION,
     with _PYSHEDS_LOCK:
         r = Raster(work, viewfinder=vf)
         g = Grid(viewfinder=vf)
-        filled = g.resolve_flats(g.fill_depressions(g.fill_pits(r)))
+        # depressions filled as pysheds' fill_depressions does, 5x faster (.depressions)
+        pits = np.asarray(g.fill_pits(r), dtype=np.float64)
+        filled = g.resolve_flats(Raster(fill_depressions(pits, nodata), viewfinder=vf))
         fdir = g.flowdir(filled, nodata_out=np.int64(0))
         acc = g.accumulation(fdir, nodata_out=np.float64(0))
         streams = acc >= stream_km2 / (cell_m / 1000.0) ** 2  # a Raster, as pysheds needs
@@ -280,7 +288,7 @@ def read(sources: SourceFiles, *, tile_km: float = TILE_KM, halo_km: float = HAL
     Returns
     -------
     dict
-        ``dem_path``, ``lowlying_path``, ``dem_key`` (:func:`file_key`), ``lattice``,
+        ``dem_path``, ``lowlying_path``, ``dem_key`` (:func:`content_key`), ``lattice``,
         ``tile_km``, ``halo_km`` and ``fz3`` (the table's two columns).
     """
     import rasterio
@@ -294,7 +302,7 @@ def read(sources: SourceFiles, *, tile_km: float = TILE_KM, halo_km: float = HAL
         bounds = tuple(float(b) for b in src.bounds)
     table = pd.read_csv(sources.path("flood_zone3_lsoa_ew"))
     need = ["lsoa11cd", "share_people_in_fz3"]
-    return {"dem_path": dem_path, "lowlying_path": low_path, "dem_key": file_key(dem_path),
+    return {"dem_path": dem_path, "lowlying_path": low_path, "dem_key": content_key(dem_path),
             "lattice": tuple(float(b) for b in (lattice or bounds)),
             "tile_km": float(tile_km), "halo_km": float(halo_km),
             "fz3": table[[c for c in need if c in table.columns]]}
@@ -344,21 +352,25 @@ class _Lattice:
         self.shapes = np.asarray(shapes, dtype=object)
         self.tree = shapely.STRtree(self.shapes)
 
+    def window_of(self, grid: GridSpec) -> tuple[int, int, int, int]:
+        """Lattice rows ``r0:r1`` and columns ``c0:c1`` under ``grid`` (outward to whole
+        100 m pixels when it is finer)."""
+        d = DEM_RESOLUTION
+        xmin, ymin, xmax, ymax = grid.bounds
+        return (int(np.floor((self.y1 - ymax) / d + 1e-9)),
+                int(np.ceil((self.y1 - ymin) / d - 1e-9)),
+                int(np.floor((xmin - self.x0) / d + 1e-9)),
+                int(np.ceil((xmax - self.x0) / d - 1e-9)))
+
     def grid(self, r0: int, r1: int, c0: int, c1: int) -> GridSpec:
         """The 100 m grid of lattice rows ``r0:r1`` and columns ``c0:c1``."""
         d = DEM_RESOLUTION
         return GridSpec(resolution=d, bounds=(self.x0 + d * c0, self.y1 - d * r1,
                                               self.x0 + d * c1, self.y1 - d * r0))
 
-    def tile(self, i: int, j: int, *, log=None) -> np.ndarray:
-        """``HAND <= HAND_M`` on tile ``(i, j)``'s core, from the cache when the inputs
-        are unchanged.
-
-        A 200 km tile takes one to two minutes, so its boolean result is kept
-        (bit-packed, 0.5 MB) in :func:`cache_dir`, keyed by the DEM's :func:`file_key`,
-        the constants, :data:`HAND_VERSION`, the lattice, the tile and the polygons that
-        meet its window (their WKB). Delete the folder to force a recomputation.
-        """
+    def _entry(self, i: int, j: int):
+        """Tile ``(i, j)``'s cache file, core and window (lattice slices), window grid and
+        the polygons that meet the window (positions in ``shapes``)."""
         import hashlib
 
         import shapely
@@ -371,52 +383,127 @@ class _Lattice:
             f"{self.f['lattice']}|{i}|{j}".encode())
         for wkb in shapely.to_wkb(self.shapes[idx]):
             key.update(wkb)
-        path = cache_dir() / f"hand_tile_{key.hexdigest()[:24]}.npy"
+        return cache_dir() / f"hand_tile_{key.hexdigest()[:24]}.npy", core, window, win, idx
+
+    def tile(self, i: int, j: int, *, log=None) -> np.ndarray:
+        """``HAND <= HAND_M`` on tile ``(i, j)``'s core, from the cache when the inputs
+        are unchanged.
+
+        A 200 km tile takes 2 to 5 seconds, so its boolean result is kept (bit-packed,
+        0.5 MB) in :func:`cache_dir`, keyed by the DEM's bytes (:func:`content_key`), the
+        constants, :data:`HAND_VERSION`, the lattice, the tile and the polygons that meet
+        its window (their WKB). Delete the folder to force a recomputation.
+        """
+        path, core, window, win, idx = self._entry(i, j)
         # Blocks of one tile meet it together on a threaded build: the first computes it,
         # the others wait and read its cache file.
         with _TILE_LOCKS_GUARD:
             lock = _TILE_LOCKS.setdefault(path.name, threading.Lock())
         with lock:
-            return self._tile(path, core, window, win, idx, i, j, log)
+            shape = (core[0].stop - core[0].start, core[1].stop - core[1].start)
+            packed = load_array(path)  # None if missing or damaged: recomputed
+            if packed is not None:
+                return np.unpackbits(packed, count=shape[0] * shape[1]).reshape(shape).astype(
+                    bool)
+            t = time.perf_counter()
+            near = _near_drainage(self.f["dem_path"], self.shapes[idx], core, window, win)
+            if log is not None:
+                print(f"    HAND tile {i},{j}: {time.perf_counter() - t:.1f}s", file=log,
+                      flush=True)
+            save_array(path, np.packbits(near))  # a read-only home: goes on, uncached
+            return near
 
-    def _tile(self, path, core, window, win, idx, i, j, log) -> np.ndarray:
-        import time
+    def compute(self, r0: int, r1: int, c0: int, c1: int, *, workers: int,
+                log=None) -> int:
+        """Compute the uncached tiles that lattice rows ``r0:r1`` and columns ``c0:c1``
+        touch in ``workers`` processes at once, into the cache; how many it computed.
 
-        shape = (core[0].stop - core[0].start, core[1].stop - core[1].start)
-        packed = load_array(path)  # None if missing or damaged: recomputed
-        if packed is not None:
-            return np.unpackbits(packed, count=shape[0] * shape[1]).reshape(shape).astype(bool)
-        t = time.perf_counter()
-        near = np.zeros(shape, dtype=bool)
-        if len(idx):
-            land = rasterize_mask(self.shapes[idx], win)
-            dem = _read_window(self.f["dem_path"], win).astype(np.float32)
-            dem[(dem == _NODATA) | ~land] = np.nan
-            inner = _inner(core, window)
-            if not np.isnan(dem[inner]).all():
-                hand = height_above_drainage(dem)[inner]
-                near = np.isfinite(hand) & (hand <= HAND_M)
+        pysheds' kernels hold the GIL, so threads (a threaded build's blocks) compute
+        tiles one at a time; a national build's 21 tiles with land take ~80 s of one
+        core. With fewer than two tiles to compute, one worker, or inside a process that may not
+        start others (a daemon, e.g. a dask worker), nothing is done here and the tiles
+        are computed when first read (:meth:`tile`), as they would be anyway if the
+        processes fail to start.
+        """
+        import multiprocessing as mp
+
+        from joblib import Parallel, delayed
+        from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+        todo = []
+        for i, j in self._tiles(r0, r1, c0, c1):
+            path, core, window, win, idx = self._entry(i, j)
+            if len(idx) and load_array(path) is None:
+                todo.append((i, j, path, core, window, win, idx))
+        if len(todo) < 2 or workers < 2 or mp.current_process().daemon:
+            return 0
+        n, done = min(workers, len(todo)), 0
         if log is not None:
-            print(f"    HAND tile {i},{j}: {time.perf_counter() - t:.1f}s", file=log, flush=True)
-        save_array(path, np.packbits(near))  # a read-only home: the build goes on, uncached
-        return near
+            print(f"    HAND: {len(todo)} tiles to compute, {n} at a time", file=log, flush=True)
+        t = time.perf_counter()
+        try:
+            # joblib's loky processes: unlike multiprocessing's spawn they do not run the
+            # caller's script again (a script without a __main__ guard would build twice)
+            for (i, j, path), near in Parallel(n_jobs=n, backend="loky",
+                                               return_as="generator_unordered")(
+                    delayed(_tagged)((i, j, path), self.f["dem_path"], self.shapes[idx], core,
+                                     window, win)
+                    for i, j, path, core, window, win, idx in todo):
+                save_array(path, np.packbits(near))
+                done += 1
+                if log is not None:
+                    print(f"    HAND tile {i},{j}: {done} of {len(todo)} after "
+                          f"{time.perf_counter() - t:.1f}s", file=log, flush=True)
+        except (TerminatedWorkerError, OSError) as exc:  # the rest are computed when read
+            if log is not None:
+                print(f"    HAND: processes failed ({exc}); the other tiles are computed "
+                      f"one by one", file=log, flush=True)
+        return done
+
+    def _tiles(self, r0: int, r1: int, c0: int, c1: int):
+        """The tiles ``(i, j)`` that lattice rows ``r0:r1`` and columns ``c0:c1`` touch."""
+        H, W = self.pixels.shape
+        ra, rb, ca, cb = max(r0, 0), min(r1, H), max(c0, 0), min(c1, W)
+        if ra >= rb or ca >= cb:
+            return []
+        return [(i, j) for i in range(ra // self.n, (rb - 1) // self.n + 1)
+                for j in range(ca // self.n, (cb - 1) // self.n + 1)]
 
     def near(self, r0: int, r1: int, c0: int, c1: int, *, log=None) -> np.ndarray:
         """``HAND <= HAND_M`` on lattice rows ``r0:r1`` and columns ``c0:c1`` (which may
         reach outside the lattice: False there), from the tiles they touch."""
-        H, W = self.pixels.shape
         out = np.zeros((r1 - r0, c1 - c0), dtype=bool)
-        ra, rb, ca, cb = max(r0, 0), min(r1, H), max(c0, 0), min(c1, W)
-        if ra >= rb or ca >= cb:
-            return out
-        for i in range(ra // self.n, (rb - 1) // self.n + 1):
-            for j in range(ca // self.n, (cb - 1) // self.n + 1):
-                t = self.tile(i, j, log=log)
-                tr, tc = i * self.n, j * self.n
-                ya, yb = max(ra, tr), min(rb, tr + t.shape[0])
-                xa, xb = max(ca, tc), min(cb, tc + t.shape[1])
-                out[ya - r0:yb - r0, xa - c0:xb - c0] = t[ya - tr:yb - tr, xa - tc:xb - tc]
+        for i, j in self._tiles(r0, r1, c0, c1):
+            t = self.tile(i, j, log=log)
+            tr, tc = i * self.n, j * self.n
+            ya, yb = max(r0, tr), min(r1, tr + t.shape[0])
+            xa, xb = max(c0, tc), min(c1, tc + t.shape[1])
+            out[ya - r0:yb - r0, xa - c0:xb - c0] = t[ya - tr:yb - tr, xa - tc:xb - tc]
         return out
+
+
+def _tagged(tag, *args):
+    """``(tag, _near_drainage(*args))``: a job of :meth:`_Lattice.compute`, which gets
+    the results in the order they finish."""
+    return tag, _near_drainage(*args)
+
+
+def _near_drainage(dem_path: str, shapes, core: tuple[slice, slice],
+                   window: tuple[slice, slice], win: GridSpec) -> np.ndarray:
+    """``HAND <= HAND_M`` on a tile's ``core``, from the DEM on its ``window`` (grid
+    ``win``) masked to ``shapes`` (the land polygons that meet it). Module-level and of
+    plain arguments, so that :meth:`_Lattice.compute` can run it in another process."""
+    shape = (core[0].stop - core[0].start, core[1].stop - core[1].start)
+    near = np.zeros(shape, dtype=bool)
+    if len(shapes):
+        land = rasterize_mask(shapes, win)
+        dem = _read_window(dem_path, win).astype(np.float32)
+        dem[(dem == _NODATA) | ~land] = np.nan
+        inner = _inner(core, window)
+        if not np.isnan(dem[inner]).all():
+            hand = height_above_drainage(dem)[inner]
+            near = np.isfinite(hand) & (hand <= HAND_M)
+    return near
 
 
 def on_block(features: dict, base) -> dict[str, np.ndarray]:
@@ -446,13 +533,8 @@ def _on_block(features: dict, base, *, log=None) -> dict[str, np.ndarray]:
                          "(base.shapes); make the base with build_base(read_small_areas(...), "
                          "grid)")
     lat = _Lattice(features, base.shapes)
-    d = DEM_RESOLUTION
-    xmin, ymin, xmax, ymax = grid.bounds
-    # the block's 100 m window in lattice pixels (outward to whole pixels when finer)
-    c0 = int(np.floor((xmin - lat.x0) / d + 1e-9))
-    c1 = int(np.ceil((xmax - lat.x0) / d - 1e-9))
-    r0 = int(np.floor((lat.y1 - ymax) / d + 1e-9))
-    r1 = int(np.ceil((lat.y1 - ymin) / d - 1e-9))
+    r0, r1, c0, c1 = lat.window_of(grid)
+    xmin, _, _, ymax = grid.bounds
     fine = lat.grid(r0, r1, c0, c1)
     low = low_ground(_read_window(features["lowlying_path"], fine))
     near = lat.near(r0, r1, c0, c1, log=log)
@@ -480,6 +562,15 @@ def _on_block(features: dict, base, *, log=None) -> dict[str, np.ndarray]:
     }
 
 
+def prepare(features: dict, grid: GridSpec, shapes, *, workers: int, log=None) -> int:
+    """Before a build's blocks: compute the HAND tiles ``grid`` touches that are not
+    cached, ``workers`` at a time in processes (:meth:`_Lattice.compute`); how many.
+    ``shapes``: the national land polygons (``base.shapes``). The blocks then read them
+    from the cache; without this step each is computed when a block first needs it."""
+    lat = _Lattice(features, shapes)
+    return lat.compute(*lat.window_of(grid), workers=workers, log=log)
+
+
 def counts(features: dict, tallies: dict | None = None) -> dict[str, dict]:
     """The figures the flood coverage texts quote (from the FZ3 table)."""
     t = features["fz3"]
@@ -489,6 +580,7 @@ def counts(features: dict, tallies: dict | None = None) -> dict[str, dict]:
 def build(sources: SourceFiles, grid: GridSpec, base, *, log=None) -> Built:
     """The two terrain proxies and the FZ3 residents share on the whole of ``grid``."""
     f = read(sources)
+    prepare(f, grid, base.shapes, workers=os.cpu_count() or 1, log=log)
     out = _on_block(f, base, log=log)
     tallies = {k: out.pop(k) for k in [k for k in out if k.startswith("_")]}
     return Built(out, counts(f, tallies))

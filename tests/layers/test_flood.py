@@ -130,7 +130,7 @@ def _fixture_features(tmp_path, dem):
                        dtype="int16", crs="EPSG:27700",
                        transform=GridSpec(resolution=100, bounds=bounds).transform) as dst:
         dst.write(np.rint(dem).astype("int16"), 1)
-    return {"dem_path": str(path), "lowlying_path": str(path), "dem_key": fl.file_key(path),
+    return {"dem_path": str(path), "lowlying_path": str(path), "dem_key": fl.content_key(path),
             "lattice": bounds, "tile_km": 1.0, "halo_km": 0.5,
             "fz3": pd.DataFrame({"lsoa11cd": [], "share_people_in_fz3": []})}
 
@@ -310,3 +310,49 @@ def test_fz3_coverage_quotes_the_table(sources):
     assert counts == {"lsoas_in_table": len(f["fz3"])}
     text = fl.CRITERIA["flood_zone3_residents_pct"].coverage_text(counts)
     assert f"{len(f['fz3']):,} have residents in Flood Zone 3" in text
+
+
+def test_prepare_computes_the_tiles_in_processes_as_a_block_does(tmp_path, monkeypatch):
+    import io
+
+    import shapely
+
+    f = _fixture_features(tmp_path, valley(30, 31) - 49.0)  # 3 x 4 tiles of 1 km
+    land = [shapely.box(0, 0, 3100, 1000), shapely.box(0, 1000, 2000, 3000)]
+    monkeypatch.setenv("GROWTHZONES_CACHE", str(tmp_path / "serial"))
+    serial = fl._Lattice(f, land).near(0, 30, 0, 31)  # computed here, one by one
+    assert serial.any() and not serial.all()
+    monkeypatch.setenv("GROWTHZONES_CACHE", str(tmp_path / "prepared"))
+    log, grid = io.StringIO(), GridSpec(resolution=100, bounds=f["lattice"])
+    # 3 x 4 tiles, less the north-east one: no land within its halo, nothing to compute
+    assert fl.prepare(f, grid, land, workers=2, log=log) == 11
+    assert "11 tiles to compute, 2 at a time" in log.getvalue()
+    assert "11 of 11" in log.getvalue()
+
+    def boom(*a, **k):
+        raise AssertionError("computed here although prepared")
+
+    monkeypatch.setattr(fl, "height_above_drainage", boom)  # every tile now from the cache
+    np.testing.assert_array_equal(fl._Lattice(f, land).near(0, 30, 0, 31), serial)
+    assert fl.prepare(f, grid, land, workers=2) == 0  # nothing left to do
+
+
+def test_prepare_leaves_the_tiles_to_the_blocks_when_processes_fail(tmp_path, monkeypatch):
+    import io
+
+    import joblib
+    import shapely
+
+    def no_processes(*a, **k):
+        raise OSError("no processes here")
+
+    f = _fixture_features(tmp_path, valley(30, 31) - 49.0)
+    land = [shapely.box(0, 0, 3100, 3000)]
+    monkeypatch.setenv("GROWTHZONES_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(joblib, "Parallel", no_processes)
+    log, grid = io.StringIO(), GridSpec(resolution=100, bounds=f["lattice"])
+    assert fl.prepare(f, grid, land, workers=2, log=log) == 0
+    assert "processes failed (no processes here)" in log.getvalue()
+    assert not (tmp_path / "cache").exists()  # nothing half-written; the blocks compute them
+    # one worker: nothing to do here either, without trying
+    assert fl.prepare(f, grid, land, workers=1, log=log) == 0
