@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 #: Central London (Trafalgar Square), EPSG:27700 m: the demand centre that
@@ -47,21 +45,23 @@ def boundary_crossings(xy: np.ndarray, lines, origin=LONDON_XY) -> np.ndarray:
     total = np.zeros(len(xy), dtype=np.int16)
     for line in lines:
         c = shapely.get_coordinates(line)
+        if len(c) < 2:
+            continue
+        # every segment's bearings and ranges at once; the points only for the segments
+        # whose span holds some (a block far from a boundary meets none of its segments)
+        bearing = np.arctan2(c[:, 1] - oy, c[:, 0] - ox)
+        lo, hi = np.minimum(bearing[:-1], bearing[1:]), np.maximum(bearing[:-1], bearing[1:])
+        cut = hi - lo > np.pi  # the span crosses the +-pi cut: two ranges
+        ranges = [(np.where(cut, -np.pi - 1, lo), np.where(cut, lo, hi), np.ones_like(cut)),
+                  (hi, np.full_like(hi, np.pi + 1), cut)]
         parity = np.zeros(len(xy), dtype=bool)
-        for (px, py), (qx, qy) in itertools.pairwise(c):
-            a, b = np.arctan2(py - oy, px - ox), np.arctan2(qy - oy, qx - ox)
-            lo, hi = min(a, b), max(a, b)
-            if hi - lo > np.pi:  # the span crosses the +-pi cut: two ranges
-                ranges = [(-np.pi - 1, lo), (hi, np.pi + 1)]
-            else:
-                ranges = [(lo, hi)]
-            # Origin side of the segment's line; a point on the other side crosses it.
-            side_o = (qx - px) * (oy - py) - (qy - py) * (ox - px)
-            for r0, r1 in ranges:
-                i0, i1 = np.searchsorted(ts, r0, "left"), np.searchsorted(ts, r1, "left")
-                if i1 <= i0:
-                    continue
-                idx = order[i0:i1]
+        for r0, r1, use in ranges:
+            i0, i1 = np.searchsorted(ts, r0, "left"), np.searchsorted(ts, r1, "left")
+            for k in np.flatnonzero(use & (i1 > i0)):
+                (px, py), (qx, qy) = c[k], c[k + 1]
+                # Origin side of the segment's line; a point on the other side crosses it.
+                side_o = (qx - px) * (oy - py) - (qy - py) * (ox - px)
+                idx = order[i0[k]:i1[k]]
                 side = (qx - px) * (xy[idx, 1] - py) - (qy - py) * (xy[idx, 0] - px)
                 parity[idx[np.sign(side) * np.sign(side_o) < 0]] ^= True
         total += parity

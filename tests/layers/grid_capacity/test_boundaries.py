@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import value_at_lonlat as _at
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from growthzones.layers import grid_capacity as gc
 
@@ -34,6 +36,39 @@ def test_boundary_crossings_parity_loops_and_the_pi_cut():
         0,   # (0, 1): inside the loop, nothing between it and the origin
         1,   # (20, 260): passes beyond the end of east (y = 130 > 100): only the loop
     ]
+
+
+@given(st.lists(st.lists(st.tuples(st.floats(-100, 100), st.floats(-100, 100)),
+                         min_size=2, max_size=8), min_size=1, max_size=4),
+       st.lists(st.tuples(st.floats(-120, 120), st.floats(-120, 120)), min_size=1,
+                max_size=30))
+def test_boundary_crossings_count_the_lines_crossed_an_odd_number_of_times(lines, points):
+    """Against shapely: the segment from the origin to each point, its crossings of each
+    random polyline (bearings on both sides of the +-pi cut); touching cases are left out."""
+    import shapely
+
+    origin = shapely.Point(0, 0)
+    # exact counts need simple lines (shapely merges a segment drawn twice) and the origin
+    # and the points off every line and vertex: the others are dropped
+    lines = [ln for ln in map(shapely.LineString, lines)
+             if ln.is_simple and ln.length > 0 and ln.distance(origin) > 1e-3]
+    vertices = shapely.MultiPoint(np.concatenate([shapely.get_coordinates(ln)
+                                                  for ln in lines])) if lines else None
+    pts = np.array([p for p in points if shapely.Point(p).distance(origin) > 1e-3
+                    and all(ln.distance(shapely.Point(p)) > 1e-3 for ln in lines)
+                    and shapely.LineString([(0, 0), p]).distance(vertices) > 1e-6])
+    assume(len(lines) and len(pts))
+    rays = [shapely.LineString([(0.0, 0.0), tuple(p)]) for p in pts]
+
+    def crossings(ray, ln) -> int:
+        parts = shapely.get_parts(ray.intersection(ln))
+        parts = parts[~shapely.is_empty(parts)]
+        assume((shapely.get_type_id(parts) == 0).all())  # points only: no overlap
+        return len(parts)
+
+    want = [sum(crossings(ray, ln) % 2 for ln in lines) for ray in rays]
+    got = gc.boundary_crossings(pts, lines, origin=(0.0, 0.0))
+    assert got.tolist() == want
 
 
 def test_real_boundaries_increase_northwards(layers, base_1km, sources):
