@@ -51,10 +51,60 @@ def pytest_configure(config):
         shutil.copy2(tile, ours)
     os.environ["GROWTHZONES_CACHE"] = str(ours)
     config._gz_cache = (users, ours)
+    # pysheds' numba kernels compiled (or loaded) in the background while the workers run
+    # other tests; the tests that run pysheds wait for it (fixture pysheds_compiled)
+    import subprocess
+    import sys
+
+    marker = ours / "pysheds-compiled"
+    os.environ[_PYSHEDS_MARKER] = str(marker)
+    config._gz_pysheds = subprocess.Popen(
+        [sys.executable, "-c", _COMPILE_PYSHEDS, str(marker)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+#: The environment variable naming the file the background compile writes when done.
+_PYSHEDS_MARKER = "GZ_TEST_PYSHEDS_COMPILED"
+#: What the background compile runs: every pysheds kernel the tests use, on a tiny
+#: surface (importing pysheds compiles most; the priority flood only when first called).
+#: The marker is written even if it fails: the tests then compile in their own process.
+_COMPILE_PYSHEDS = """
+import pathlib, sys
+try:
+    import numpy as np
+    from affine import Affine
+    from pysheds.grid import Grid
+    from pysheds.sview import Raster, ViewFinder
+    from growthzones.layers import flood
+    dem = np.random.default_rng(0).random((20, 20)) * 10
+    flood.height_above_drainage(dem)
+    vf = ViewFinder(affine=Affine(100, 0, 0, 0, -100, 2000), shape=dem.shape,
+                    nodata=np.float64(-9999.0))
+    Grid(viewfinder=vf).fill_depressions(Raster(dem, viewfinder=vf))
+finally:
+    pathlib.Path(sys.argv[1]).write_text("done")
+"""
+
+
+@pytest.fixture(scope="session")
+def pysheds_compiled():
+    """Wait (at most 5 minutes) for the background compile of pysheds' kernels started
+    by :func:`pytest_configure`: 75 s on a fresh install, ~4 s to load them after. Two
+    processes compiling one numba function at once can break its cache (a KeyError
+    in pysheds' priority flood), and would pay the compile twice."""
+    import time
+
+    marker = os.environ.get(_PYSHEDS_MARKER)
+    end = time.monotonic() + 300
+    while marker and not Path(marker).exists() and time.monotonic() < end:
+        time.sleep(0.2)
 
 
 def pytest_unconfigure(config):
     """Remove the session's cache, keeping the HAND tiles it computed for the next one."""
+    proc = getattr(config, "_gz_pysheds", None)
+    if proc is not None and proc.poll() is None:
+        proc.kill()
     users, ours = getattr(config, "_gz_cache", (None, None))
     if ours is None:
         return
@@ -79,13 +129,23 @@ _BUILDS_LAYERS = ("tests/layers/", "tests/test_build_blocks.py", "tests/test_dis
                   "tests/test_fetch.py::test_a_build_without_a_theme_source")
 
 
+#: Test modules that run pysheds (HAND), all on the real-layers worker, after the
+#: background compile (fixture ``pysheds_compiled``): pysheds compiles its numba kernels
+#: when first imported and caches them in site-packages, 75 s on a fresh install; two
+#: workers doing it at once paid it twice, and numba's cache is not safe for two
+#: processes compiling one function (a KeyError in pysheds' priority flood).
+_RUNS_PYSHEDS = ("tests/layers/test_flood.py", "tests/layers/test_depressions.py")
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "sources" in getattr(item, "fixturenames", ()):
+        real = "sources" in getattr(item, "fixturenames", ())
+        if real:
             item.add_marker(pytest.mark.shared_data)
-            if item.nodeid.startswith(_BUILDS_LAYERS):
-                item.add_marker(pytest.mark.xdist_group("real_layers"))
+        if (real and item.nodeid.startswith(_BUILDS_LAYERS)) or \
+                item.nodeid.startswith(_RUNS_PYSHEDS):
+            item.add_marker(pytest.mark.xdist_group("real_layers"))
 
 
 @pytest.fixture(scope="session")

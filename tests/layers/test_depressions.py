@@ -10,6 +10,9 @@ from hypothesis.extra.numpy import arrays
 
 from growthzones.layers.depressions import fill_depressions
 
+#: pysheds' kernels compiled once, in the background (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("pysheds_compiled")
+
 NODATA = -9999.0
 
 

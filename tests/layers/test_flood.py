@@ -10,6 +10,9 @@ from conftest import assert_blocks_match
 from growthzones.grid import GridSpec
 from growthzones.layers import flood as fl
 
+#: pysheds' kernels compiled once, in the background (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("pysheds_compiled")
+
 
 def valley(rows=40, cols=41, *, along=0.02, side=1.0):
     """A FIXTURE DEM: a straight valley running south along the middle column."""
