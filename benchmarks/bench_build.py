@@ -92,6 +92,9 @@ def main(argv=None) -> int:
         print(f"  grid {m[1]} x {m[2]} = {cells:,} cells, {m[3]} blocks")
     for theme, secs in re.findall(r"^  (\w+): features read \(([\d.]+)s\)", log, re.M):
         print(f"  {theme}: features read in {secs} s")
+    for theme, secs in re.findall(r"^  (\w+): prepared for the blocks \(([\d.]+)s\)", log,
+                                  re.M):
+        print(f"  {theme}: prepared for the blocks in {secs} s")
     for theme, what, secs in re.findall(r"^  (\w+): .*\((whole grid, |read [\d.]+s, blocks )"
                                         r"([\d.]+)s", log, re.M):
         print(f"  {theme}: {'whole-grid build' if what.startswith('whole') else 'blocks'} "

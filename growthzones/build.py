@@ -237,13 +237,16 @@ def build_store(out: str | os.PathLike | None = None, *, source: str | os.PathLi
             try:
                 if _by_block(mod):
                     features[mod.__name__] = mod.read(sources)
+                    read_s[mod.__name__] = time.perf_counter() - t
+                    _log(f"  {theme}: features read ({read_s[mod.__name__]:.1f}s)", log)
                     if address is None and hasattr(mod, "prepare"):
                         # what the blocks share, computed ahead on every core (flood:
                         # the HAND tiles; on a cluster the workers compute them instead)
+                        t = time.perf_counter()
                         mod.prepare(features[mod.__name__], grid, small.geoms,
                                     workers=workers or os.cpu_count() or 1, log=log)
-                    read_s[mod.__name__] = time.perf_counter() - t
-                    _log(f"  {theme}: features read ({read_s[mod.__name__]:.1f}s)", log)
+                        _log(f"  {theme}: prepared for the blocks "
+                             f"({time.perf_counter() - t:.1f}s)", log)
                     if hasattr(mod, "tables"):
                         tables_of[mod.__name__] = mod.tables(features[mod.__name__])
                 else:
