@@ -16,6 +16,9 @@ from .io import read_raster
 
 #: How to fix a store that cannot be read.
 REBUILD = "rebuild the store with 'growthzones data build' (or pass --store DIR)"
+#: A raster of more cells than this is read into land vectors a band of rows at a time
+#: (:meth:`LayerFiles.read_land`), ~30 MB of float32.
+BAND_CELLS = 1 << 23
 
 
 class LayerFiles(Mapping):
@@ -143,6 +146,35 @@ class LayerFiles(Mapping):
                 self._checked(self._folder / f"{self._files.get(name, name)}.tif") as src:
             arr = src.read(1, window=Window(0, r0, self._grid.width, r1 - r0))
         return arr.astype(np.float32, copy=False)
+
+    def read_land(self, name: str, land_index: np.ndarray) -> np.ndarray:
+        """The raster's values at the flat cell indices ``land_index`` (ascending), float32.
+
+        A grid of more than :data:`BAND_CELLS` cells is read a band of rows at a time into
+        one reused buffer and gathered from there, never whole: at GB 100 m a whole raster
+        is a 350 MB array of fresh pages to decode into and gather from (~0.3 s of the
+        kernel zeroing them, ~21 times a run), a band 30 MB reused.
+        """
+        import rasterio
+        from rasterio.windows import Window
+
+        h, w = self._grid.shape
+        if h * w <= BAND_CELLS:
+            return self.read(name).ravel()[land_index]
+        rows = max(256, BAND_CELLS // w // 256 * 256)  # whole tiles of 256 rows
+        out = np.empty(len(land_index), dtype=np.float32)
+        ends = np.searchsorted(land_index, np.arange(0, h + rows, rows) * w)
+        with rasterio.Env(GDAL_CACHEMAX=64, GDAL_NUM_THREADS="ALL_CPUS"), \
+                self._checked(self.file(name)) as src:
+            buf = np.empty((rows, w), dtype=np.float32)  # GDAL casts into it
+            for b, r0 in enumerate(range(0, h, rows)):
+                a, z = ends[b], ends[b + 1]
+                if a == z:
+                    continue
+                n = min(rows, h - r0)
+                src.read(1, window=Window(0, r0, w, n), out=buf[:n])
+                np.take(buf[:n].ravel(), land_index[a:z] - r0 * w, out=out[a:z])
+        return out
 
     @contextmanager
     def _checked(self, f: Path):

@@ -179,7 +179,7 @@ class LayerStore:
         """A file-backed layer's land vector; on a small grid through the cache on disk
         (:func:`growthzones.cache.cached_array`: a run reads ~65 of them)."""
         def read() -> np.ndarray:
-            return self.layers.read(name).ravel()[self.land_index]
+            return self.layers.read_land(name, self.land_index)
 
         sources = self.cache_sources(name)
         if sources is None:

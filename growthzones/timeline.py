@@ -17,6 +17,7 @@ import pandas as pd
 
 from .network_years import at_network_year, root_of
 from .scoring import ScoreResult, cell_at, score
+from .scoring.result import scores_at
 from .store import RESIDENT_CELLS
 
 #: Sites whose ``why`` text is written, in table order (a ranking's best first): the
@@ -41,7 +42,8 @@ def network_year_results(result: ScoreResult, *, workers: int = 2) -> Mapping[in
     map draws (``.drawn``, their score on the map's coarse grid,
     :func:`growthzones.maps._overview.drawn_score`; 0.3 GB a year otherwise).
     :func:`site_timeline` reads each year once, so a run holds its own matrix and one
-    other year at a time.
+    other year at a time; a year the map does not draw it scores at the sites alone
+    (``at_sites``: :func:`~growthzones.scoring.scores_at`).
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -80,6 +82,16 @@ class _YearsWhenRead(Mapping):
 
             self.drawn[snap] = drawn_score(self._result, r)
         return r
+
+    def at_sites(self, snap: int, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, object]:
+        """``(score, excluded, store view)`` of year ``snap`` at land positions ``pos``:
+        a year the map draws scored whole (its ``drawn`` kept), another at ``pos`` alone
+        (:func:`~growthzones.scoring.scores_at`, the same numbers)."""
+        root = root_of(self._result.store)
+        if snap in self._keep or self._result.store is at_network_year(root, snap):
+            return _at(self[snap], pos)
+        s, ex = scores_at(root, self._result.scenario, pos, network_year=snap)
+        return s, ex, at_network_year(root, snap)
 
     def __contains__(self, snap) -> bool:  # without scoring it (Mapping's would)
         return snap in self._snaps
@@ -139,23 +151,26 @@ def site_timeline(result: ScoreResult, sites: pd.DataFrame, *,
     parts, prev = [], None
     if results is None:
         results = network_year_results(result)
+    at_sites = getattr(results, "at_sites", lambda snap, pos: _at(results[snap], pos))
     for snap in snaps:
-        r = results[snap]
+        s, ex, view = at_sites(snap, pos)
         part = pd.DataFrame({"site_id": sites["site_id"].to_numpy(),
                              "name": sites["name"].to_numpy(), "network_year": snap,
                              "snapshot": snapshot_label(snap),
-                             "score": r.score[pos].astype(float),
-                             "excluded": r.excluded[pos].astype(bool)})
+                             "score": s.astype(float), "excluded": ex.astype(bool)})
         for c in crit:
-            part[c] = r.store.values_at(c, pos).astype(float)
+            part[c] = view.values_at(c, pos).astype(float)
         part["why"] = ["" if prev is None or i >= WHY_SITES
                        else why_changes(tables, x, y, prev, snap, with_rows=False)["text"]
                        for i, (x, y) in enumerate(xy)]
         parts.append(part)
         prev = snap
-        del r  # a big store's next year is scored when read: not with this one still held
     out = pd.concat(parts, ignore_index=True)
     order = {s: i for i, s in enumerate(sites["site_id"])}
     out = out.sort_values(["site_id", "network_year"], key=lambda s: s.map(order)
                           if s.name == "site_id" else s, kind="stable")
     return out[cols].reset_index(drop=True)
+
+
+def _at(r: ScoreResult, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, object]:
+    return r.score[pos], r.excluded[pos], r.store

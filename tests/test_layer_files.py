@@ -29,6 +29,27 @@ def test_a_window_of_rows_is_those_rows_of_the_raster(store, rows):
                                   year.read(name)[rows[0]:rows[1]])
 
 
+@pytest.mark.parametrize("band_cells", [1 << 30, 256 * 700, 256 * 1500])
+def test_land_cells_read_by_bands_are_those_of_the_whole_raster(store, monkeypatch,
+                                                                  band_cells):
+    from growthzones import layer_files
+
+    # the embedded store (1,250 rows) in bands of 256 rows, or 512 with a partial last
+    # band; 1 << 30: read whole
+    monkeypatch.setattr(layer_files, "BAND_CELLS", band_cells)
+    files = gz.load_layers(store.path).layers
+    land = gz.load_layers(store.path).land_index
+    for name in ("dist_transmission_km", "built_up"):
+        got = files.read_land(name, land)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, files.read(name).ravel()[land])
+    # a network-year variant reads its own file; an empty index gives an empty vector
+    year = files.variant({"dist_transmission_km": "dist_transmission_km@2025"})
+    np.testing.assert_array_equal(year.read_land("dist_transmission_km", land[::7]),
+                                  year.read("dist_transmission_km").ravel()[land[::7]])
+    assert files.read_land("built_up", land[:0]).shape == (0,)
+
+
 def test_values_at_many_cells_reads_the_rows_they_span(store, monkeypatch):
     from growthzones import store as store_mod
 

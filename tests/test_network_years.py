@@ -196,6 +196,33 @@ def test_a_big_store_scores_its_years_a_chunk_at_a_time_and_keeps_no_year_matrix
             np.testing.assert_array_equal(bad, usual[snap].excluded_by[key])
 
 
+def test_a_big_stores_timeline_scores_the_years_the_map_does_not_draw_at_the_sites(
+        store, monkeypatch):
+    """On a big store the site timeline scores a year the map does not draw at the sites
+    alone (``scores_at``), the first and last whole (their ``drawn`` kept): the same
+    table as scoring every year whole."""
+    from growthzones import timeline
+    from growthzones.scoring import result as R
+
+    result = gz.score(store, gz.load_scenario())
+    sites = gz.rank_sites(result, top=4)
+    usual = timeline.site_timeline(result, sites)
+    monkeypatch.setattr(timeline, "RESIDENT_CELLS", 1000)  # the embedded store as "big"
+    whole, at = [], []
+    only = R._scores_only
+    monkeypatch.setattr(R, "_scores_only", lambda st, sc, dt: whole.append(st.network_snapshot)
+                        or only(st, sc, dt))
+    monkeypatch.setattr(timeline, "scores_at", lambda st, sc, pos, network_year:
+                        at.append(network_year) or R.scores_at(st, sc, pos,
+                                                               network_year=network_year))
+    years = timeline.network_year_results(result)
+    big = timeline.site_timeline(result, sites, results=years)
+    pd.testing.assert_frame_equal(big, usual)
+    snaps, own = sorted(store.network_years()), result.store.network_snapshot
+    assert sorted(whole) == sorted({snaps[0], snaps[-1]} - {own}) == sorted(years.drawn)
+    assert sorted(at) == sorted(set(snaps[1:-1]) - {own}) and at
+
+
 def test_the_map_draws_the_other_years_from_the_years_already_scored(store, monkeypatch):
     """``run`` scores every network year for the timeline; the map takes its two other
     years from those (at 100 m each score again would take half a minute)."""

@@ -178,3 +178,43 @@ def test_a_big_stores_year_is_scored_from_the_rows_of_its_files_under_each_chunk
     usual = gz.score(gz.load_layers(), sc, network_year=year)
     for attr in ("score", "ranked", "coverage", "excluded"):
         np.testing.assert_array_equal(getattr(lean, attr), getattr(usual, attr))
+
+
+@pytest.mark.parametrize("agg", [{"method": "wlc"}, {"method": "topsis"},
+                                 {"method": "topsis", "ideal": "fixed"},
+                                 {"method": "owa", "orness": 0.3}])
+def test_scores_at_some_cells_are_the_full_scores_there_scoring_only_those(agg,
+                                                                           monkeypatch):
+    """``scores_at`` gives ``score``'s score and exclusion at the cells asked for; on a
+    big grid a criterion whose transform needs no range is read at those cells alone (a
+    ``linear`` without ends still takes the range of every chunk, a percentile every
+    value, TOPSIS's data ideals every chunk)."""
+    from growthzones import store as store_mod
+    from growthzones.layer_files import LayerFiles
+    from growthzones.scoring import result as R
+
+    data = gz.load_scenario().updated({"aggregation": agg}).to_dict()
+    data["criteria"]["dist_transmission_km"]["transform"] = {"type": "linear"}
+    data["criteria"]["tec_queue_mw"]["transform"] = {"type": "percentile"}
+    sc = gz.parse_scenario(data)
+    year = 2025
+    usual = gz.score(gz.load_layers(), sc, network_year=year)
+    n = len(usual.score)
+    cells = np.random.default_rng(3).integers(0, n, 40)
+    cells = np.concatenate([cells, cells[:5], np.flatnonzero(usual.excluded)[:5]])
+    windows = []
+    rows = LayerFiles.read_rows
+    monkeypatch.setattr(LayerFiles, "read_rows",
+                        lambda self, name, r0, r1: windows.append(name) or rows(self, name,
+                                                                                r0, r1))
+    monkeypatch.setattr(store_mod, "RESIDENT_CELLS", 0)  # the embedded store as a big one
+    monkeypatch.setattr(R, "CHUNK_CELLS", 30_000)  # ... in several chunks
+    got, excluded = gz.scoring.scores_at(gz.load_layers(), sc, cells, network_year=year)
+    np.testing.assert_array_equal(got, usual.score[cells])
+    np.testing.assert_array_equal(excluded, usual.excluded[cells])
+    assert excluded.any() and excluded.dtype == bool
+    chunks = -(-n // 30_000)
+    ideals = agg["method"] == "topsis" and "ideal" not in agg  # every chunk, for them
+    # its range over every chunk (and the ideals); without a range only the cells asked for
+    assert windows.count("dist_transmission_km") == chunks * (1 + ideals)
+    assert windows.count("dist_substation_132kv_km") == (chunks if ideals else 0)

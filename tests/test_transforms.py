@@ -144,6 +144,24 @@ def test_dask_arrays_give_the_numpy_result_lazily(spec, direction):
                                rtol=0, atol=1e-6)
 
 
+
+@pytest.mark.parametrize("spec, direction", [
+    ({"type": "linear"}, "max"), ({"type": "linear", "lo": 1, "hi": 5}, "min"),
+    ({"type": "piecewise", "points": [[0, 1], [5, 0.5], [20, 0]]}, "min"),
+    ({"type": "decay", "half_distance": 7}, "max"), ({"type": "threshold", "value": 9}, "min"),
+])
+def test_a_big_array_transformed_by_blocks_is_the_whole_transform(spec, direction,
+                                                                   monkeypatch):
+    rng = np.random.default_rng(5)
+    x = (rng.random((37, 29)) * 30 - 2).astype(np.float32)  # 2-D, negatives, NaN
+    x[::3, ::5] = np.nan
+    whole = T.apply(x, spec, direction)
+    monkeypatch.setattr(T, "BLOCK", 100)  # 11 blocks, the last partial
+    blocks = T.apply(x, spec, direction)
+    assert blocks.dtype == whole.dtype == np.float32 and blocks.shape == x.shape
+    np.testing.assert_array_equal(blocks, whole)
+
+
 def test_percentile_on_dask_is_refused_with_the_reason():
     da = pytest.importorskip("dask.array")
     with pytest.raises(NotImplementedError, match="global sort.*use 'linear'"):

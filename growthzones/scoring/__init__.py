@@ -9,7 +9,7 @@ criteria are cached. The package, one concern per module:
 ``matrix``      :class:`CriteriaMatrix` (a store's transformed criteria, stacked once) and
                 the cache of what scoring derives from a store (:func:`cache_for`)
 ``masks``       exclusions and constraints, applied after aggregation
-``result``      :class:`ScoreResult` and :func:`score`
+``result``      :class:`ScoreResult`, :func:`score`, and :func:`scores_at` (some cells)
 ``explain``     :func:`explain`, :func:`explain_sites`, :func:`cell_at`
 ``dataset``     the xarray / dask path: :func:`score_dataset`, :func:`store_dataset`
 =============== ============================================================================
@@ -33,7 +33,7 @@ from .kernels import (
 )
 from .masks import combined_mask, excluded_area, exclusion_masks, fails_constraint
 from .matrix import CriteriaMatrix, cache_for, clear_cache, criteria_matrix, transformed
-from .result import ScoreResult, check_result, check_score_args, score
+from .result import ScoreResult, check_result, check_score_args, score, scores_at
 
 __all__ = [
                       "AGGREGATIONS",
@@ -58,6 +58,7 @@ __all__ = [
                       "owa_quantifier",
                       "score",
                       "score_dataset",
+                      "scores_at",
                       "store_dataset",
                       "topsis",
                       "topsis_ideals",

@@ -251,37 +251,50 @@ def _chunks(n: int):
     return (np.arange(a, min(a + CHUNK_CELLS, n)) for a in range(0, n, CHUNK_CELLS))
 
 
-def _scores_only(store: LayerStore, scenario: Scenario, dtype) -> ScoreResult:
-    """``score(store, scenario, matrix=False)`` on the scenario's own view of the store."""
-    import functools
-
-    from ..network_years import root_of
-
+def _chunk_scorer(store: LayerStore, scenario: Scenario, dtype):
+    """``run(cells)`` -> (score, coverage) of the scenario at land positions ``cells`` (one
+    chunk), each chunk scored as a criteria matrix of its own: the same kernels on the
+    same parts, cell by cell. What depends on every cell is taken over all of them first:
+    a transform's range (by parts, :func:`~.matrix.row_reader`), TOPSIS's ideals of the
+    data (the extremes of the chunks' extremes)."""
     crit = scenario.criteria
     names = [c.name for c in crit]
     n = len(store.land_index)
     read = [row_reader(store, c, dtype, lambda: _chunks(n)) for c in crit]
 
     def block(cells) -> CriteriaMatrix:
-        # each chunk a matrix of its own: the same kernels on the same parts, cell by cell
         return CriteriaMatrix(names, (r(cells) for r in read))
 
     method, params = scenario.aggregation.method, scenario.aggregation.params
     empty = block(np.arange(0))
     w = empty.weights_vector(scenario.weights)
     ideals = None
-    if method == "topsis":  # over every cell: the extremes of the chunks' extremes
+    if method == "topsis":
         ideal = params.get("ideal", "data")
         ideals = empty.ideals(ideal)  # ("fixed": 1 and 0; a bad name raises here)
         if ideal == "data" and n:
             best, worst = zip(*(block(cells).ideals("data") for cells in _chunks(n)))
             ideals = np.fmax.reduce(best), np.fmin.reduce(worst)
+
+    def run(cells):
+        s, cov, _ = K.run_kernel(block(cells), w, method, params, ideals)
+        return s, K.share(cov, w, len(cells))
+
+    return run
+
+
+def _scores_only(store: LayerStore, scenario: Scenario, dtype) -> ScoreResult:
+    """``score(store, scenario, matrix=False)`` on the scenario's own view of the store."""
+    import functools
+
+    from ..network_years import root_of
+
+    n = len(store.land_index)
+    run = _chunk_scorer(store, scenario, dtype)
     total = np.empty(n, dtype=dtype)
     coverage = np.empty(n, dtype=dtype)
     for cells in _chunks(n):
-        s, cov, _ = K.run_kernel(block(cells), w, method, params, ideals)
-        total[cells] = s
-        coverage[cells] = K.share(cov, w, len(cells))
+        total[cells], coverage[cells] = run(cells)
     # values and contributions from scoring again, with the matrix, when first read (the
     # closure holds what scores it, not this result)
     root = root_of(store)
@@ -293,6 +306,50 @@ def _scores_only(store: LayerStore, scenario: Scenario, dtype) -> ScoreResult:
 
     return _result(store, scenario, total, coverage, lazy("values"), lazy("contributions"),
                    None)
+
+
+def scores_at(store: LayerStore, scenario: Scenario, cells, *, network_year: int | None = None,
+              dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """``score(store, scenario, network_year=...)``'s ``score`` and ``excluded`` at some
+    land positions, scoring only those cells.
+
+    The same numbers as the full result there (each cell is scored from its own values;
+    what depends on every cell, a transform's range or TOPSIS's ideals of the data, is
+    taken over all of them first), without the full vectors: the site timeline of a
+    100 m store scores its sites so in the network years the map does not draw (~1 s a
+    year instead of ~6).
+
+    Parameters
+    ----------
+    store, scenario
+        As for :func:`score`.
+    cells
+        Positions in the land vectors (any order, repeats allowed).
+    network_year
+        As for :func:`score`.
+    dtype
+        As for :func:`score`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(score, excluded)`` at ``cells``, in their order.
+    """
+    check_score_args(store, scenario, dtype)
+    if network_year is not None:
+        from ..scenario import with_network_year
+
+        scenario = with_network_year(scenario, network_year)
+    store = store.at_network_year(scenario.network_year)
+    dtype = np.dtype(dtype)
+    cells = np.asarray(cells, dtype=np.int64)
+    uniq, back = np.unique(cells, return_inverse=True)
+    run = _chunk_scorer(store, scenario, dtype)
+    total = np.empty(len(uniq), dtype=dtype)
+    for part in _chunks(len(uniq)):
+        total[part] = run(uniq[part])[0]
+    excluded = combined_mask(store, scenario, exclusion_masks(store, scenario))
+    return total[back], np.asarray(excluded[cells], dtype=bool)
 
 
 # --- argument checks --------------------------------------------------------------------------
