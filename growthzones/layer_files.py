@@ -173,7 +173,8 @@ class LayerFiles(Mapping):
                     continue
                 n = min(rows, h - r0)
                 src.read(1, window=Window(0, r0, w, n), out=buf[:n])
-                np.take(buf[:n].ravel(), land_index[a:z] - r0 * w, out=out[a:z])
+                # mode "clip": in range by construction; "raise" copies through a buffer
+                np.take(buf[:n].ravel(), land_index[a:z] - r0 * w, out=out[a:z], mode="clip")
         return out
 
     @contextmanager

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from growthzones.layers import grid_capacity as gc
+from growthzones.layers.grid_capacity.names import normalise_site_name
 
 
 def test_node_circuit_mva_counts_only_real_inter_site_transmission_circuits():
@@ -72,6 +75,38 @@ def test_summarise_sites_drops_another_sites_primary_name():
     assert s.loc["ABTH", "names"] == ("ABERTHAW",)
     assert s.loc["OVER", "names"] == ("YORK NORTH",) == s.loc["YORK", "names"]
     assert s.loc["ABHA", "max_kv"] == 400
+
+
+
+def _summary_by_hand(rows: pd.DataFrame) -> dict:
+    """The summary's rule read literally, code by code (the reference for the test below):
+    the most listed name; ties to the one starting like the code, then the shorter, then
+    the first listed; a secondary name kept unless it is another code's primary name."""
+    rows = rows.assign(site_name=rows["site_name"].str.strip())
+    primary = {}
+    for code, grp in rows.groupby("site_code"):
+        listed = list(dict.fromkeys(grp["site_name"]))
+        counts = grp["site_name"].value_counts()
+        top = [n for n in listed if counts[n] == counts.max()]
+        primary[code] = min(top, key=lambda n: (normalise_site_name(n)[:4] != code, len(n),
+                                                listed.index(n)))
+    return {code: (primary[code], tuple(sorted(
+        n for n in set(grp["site_name"].str.strip())
+        if n == primary[code] or n not in primary.values())), grp["kv"].max())
+        for code, grp in rows.groupby("site_code")}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["ABTH", "ABHA", "YORK", "OVER"]),
+                          st.sampled_from(["ABERTHAW", "ABHAM", " ABHAM", "YORK NORTH",
+                                           "YORK", "OVERTON 132kV", "ABTHORPE"]),
+                          st.sampled_from([132, 275, 400])), min_size=1, max_size=25))
+def test_summarise_sites_follows_its_rule_on_any_table_fixture(rows):
+    table_fixture = pd.DataFrame(rows, columns=["site_code", "site_name", "kv"])
+    got = gc.summarise_sites(table_fixture)
+    assert {r.site_code: (r.site_name, r.names, r.max_kv) for r in got.itertuples()} == \
+        _summary_by_hand(table_fixture)
+    assert list(got["site_code"]) == sorted(set(table_fixture["site_code"]))
 
 
 def test_real_etys_placeholders_and_cottam_circuits_by_hand(grid_capacity_raw):
