@@ -152,8 +152,8 @@ class LayerFiles(Mapping):
 
         A grid of more than :data:`BAND_CELLS` cells is read a band of rows at a time into
         one reused buffer and gathered from there, never whole: at GB 100 m a whole raster
-        is a 350 MB array of fresh pages to decode into and gather from (~0.3 s of the
-        kernel zeroing them, ~21 times a run), a band 30 MB reused.
+        is a 350 MB array of fresh pages for the kernel to zero (~2.4 GB/s here) and to
+        decode into, ~21 times a run; a band is 30 MB, reused (0.8-1.6 s -> 0.45 s).
         """
         import rasterio
         from rasterio.windows import Window

@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .network_years import at_network_year, root_of
-from .scoring import ScoreResult, cell_at, score
-from .scoring.result import scores_at
+from .scoring import ScoreResult, cell_at, score, scores_at
 from .store import RESIDENT_CELLS
 
 #: Sites whose ``why`` text is written, in table order (a ranking's best first): the

@@ -165,7 +165,7 @@ def _float(x):
 #: A NumPy array of more elements than this is transformed this many at a time
 #: (:func:`_blockwise`): the temporaries of a block (~8 MB in float64) are reused from
 #: the heap, where those of a GB 100 m land vector (~180 MB each, ~5 a transform) were
-#: fresh pages the kernel zeroed every time, a third of the criteria matrix's build.
+#: fresh pages the kernel zeroed every time (zeroing was a quarter of a 100 m run's CPU).
 BLOCK = 1 << 20
 
 
