@@ -147,8 +147,11 @@ class LayerFiles(Mapping):
             arr = src.read(1, window=Window(0, r0, self._grid.width, r1 - r0))
         return arr.astype(np.float32, copy=False)
 
-    def read_land(self, name: str, land_index: np.ndarray) -> np.ndarray:
-        """The raster's values at the flat cell indices ``land_index`` (ascending), float32.
+    def read_land(self, name: str, land_index: np.ndarray, *,
+                  out: np.ndarray | None = None) -> np.ndarray:
+        """The raster's values at the flat cell indices ``land_index`` (ascending), float32
+        (written into ``out``, a float32 vector as long as ``land_index``, if given: the
+        scoring of a big grid reads a criterion straight into its matrix row).
 
         A grid of more than :data:`BAND_CELLS` cells is read a band of rows at a time into
         one reused buffer and gathered from there, never whole: at GB 100 m a whole raster
@@ -159,10 +162,12 @@ class LayerFiles(Mapping):
         from rasterio.windows import Window
 
         h, w = self._grid.shape
+        if out is None:
+            out = np.empty(len(land_index), dtype=np.float32)
         if h * w <= BAND_CELLS:
-            return self.read(name).ravel()[land_index]
+            np.take(self.read(name).ravel(), land_index, out=out)
+            return out
         rows = max(256, BAND_CELLS // w // 256 * 256)  # whole tiles of 256 rows
-        out = np.empty(len(land_index), dtype=np.float32)
         ends = np.searchsorted(land_index, np.arange(0, h + rows, rows) * w)
         with rasterio.Env(GDAL_CACHEMAX=64, GDAL_NUM_THREADS="ALL_CPUS"), \
                 self._checked(self.file(name)) as src:

@@ -66,16 +66,15 @@ def pytest_configure(config):
 #: The environment variable naming the file the background compile writes when done.
 _PYSHEDS_MARKER = "GZ_TEST_PYSHEDS_COMPILED"
 #: What the background compile runs: every pysheds kernel the tests use, on a tiny
-#: surface (importing pysheds compiles most; the priority flood only when first called).
+#: surface (numba compiles each when first called: flood.import_pysheds).
 #: The marker is written even if it fails: the tests then compile in their own process.
 _COMPILE_PYSHEDS = """
 import pathlib, sys
 try:
     import numpy as np
     from affine import Affine
-    from pysheds.grid import Grid
-    from pysheds.sview import Raster, ViewFinder
     from growthzones.layers import flood
+    Grid, Raster, ViewFinder = flood.import_pysheds()
     dem = np.random.default_rng(0).random((20, 20)) * 10
     flood.height_above_drainage(dem)
     vf = ViewFinder(affine=Affine(100, 0, 0, 0, -100, 2000), shape=dem.shape,

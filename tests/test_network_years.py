@@ -162,8 +162,9 @@ def test_a_big_store_scores_its_years_a_chunk_at_a_time_and_keeps_no_year_matrix
     for snap in usual:
         cache_for(at_network_year(store, snap)).clear()
     made = []  # every criteria matrix scoring builds, to see which outlive the call
-    monkeypatch.setattr(CriteriaMatrix, "__init__", lambda self, *a, _init=CriteriaMatrix.__init__:
-                        (_init(self, *a), made.append((weakref.ref(self), self.n)))[0])
+    monkeypatch.setattr(CriteriaMatrix, "__init__",
+                        lambda self, *a, _init=CriteriaMatrix.__init__, **kw:
+                        (_init(self, *a, **kw), made.append((weakref.ref(self), self.n)))[0])
     years = timeline.network_year_results(result)
     assert all(snap in years for snap in usual) and 1 not in years
     assert not made  # scored when read (asking whether it has a year scores none) ...

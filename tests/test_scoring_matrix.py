@@ -232,3 +232,46 @@ def test_a_network_year_takes_the_criteria_it_shares_from_the_base_matrix(monkey
     for i, name in enumerate(cm.names):
         if name != gappy:
             np.testing.assert_array_equal(cm.values_at(i), want.values_at(i))
+
+
+def test_rows_written_in_place_make_the_matrix_the_arrays_make():
+    rng = np.random.default_rng(8)
+    rows = [rng.random(500).astype(np.float32) for _ in range(3)]
+    rows[1][::7] = np.nan  # gaps: a zero and a pattern bit in the matrix
+    given = S.CriteriaMatrix(["a", "b", "c"], rows)
+
+    def writer(row):
+        return lambda out: out.__setitem__(slice(None), row)
+
+    written = S.CriteriaMatrix(["a", "b", "c"], (writer(r) for r in rows), n=500,
+                               dtype=np.float32)
+    np.testing.assert_array_equal(written.filled, given.filled)
+    np.testing.assert_array_equal(written.patterns, given.patterns)
+    for i in range(3):
+        np.testing.assert_array_equal(written.values_at(i), given.values_at(i))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_big_stores_criteria_are_read_and_transformed_in_the_matrix_rows(dtype, store,
+                                                                          monkeypatch):
+    """On a big grid each criterion is read into its matrix row and transformed there
+    (no vector of its own): the same matrix as transforming the whole vectors."""
+    from growthzones import store as store_mod
+    from growthzones import transforms
+    from growthzones.scoring import matrix as M
+
+    data = gz.load_scenario().to_dict()
+    data["criteria"]["tec_queue_mw"]["transform"] = {"type": "percentile"}
+    scenario = parse_scenario(data)
+    want = S.criteria_matrix(gz.load_layers(store.path), scenario, dtype)
+    monkeypatch.setattr(store_mod, "RESIDENT_CELLS", 0)  # the embedded store as a big one
+    whole, in_place = [], []
+    transform, apply_in_place = M._transform, transforms.apply_in_place
+    monkeypatch.setattr(M, "_transform", lambda st, name, *a: (whole.append(name),
+                                                               transform(st, name, *a))[1])
+    monkeypatch.setattr(transforms, "apply_in_place",
+                        lambda x, *a: (in_place.append(x.dtype), apply_in_place(x, *a))[1])
+    got = S.criteria_matrix(gz.load_layers(store.path), scenario, dtype)
+    assert not whole and in_place == [np.dtype(dtype)] * len(scenario.criteria)
+    np.testing.assert_array_equal(got.filled, want.filled)
+    np.testing.assert_array_equal(got.have_matrix(), want.have_matrix())

@@ -149,6 +149,7 @@ def test_dask_arrays_give_the_numpy_result_lazily(spec, direction):
     ({"type": "linear"}, "max"), ({"type": "linear", "lo": 1, "hi": 5}, "min"),
     ({"type": "piecewise", "points": [[0, 1], [5, 0.5], [20, 0]]}, "min"),
     ({"type": "decay", "half_distance": 7}, "max"), ({"type": "threshold", "value": 9}, "min"),
+    ({"type": "percentile"}, "max"),
 ])
 def test_a_big_array_transformed_by_blocks_is_the_whole_transform(spec, direction,
                                                                    monkeypatch):
@@ -160,6 +161,16 @@ def test_a_big_array_transformed_by_blocks_is_the_whole_transform(spec, directio
     blocks = T.apply(x, spec, direction)
     assert blocks.dtype == whole.dtype == np.float32 and blocks.shape == x.shape
     np.testing.assert_array_equal(blocks, whole)
+    # and in place, a 1-D vector block by block (a range over all of it first)
+    flat = x.ravel().copy()
+    assert T.apply_in_place(flat, spec, direction) is flat
+    np.testing.assert_array_equal(flat, whole.ravel())
+
+
+def test_the_national_range_skips_gaps_and_is_zero_without_data():
+    assert T.national_range(np.array([np.nan, 3, -1, np.nan], np.float32)) == (-1.0, 3.0)
+    assert T.national_range(np.full(4, np.nan)) == (0.0, 0.0)
+    assert T.national_range(np.array([], np.float32)) == (0.0, 0.0)
 
 
 def test_percentile_on_dask_is_refused_with_the_reason():

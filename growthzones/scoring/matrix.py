@@ -65,28 +65,39 @@ class CriteriaMatrix:
     names
         Criterion names, in row order.
     rows
-        One 1-D transformed vector per name (NaN = no data), all the same length; may
-        be a generator, consumed one row at a time (so only one extra row is in memory
-        while the matrix is built).
+        One 1-D transformed vector per name (NaN = no data), all the same length, or a
+        function that writes it into the vector it is given (the matrix's row, of
+        ``n`` cells and ``dtype``: no copy of its own); may be a generator, consumed
+        one row at a time (so at most one extra row is in memory while the matrix is
+        built).
+    n, dtype
+        The rows' length and dtype, needed when the first row is a function.
     """
 
-    def __init__(self, names: list[str], rows):
+    def __init__(self, names: list[str], rows, *, n: int | None = None, dtype=None):
         self.names = list(names)
         self.k = len(names)
         if not 0 < self.k <= 63:
             raise ValueError(f"between 1 and 63 criteria can be scored together, got {self.k}")
         for i, r in enumerate(rows):
             if i == 0:
-                self.n, self.dtype = len(r), np.dtype(r.dtype)
+                self.n, self.dtype = (n, np.dtype(dtype)) if callable(r) else \
+                    (len(r), np.dtype(r.dtype))
                 self.filled = np.zeros((self.k, self.n), dtype=self.dtype)
                 code = np.zeros(self.n, dtype=np.uint64)
                 have = np.empty(self.n, dtype=bool)
-            np.isnan(r, out=have)
-            np.logical_not(have, out=have)
+            if callable(r):  # written in its row, then its gaps zeroed there
+                r(self.filled[i])
+                np.isnan(self.filled[i], out=have)
+                np.copyto(self.filled[i], 0, where=have)
+                np.logical_not(have, out=have)
+            else:
+                np.isnan(r, out=have)
+                np.logical_not(have, out=have)
+                np.copyto(self.filled[i], r, where=have)
             # in place, where it has data: no n-long temporaries (at GB 100 m making and
             # freeing them was two thirds of building the matrix, ~6 s)
             np.bitwise_or(code, np.uint64(1 << i), out=code, where=have)
-            np.copyto(self.filled[i], r, where=have)
         self.filled.setflags(write=False)
         if self.n == 0 or (code == code[0]).all():
             # One pattern (usually: every criterion everywhere).
@@ -271,6 +282,17 @@ def _transform(store, name: str, direction: str, spec: dict, dtype) -> np.ndarra
                                          f"{code_digest(transforms.__file__)}")
 
 
+def _read_transformed(store, c, out: np.ndarray) -> None:
+    """Criterion ``c``'s transformed land vector written into ``out``: the layer read
+    there (:meth:`~growthzones.layer_files.LayerFiles.read_land`), then transformed in
+    place (:func:`growthzones.transforms.apply_in_place`); what :func:`_transform` gives."""
+    if out.dtype == np.float32:
+        store.layers.read_land(c.name, store.land_index, out=out)
+    else:
+        out[:] = store.layers.read_land(c.name, store.land_index)
+    transforms.apply_in_place(out, c.transform, c.direction)
+
+
 def transformed(store, name: str, direction: str, spec: dict, dtype=np.float32) -> np.ndarray:
     """Transformed values of one criterion on land cells, cached for ``store`` (read-only)."""
     cache = cache_for(store)
@@ -378,14 +400,20 @@ def criteria_matrix(store, scenario, dtype=np.float32) -> CriteriaMatrix:
     cm = matrices.get(mkey)
     if cm is None:
         # Transform one criterion at a time into the matrix: at 100 m this keeps one
-        # 92 MB row in flight instead of a second copy of the whole matrix.
+        # 92 MB row in flight instead of a second copy of the whole matrix; a big
+        # grid's file is read and transformed in the matrix's row itself (two fresh
+        # vectors a criterion were ~0.25 s of page faults at GB 100 m)
         def row(key, c):
             kept = _cached_row(store, cache, key, c.name)
-            return kept if kept is not None else _transform(store, c.name, c.direction,
-                                                            c.transform, dtype)
+            if kept is not None:
+                return kept
+            if store.reads_in_parts(c.name):
+                return lambda out: _read_transformed(store, c, out)
+            return _transform(store, c.name, c.direction, c.transform, dtype)
 
         rows = (row(key, c) for key, c in zip(keys, scenario.criteria))
-        cm = CriteriaMatrix([c.name for c in scenario.criteria], rows)
+        cm = CriteriaMatrix([c.name for c in scenario.criteria], rows,
+                            n=len(store.land_index), dtype=dtype)
         # The matrix now holds every value: point the per-criterion cache of a complete
         # criterion at its row, and drop the others (recomputed on demand), so the values
         # are kept once; this matters at 100 m (92 MB per criterion).

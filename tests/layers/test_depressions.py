@@ -19,9 +19,10 @@ NODATA = -9999.0
 def pysheds_fill(dem: np.ndarray, nodata: np.ndarray) -> np.ndarray:
     """The reference: pysheds' Grid.fill_depressions on the same surface."""
     from affine import Affine
-    from pysheds.grid import Grid
-    from pysheds.sview import Raster, ViewFinder
 
+    from growthzones.layers.flood import import_pysheds
+
+    Grid, Raster, ViewFinder = import_pysheds()
     work = np.where(nodata, NODATA, dem).astype(np.float64)
     vf = ViewFinder(affine=Affine(100, 0, 0, 0, -100, dem.shape[0] * 100), shape=dem.shape,
                     nodata=np.float64(NODATA))

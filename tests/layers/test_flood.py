@@ -32,6 +32,22 @@ def test_hand_is_the_height_above_the_valley_floor():
     assert np.allclose(hand[10:-1, 1:-1], lateral[None, 1:-1], atol=0.05 * lateral.max())
 
 
+def test_pysheds_is_imported_without_compiling_its_kernels():
+    import subprocess
+    import sys
+
+    # a process of its own: this one has pysheds imported already
+    code = ("import numba; from growthzones.layers.flood import import_pysheds; "
+            "eager = numba.njit; import_pysheds(); import pysheds._sgrid as k; "
+            "assert numba.njit is eager; "
+            "n = [f for f in vars(k).values() if hasattr(f, 'signatures')]; "
+            "print(len(n), sum(len(f.signatures) for f in n))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert int(out[0]) > 50 and int(out[1]) == 0  # its kernels, none compiled yet
+    # and compiled when called: HAND below is computed by them
+
+
 def test_hand_treats_nan_as_outlet_and_nodata():
     dem = valley()
     dem[:, :3] = np.nan
