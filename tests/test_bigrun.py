@@ -94,6 +94,34 @@ def test_big_map_is_drawn_from_overviews(scored, monkeypatch):
     assert f"Map drawn at {f} km from the overviews of the store" in html
 
 
+def test_a_map_from_overviews_makes_its_identify_data_only_where_they_can_fit(scored,
+                                                                           monkeypatch):
+    """Drawn from overviews, the identify data are made after the rest of the page, and
+    not at all where even :data:`~growthzones.maps.page.IDENTIFY_MIN_BYTES` a cell and
+    plane would take it over its budget (GB 100 m: 7.6 s saved); the page says which."""
+    from growthzones.maps import page
+
+    result, sites = scored
+    monkeypatch.setattr(raster, "MAX_OVERLAY_PX", 400)
+    made = []
+    real = page.identify_payload
+    monkeypatch.setattr(page, "identify_payload", lambda r: made.append(r) or real(r))
+    full = gz.map_html(gz.render_map(result, sites))
+    assert len(made) == 1 and made[0].full is result  # the overview's
+    assert '"scoreStep"' in full and "Click any land cell" in full
+    assert "Click-to-identify is left out" not in full
+    data = real(made[0])
+    planes = 2 + 2 * len(result.weights)
+    per = (len(data["data"]) + len(data["land"])) / (data["n"] * planes)
+    assert per > 1.5 * page.IDENTIFY_MIN_BYTES  # a floor indeed
+    # a budget the rest of the page already fills: not made, and said
+    monkeypatch.setattr(page, "PAGE_MAX_BYTES", 1)
+    made.clear()
+    lean = gz.map_html(gz.render_map(result, sites))
+    assert not made and '"scoreStep"' not in lean
+    assert "Click-to-identify is left out" in lean and "Click any land cell" not in lean
+
+
 def test_overview_surfaces_are_block_aggregates(scored):
     result, _ = scored
     view = _overview.map_view(result, factor=4)

@@ -82,8 +82,10 @@ def surface_legend(key: str, title: str, lims: tuple[float, float] | None, *, un
 
 
 def legend_html(scenario_name: str, surfaces: list[str], drawn: tuple[int, int] | None, *,
-                marker_limit: int, excluded_opacity: float, regions: bool) -> str:
-    """The legend: the surface blocks (one shown), excluded land, sites, the scenario."""
+                marker_limit: int, excluded_opacity: float, regions: bool,
+                identify: bool = True) -> str:
+    """The legend: the surface blocks (one shown), excluded land, sites, the scenario;
+    ``identify``: the page answers a click on a land cell (else it does not say so)."""
     r, g, b, _ = EXCLUDED_RGBA
     site_line = "Site (number = rank)"
     drawn_line = region_line = ""
@@ -101,8 +103,8 @@ def legend_html(scenario_name: str, surfaces: list[str], drawn: tuple[int, int] 
         f'{excluded_opacity})"></span> Excluded land</div>'
         f'<div><span class="gz-swatch gz-swatch-site"></span> {site_line}</div>'
         f'{region_line}{drawn_line}'
-        '<div class="gz-note">Click any land cell for its values.</div>'
-        f'<div class="gz-scenario">Scenario: {_html_text(scenario_name)}</div>')
+        + ('<div class="gz-note">Click any land cell for its values.</div>' if identify else "")
+        + f'<div class="gz-scenario">Scenario: {_html_text(scenario_name)}</div>')
 
 
 def sources_html(attributions, *, noncommercial: bool) -> str:

@@ -116,6 +116,11 @@ SITE_DATA_MAX_BYTES = 3_000_000
 #: The page's size limit: the site data get at most what the overlays, the identify data
 #: and the vectors leave of it (so many sites never push the page over 10 MB).
 PAGE_MAX_BYTES = 9_800_000
+#: The fewest bytes of identify data per land cell and plane (score, exclusions, then raw
+#: and contribution per criterion) a map drawn from overviews is taken to need: half what
+#: GB gives at 1 km and at 800 m from 100 m (0.375, measured). Where even that leaves no
+#: room, the data are left out without being made (7.6 s of a GB 100 m run).
+IDENTIFY_MIN_BYTES = 0.19
 #: What the page holds beside its data: Leaflet, scripts, styles (~0.3 MB, measured).
 _PAGE_FIXED_BYTES = 400_000
 #: Style of a site on the canvas layer (Leaflet option names).
@@ -215,8 +220,11 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     ahead = _prepared(store) if result.grid == getattr(store, "grid", None) else {}
     warp = ahead["warp"].result() if "warp" in ahead else _MercatorWarp(result.grid)
     payload = None
+    identify = identify and hasattr(result, "contributions")
+    # drawn from overviews, the data may not fit: made once the rest is known to leave room
+    later = identify and getattr(result, "full", None) is not None
     with _Overlays(warp) as overlays:
-        if identify and hasattr(result, "contributions"):  # the longest job: first
+        if identify and not later:  # the longest job: first
             payload = (_prepared(result).get("identify")
                        or overlays.submit(identify_payload, result))
         lazy_base = (ahead.get("lazy_base") or overlays.submit(
@@ -328,22 +336,28 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
         entry("Exclusions", label, "check", layer.get_name())
 
     drawn = None
-    data = payload.result() if payload is not None else None
+    ident = payload.result() if payload is not None else None
     used = (_PAGE_FIXED_BYTES + sum(len(layer.url) + len(layer.lazy or "")
                                     for layer, _ in made)
             + (len(lazy_base.result()["gather"]) if lazy_base is not None else 0)
-            + (len(data["data"]) + len(data["land"]) if data else 0))
+            + (len(ident["data"]) + len(ident["land"]) if ident else 0))
     many = sites is not None and len(sites) > SITE_MARKER_LIMIT
     if many:  # only a budget for many sites needs it (~40 ms of encoding at 1 km)
         used += len(json.dumps([basemap, regions, places, [v[0] for v in vectors.values()]],
                                separators=(",", ":")))
-    if data and PAGE_MAX_BYTES - used < (SITE_DATA_MAX_BYTES if many else 0):
+    room = PAGE_MAX_BYTES - used - (SITE_DATA_MAX_BYTES if many else 0)
+    left_out = later and room < (IDENTIFY_MIN_BYTES * len(result.store.land_index)
+                                 * (2 + 2 * len(weights)))
+    if later and not left_out:
+        ident = identify_payload(result)
+        used += len(ident["data"]) + len(ident["land"])
+    if left_out or (ident and PAGE_MAX_BYTES - used < (SITE_DATA_MAX_BYTES if many else 0)):
         # Many sites of the user's own: their table matters more than click-to-identify
         # on the national surface, whose ~3 MB would leave room for few of them. Or a
         # grid drawn from overviews whose identify data alone take the page over (GB
         # 100 m at 800 m: 14 MB with them): the page's budget comes first.
-        used -= len(data["data"]) + len(data["land"])
-        payload = data = None
+        used -= len(ident["data"]) + len(ident["land"]) if ident else 0
+        ident = None
         legends.append('<div class="gz-note gz-no-identify">Click-to-identify is left out '
                        'to keep this page under 10 MB; ranking.csv, results.gpkg and '
                        'score.tif hold the values.</div>')
@@ -375,9 +389,8 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
                                                 encoded=text)))
             entry("Sites and reference", label, "check", var, on=True,
                   min_zoom=DETAIL_ZOOM)
-    if payload is not None:
-        cells = payload.result()
-        m.add_child(el.Script(lambda name: identify_script(name, cells)))
+    if ident is not None:
+        m.add_child(el.Script(lambda name: identify_script(name, ident)))
 
     # Bottom corners stack upwards: the sources line first, the legend above it.
     sources = (getattr(store, "manifest", None) or {}).get("sources", {}).values()
@@ -388,7 +401,7 @@ def render_map(result, sites, *, offline: bool = True, criteria: list[str] | Non
     m.add_child(el.Control(legend_html(scenario_name, legends, drawn,
                                        marker_limit=SITE_MARKER_LIMIT,
                                        excluded_opacity=EXCLUDED_OPACITY,
-                                       regions=bool(regions)),
+                                       regions=bool(regions), identify=ident is not None),
                            "bottomleft", "gz-legend"))
     m.add_child(el.Control(f"<h1>{_html_text(title)}</h1>", "topleft", "gz-title"))
     m.add_child(el.Script(lambda name: panel_script(name, panel), name="GzLayerPanel"))

@@ -65,39 +65,58 @@ class CriteriaMatrix:
     names
         Criterion names, in row order.
     rows
-        One 1-D transformed vector per name (NaN = no data), all the same length, or a
-        function that writes it into the vector it is given (the matrix's row, of
-        ``n`` cells and ``dtype``: no copy of its own); may be a generator, consumed
+        Per name, all of the same length, one of: its transformed vector (NaN = no
+        data); a function that writes that vector into the one it is given (the
+        matrix's row, of ``n`` cells and ``dtype``: no copy of its own); or a pair
+        ``(values, have)`` of values that are 0 where it has no data and where it has
+        data (None: everywhere), as :meth:`row_part` gives. May be a generator, consumed
         one row at a time (so at most one extra row is in memory while the matrix is
         built).
     n, dtype
         The rows' length and dtype, needed when the first row is a function.
+    out
+        A writable C-contiguous (k, n) array of ``dtype`` to hold the values, reused
+        (a chunk scorer's, :mod:`.result`: 84 MB of fresh pages a chunk otherwise).
     """
 
-    def __init__(self, names: list[str], rows, *, n: int | None = None, dtype=None):
+    def __init__(self, names: list[str], rows, *, n: int | None = None, dtype=None,
+                 out: np.ndarray | None = None):
         self.names = list(names)
         self.k = len(names)
         if not 0 < self.k <= 63:
             raise ValueError(f"between 1 and 63 criteria can be scored together, got {self.k}")
         for i, r in enumerate(rows):
             if i == 0:
-                self.n, self.dtype = (n, np.dtype(dtype)) if callable(r) else \
-                    (len(r), np.dtype(r.dtype))
-                self.filled = np.zeros((self.k, self.n), dtype=self.dtype)
+                first = r[0] if isinstance(r, tuple) else r
+                self.n, self.dtype = (n, np.dtype(dtype)) if callable(first) else \
+                    (len(first), np.dtype(first.dtype))
+                if out is None:
+                    self.filled = np.empty((self.k, self.n), dtype=self.dtype)
+                else:
+                    out.setflags(write=True)
+                    self.filled = out
                 code = np.zeros(self.n, dtype=np.uint64)
                 have = np.empty(self.n, dtype=bool)
-            if callable(r):  # written in its row, then its gaps zeroed there
-                r(self.filled[i])
-                np.isnan(self.filled[i], out=have)
-                np.copyto(self.filled[i], 0, where=have)
-                np.logical_not(have, out=have)
+            # each row written whole, in place: no n-long temporaries (at GB 100 m making
+            # and freeing them was two thirds of building the matrix, ~6 s)
+            row, bit = self.filled[i], np.uint64(1 << i)
+            if isinstance(r, tuple):
+                np.copyto(row, r[0])
+                if r[1] is None:
+                    np.bitwise_or(code, bit, out=code)
+                else:
+                    np.bitwise_or(code, bit, out=code, where=r[1])
+                continue
+            if callable(r):
+                r(row)
             else:
-                np.isnan(r, out=have)
-                np.logical_not(have, out=have)
-                np.copyto(self.filled[i], r, where=have)
-            # in place, where it has data: no n-long temporaries (at GB 100 m making and
-            # freeing them was two thirds of building the matrix, ~6 s)
-            np.bitwise_or(code, np.uint64(1 << i), out=code, where=have)
+                np.copyto(row, r)
+            np.isnan(row, out=have)  # its gaps: 0 in the row, no bit in the code
+            np.copyto(row, 0, where=have)
+            np.logical_not(have, out=have)
+            np.bitwise_or(code, bit, out=code, where=have)
+        if i != self.k - 1:
+            raise ValueError(f"{self.k} criteria named, {i + 1} rows given")
         self.filled.setflags(write=False)
         if self.n == 0 or (code == code[0]).all():
             # One pattern (usually: every criterion everywhere).
@@ -132,6 +151,13 @@ class CriteriaMatrix:
             return np.ones(n, dtype=bool)
         pat = self.pattern if cells is None else self.pattern[cells]
         return self.patterns[:, i][pat]
+
+    def row_part(self, i: int, cells) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(values, have)`` of criterion ``i`` at ``cells``: values 0 where it has no
+        data and where it has data (None: everywhere), a row for another matrix without
+        putting the gaps back as NaN."""
+        cells = np.asarray(cells, dtype=np.intp)
+        return self.filled[i][cells], None if self.complete[i] else self.have(i, cells)
 
     def values_at(self, i: int, cells=None) -> np.ndarray:
         """Transformed values of criterion ``i`` at ``cells`` (default: every cell; NaN =
@@ -344,7 +370,9 @@ def _cached_row(store, cache: dict, key: tuple, name: str) -> np.ndarray | None:
 
 def row_reader(store, c, dtype=np.float32, parts=None):
     """``read(cells)`` -> criterion ``c``'s transformed values at land positions ``cells``
-    (NaN = no data); nothing is added to a cache.
+    (NaN = no data), or a matrix row's ``(values, have)`` there
+    (:meth:`CriteriaMatrix.row_part`), either a row of a :class:`CriteriaMatrix`;
+    nothing is added to a cache.
 
     From the rows in memory (:func:`_kept_row`); else, where the store reads the layer by
     parts (:meth:`~growthzones.store.LayerStore.reads_in_parts`: a big grid's file) and
@@ -357,7 +385,7 @@ def row_reader(store, c, dtype=np.float32, parts=None):
     kept = _kept_row(store, cache_for(store), key, c.name)
     if kept is not None and kept[1] is not None:
         cm, i = kept[1]
-        return lambda cells: cm.values_at(i, cells)
+        return lambda cells: cm.row_part(i, cells)
     if kept is None and parts is not None and store.reads_in_parts(c.name):
         part = _part_transform(store, c, dtype, parts)
         if part is not None:

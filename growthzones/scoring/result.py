@@ -261,9 +261,14 @@ def _chunk_scorer(store: LayerStore, scenario: Scenario, dtype):
     names = [c.name for c in crit]
     n = len(store.land_index)
     read = [row_reader(store, c, dtype, lambda: _chunks(n)) for c in crit]
+    buffer = []  # one chunk's values, reused by every chunk (each is scored before the next)
 
     def block(cells) -> CriteriaMatrix:
-        return CriteriaMatrix(names, (r(cells) for r in read))
+        size = len(crit) * len(cells)
+        if not buffer or buffer[0].size < size:
+            buffer[:] = [np.empty(size, dtype=dtype)]
+        return CriteriaMatrix(names, (r(cells) for r in read), n=len(cells), dtype=dtype,
+                              out=buffer[0][:size].reshape(len(crit), len(cells)))
 
     method, params = scenario.aggregation.method, scenario.aggregation.params
     empty = block(np.arange(0))
