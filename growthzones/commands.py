@@ -224,7 +224,7 @@ def cmd_run(args) -> int:
         from .timeline import network_year_results
 
         # for the timeline and the map's network-year surfaces
-        years = background.submit(network_year_results, result)
+        years = background.submit(network_year_results, result, draw_ahead=True)
     background.shutdown(wait=False)
     with timings.step("sites"):
         if args.sites:

@@ -27,7 +27,8 @@ WHY_SITES = 500
 TIMELINE_COLUMNS = ["site_id", "name", "network_year", "snapshot", "score", "excluded"]
 
 
-def network_year_results(result: ScoreResult, *, workers: int = 2) -> Mapping[int, ScoreResult]:
+def network_year_results(result: ScoreResult, *, workers: int = 2,
+                         draw_ahead: bool = False) -> Mapping[int, ScoreResult]:
     """The result's scenario scored on every network year's grid of its store, by snapshot.
 
     Each year is scored in one of ``workers`` threads (reading its rasters and building
@@ -37,12 +38,13 @@ def network_year_results(result: ScoreResult, *, workers: int = 2) -> Mapping[in
     A store of more than :data:`~growthzones.store.RESIDENT_CELLS` land cells (100 m)
     gives instead a mapping that scores each other year each time it is read, a chunk of
     cells at a time without its criteria matrix (``score(..., matrix=False)``; 1.9 GB a
-    year at GB 100 m), and keeps none: of the first and the last it keeps only what the
-    map draws (``.drawn``, their score on the map's coarse grid,
-    :func:`growthzones.maps._overview.drawn_score`; 0.3 GB a year otherwise).
-    :func:`site_timeline` reads each year once, so a run holds its own matrix and one
-    other year at a time; a year the map does not draw it scores at the sites alone
-    (``at_sites``: :func:`~growthzones.scoring.scores_at`).
+    year at GB 100 m), and keeps none. What the map draws of the first and the last year
+    (``.drawn``, their score on the map's coarse grid,
+    :func:`growthzones.maps._overview.drawn_score`) is scored so when first asked for, or
+    with ``draw_ahead`` at once in a thread of its own (``run``: while it picks the sites
+    and writes the tables; ~3 s a year at GB 100 m). :func:`site_timeline` scores every
+    year at the sites alone (``at_sites``: :func:`~growthzones.scoring.scores_at`, the
+    same numbers), so a run holds its own matrix and at most one other year at a time.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -51,7 +53,10 @@ def network_year_results(result: ScoreResult, *, workers: int = 2) -> Mapping[in
     if not snaps:
         return {}
     if store.land_index.size > RESIDENT_CELLS:
-        return _YearsWhenRead(result, snaps)
+        years = _YearsWhenRead(result, snaps)
+        if draw_ahead:
+            years.draw_ahead()
+        return years
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(snaps))),
                             thread_name_prefix="gz-years") as pool:
         jobs = {snap: pool.submit(score, store, result.scenario, network_year=snap)
@@ -61,13 +66,16 @@ def network_year_results(result: ScoreResult, *, workers: int = 2) -> Mapping[in
 
 class _YearsWhenRead(Mapping):
     """:func:`network_year_results` of a big store: each year scored when read; what the
-    map draws of the first and the last kept (see there)."""
+    map draws of the first and the last made once (see there)."""
 
     def __init__(self, result: ScoreResult, snaps: list[int]):
+        import threading
+
         self._result, self._snaps = result, snaps
-        #: what the map draws of its years (:func:`growthzones.maps._overview.drawn_score`)
-        self.drawn: dict[int, object] = {}
-        self._keep = {snaps[0], snaps[-1]} - {result.store.network_snapshot}
+        self._drawn = {snap: None for snap in snaps[:1] + snaps[-1:]
+                       if snap != result.store.network_snapshot}
+        self._drawing = None  # the Future of .drawn, once started
+        self._lock = threading.Lock()
 
     def __getitem__(self, snap: int) -> ScoreResult:
         if snap not in self._snaps:
@@ -75,20 +83,39 @@ class _YearsWhenRead(Mapping):
         root = root_of(self._result.store)
         if self._result.store is at_network_year(root, snap):
             return self._result  # its own year
-        r = score(root, self._result.scenario, network_year=snap, matrix=False)
-        if snap in self._keep:
-            from .maps._overview import drawn_score
+        return score(root, self._result.scenario, network_year=snap, matrix=False)
 
-            self.drawn[snap] = drawn_score(self._result, r)
-        return r
+    def draw_ahead(self) -> None:
+        """Start making :attr:`drawn` in a thread of its own (once)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with self._lock:
+            if self._drawing is None:
+                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gz-drawn")
+                self._drawing = pool.submit(self._draw)
+                pool.shutdown(wait=False)  # its thread ends with the job
+
+    @property
+    def drawn(self) -> dict[int, object]:
+        """What the map draws of the first and the last year, where not the result's own
+        (:func:`growthzones.maps._overview.drawn_score`), by snapshot; made when first
+        asked for unless :meth:`draw_ahead` started it (its error, if any, is raised
+        here)."""
+        self.draw_ahead()
+        return self._drawing.result()
+
+    def _draw(self) -> dict[int, object]:
+        from .maps._overview import drawn_score
+
+        # one year at a time, each let go once drawn (0.3 GB of vectors at GB 100 m)
+        return {snap: drawn_score(self._result, self[snap]) for snap in self._drawn}
 
     def at_sites(self, snap: int, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, object]:
-        """``(score, excluded, store view)`` of year ``snap`` at land positions ``pos``:
-        a year the map draws scored whole (its ``drawn`` kept), another at ``pos`` alone
-        (:func:`~growthzones.scoring.scores_at`, the same numbers)."""
+        """``(score, excluded, store view)`` of year ``snap`` at land positions ``pos``,
+        scored there alone (:func:`~growthzones.scoring.scores_at`, the same numbers)."""
         root = root_of(self._result.store)
-        if snap in self._keep or self._result.store is at_network_year(root, snap):
-            return _at(self[snap], pos)
+        if self._result.store is at_network_year(root, snap):
+            return _at(self._result, pos)
         s, ex = scores_at(root, self._result.scenario, pos, network_year=snap)
         return s, ex, at_network_year(root, snap)
 

@@ -88,7 +88,8 @@ finally:
 @pytest.fixture(scope="session")
 def pysheds_compiled():
     """Wait (at most 5 minutes) for the background compile of pysheds' kernels started
-    by :func:`pytest_configure`: 75 s on a fresh install, ~4 s to load them after. Two
+    by :func:`pytest_configure`: ~20 s on a fresh install (the kernels HAND calls,
+    :func:`growthzones.layers.flood.import_pysheds`), ~1 s to load them after. Two
     processes compiling one numba function at once can break its cache (a KeyError
     in pysheds' priority flood), and would pay the compile twice."""
     import time
@@ -129,8 +130,8 @@ _BUILDS_LAYERS = ("tests/layers/", "tests/test_build_blocks.py", "tests/test_dis
 
 
 #: Test modules that run pysheds (HAND), all on the real-layers worker, after the
-#: background compile (fixture ``pysheds_compiled``): pysheds compiles its numba kernels
-#: when first imported and caches them in site-packages, 75 s on a fresh install; two
+#: background compile (fixture ``pysheds_compiled``): numba compiles pysheds' kernels
+#: when first called and caches them in site-packages, ~20 s on a fresh install; two
 #: workers doing it at once paid it twice, and numba's cache is not safe for two
 #: processes compiling one function (a KeyError in pysheds' priority flood).
 _RUNS_PYSHEDS = ("tests/layers/test_flood.py", "tests/layers/test_depressions.py")

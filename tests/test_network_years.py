@@ -6,6 +6,8 @@ snapshot; these tests read it as a planner would (the ``store`` fixture).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -197,11 +199,10 @@ def test_a_big_store_scores_its_years_a_chunk_at_a_time_and_keeps_no_year_matrix
             np.testing.assert_array_equal(bad, usual[snap].excluded_by[key])
 
 
-def test_a_big_stores_timeline_scores_the_years_the_map_does_not_draw_at_the_sites(
-        store, monkeypatch):
-    """On a big store the site timeline scores a year the map does not draw at the sites
-    alone (``scores_at``), the first and last whole (their ``drawn`` kept): the same
-    table as scoring every year whole."""
+def test_a_big_stores_timeline_scores_its_years_at_the_sites(store, monkeypatch):
+    """On a big store the site timeline scores every other year at the sites alone
+    (``scores_at``): the same table as scoring every year whole. What the map draws of
+    the first and the last is scored whole, when asked for (``run`` starts it ahead)."""
     from growthzones import timeline
     from growthzones.scoring import result as R
 
@@ -220,8 +221,15 @@ def test_a_big_stores_timeline_scores_the_years_the_map_does_not_draw_at_the_sit
     big = timeline.site_timeline(result, sites, results=years)
     pd.testing.assert_frame_equal(big, usual)
     snaps, own = sorted(store.network_years()), result.store.network_snapshot
-    assert sorted(whole) == sorted({snaps[0], snaps[-1]} - {own}) == sorted(years.drawn)
-    assert sorted(at) == sorted(set(snaps[1:-1]) - {own}) and at
+    assert sorted(at) == sorted(set(snaps) - {own}) and not whole
+    assert sorted(years.drawn) == sorted({snaps[0], snaps[-1]} - {own}) == sorted(whole)
+    whole.clear()
+    ahead = timeline.network_year_results(result, draw_ahead=True)  # in its own thread
+    assert sorted(ahead.drawn) == sorted(years.drawn) == sorted(whole)
+    for t in threading.enumerate():  # and its thread ends with it
+        if t.name.startswith("gz-drawn"):
+            t.join(timeout=10)
+            assert not t.is_alive()
 
 
 def test_the_map_draws_the_other_years_from_the_years_already_scored(store, monkeypatch):

@@ -31,12 +31,15 @@ cells, which moves the far edge by less than one coarse cell.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping
 
 import numpy as np
 
 #: Land cells aggregated at a time (bounded memory: a few arrays of this length).
 CHUNK_CELLS = 1 << 21
+#: One coarse grid made at a time (:func:`map_view`).
+_BLOCKS_LOCK = threading.Lock()
 
 
 def overview_factor(grid) -> int:
@@ -67,9 +70,10 @@ def map_view(result, factor: int | None = None):
         return result
     # one coarse grid per store and factor (its block of each cell is 92 MB at GB 100 m),
     # so that results drawn apart (the other network years, drawn_score) share it
-    made = result.store.__dict__.setdefault("_map_blocks", {})
-    if f not in made:
-        made[f] = _Blocks(result.store, f)
+    with _BLOCKS_LOCK:  # run draws its other years in a thread while the map starts
+        made = result.store.__dict__.setdefault("_map_blocks", {})
+        if f not in made:
+            made[f] = _Blocks(result.store, f)
     return OverviewResult(result, made[f])
 
 
