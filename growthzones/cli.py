@@ -424,6 +424,7 @@ def _import_folium_ahead():
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 2 user error, 130 interrupted)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    _without_huge_pages()
     try:
         try:
             args = parse_args(argv)
@@ -440,6 +441,26 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted")
         return 130
+
+
+def _without_huge_pages() -> None:
+    """Stop numpy asking the kernel for transparent huge pages for its big arrays, unless
+    ``NUMPY_MADVISE_HUGEPAGE`` says otherwise (numpy reads it when imported, before this).
+
+    Where the kernel compacts memory to find them when asked (THP ``defrag`` set to
+    ``madvise``, as on this project's machines), the first write to each fresh array
+    stalls: ``run --store`` at GB 100 m took 31 s with 11 s of system time, 26 s with
+    6 s without them (``benchmarks/bench_everyday.py``). Only the command line: a
+    notebook's numpy is the user's to set.
+    """
+    if os.environ.get("NUMPY_MADVISE_HUGEPAGE") is not None:
+        return
+    import numpy as np
+
+    core = getattr(np, "_core", None) or getattr(np, "core", None)
+    setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
+    if setter is not None:  # a private switch: where a numpy lacks it, nothing changes
+        setter(False)
 
 
 def console() -> None:

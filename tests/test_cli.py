@@ -277,3 +277,23 @@ def test_explore_writes_the_page_and_refuses_a_file_as_out(tmp_path, capsys):
     assert main(["explore", "--out", str(tmp_path / "f")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("error: --out") and (tmp_path / "f").read_text() == "x"
+
+
+@pytest.mark.parametrize("env, want", [(None, False), ("1", True)])
+def test_the_command_line_asks_for_no_huge_pages_unless_told_to(env, want, monkeypatch):
+    import numpy as np
+
+    from growthzones import cli
+
+    ma = np._core.multiarray
+    before = ma._get_madvise_hugepage()
+    try:
+        ma._set_madvise_hugepage(True)  # numpy's default on Linux
+        if env is None:
+            monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+        else:
+            monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", env)
+        assert cli.main(["criteria"]) == 0
+        assert ma._get_madvise_hugepage() is want
+    finally:
+        ma._set_madvise_hugepage(before)
