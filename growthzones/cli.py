@@ -450,11 +450,13 @@ def _without_huge_pages() -> None:
     Where the kernel compacts memory to find them when asked (THP ``defrag`` set to
     ``madvise``, as on this project's machines), the first write to each fresh array
     stalls: ``run --store`` at GB 100 m took 31 s with 11 s of system time, 26 s with
-    6 s without them (``benchmarks/bench_everyday.py``). Only the command line: a
-    notebook's numpy is the user's to set.
+    6 s without them (``benchmarks/bench_everyday.py``). Only the command line and the
+    processes it starts (the environment variable is set for them): a notebook's numpy
+    is the user's to set.
     """
     if os.environ.get("NUMPY_MADVISE_HUGEPAGE") is not None:
         return
+    os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"  # for its worker processes too
     import numpy as np
 
     core = getattr(np, "_core", None) or getattr(np, "core", None)

@@ -1,6 +1,7 @@
 """The command line: outputs, exit codes, one-line errors, outputs left intact on error."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -295,5 +296,6 @@ def test_the_command_line_asks_for_no_huge_pages_unless_told_to(env, want, monke
             monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", env)
         assert cli.main(["criteria"]) == 0
         assert ma._get_madvise_hugepage() is want
+        assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == ("0" if env is None else env)
     finally:
         ma._set_madvise_hugepage(before)
