@@ -184,8 +184,11 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
             # GDAL writes these in a thread while the map is built (its main thread
             # mostly waits for its overlay workers); each file is its own. Not on a big
             # grid: there the site regions' full-grid masks and the map's arrays would be
-            # in memory together (~0.3 GB more at GB 100 m), for a few seconds saved.
+            # in memory together (~0.3 GB more at GB 100 m), so they are written first,
+            # while the map's other network years are scored (run: in their own thread).
             beside = len(result.store.land_index) <= RESIDENT_CELLS
+            if not beside:
+                geodata()
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gz-write") as side:
                 written = side.submit(geodata) if beside else None
                 _say("rendering map ...", log)
@@ -197,8 +200,6 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
                                            network_years=network_years), offline=offline)
                 if written is not None:
                     written.result()
-                else:
-                    geodata()
             staged.write_text("map.html", page)
         _record(staged, provenance, names)
     if provenance is not None:

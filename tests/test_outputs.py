@@ -294,25 +294,33 @@ def test_score_tif_is_a_float32_cog_with_description_and_json_tags(written):
     np.testing.assert_allclose(band[~np.isnan(band)], ref[~np.isnan(ref)], rtol=1e-6)
 
 
-def test_a_big_grids_files_are_written_after_the_map_not_beside_it(written, tmp_path,
-                                                                  monkeypatch):
-    """On a big grid the GeoPackage and score.tif are written after the map, in the
+def test_a_big_grids_files_are_written_before_the_map_not_beside_it(written, tmp_path,
+                                                                   monkeypatch):
+    """On a big grid the GeoPackage and score.tif are written before the map, in the
     calling thread (their site-region masks and the map's arrays are not in memory
-    together); on a small one beside it, in a thread of their own. The same files."""
+    together; ``run`` scores the map's other years meanwhile); on a small one beside it,
+    in a thread of their own. The same files."""
     import threading
 
     import rasterio
 
+    import growthzones.maps
     from growthzones import store as store_mod
 
     result, sites, _ = written
-    where, real = [], outputs.write_geopackage
+    where, real, render = [], outputs.write_geopackage, growthzones.maps.render_map
     monkeypatch.setattr(outputs, "write_geopackage", lambda *a, **k: (
-        where.append(threading.current_thread().name), real(*a, **k))[1])
+        where.append(("gpkg", threading.current_thread().name)), real(*a, **k))[1])
+    monkeypatch.setattr(growthzones.maps, "render_map", lambda *a, **k: (
+        where.append(("map", threading.current_thread().name)), render(*a, **k))[1])
     small = outputs.write_outputs(result, sites, tmp_path / "small", log=None)
+    assert {w for w, _ in where} == {"gpkg", "map"}
+    assert dict(where)["gpkg"].startswith("gz-write")
+    where.clear()
     monkeypatch.setattr(store_mod, "RESIDENT_CELLS", 0)  # the 1 km grid as a big one
     big = outputs.write_outputs(result, sites, tmp_path / "big", log=None)
-    assert where[0].startswith("gz-write") and where[1] == threading.current_thread().name
+    me = threading.current_thread().name
+    assert where == [("gpkg", me), ("map", me)]
     assert [f.name for f in small] == [f.name for f in big]
     with rasterio.open(tmp_path / "small" / "score.tif") as a, \
             rasterio.open(tmp_path / "big" / "score.tif") as b:
