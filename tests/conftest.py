@@ -66,15 +66,15 @@ def pytest_configure(config):
 #: The environment variable naming the file the background compile writes when done.
 _PYSHEDS_MARKER = "GZ_TEST_PYSHEDS_COMPILED"
 #: What the background compile runs: every pysheds kernel the tests use, on a tiny
-#: surface (numba compiles each when first called: flood.import_pysheds).
+#: surface (numba compiles each when first called: hand.import_pysheds).
 #: The marker is written even if it fails: the tests then compile in their own process.
 _COMPILE_PYSHEDS = """
 import pathlib, sys
 try:
     import numpy as np
     from affine import Affine
-    from growthzones.layers import flood
-    Grid, Raster, ViewFinder = flood.import_pysheds()
+    from growthzones.layers import flood, hand
+    Grid, Raster, ViewFinder = hand.import_pysheds()
     dem = np.random.default_rng(0).random((20, 20)) * 10
     flood.height_above_drainage(dem)
     vf = ViewFinder(affine=Affine(100, 0, 0, 0, -100, 2000), shape=dem.shape,
@@ -89,7 +89,7 @@ finally:
 def pysheds_compiled():
     """Wait (at most 5 minutes) for the background compile of pysheds' kernels started
     by :func:`pytest_configure`: ~20 s on a fresh install (the kernels HAND calls,
-    :func:`growthzones.layers.flood.import_pysheds`), ~1 s to load them after. Two
+    :func:`growthzones.layers.hand.import_pysheds`), ~1 s to load them after. Two
     processes compiling one numba function at once can break its cache (a KeyError
     in pysheds' priority flood), and would pay the compile twice."""
     import time
@@ -134,7 +134,8 @@ _BUILDS_LAYERS = ("tests/layers/", "tests/test_build_blocks.py", "tests/test_dis
 #: when first called and caches them in site-packages, ~20 s on a fresh install; two
 #: workers doing it at once paid it twice, and numba's cache is not safe for two
 #: processes compiling one function (a KeyError in pysheds' priority flood).
-_RUNS_PYSHEDS = ("tests/layers/test_flood.py", "tests/layers/test_depressions.py")
+_RUNS_PYSHEDS = ("tests/layers/test_flood.py", "tests/layers/test_hand.py",
+                 "tests/layers/test_depressions.py")
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
@@ -206,6 +207,12 @@ def assert_close(a, b, tol=1e-12):
     import numpy as np
 
     np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=0, atol=tol)
+
+
+def valley(rows=40, cols=41, *, along=0.02, side=1.0):
+    """A FIXTURE DEM (the flood and HAND tests): a straight valley running south along the middle column."""
+    r, c = np.mgrid[0:rows, 0:cols]
+    return (50.0 - along * r + side * np.abs(c - cols // 2)).astype(np.float64)
 
 
 def make_fixture_store(layers: dict, *, land=None, resolution: float = 1000.0):

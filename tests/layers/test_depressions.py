@@ -20,7 +20,7 @@ def pysheds_fill(dem: np.ndarray, nodata: np.ndarray) -> np.ndarray:
     """The reference: pysheds' Grid.fill_depressions on the same surface."""
     from affine import Affine
 
-    from growthzones.layers.flood import import_pysheds
+    from growthzones.layers.hand import import_pysheds
 
     Grid, Raster, ViewFinder = import_pysheds()
     work = np.where(nodata, NODATA, dem).astype(np.float64)
