@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .network_years import at_network_year, root_of
-from .scoring import ScoreResult, cell_at, score, scores_at
+from .scoring import ScoreResult, cell_at, score, scorer_at, scores_at
 from .store import RESIDENT_CELLS
 
 #: Sites whose ``why`` text is written, in table order (a ranking's best first): the
@@ -40,9 +40,10 @@ def network_year_results(result: ScoreResult, *, workers: int = 2,
     cells at a time without its criteria matrix (``score(..., matrix=False)``; 1.9 GB a
     year at GB 100 m), and keeps none. What the map draws of the first and the last year
     (``.drawn``, their score on the map's coarse grid,
-    :func:`growthzones.maps._overview.drawn_score`) is scored so when first asked for, or
-    with ``draw_ahead`` at once in a thread of its own (``run``: while it picks the sites
-    and writes the tables; ~3 s a year at GB 100 m). :func:`site_timeline` scores every
+    :func:`growthzones.maps._overview.drawn_score`, made from a chunk of cells at a time,
+    :func:`~growthzones.scoring.scorer_at`, without any full vector of the year) is
+    made when first asked for, or with ``draw_ahead`` at once in a thread of its own
+    (``run``: while it picks the sites and writes the tables; ~3 s a year at GB 100 m). :func:`site_timeline` scores every
     year at the sites alone (``at_sites``: :func:`~growthzones.scoring.scores_at`, the
     same numbers), so a run holds its own matrix and at most one other year at a time.
     """
@@ -105,10 +106,18 @@ class _YearsWhenRead(Mapping):
         return self._drawing.result()
 
     def _draw(self) -> dict[int, object]:
-        from .maps._overview import drawn_score
+        from .maps._overview import OverviewResult, drawn_score, map_view
 
-        # one year at a time, each let go once drawn (0.3 GB of vectors at GB 100 m)
-        return {snap: drawn_score(self._result, self[snap]) for snap in self._drawn}
+        view = map_view(self._result)
+        if not isinstance(view, OverviewResult):  # the map draws the grid whole
+            return {snap: self[snap] for snap in self._drawn}
+        root, nan = root_of(self._result.store), np.float32(np.nan)
+        out = {}
+        for snap in self._drawn:  # a chunk of cells at a time: no full vector of the year
+            at, excluded = scorer_at(root, self._result.scenario, network_year=snap)
+            out[snap] = drawn_score(view, lambda pos, at=at, ex=excluded:
+                                    np.where(ex[pos], nan, at(pos)))
+        return out
 
     def at_sites(self, snap: int, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, object]:
         """``(score, excluded, store view)`` of year ``snap`` at land positions ``pos``,

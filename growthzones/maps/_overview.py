@@ -77,16 +77,14 @@ def map_view(result, factor: int | None = None):
     return OverviewResult(result, made[f])
 
 
-def drawn_score(result, other):
-    """What the map of ``result`` draws of ``other`` (the same scenario on another network
-    year): ``other`` itself where the map shows the grid whole, else its score on the map's
-    coarse grid, made now, without ``other``'s full vectors (0.3 GB at GB 100 m), which may
-    then go. :func:`~growthzones.maps.render_map` takes it in place of ``other``."""
-    view = map_view(result)
-    if not isinstance(view, OverviewResult):
-        return other
-    drawn = view.like(other)
-    drawn.ranked  # noqa: B018 (the block means, now)
+def drawn_score(view: OverviewResult, ranked_at) -> OverviewResult:
+    """What the map of ``view`` (:func:`map_view` of a result) draws of the same scenario
+    scored otherwise, e.g. on another network year: its score on ``view``'s coarse grid,
+    the block means of ``ranked_at(positions)`` (its ``ranked`` at those land cells, asked
+    for a chunk of cells at a time), made now without any full vector of it (0.3 GB at
+    GB 100 m). :func:`~growthzones.maps.render_map` takes it in place of that result."""
+    drawn = OverviewResult(view.full, view.blocks)
+    drawn._cache["ranked"] = view.blocks.mean(at=ranked_at)
     drawn.full = None  # only its score surface is drawn
     return drawn
 

@@ -10,6 +10,7 @@ criteria are cached. The package, one concern per module:
                 the cache of what scoring derives from a store (:func:`cache_for`)
 ``masks``       exclusions and constraints, applied after aggregation
 ``result``      :class:`ScoreResult`, :func:`score`, and :func:`scores_at` (some cells)
+                with :func:`scorer_at`
 ``explain``     :func:`explain`, :func:`explain_sites`, :func:`cell_at`
 ``dataset``     the xarray / dask path: :func:`score_dataset`, :func:`store_dataset`
 =============== ============================================================================
@@ -33,7 +34,14 @@ from .kernels import (
 )
 from .masks import combined_mask, excluded_area, exclusion_masks, fails_constraint
 from .matrix import CriteriaMatrix, cache_for, clear_cache, criteria_matrix, transformed
-from .result import ScoreResult, check_result, check_score_args, score, scores_at
+from .result import (
+    ScoreResult,
+    check_result,
+    check_score_args,
+    score,
+    scorer_at,
+    scores_at,
+)
 
 __all__ = [
                       "AGGREGATIONS",
@@ -58,6 +66,7 @@ __all__ = [
                       "owa_quantifier",
                       "score",
                       "score_dataset",
+                      "scorer_at",
                       "scores_at",
                       "store_dataset",
                       "topsis",

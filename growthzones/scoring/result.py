@@ -313,16 +313,39 @@ def _scores_only(store: LayerStore, scenario: Scenario, dtype) -> ScoreResult:
                    None)
 
 
+def scorer_at(store: LayerStore, scenario: Scenario, *, network_year: int | None = None,
+              dtype=np.float32):
+    """``(at, excluded)`` for ``score(store, scenario, network_year=...)`` a few cells at
+    a time: ``at(cells)`` is its ``score`` at land positions ``cells`` (each call scores
+    only those), ``excluded`` its ``excluded`` vector.
+
+    What depends on every cell (a transform's range, TOPSIS's ideals of the data, the
+    exclusion masks) is taken once, here, so that scoring every cell a chunk at a time
+    costs one pass over the criteria and holds no full vector but ``excluded``: the map
+    of a 100 m store draws its other network years so (their score on its coarse grid,
+    :mod:`growthzones.timeline`), and :func:`scores_at` scores some cells so.
+    """
+    check_score_args(store, scenario, dtype)
+    if network_year is not None:
+        from ..scenario import with_network_year
+
+        scenario = with_network_year(scenario, network_year)
+    store = store.at_network_year(scenario.network_year)
+    run = _chunk_scorer(store, scenario, np.dtype(dtype))
+    excluded = combined_mask(store, scenario, exclusion_masks(store, scenario))
+    return (lambda cells: run(np.asarray(cells, dtype=np.int64))[0]), excluded
+
+
 def scores_at(store: LayerStore, scenario: Scenario, cells, *, network_year: int | None = None,
               dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     """``score(store, scenario, network_year=...)``'s ``score`` and ``excluded`` at some
-    land positions, scoring only those cells.
+    land positions, scoring only those cells (:func:`scorer_at`).
 
     The same numbers as the full result there (each cell is scored from its own values;
     what depends on every cell, a transform's range or TOPSIS's ideals of the data, is
     taken over all of them first), without the full vectors: the site timeline of a
-    100 m store scores its sites so in the network years the map does not draw (well
-    under a second a year for its 20 sites, against ~5 s for every cell).
+    100 m store scores its sites so in the other network years (well under a second a
+    year for its 20 sites, against ~5 s for every cell).
 
     Parameters
     ----------
@@ -340,20 +363,12 @@ def scores_at(store: LayerStore, scenario: Scenario, cells, *, network_year: int
     tuple of numpy.ndarray
         ``(score, excluded)`` at ``cells``, in their order.
     """
-    check_score_args(store, scenario, dtype)
-    if network_year is not None:
-        from ..scenario import with_network_year
-
-        scenario = with_network_year(scenario, network_year)
-    store = store.at_network_year(scenario.network_year)
-    dtype = np.dtype(dtype)
+    at, excluded = scorer_at(store, scenario, network_year=network_year, dtype=dtype)
     cells = np.asarray(cells, dtype=np.int64)
     uniq, back = np.unique(cells, return_inverse=True)
-    run = _chunk_scorer(store, scenario, dtype)
-    total = np.empty(len(uniq), dtype=dtype)
+    total = np.empty(len(uniq), dtype=np.dtype(dtype))
     for part in _chunks(len(uniq)):
-        total[part] = run(uniq[part])[0]
-    excluded = combined_mask(store, scenario, exclusion_masks(store, scenario))
+        total[part] = at(uniq[part])
     return total[back], np.asarray(excluded[cells], dtype=bool)
 
 
