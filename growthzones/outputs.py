@@ -9,6 +9,7 @@ every cell excluded, an all-NaN score) and publishes its files as one set with
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import warnings
@@ -189,7 +190,8 @@ def write_outputs(result, sites, folder: str | os.PathLike, *, map: bool = True,
             beside = len(result.store.land_index) <= RESIDENT_CELLS
             if not beside:
                 geodata()
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gz-write") as side:
+            with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="gz-write") if beside
+                  else contextlib.nullcontext()) as side:
                 written = side.submit(geodata) if beside else None
                 _say("rendering map ...", log)
                 fileset._hook("map")
