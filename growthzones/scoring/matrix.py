@@ -371,8 +371,8 @@ def _cached_row(store, cache: dict, key: tuple, name: str) -> np.ndarray | None:
 def row_reader(store, c, dtype=np.float32, parts=None):
     """``read(cells)`` -> criterion ``c``'s transformed values at land positions ``cells``
     (NaN = no data), or a matrix row's ``(values, have)`` there
-    (:meth:`CriteriaMatrix.row_part`), either a row of a :class:`CriteriaMatrix`;
-    nothing is added to a cache.
+    (:meth:`CriteriaMatrix.row_part`): either is a row for a :class:`CriteriaMatrix`.
+    Nothing is added to a cache.
 
     From the rows in memory (:func:`_kept_row`); else, where the store reads the layer by
     parts (:meth:`~growthzones.store.LayerStore.reads_in_parts`: a big grid's file) and

@@ -204,13 +204,7 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32,
         ``store`` is not a :class:`LayerStore` or ``scenario`` not a :class:`Scenario`
         (including the two swapped), or ``dtype`` is not float32/float64.
     """
-    check_score_args(store, scenario, dtype)
-    if network_year is not None:
-        from ..scenario import with_network_year
-
-        scenario = with_network_year(scenario, network_year)
-    store = store.at_network_year(scenario.network_year)
-    dtype = np.dtype(dtype)
+    store, scenario, dtype = _scored_as(store, scenario, network_year, dtype)
     if not matrix:
         return _scores_only(store, scenario, dtype)
     weights = scenario.weights
@@ -227,6 +221,17 @@ def score(store: LayerStore, scenario: Scenario, *, dtype=np.float32,
     part = K.contribution_fn(cm, w, method, total, cov, aux)
     contrib = _LazyMap(names, lambda n: part(rows[n]), lambda n, pos: part(rows[n], pos))
     return _result(store, scenario, total, K.share(cov, w, cm.n), values, contrib, cm)
+
+
+def _scored_as(store, scenario, network_year, dtype):
+    """The arguments checked, and ``(view, scenario, dtype)`` to score: the scenario in
+    ``network_year`` (if given) and the store's view in the scenario's year."""
+    check_score_args(store, scenario, dtype)
+    if network_year is not None:
+        from ..scenario import with_network_year
+
+        scenario = with_network_year(scenario, network_year)
+    return store.at_network_year(scenario.network_year), scenario, np.dtype(dtype)
 
 
 def _result(store, scenario, total, coverage, values, contributions, matrix) -> ScoreResult:
@@ -325,13 +330,8 @@ def scorer_at(store: LayerStore, scenario: Scenario, *, network_year: int | None
     of a 100 m store draws its other network years so (their score on its coarse grid,
     :mod:`growthzones.timeline`), and :func:`scores_at` scores some cells so.
     """
-    check_score_args(store, scenario, dtype)
-    if network_year is not None:
-        from ..scenario import with_network_year
-
-        scenario = with_network_year(scenario, network_year)
-    store = store.at_network_year(scenario.network_year)
-    run = _chunk_scorer(store, scenario, np.dtype(dtype))
+    store, scenario, dtype = _scored_as(store, scenario, network_year, dtype)
+    run = _chunk_scorer(store, scenario, dtype)
     excluded = combined_mask(store, scenario, exclusion_masks(store, scenario))
     return (lambda cells: run(np.asarray(cells, dtype=np.int64))[0]), excluded
 
