@@ -43,9 +43,10 @@ def network_year_results(result: ScoreResult, *, workers: int = 2,
     :func:`growthzones.maps._overview.drawn_score`, made from a chunk of cells at a time,
     :func:`~growthzones.scoring.scorer_at`, without any full vector of the year) is
     made when first asked for, or with ``draw_ahead`` at once in a thread of its own
-    (``run``: while it picks the sites and writes the tables; ~3 s a year at GB 100 m). :func:`site_timeline` scores every
-    year at the sites alone (``at_sites``: :func:`~growthzones.scoring.scores_at`, the
-    same numbers), so a run holds its own matrix and at most one other year at a time.
+    (``run``: while it picks the sites and writes the tables; ~3 s a year at GB 100 m).
+    :func:`site_timeline` scores every year at the sites alone (``at_sites``:
+    :func:`~growthzones.scoring.scores_at`, the same numbers), so a run holds its own
+    matrix and at most one other year at a time.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -73,8 +74,9 @@ class _YearsWhenRead(Mapping):
         import threading
 
         self._result, self._snaps = result, snaps
-        self._drawn = {snap: None for snap in snaps[:1] + snaps[-1:]
-                       if snap != result.store.network_snapshot}
+        #: the years the map draws: the first and the last, where not the result's own
+        self._ends = tuple(dict.fromkeys(snap for snap in snaps[:1] + snaps[-1:]
+                                         if snap != result.store.network_snapshot))
         self._drawing = None  # the Future of .drawn, once started
         self._lock = threading.Lock()
 
@@ -110,10 +112,10 @@ class _YearsWhenRead(Mapping):
 
         view = map_view(self._result)
         if not isinstance(view, OverviewResult):  # the map draws the grid whole
-            return {snap: self[snap] for snap in self._drawn}
+            return {snap: self[snap] for snap in self._ends}
         root, nan = root_of(self._result.store), np.float32(np.nan)
         out = {}
-        for snap in self._drawn:  # a chunk of cells at a time: no full vector of the year
+        for snap in self._ends:  # a chunk of cells at a time: no full vector of the year
             at, excluded = scorer_at(root, self._result.scenario, network_year=snap)
             out[snap] = drawn_score(view, lambda pos, at=at, ex=excluded:
                                     np.where(ex[pos], nan, at(pos)))
