@@ -139,6 +139,51 @@ def test_blocks_arriving_in_any_order_write_the_whole_array_with_overviews(tmp_p
     assert writer.tallies["t"]["_n"] == len(plan)
 
 
+def test_overviews_built_in_processes_equal_those_built_one_by_one(tmp_path, monkeypatch):
+    """A store's overviews are built in worker processes (GDAL holds the GIL while it
+    builds them): the same overviews as building them here, and here where it may not
+    start processes (a daemon, e.g. a dask worker)."""
+    import multiprocessing as mp
+
+    import rasterio
+
+    from growthzones import blocks
+    from growthzones.grid import GridSpec
+    from growthzones.io import write_raster
+
+    grid = GridSpec(resolution=100, bounds=(0, 0, 60_000, 70_000))
+    rng = np.random.default_rng(2)
+    arrays = [rng.random(grid.shape, dtype=np.float32) for _ in range(3)]
+
+    def written(folder):
+        folder.mkdir()
+        return [write_raster(folder / f"x{i}.tif", a, grid) for i, a in enumerate(arrays)]
+
+    def overviews(paths):
+        out = []
+        for p in paths:
+            with rasterio.open(p, overview_level=0) as src:
+                out.append(src.read(1))
+        return out
+
+    serial = written(tmp_path / "serial")
+    blocks.build_all_overviews(serial, workers=1)
+    pooled = written(tmp_path / "pooled")
+    blocks.build_all_overviews(pooled, workers=2)
+    daemon = written(tmp_path / "daemon")
+    monkeypatch.setattr(mp.current_process(), "daemon", True, raising=False)
+    done = []
+    real = blocks.build_overviews
+    monkeypatch.setattr(blocks, "build_overviews", lambda p: done.append(p) or real(p))
+    blocks.build_all_overviews(daemon, workers=2)
+    assert done == daemon  # here, one by one
+    for got in (overviews(pooled), overviews(daemon)):
+        for a, b in zip(got, overviews(serial)):
+            np.testing.assert_array_equal(a, b)
+    with rasterio.open(pooled[0]) as src:
+        assert src.overviews(1) == [2]
+
+
 def test_a_threaded_build_finishes_each_row_of_blocks_before_the_next(monkeypatch):
     """The writer holds a row of blocks until it is complete, so a build whose blocks ran
     in any order held rows all over the grid (a GB 100 m build reached 18 GB)."""
