@@ -14,8 +14,8 @@ when a user has the files; here the build only has terrain and one LSOA table:
     drain to: *height above nearest drainage* (HAND), computed by the build with
     ``pysheds`` (:mod:`.hand`: fill pits and depressions, the latter by
     :mod:`.depressions`, resolve flats, D8 flow directions, accumulation, streams = at
-    least :data:`STREAM_KM2` km² upstream, HAND). It finds river flood plains, and also flat clay vales and plateaux
-    that never flood.
+    least :data:`STREAM_KM2` km² upstream, HAND). It finds river flood plains, and also
+    flat clay vales and plateaux that never flood.
 ``flood_zone3_residents_pct``
     Share of the LSOA's residents living in Flood Zone 3 (British Red Cross from the EA
     and NRW zones, 2020): where people live, not land, and England and Wales only.
@@ -31,7 +31,7 @@ it lies in, 0 or 100: the DEM has nothing finer to say (see :func:`on_block`).
 **Tiles.** HAND is computed tile by tile (:data:`TILE_KM` km squares, each read with a
 :data:`HALO_KM` km halo and only its core kept), so peak memory stays near 1.5 GB at
 100 m for all GB. The tiles form one national lattice from the DEM's north-west corner
-(:func:`hand_by_tiles` on the national array); a block of any grid computes, or loads
+(:func:`.hand.hand_by_tiles` on the national array); a block of any grid computes, or loads
 from its cache, the tiles it touches (:class:`_Lattice`), so its cells equal the whole
 grid's exactly, and a tile is computed once per machine (or cluster, with a shared
 :func:`cache_dir`); a local build computes the tiles it needs first, on every core
@@ -59,16 +59,14 @@ from ..catalog import SourceFiles
 from ..criteria import theme_criteria
 from ..grid import GridSpec, rasterize_mask
 from .base import Built
-from .hand import (  # noqa: F401  (HAND's own module; these are part of this one's API)
+from .hand import (
     DEM_RESOLUTION,
     HALO_KM,
     STREAM_KM2,
     TILE_KM,
     _inner,
     _tile_slices,
-    hand_by_tiles,
     height_above_drainage,
-    import_pysheds,
 )
 
 CRITERIA = theme_criteria("flood")
@@ -228,7 +226,7 @@ class _Lattice:
     """The HAND tiles of one feature set: tile ``(i, j)`` is the core of lattice rows
     ``i*n .. (i+1)*n`` and columns ``j*n .. (j+1)*n`` (100 m pixels from the lattice's
     north-west corner), computed from the core plus ``h`` pixels of halo that stop at the
-    lattice edges, as :func:`hand_by_tiles` does on the lattice's whole array."""
+    lattice edges, as :func:`.hand.hand_by_tiles` does on the lattice's whole array."""
 
     def __init__(self, features: dict, shapes):
         import shapely

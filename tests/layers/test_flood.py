@@ -9,6 +9,7 @@ from conftest import assert_blocks_match, valley
 
 from growthzones.grid import GridSpec
 from growthzones.layers import flood as fl
+from growthzones.layers import hand as H
 
 #: pysheds' kernels compiled once, in the background (tests/conftest.py)
 pytestmark = pytest.mark.usefixtures("pysheds_compiled")
@@ -198,7 +199,7 @@ def test_blocks_equal_the_whole_and_the_tiles_equal_hand_by_tiles(fens, base_1km
     land100 = rasterize_mask(base_1km.shapes, g100)
     dem = fl._read_window(fens["dem_path"], g100).astype(np.float32)
     dem[(dem == fl._NODATA) | ~land100] = np.nan
-    ref = fl.hand_by_tiles(dem, tile_km=20, halo_km=5)
+    ref = H.hand_by_tiles(dem, tile_km=20, halo_km=5)
     near = fl._Lattice(fens, base_1km.shapes).near(0, 400, 0, 400)
     np.testing.assert_array_equal(near, np.isfinite(ref) & (ref <= fl.HAND_M))
     np.testing.assert_array_equal(whole["flood_proxy_hand_pct"],
