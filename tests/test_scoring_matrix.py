@@ -275,3 +275,10 @@ def test_a_big_stores_criteria_are_read_and_transformed_in_the_matrix_rows(dtype
     assert not whole and in_place == [np.dtype(dtype)] * len(scenario.criteria)
     np.testing.assert_array_equal(got.filled, want.filled)
     np.testing.assert_array_equal(got.have_matrix(), want.have_matrix())
+
+
+@pytest.mark.parametrize("given", [0, 1])
+def test_a_matrix_with_fewer_rows_than_names_is_refused(given):
+    rows = [np.zeros(3, np.float32)] * given
+    with pytest.raises(ValueError, match=f"2 criteria named, {given} rows given"):
+        S.CriteriaMatrix(["a", "b"], rows)

@@ -85,6 +85,7 @@ class CriteriaMatrix:
         self.k = len(names)
         if not 0 < self.k <= 63:
             raise ValueError(f"between 1 and 63 criteria can be scored together, got {self.k}")
+        i = -1
         for i, r in enumerate(rows):
             if i == 0:
                 first = r[0] if isinstance(r, tuple) else r
