@@ -158,9 +158,14 @@ def rasterize_index(geoms, values, grid: GridSpec, *, dtype="int32", all_touched
     """Burn integer ``values`` of polygons onto ``grid`` (cell-centre rule); 0 elsewhere.
 
     Geometries must already be in the grid's CRS. Where polygons overlap the later one wins.
+    They are first clipped to the grid grown by a cell, which changes no cell and spares
+    rasterio the rest of their outlines (a 100 m block of the DNO licence areas: 60,000
+    vertices in, ~1,000 after, 0.17 s to 0.003 s).
     """
+    import shapely
     from rasterio.features import rasterize
 
+    geoms = shapely.clip_by_rect(np.asarray(list(geoms), dtype=object), *grown(grid, 1).bounds)
     shapes = ((g, int(v)) for g, v in zip(geoms, values) if g is not None and not g.is_empty)
     return rasterize(shapes, out_shape=grid.shape, transform=grid.transform, fill=0,
                      dtype=dtype, all_touched=all_touched)
@@ -173,6 +178,36 @@ def rasterize_mask(geoms, grid: GridSpec, *, all_touched=False) -> np.ndarray:
         return np.zeros(grid.shape, dtype=bool)
     return rasterize_index(geoms, [1] * len(geoms), grid, dtype="uint8",
                            all_touched=all_touched).astype(bool)
+
+
+def point_tree(points_xy):
+    """The KD-tree behind every nearest-point distance of the package (scipy's cKDTree).
+
+    Built without balancing or shrinking its nodes to the data, in leaves of 32: on the
+    points of lines (rail, motorways, overhead lines, rivers every half cell) GB 100 m
+    blocks query 2.5-4.5 times faster than with scipy's defaults (measured, 512 x 512 cells
+    in Manchester, Wales and the Highlands), and on scattered points no slower. The tree's
+    shape changes how fast it answers, never the distances: they are exact either way.
+    :func:`nearest_point_index` keeps scipy's default tree: which of two equidistant points
+    it names depends on the tree's shape, and its point sets are small.
+    """
+    from scipy.spatial import cKDTree
+
+    return cKDTree(np.asarray(points_xy, dtype=float).reshape(-1, 2), leafsize=32,
+                   balanced_tree=False, compact_nodes=False)
+
+
+def distance_to_tree(tree, grid: GridSpec, land: np.ndarray) -> np.ndarray:
+    """Distance in km from each land cell centre to the nearest point of ``tree``
+    (a :func:`point_tree`); float32 of ``grid.shape``, NaN off land and where it is empty."""
+    out = np.full(grid.shape, np.nan, dtype=np.float32)
+    if tree.n == 0:
+        return out
+    rows, cols = np.nonzero(land)
+    x, y = grid.xy(rows, cols)
+    d, _ = tree.query(np.column_stack([x, y]), workers=-1)
+    out[rows, cols] = d / 1000.0
+    return out
 
 
 def distance_to_points(points_xy: np.ndarray, grid: GridSpec, land: np.ndarray) -> np.ndarray:
@@ -192,17 +227,7 @@ def distance_to_points(points_xy: np.ndarray, grid: GridSpec, land: np.ndarray) 
     numpy.ndarray
         float32 array of ``grid.shape``, km.
     """
-    from scipy.spatial import cKDTree
-
-    points_xy = np.asarray(points_xy, dtype=float).reshape(-1, 2)
-    out = np.full(grid.shape, np.nan, dtype=np.float32)
-    if len(points_xy) == 0:
-        return out
-    rows, cols = np.nonzero(land)
-    x, y = grid.xy(rows, cols)
-    d, _ = cKDTree(points_xy).query(np.column_stack([x, y]), workers=-1)
-    out[rows, cols] = d / 1000.0
-    return out
+    return distance_to_tree(point_tree(points_xy), grid, land)
 
 
 def line_vertices(geoms, spacing: float) -> np.ndarray:
@@ -220,9 +245,42 @@ def line_vertices(geoms, spacing: float) -> np.ndarray:
     return shapely.get_coordinates(dense)
 
 
-def distance_to_lines(geoms, grid: GridSpec, land: np.ndarray) -> np.ndarray:
-    """Distance in km from each land cell centre to the nearest line (error <= res/4)."""
-    return distance_to_points(line_vertices(geoms, grid.resolution / 2.0), grid, land)
+class LinePoints:
+    """Lines ready for :func:`distance_to_lines`: the :func:`point_tree` of their points
+    every half cell, made once per cell size and process.
+
+    A build's blocks share one (a theme's features hold it), so the points of national
+    rail, motorways, overhead lines and rivers are not re-made and re-indexed on every
+    block (at 100 m that was a sixth of those themes' block time). Pickled without its
+    trees: a cluster's workers make their own. Two threads asking for a new cell size at
+    once may both make its tree; either is kept, and they are the same.
+    """
+
+    def __init__(self, geoms):
+        self.geoms = np.asarray([g for g in geoms if g is not None and not g.is_empty],
+                                dtype=object)
+        self._trees: dict = {}
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+    def __getstate__(self):
+        return {"geoms": self.geoms, "_trees": {}}
+
+    def tree(self, resolution: float):
+        """The KD-tree of :func:`line_vertices` every ``resolution / 2`` metres."""
+        if resolution not in self._trees:
+            self._trees[resolution] = point_tree(line_vertices(self.geoms, resolution / 2.0))
+        return self._trees[resolution]
+
+
+def distance_to_lines(lines, grid: GridSpec, land: np.ndarray) -> np.ndarray:
+    """Distance in km from each land cell centre to the nearest line (error <= res/4).
+
+    ``lines``: line geometries, or their :class:`LinePoints` (whose trees are reused).
+    """
+    lines = lines if isinstance(lines, LinePoints) else LinePoints(lines)
+    return distance_to_tree(lines.tree(grid.resolution), grid, land)
 
 
 @functools.cache

@@ -7,6 +7,7 @@ import shapely
 from growthzones.grid import (
     GB_BOUNDS,
     GridSpec,
+    LinePoints,
     distance_to_lines,
     distance_to_points,
     reduce_within,
@@ -47,6 +48,39 @@ def test_distance_to_lines_within_quarter_cell():
     _, y = g.centres()
     exact = np.abs(y - 5200)[:, None] / 1000 * np.ones((1, 10))
     assert np.max(np.abs(d - exact)) <= 0.25 + 1e-6
+
+
+def test_distances_are_exact_whatever_the_trees_shape():
+    # clustered, collinear points (a line's, where the tree's settings matter) and
+    # scattered ones: the KD-tree's answer is the brute-force minimum, to the bit
+    rng = np.random.default_rng(7)
+    g = GridSpec(resolution=100, bounds=(0, 0, 6000, 4000))
+    land = rng.random(g.shape) < 0.8
+    on_line = np.column_stack([np.linspace(500, 5500, 400), np.full(400, 1234.0)])
+    pts = np.vstack([on_line, rng.random((50, 2)) * [6000, 4000]])
+    rows, cols = np.nonzero(land)
+    x, y = g.xy(rows, cols)
+    brute = np.sqrt(((x[:, None] - pts[:, 0]) ** 2 + (y[:, None] - pts[:, 1]) ** 2).min(1))
+    d = distance_to_points(pts, g, land)
+    assert np.array_equal(d[rows, cols], (brute / 1000).astype(np.float32))
+    assert np.isnan(d[~land]).all()
+
+
+def test_line_points_reuse_their_tree_and_do_not_pickle_it():
+    import pickle
+
+    g = GridSpec(resolution=1000, bounds=(0, 0, 10000, 10000))
+    land = np.ones(g.shape, bool)
+    lines = LinePoints([shapely.LineString([(0, 5200), (10000, 5200)]), None,
+                        shapely.LineString()])
+    assert len(lines) == 1  # the missing and empty lines dropped
+    d = distance_to_lines(lines, g, land)
+    assert np.array_equal(d, distance_to_lines(list(lines.geoms), g, land))
+    tree = lines.tree(1000.0)
+    distance_to_lines(lines, g, land)
+    assert lines.tree(1000.0) is tree and lines.tree(500.0) is not tree
+    back = pickle.loads(pickle.dumps(lines))
+    assert not back._trees and np.array_equal(distance_to_lines(back, g, land), d)
 
 
 def test_reduce_within_max_sum_fill_and_land():

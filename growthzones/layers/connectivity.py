@@ -46,7 +46,7 @@ import pandas as pd
 
 from ..catalog import SourceFiles
 from ..criteria import theme_criteria
-from ..grid import BNG, GridSpec, distance_to_lines, distance_to_points, to_bng
+from ..grid import BNG, GridSpec, LinePoints, distance_to_lines, distance_to_points, to_bng
 from .base import Built
 
 #: Speed of light in standard single-mode fibre, km per ms (c / 1.468).
@@ -249,8 +249,9 @@ def read(sources: SourceFiles) -> dict:
         Picklable and grid-free: ``ixp_xy`` (every exchange building), ``major_ixp_xy``,
         ``hub_xy`` (Telehouse North), ``landing_xy`` (international landing points,
         offshore platforms still in: :func:`on_block` drops them against the land),
-        ``motorways`` (GeoDataFrame of ``road_classification_number`` and lines, EPSG:27700),
-        ``rail`` (lines, EPSG:27700), ``gigabit`` (Ofcom's gigabit share by council code)
+        ``motorways`` (GeoDataFrame of ``road_classification_number`` and lines, EPSG:27700,
+        for the map) and ``motorway_lines``, ``rail`` (the lines'
+        :class:`~growthzones.grid.LinePoints`, EPSG:27700), ``gigabit`` (Ofcom's gigabit share by council code)
         and ``rail_km``, ``rail_elrs`` (what the rail lines cover, for :func:`counts`),
         ``ixp_metros`` (the exchange buildings' metro areas, most buildings first).
     """
@@ -279,7 +280,8 @@ def read(sources: SourceFiles) -> dict:
         "hub_xy": to_bng([hub["lon"]], [hub["lat"]]),
         "landing_xy": to_bng(intl["lon"], intl["lat"]),
         "motorways": mways[["road_classification_number", "geometry"]],
-        "rail": rail.geometry.values,
+        "motorway_lines": LinePoints(mways.geometry.values),
+        "rail": LinePoints(rail.geometry.values),
         "rail_km": float(rail.geometry.length.sum()) / 1000.0,
         "rail_elrs": int(rail["ELR"].nunique()),
         "gigabit": ofcom["gigabit_pct_premises"],
@@ -307,8 +309,7 @@ def on_block(features: dict, base) -> dict[str, np.ndarray]:
         "latency_london_ms": round_trip_ms(distance_to_points(features["hub_xy"], grid, land)
                                            ).astype(np.float32),
         "dist_cable_landing_km": distance_to_points(lxy, grid, land),
-        "dist_motorway_km": distance_to_lines(features["motorways"].geometry.values, grid,
-                                              land),
+        "dist_motorway_km": distance_to_lines(features["motorway_lines"], grid, land),
         "dist_rail_km": distance_to_lines(features["rail"], grid, land),
         "gigabit_broadband_pct": np.where(land, lut[base.la_index], np.nan).astype(np.float32),
     }

@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..catalog import SourceFiles
 from ..criteria import theme_criteria
-from ..grid import BNG, GridSpec, line_vertices, to_bng
+from ..grid import BNG, GridSpec, LinePoints, distance_to_lines, distance_to_points, to_bng
 from .base import Built
 
 #: Minimum works size (population equivalent) for ``dist_large_wwtw_km``.
@@ -92,28 +92,17 @@ class WaterFeatures:
         Major river lines in EPSG:27700 (:func:`read_rivers`).
     works_xy
         (n, 2) BNG x, y in metres of the large works (:func:`large_works`).
+    river_points
+        The rivers' :class:`~growthzones.grid.LinePoints`, made from ``rivers`` (at 25 m
+        ~10^6 points, indexed once per process rather than on every block).
     """
 
     rivers: object
     works_xy: np.ndarray
-    #: KD-trees by what and cell size, made once per process (not pickled): at 25 m the
-    #: river lines are ~10^6 points, which every block would otherwise re-index.
-    _trees: dict = field(default_factory=dict, repr=False, compare=False)
+    river_points: LinePoints = field(init=False, repr=False, compare=False)
 
-    def __getstate__(self):
-        return {**self.__dict__, "_trees": {}}
-
-    def tree(self, what: str, resolution: float):
-        """The KD-tree of the works (``"works"``) or of the river lines' points every half
-        cell (``"rivers"``, as :func:`growthzones.grid.distance_to_lines`)."""
-        key = (what, resolution if what == "rivers" else None)
-        if key not in self._trees:
-            from scipy.spatial import cKDTree
-
-            pts = (line_vertices(self.rivers, resolution / 2.0) if what == "rivers"
-                   else self.works_xy)
-            self._trees[key] = cKDTree(np.asarray(pts, float).reshape(-1, 2))
-        return self._trees[key]
+    def __post_init__(self):
+        self.river_points = LinePoints(self.rivers)
 
 
 def read(sources: SourceFiles) -> WaterFeatures:
@@ -123,26 +112,13 @@ def read(sources: SourceFiles) -> WaterFeatures:
                              ["x", "y"]].to_numpy())
 
 
-def _nearest_km(tree, base) -> np.ndarray:
-    """Distance in km from each land cell centre of ``base`` to the nearest tree point, as
-    :func:`growthzones.grid.distance_to_points` (the same query, so the same numbers)."""
-    out = np.full(base.grid.shape, np.nan, dtype=np.float32)
-    if tree.n == 0:
-        return out
-    rows, cols = np.nonzero(base.land)
-    x, y = base.grid.xy(rows, cols)
-    d, _ = tree.query(np.column_stack([x, y]), workers=-1)
-    out[rows, cols] = d / 1000.0
-    return out
-
-
 def on_block(features: WaterFeatures, base) -> dict[str, np.ndarray]:
     """Both criteria on one block (pure): nearest-feature distances of the block's land
     cell centres to the national features, so a cell's value does not depend on its block
     and a region's edge sees rivers and works beyond it."""
-    return {"dist_major_river_km": _nearest_km(features.tree("rivers", base.grid.resolution),
-                                               base),
-            "dist_large_wwtw_km": _nearest_km(features.tree("works", 0.0), base)}
+    grid, land = base.grid, base.land
+    return {"dist_major_river_km": distance_to_lines(features.river_points, grid, land),
+            "dist_large_wwtw_km": distance_to_points(features.works_xy, grid, land)}
 
 
 def counts(features: WaterFeatures, tallies: dict | None = None) -> dict[str, dict]:

@@ -200,7 +200,7 @@ def test_real_rail_counts_fill_the_coverage_text(features):
     counts = cn.counts(features, {})
     text = CRITERIA["dist_rail_km"].coverage_text(counts["dist_rail_km"])
     assert "…" not in text and "{" not in text
-    lengths = [g.length for g in features["rail"]]
+    lengths = [g.length for g in features["rail"].geoms]
     assert counts["dist_rail_km"]["km"] == round(sum(lengths) / 1000)
 
 

@@ -104,8 +104,9 @@ def test_a_25_m_block_measures_to_the_lines_within_a_quarter_cell(sources):
     exact = shapely.distance(shapely.points(x, y), lines) / 1000
     got = out["dist_major_river_km"][rows, cols]
     assert np.all(got >= exact - 1e-6) and np.all(got <= exact + 0.00625 + 1e-6)
-    # the KD-trees are a per-process cache: not pickled to a worker
-    assert feats._trees and not pickle.loads(pickle.dumps(feats))._trees
+    # the rivers' KD-tree is a per-process cache: not pickled to a worker
+    assert feats.river_points._trees
+    assert not pickle.loads(pickle.dumps(feats)).river_points._trees
 
 
 def test_real_counts_fill_the_coverage_texts(sources):

@@ -92,6 +92,7 @@ from ...criteria import theme_criteria
 from ...grid import (
     BNG,
     GridSpec,
+    LinePoints,
     distance_to_lines,
     distance_to_points,
     reduce_within,
@@ -488,6 +489,8 @@ def read(sources: SourceFiles) -> dict:
     raw = read_sources(sources)
     f = network_features(raw)
     feats = {k: f[k] for k in _ON_BLOCK_KEYS}
+    # the overhead lines' points and KD-tree made once per process, not on every block
+    feats["transmission_lines"] = LinePoints(f["transmission_lines"])
     feats["years"] = {s: year_features(f, s) for s in SNAPSHOTS if s != f["snapshot"]}
     feats.update({
         "by_year": f["by_year"], "by_year_info": f["by_year_info"], "tec": f["tec"],
