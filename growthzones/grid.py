@@ -181,7 +181,7 @@ def rasterize_mask(geoms, grid: GridSpec, *, all_touched=False) -> np.ndarray:
 
 
 def point_tree(points_xy):
-    """The KD-tree behind every nearest-point distance of the package (scipy's cKDTree).
+    """The KD-tree behind every distance field on the grid (scipy's cKDTree).
 
     Built without balancing or shrinking its nodes to the data, in leaves of 32: on the
     points of lines (rail, motorways, overhead lines, rivers every half cell) GB 100 m

@@ -249,11 +249,12 @@ def read(sources: SourceFiles) -> dict:
         Picklable and grid-free: ``ixp_xy`` (every exchange building), ``major_ixp_xy``,
         ``hub_xy`` (Telehouse North), ``landing_xy`` (international landing points,
         offshore platforms still in: :func:`on_block` drops them against the land),
-        ``motorways`` (GeoDataFrame of ``road_classification_number`` and lines, EPSG:27700,
-        for the map) and ``motorway_lines``, ``rail`` (the lines'
-        :class:`~growthzones.grid.LinePoints`, EPSG:27700), ``gigabit`` (Ofcom's gigabit share by council code)
-        and ``rail_km``, ``rail_elrs`` (what the rail lines cover, for :func:`counts`),
-        ``ixp_metros`` (the exchange buildings' metro areas, most buildings first).
+        ``motorways`` (GeoDataFrame of ``road_classification_number`` and lines,
+        EPSG:27700, for the map), ``motorway_lines`` and ``rail`` (the lines'
+        :class:`~growthzones.grid.LinePoints`), ``gigabit`` (Ofcom's gigabit share by
+        council code) and ``rail_km``, ``rail_elrs`` (what the rail lines cover, for
+        :func:`counts`), ``ixp_metros`` (the exchange buildings' metro areas, most
+        buildings first).
     """
     import geopandas as gpd
 
