@@ -64,9 +64,9 @@ from .hand import (
     HALO_KM,
     STREAM_KM2,
     TILE_KM,
-    _inner,
-    _tile_slices,
+    core_in_window,
     height_above_drainage,
+    tile_slices,
 )
 
 CRITERIA = theme_criteria("flood")
@@ -262,7 +262,7 @@ class _Lattice:
 
         import shapely
 
-        core, window = _tile_slices(i, j, self.n, self.h, self.pixels.shape)
+        core, window = tile_slices(i, j, self.n, self.h, self.pixels.shape)
         win = self.grid(window[0].start, window[0].stop, window[1].start, window[1].stop)
         idx = np.sort(self.tree.query(shapely.box(*win.bounds)))
         key = hashlib.sha256(
@@ -386,7 +386,7 @@ def _near_drainage(dem_path: str, shapes, core: tuple[slice, slice],
         land = rasterize_mask(shapes, win)
         dem = _read_window(dem_path, win).astype(np.float32)
         dem[(dem == _NODATA) | ~land] = np.nan
-        inner = _inner(core, window)
+        inner = core_in_window(core, window)
         if not np.isnan(dem[inner]).all():
             hand = height_above_drainage(dem)[inner]
             near = np.isfinite(hand) & (hand <= HAND_M)

@@ -145,20 +145,20 @@ def hand_by_tiles(dem: np.ndarray, *, cell_m: float = DEM_RESOLUTION,
     out = np.full(dem.shape, np.nan, dtype=np.float32)
     for i in range(-(-dem.shape[0] // n)):
         for j in range(-(-dem.shape[1] // n)):
-            core, win = _tile_slices(i, j, n, h, dem.shape)
+            core, win = tile_slices(i, j, n, h, dem.shape)
             if np.isnan(dem[core]).all():
                 continue
             t = time.perf_counter()
             hand = height_above_drainage(dem[win], cell_m=cell_m, stream_km2=stream_km2)
-            out[core] = hand[_inner(core, win)]
+            out[core] = hand[core_in_window(core, win)]
             if log is not None:
                 print(f"    HAND tile {i},{j}: {time.perf_counter() - t:.1f}s",
                       file=log, flush=True)
     return out
 
 
-def _tile_slices(i: int, j: int, n: int, h: int, shape: tuple[int, int]
-                 ) -> tuple[tuple[slice, slice], tuple[slice, slice]]:
+def tile_slices(i: int, j: int, n: int, h: int, shape: tuple[int, int]
+                ) -> tuple[tuple[slice, slice], tuple[slice, slice]]:
     """Core and window (core plus ``h`` of halo, stopping at the array's edges) of tile
     ``(i, j)`` of ``n`` x ``n`` pixels in an array of ``shape``."""
     rows, cols = shape
@@ -168,6 +168,7 @@ def _tile_slices(i: int, j: int, n: int, h: int, shape: tuple[int, int]
             (slice(max(r0 - h, 0), min(r1 + h, rows)), slice(max(c0 - h, 0), min(c1 + h, cols))))
 
 
-def _inner(core: tuple[slice, slice], win: tuple[slice, slice]) -> tuple[slice, slice]:
-    """The core's slices within its window."""
+def core_in_window(core: tuple[slice, slice], win: tuple[slice, slice]
+                   ) -> tuple[slice, slice]:
+    """The core's slices within its window (a :func:`tile_slices` pair)."""
     return tuple(slice(c.start - w.start, c.stop - w.start) for c, w in zip(core, win))
