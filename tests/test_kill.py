@@ -1,11 +1,12 @@
 """SIGKILL during ``run`` and ``data build``: the folder holds the old or the new complete set.
 
 Real subprocesses are killed at points found by watching the file system (the staging
-folder appears; the score raster is staged, so map rendering starts), not after blind
-sleeps, so each kill lands where it is meant to. Publishing steps too short to hit from
-outside (between the atomic exchange and the removal of the old copy; between the two
-renames of the fallback swap) are reached by a driver that replaces
-``growthzones.fileset._hook`` to pause there.
+folder appears; the score raster is staged while the map is drawn), not after blind
+sleeps, so each kill lands where it is meant to. Steps too short to hit from outside
+reliably are reached by a driver that replaces ``growthzones.fileset._hook`` to pause
+there: the map (on a small grid the geodata are written beside it, so a fast map could
+finish first and the kill come too late), between the atomic exchange and the removal
+of the old copy, and between the two renames of the fallback swap.
 
 To stay fast, ``run`` uses a FIXTURE store: the embedded 1 km store sampled every 10th
 cell (10 km, ~2,300 land cells, the default scenario's layers, no basemap), so one run
@@ -120,6 +121,26 @@ def coarse_store(tmp_path_factory):
     return dst
 
 
+#: ``python -m growthzones.cli ARGS`` with ``fileset._hook`` replaced: at the map it writes
+#: the marker file (argv[1]) and sleeps until killed.
+RUN_PAUSED_AT_MAP = r"""
+import pathlib, sys, time
+import growthzones.fileset as fileset
+from growthzones.cli import main
+
+marker, hook = pathlib.Path(sys.argv[1]), fileset._hook
+
+def pause(point):
+    if point == "map":
+        marker.write_text(point)
+        time.sleep(600)
+    hook(point)
+
+fileset._hook = pause
+sys.exit(main(sys.argv[2:]))
+"""
+
+
 def _run_set(folder: Path) -> dict:
     """What a complete ``run`` set says: number of sites in each file, and the names."""
     import pandas as pd
@@ -150,6 +171,8 @@ def test_killed_run_leaves_the_old_or_the_new_complete_set(tmp_path, spawn, coar
         return bool(_staging(out))
 
     def map_render_starts():  # score.tif is staged (a new file, no longer the old link)
+        if not paused.exists():
+            return False
         for s in _staging(out):
             try:
                 if (s / "score.tif").stat().st_ino != (out / "score.tif").stat().st_ino:
@@ -158,8 +181,13 @@ def test_killed_run_leaves_the_old_or_the_new_complete_set(tmp_path, spawn, coar
                 pass
         return False
 
-    for i, point in enumerate([staging_appears, map_render_starts]):
-        proc = spawn([*cmd, "--top", "4"], tmp_path / f"kill{i}.log")
+    # the second run pauses at the map (see module doc) and is killed once score.tif,
+    # written beside it, is staged
+    paused = tmp_path / "paused-at-map"
+    pause_at_map = [sys.executable, "-c", RUN_PAUSED_AT_MAP, str(paused), *cmd[3:]]
+    for i, (argv, point) in enumerate([(cmd, staging_appears),
+                                       (pause_at_map, map_render_starts)]):
+        proc = spawn([*argv, "--top", "4"], tmp_path / f"kill{i}.log")
         _kill_when(proc, point)
         assert _tree(out) == old, point.__name__  # the old set, untouched
         assert _leftovers(out), "the kill should have left a staging folder"
