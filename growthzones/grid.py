@@ -8,9 +8,18 @@ default, 700 x 1250 cells) and at 100 m (7000 x 12500 cells).
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+
+# rasterio 1.4 now and then warns "Dataset has no geotransform" from rasterize or shapes
+# when threads call them at once (the block build, the map's site outlines), although each
+# call is given its transform and burns the same cells as alone (tests/test_grid.py; also
+# reported under dask, opendatacube/odc-geo#131). Every call here passes a transform, so
+# the message would only alarm a build's log. (A UserWarning filter: rasterio not imported.)
+warnings.filterwarnings("ignore", "Dataset has no geotransform, gcps, or rpcs", UserWarning,
+                        r"rasterio\.features")
 
 BNG = "EPSG:27700"
 #: Extent of GB in metres (xmin, ymin, xmax, ymax): St Kilda to Lowestoft, Scilly to Shetland.

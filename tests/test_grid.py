@@ -134,3 +134,32 @@ def test_a_land_surface_gives_the_rows_of_the_unflattened_grid(store):
     with pytest.raises(TypeError):
         surface[3]
 
+
+
+def test_rasterizing_in_threads_burns_the_same_cells_without_a_false_georeferencing_warning():
+    """rasterio warns "Dataset has no geotransform" now and then when several threads
+    rasterize at once (the block build does), although each call has its transform; the
+    cells burned are the same as one thread's. The package filters that one message."""
+    import subprocess
+    import sys
+
+    code = """
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+import numpy as np, shapely
+warnings.simplefilter("always")  # each warning shown, as under -W always
+from growthzones.grid import GridSpec, rasterize_index
+grid = GridSpec(resolution=100, bounds=(400000, 574400, 425600, 600000))
+boxes = [shapely.box(400000 + 1000 * i, 575000 + 500 * i, 403000 + 1000 * i, 579000 + 500 * i)
+         for i in range(20)]
+one = rasterize_index(boxes, range(1, 21), grid)
+with ThreadPoolExecutor(2) as pool:
+    same = list(pool.map(lambda _: np.array_equal(rasterize_index(boxes, range(1, 21), grid), one),
+                         range(1000)))
+print(sum(same), len(np.unique(one[one > 0])))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["1000", "20"]  # every call as one thread's; all 20 boxes
+    assert "geotransform" not in proc.stderr, proc.stderr[:300]
